@@ -93,14 +93,15 @@ def acquire(
     --------
     >>> rng = np.random.default_rng(0)
     >>> t = np.arange(200_000) / 2000.0
-    >>> x = np.exp(2j * np.pi * 123.4 * t) * 0.1 + rng.normal(0, 1, (2, t.size)) @ [1, 1j]
+    >>> x = np.exp(2j * np.pi * 123.4 * t) * 0.1 + [1, 1j] @ rng.normal(0, 1, (2, t.size))
     >>> acq = acquire(x, 2000.0, search_hz=1000.0, max_drift_hz_per_s=0.01)
     >>> round(acq.freq_hz, 1), acq.false_alarm_probability < 1e-6
     (123.4, True)
     """
     duration_s = baseband.size / rate_hz
     if frame_s is None:
-        frame_s = 0.8 / np.sqrt(max_drift_hz_per_s) if max_drift_hz_per_s > 0 else 10.0
+        # 2 * drift * frame**2 <= 1: the track moves at most one (half-width) bin per frame.
+        frame_s = 0.7 / np.sqrt(max_drift_hz_per_s) if max_drift_hz_per_s > 0 else 10.0
         frame_s = float(np.clip(frame_s, 0.25, 10.0))
     frame_s = min(frame_s, duration_s / 4) if duration_s >= 1.0 else duration_s
     pad = 2

@@ -102,12 +102,37 @@ def frame_power(x: np.ndarray, rate_hz: float, frame_s: float, *, pad: int = 2) 
     return scipy.fft.fftshift(p, axes=1)
 
 
-def track_sums(power: np.ndarray, max_shift: int, *, step: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Sum frame powers along straight drift tracks.
+def _taylor(power: np.ndarray, max_shift: int) -> np.ndarray:
+    """Taylor-tree sums along tracks drifting 0..max_shift bins over M frames (M = 2**k).
+
+    Returns shape (max_shift + 1, B); row ``j`` starts in bin ``k`` of frame 0 and
+    reaches bin ``k + j`` in the last frame, rising by 0 or 1 bin per frame.
+    """
+    m, b = power.shape
+    cur = power[:, None, :]  # (blocks, drifts, bins)
+    n = 1
+    while n < m:
+        n2 = 2 * n
+        n_j = min(n2, int(np.ceil(max_shift * n2 / m)) + 2)
+        left, right = cur[0::2], cur[1::2]
+        new = np.empty((left.shape[0], n_j, b), np.float32)
+        for j in range(n_j):
+            jc = min(j // 2, cur.shape[1] - 1)
+            s = (j + 1) // 2
+            new[:, j, :] = left[:, jc, :]
+            if s < b:
+                new[:, j, : b - s] += right[:, jc, s:]
+        cur, n = new, n2
+    return cur[0, : max_shift + 1, :]
+
+
+def track_sums(power: np.ndarray, max_shift: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sum frame powers along drift tracks, for every start bin and drift, in O(M log M).
 
     Track ``(D, k)`` starts in bin ``k`` of frame 0 and ends ``D`` bins away in the last
-    frame; frame ``m`` contributes bin ``k + round(D * m / (M - 1))``.  Bins shifted
-    outside the spectrum contribute nothing.
+    frame (a Taylor tree, as used in radio SETI de-Doppler searches: tracks are
+    straight to within one bin).  Bins shifted outside the spectrum contribute
+    nothing.  ``max_shift`` may not exceed the number of frames.
 
     Parameters
     ----------
@@ -115,34 +140,30 @@ def track_sums(power: np.ndarray, max_shift: int, *, step: int = 1) -> tuple[np.
         Normalised frame powers.
     max_shift : int
         Largest ``|D|`` searched, in bins.
-    step : int, optional
-        Spacing of the searched ``D`` values.
 
     Returns
     -------
-    sums : ndarray, shape (n_tracks, B)
-    shifts : ndarray of int, shape (n_tracks,)
-        ``D`` of each row.
+    sums : ndarray, shape (2 * max_shift + 1, B)
+    shifts : ndarray of int
+        ``D`` of each row, from ``-max_shift`` to ``max_shift``.
 
     Examples
     --------
-    >>> p = np.zeros((3, 8), np.float32); p[0, 2] = p[1, 3] = p[2, 4] = 1
-    >>> sums, shifts = track_sums(p, 2)
-    >>> int(shifts[np.argmax(sums.max(axis=1))]), int(np.argmax(sums.max(axis=0)))
-    (2, 2)
+    >>> p = np.zeros((4, 8), np.float32); p[0, 2] = p[1, 3] = p[2, 4] = p[3, 5] = 1
+    >>> sums, shifts = track_sums(p, 3)
+    >>> int(shifts[np.argmax(sums.max(axis=1))]), int(np.argmax(sums.max(axis=0))), sums.max()
+    (3, 2, np.float32(4.0))
     """
     m, b = power.shape
-    shifts = np.arange(-max_shift, max_shift + 1, step)
-    sums = np.zeros((shifts.size, b), np.float32)
-    if m == 1:
-        sums += power[0]
-        return sums, shifts
-    for frame in range(m):
-        offs = np.rint(shifts * frame / (m - 1)).astype(int)
-        row = power[frame]
-        for i, off in enumerate(offs):
-            if off >= 0:
-                sums[i, : b - off] += row[off:]
-            else:
-                sums[i, -off:] += row[: b + off]
+    m2 = 1 << max(int(np.ceil(np.log2(max(m, 1)))), 0)
+    max_shift = int(min(max_shift, m2 - 1))
+    padded = np.zeros((m2, b), np.float32)
+    padded[:m] = power
+    # Express the drift over the padded length: D bins over m frames ~ D*m2/m over m2.
+    scale = (m2 - 1) / max(m - 1, 1)
+    j_max = int(min(np.ceil(max_shift * scale), m2 - 1))
+    up = _taylor(padded, j_max)
+    down = _taylor(padded[:, ::-1], j_max)[:, ::-1]
+    sums = np.concatenate((down[:0:-1], up))
+    shifts = np.arange(-j_max, j_max + 1) / scale
     return sums, shifts
