@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.fft
 import scipy.ndimage
-import scipy.stats
 
 from dsp.spectrum import dechirp, frame_power, to_baseband, track_sums
+from dsp.stack import family_false_alarm
 
 __all__ = ["Acquisition", "acquire", "narrowband", "refine"]
 
@@ -72,8 +72,8 @@ def _noise_floor(power: np.ndarray) -> np.ndarray:
     m, b = power.shape
     if m >= 8:
         per_bin = np.median(power, axis=0) / np.log(2)
-        width = min(257, b - (1 - b % 2))
-        floor = scipy.ndimage.median_filter(per_bin, size=max(width, 1), mode="nearest")
+        width = min(513, b - (1 - b % 2))
+        floor = scipy.ndimage.median_filter(per_bin, size=max(width, 1), mode="mirror")
     else:
         floor = np.full(b, np.median(power) / np.log(2))
     return np.maximum(floor, np.finfo(np.float32).tiny)
@@ -122,7 +122,7 @@ def acquire(
     i, k = divmod(flat, sums.shape[1])
     stat = float(sums[i, k])
     cells = int(sums.size)
-    fap = float(min(1.0, cells * scipy.stats.gamma.sf(stat, m)))
+    fap = family_false_alarm(stat, m, cells)
     drift = float(shifts[i] * df / span_s) if m > 1 else 0.0
     f0 = float(freqs[k] - drift * 0.5 * frame_s)
     n0 = float(floor[k] / n_frame / rate_hz)
