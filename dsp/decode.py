@@ -101,7 +101,7 @@ def _coarse_scores(prefix, rate_hz, noise_var, dits):
     by_width: dict[int, list[int]] = {}
     for idx, (_, _, w) in enumerate(owners):
         by_width.setdefault(w, []).append(idx)
-    for w, members in by_width.items():
+    for members in by_width.values():
         best = viterbi_scores(np.concatenate([blocks[i] for i in members], axis=1))
         pos = 0
         for i in members:
