@@ -1,0 +1,17 @@
+"""Everything in hi-station that touches the outside world.
+
+:mod:`station` reads and writes recordings, glues :mod:`dsp` to files and holds the
+typer command-line interface.  It may import :mod:`dsp`; :mod:`dsp` never imports it.
+Modules:
+
+- :mod:`station.errors`: the one exception hierarchy (one line, exit code 2 at the CLI)
+- :mod:`station.recording`: SigMF and WAV recordings: read, validate, write crash-safely
+- :mod:`station.synth`: text + dit + channel -> samples -> recording file
+- :mod:`station.analysis`: decode / detect a :class:`~station.recording.Recording`
+- :mod:`station.demo`: the newcomer's end-to-end demonstration
+- :mod:`station.cli`: the ``hi-station`` command
+"""
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,69 @@
+"""The ``hi-station`` command line (typer).
+
+One module per command group; commands parse options, call one :mod:`station`
+function, and print.  :class:`~station.errors.StationError` and
+:class:`~dsp.errors.DspValueError` become one ``error: ...`` line on stderr with exit
+code 2; anything else is a bug and shows its traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Annotated
+
+import typer
+
+from station import __version__
+from station.cli import decode, demo, detect, encode
+from station.cli._common import EXPECTED_ERRORS, ReportingGroup, report_error
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    cls=ReportingGroup,
+    name="hi-station",
+    help="Ground station for coordinated very-slow-Morse events (Say HI to Juno).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"hi-station {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv: debug).")
+    ] = 0,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Ground station for coordinated very-slow-Morse events (Say HI to Juno)."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger().setLevel(level)
+
+
+app.command("encode")(encode.encode)
+app.command("decode")(decode.decode)
+app.command("detect")(detect.detect)
+app.command("demo")(demo.demo)
+
+
+def main() -> None:
+    """Run the ``hi-station`` console script."""
+    try:
+        app()
+    except EXPECTED_ERRORS as exc:  # raised outside a command (belt and braces)
+        report_error(exc)
+        sys.exit(2)

@@ -1,0 +1,5 @@
+"""``python -m station.cli`` runs the ``hi-station`` command."""
+
+from station.cli import main
+
+main()

@@ -1,0 +1,52 @@
+"""``hi-station decode``: blind decoding of a recording."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from station.analysis import decode_recording
+from station.cli._common import out_console, spinner
+from station.cli.render import print_decoded
+from station.recording import read_recording
+
+__all__ = ["decode"]
+
+
+def decode(
+    file: Annotated[Path, typer.Argument(help="Recording: SigMF (.sigmf-meta, .sigmf) or WAV.")],
+    json_: Annotated[bool, typer.Option("--json", help="Print the result as JSON only.")] = False,
+    center_hz: Annotated[
+        float | None,
+        typer.Option(help="Centre of the searched band, Hz (baseband for I/Q, tone for audio)."),
+    ] = None,
+    search_hz: Annotated[
+        float | None, typer.Option(help="Width of the searched band, Hz (default: 1000).")
+    ] = None,
+    min_dit_s: Annotated[float, typer.Option(help="Shortest dit considered, s.")] = 0.04,
+    max_dit_s: Annotated[float, typer.Option(help="Longest dit considered, s.")] = 130.0,
+    max_drift_hz_per_min: Annotated[
+        float, typer.Option(help="Largest carrier drift searched, Hz/min.")
+    ] = 1.0,
+    pfa: Annotated[float, typer.Option(help="False-alarm probability of the search.")] = 1e-3,
+) -> None:
+    """Decode Morse of unknown text, speed, frequency and drift in FILE."""
+    with spinner(f"reading {file}") as say:
+        recording = read_recording(file)
+        say(f"decoding {recording.duration_s:.0f} s of {recording.sample_rate_hz:g} S/s")
+        decoded = decode_recording(
+            recording,
+            center_hz=center_hz,
+            search_hz=search_hz,
+            min_dit_s=min_dit_s,
+            max_dit_s=max_dit_s,
+            max_drift_hz_per_s=max_drift_hz_per_min / 60.0,
+            pfa=pfa,
+        )
+    if json_:
+        print(json.dumps(decoded.to_dict(), indent=2))
+        return
+    print_decoded(out_console(), recording, decoded)

@@ -1,0 +1,74 @@
+"""``hi-station detect``: known-template detection of scheduled rounds in a recording."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from station.analysis import detect_recording, parse_utc, schedule_rounds
+from station.cli._common import out_console, spinner
+from station.cli.render import print_detection
+from station.recording import read_recording
+
+__all__ = ["detect"]
+
+
+def detect(
+    file: Annotated[Path, typer.Argument(help="Recording: SigMF (.sigmf-meta, .sigmf) or WAV.")],
+    start: Annotated[
+        str | None,
+        typer.Option(help="UTC of round 1's first key-down, ISO 8601 with Z."),
+    ] = None,
+    start_offset_s: Annotated[
+        float | None,
+        typer.Option(
+            help="Round 1's first key-down in seconds from the first sample "
+            "(for recordings without a start time, e.g. WAV)."
+        ),
+    ] = None,
+    text: Annotated[str, typer.Option(help="Message sent each round.")] = "HI",
+    dit_s: Annotated[float, typer.Option(help="Dit length, s.")] = 30.0,
+    rounds: Annotated[int, typer.Option(help="Number of rounds.")] = 1,
+    period_s: Annotated[float, typer.Option(help="Time between round starts, s.")] = 600.0,
+    json_: Annotated[bool, typer.Option("--json", help="Print the result as JSON only.")] = False,
+    center_hz: Annotated[
+        float | None,
+        typer.Option(help="Centre of the searched band, Hz (baseband for I/Q, tone for audio)."),
+    ] = None,
+    search_hz: Annotated[
+        float | None, typer.Option(help="Width of the searched band, Hz (default: 1000).")
+    ] = None,
+    max_drift_hz_per_min: Annotated[
+        float, typer.Option(help="Largest carrier drift searched, Hz/min.")
+    ] = 1.0,
+    pfa: Annotated[float, typer.Option(help="False-alarm probability per test.")] = 1e-3,
+) -> None:
+    """Detect the scheduled rounds of TEXT in FILE, one by one and stacked."""
+    start_utc = None if start is None else parse_utc(start, name="--start")
+    with spinner(f"reading {file}") as say:
+        recording = read_recording(file)
+        rounds_s = schedule_rounds(
+            recording,
+            text,
+            dit_s,
+            start_utc=start_utc,
+            start_offset_s=start_offset_s,
+            rounds=rounds,
+            period_s=period_s,
+        )
+        say(f"detecting {rounds} round(s) in {recording.duration_s:.0f} s")
+        detection = detect_recording(
+            recording,
+            rounds_s,
+            center_hz=center_hz,
+            search_hz=search_hz,
+            max_drift_hz_per_s=max_drift_hz_per_min / 60.0,
+            pfa=pfa,
+        )
+    if json_:
+        print(json.dumps(detection.to_dict(), indent=2))
+        return
+    print_detection(out_console(), recording, detection)

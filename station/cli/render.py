@@ -1,0 +1,125 @@
+"""Rich rendering of decode and detect results (printing only, no logic)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rich.console import Console
+from rich.table import Table
+
+from dsp.results import Decoded, Detection, RoundResult
+from station.recording import Recording
+
+__all__ = ["print_decoded", "print_detection", "recording_line"]
+
+
+def _utc(recording: Recording, t_s: float) -> str:
+    if recording.start_utc is None:
+        return ""
+    return f"{recording.start_utc + timedelta(seconds=t_s):%H:%M:%S}Z"
+
+
+def _db(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _freq(recording: Recording, freq_hz: float | None) -> str:
+    if freq_hz is None:
+        return "-"
+    if recording.is_iq and recording.center_freq_hz:
+        return f"{freq_hz:+.2f} Hz ({(recording.center_freq_hz + freq_hz) / 1e6:.6f} MHz)"
+    return f"{freq_hz:.2f} Hz" if not recording.is_iq else f"{freq_hz:+.2f} Hz"
+
+
+def _when(start: datetime | None) -> str:
+    return "unknown start time" if start is None else f"starts {start:%Y-%m-%d %H:%M:%S}Z"
+
+
+def recording_line(recording: Recording) -> str:
+    """One line describing a recording."""
+    what = "I/Q" if recording.is_iq else "audio"
+    center = ""
+    if recording.center_freq_hz:
+        center = f", centre {recording.center_freq_hz / 1e6:.6f} MHz"
+    return (
+        f"{recording.path}: {what}, {recording.sample_rate_hz:g} S/s, "
+        f"{recording.duration_s:.1f} s{center}, {_when(recording.start_utc)}"
+    )
+
+
+def print_decoded(console: Console, recording: Recording, decoded: Decoded) -> None:
+    """Print the decoded text, its parameters and the element timeline."""
+    console.print(recording_line(recording))
+    if not decoded.detected or not decoded.text:
+        console.print(f"no Morse found: {decoded.reason}")
+        console.print(
+            f"false-alarm probability of the strongest carrier: "
+            f"{decoded.false_alarm_probability:.3g}"
+        )
+        return
+    console.print(f"decoded: {decoded.text}")
+    wpm = "-" if decoded.wpm is None else f"{decoded.wpm:.3g}"
+    dit = "-" if decoded.dit_s is None else f"{decoded.dit_s:.3g}"
+    drift = "-" if decoded.drift_hz_per_s is None else f"{decoded.drift_hz_per_s * 60:+.3f}"
+    console.print(
+        f"dit {dit} s ({wpm} WPM)  carrier {_freq(recording, decoded.freq_hz)}  "
+        f"drift {drift} Hz/min  SNR2500 {_db(decoded.snr2500_db)} dB  "
+        f"false-alarm probability {decoded.false_alarm_probability:.3g}"
+    )
+    console.print(decoded.reason)
+    if not decoded.elements:
+        return
+    table = Table(title="element timeline")
+    for name in ("#", "start s", "stop s", "UTC", "element", "confidence"):
+        table.add_column(name, justify="right" if name != "element" else "left")
+    for i, e in enumerate(decoded.elements, 1):
+        table.add_row(
+            str(i),
+            f"{e.start_s:.1f}",
+            f"{e.stop_s:.1f}",
+            _utc(recording, e.start_s),
+            e.kind,
+            f"{e.confidence:.3f}",
+        )
+    console.print(table)
+
+
+def _round_row(recording: Recording, r: RoundResult) -> list[str]:
+    return [
+        "stack" if r.index == 0 else str(r.index),
+        f"{r.start_s:.1f}",
+        _utc(recording, r.start_s),
+        f"{r.statistic:.1f}",
+        f"{r.false_alarm_probability:.3g}",
+        "yes" if r.detected else "no",
+        f"{r.freq_hz:+.2f}",
+        f"{r.drift_hz_per_s * 60:+.3f}",
+        _db(r.snr2500_db),
+    ]
+
+
+def print_detection(console: Console, recording: Recording, detection: Detection) -> None:
+    """Print the per-round table, the stacked row and the verdict."""
+    console.print(recording_line(recording))
+    table = Table(title=f"detection (pfa {detection.pfa:g}, {detection.search_cells} cells)")
+    for name in (
+        "round",
+        "start s",
+        "UTC",
+        "statistic",
+        "false alarm",
+        "detected",
+        "freq Hz",
+        "drift Hz/min",
+        "SNR2500 dB",
+    ):
+        table.add_column(name, justify="right")
+    for r in detection.rounds:
+        table.add_row(*_round_row(recording, r))
+    if detection.stacked is not None:
+        table.add_section()
+        table.add_row(*_round_row(recording, detection.stacked), style="bold")
+    console.print(table)
+    best = detection.stacked or (detection.rounds[0] if detection.rounds else None)
+    p = "" if best is None else f" (false-alarm probability {best.false_alarm_probability:.3g})"
+    console.print(f"detected: {'yes' if detection.detected else 'no'}{p}")

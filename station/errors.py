@@ -1,0 +1,73 @@
+"""The one exception hierarchy of :mod:`station`.
+
+Every message names the parameter or file, the value and the rule, and says how to
+fix it where there is a fix.  The CLI prints these (and
+:class:`dsp.errors.DspValueError`) as one line ``error: <message>`` on stderr with
+exit code 2; any other exception is a bug and shows its traceback.
+
+Examples
+--------
+>>> err = RecordingExistsError("cap.sigmf-meta")
+>>> isinstance(err, FileExistsError), isinstance(err, StationError)
+(True, True)
+>>> print(err)
+cap.sigmf-meta: already exists; use --overwrite (overwrite=True) to replace it
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = [
+    "InputError",
+    "RecordingError",
+    "RecordingExistsError",
+    "StationError",
+]
+
+
+class StationError(Exception):
+    """Base class of every expected, user-facing error in :mod:`station`."""
+
+
+class InputError(StationError, ValueError):
+    """A parameter or value given by the user breaks a rule.
+
+    The message names the parameter, its value and the rule.
+    """
+
+
+class RecordingError(StationError):
+    """A recording file is missing, unreadable or inconsistent.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The offending file; kept as :attr:`path`.
+    message : str
+        What is wrong with it (and the fix, if there is one); the file name is
+        prefixed to it.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The offending file.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], message: str) -> None:
+        self.path = Path(path)
+        super().__init__(f"{self.path}: {message}")
+
+
+class RecordingExistsError(RecordingError, FileExistsError):
+    """Writing would replace an existing file and overwriting was not asked for.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file that already exists.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__(path, "already exists; use --overwrite (overwrite=True) to replace it")

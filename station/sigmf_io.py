@@ -1,0 +1,310 @@
+"""SigMF recordings through the :mod:`sigmf` package: validated reading, crash-safe writing.
+
+Reading accepts a pair (``NAME.sigmf-meta`` + ``NAME.sigmf-data``, given as either
+file or the bare ``NAME``) or an archive ``NAME.sigmf`` with datatype ``cf32_le``,
+``ci16_le`` or ``cu8``.  Fixed-point samples are scaled by sigmf's autoscale,
+``(raw - offset) / 2**(bits - 1)``: ``(u8 - 128) / 128`` for ``cu8`` and
+``i16 / 32768`` for ``ci16_le``.  The checksum is verified when present; sigmf's
+warnings about partial samples or annotations past the end become errors.
+
+Writing produces ``cf32_le`` with ``core:sample_rate``, ``core:frequency``,
+``core:datetime`` (RFC 3339, ``Z``), author, description, recorder and optional
+annotations (e.g. ``dit``/``dah`` key-downs).  Keys are sigmf's module-level
+constants.  The files are staged beside the target and moved into place only when
+complete; the metadata goes last, so a crash never leaves metadata without data.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tarfile
+import warnings
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import sigmf
+from sigmf.error import SigMFError
+from sigmf.sigmffile import get_sigmf_filenames
+
+from station import __version__
+from station._atomic import check_free, commit, staging_dir
+from station.errors import InputError, RecordingError
+from station.recording import (
+    EXTENSIONS_HELP,
+    Annotation,
+    Recording,
+    check_finite,
+    check_writable,
+    format_utc,
+    recording_format,
+)
+
+__all__ = ["SUPPORTED_SIGMF_DATATYPES", "read_sigmf", "write_sigmf"]
+
+#: SigMF datatypes hi-station reads.
+SUPPORTED_SIGMF_DATATYPES = ("cf32_le", "ci16_le", "cu8")
+
+
+def _parse_datetime(value: object, where: Path) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise RecordingError(
+            where,
+            f"core:datetime={value!r} is not an RFC 3339 time with a zone "
+            "(e.g. 2013-10-09T18:00:00.000000Z)",
+        )
+    return parsed.astimezone(UTC)
+
+
+def _translate(
+    exc: Exception, where: Path, caught: list[warnings.WarningMessage]
+) -> RecordingError:
+    """Turn a sigmf/json/tar failure (and warnings seen so far) into one RecordingError."""
+    text = str(exc)
+    for w in caught:
+        if "integer number of samples" in str(w.message):
+            return _truncated(where)
+    if "hash does not match" in text:
+        return RecordingError(
+            where,
+            "core:sha512 checksum does not match the data; the data changed or was cut "
+            "after the metadata was written",
+        )
+    if "datatype" in text.lower() or "endianness" in text.lower():
+        return RecordingError(
+            where, f"{text.rstrip('.')}; hi-station reads {', '.join(SUPPORTED_SIGMF_DATATYPES)}"
+        )
+    if isinstance(exc, json.JSONDecodeError):
+        return RecordingError(where, f"metadata is not valid JSON ({exc})")
+    return RecordingError(where, f"cannot read as SigMF: {text or type(exc).__name__}")
+
+
+def _truncated(where: Path) -> RecordingError:
+    return RecordingError(
+        where, "data is truncated: its size is not a whole number of samples for its datatype"
+    )
+
+
+def read_sigmf(path: str | os.PathLike[str]) -> Recording:
+    """Read a SigMF pair or archive (``cf32_le``, ``ci16_le`` or ``cu8``) via :mod:`sigmf`.
+
+    The checksum (``core:sha512``) is verified when present.  ``core:frequency`` and
+    ``core:datetime`` come from the first capture.
+
+    Raises
+    ------
+    RecordingError
+        See :func:`read_recording`.
+    """
+    p = Path(path)
+    names = get_sigmf_filenames(p)
+    if recording_format(p) == "sigmf-archive":
+        where = names["archive_fn"]
+        if not where.is_file():
+            raise RecordingError(where, "no such SigMF archive")
+    else:
+        where = names["meta_fn"]
+        if not where.is_file():
+            raise RecordingError(where, "no such SigMF metadata file")
+        if names["data_fn"].is_file() and names["data_fn"].stat().st_size == 0:
+            raise RecordingError(names["data_fn"], "data is empty (0 samples)")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            handle = sigmf.fromfile(where, skip_checksum=False, autoscale=True)
+        except (SigMFError, ValueError, KeyError, TypeError, OSError, tarfile.TarError) as exc:
+            raise _translate(exc, where, caught) from None
+        if not isinstance(handle, sigmf.SigMFFile):
+            raise RecordingError(where, "is a SigMF collection; give one recording of it")
+        datatype = handle.get_global_field(sigmf.DATATYPE_KEY)
+        if datatype not in SUPPORTED_SIGMF_DATATYPES:
+            raise RecordingError(
+                where,
+                f"core:datatype={datatype!r} is not supported; hi-station reads "
+                f"{', '.join(SUPPORTED_SIGMF_DATATYPES)}",
+            )
+        channels = handle.get_global_field(sigmf.NUM_CHANNELS_KEY, 1)
+        if channels != 1:
+            raise RecordingError(where, f"core:num_channels={channels}; hi-station reads 1 channel")
+        if handle.data_file is None and handle.data_buffer is None:
+            raise RecordingError(
+                names["data_fn"], "data file is missing; the metadata has no samples with it"
+            )
+        if any("integer number of samples" in str(w.message) for w in caught):
+            raise _truncated(where)
+        count = int(handle.sample_count)
+        if count == 0:
+            raise RecordingError(where, "data is empty (0 samples)")
+        if any("ends before the final annotation" in str(w.message) for w in caught):
+            raise RecordingError(
+                where,
+                f"metadata disagrees with the data: an annotation ends after the last of "
+                f"{count} samples (data truncated?)",
+            )
+        captures = handle.get_captures()
+        for capture in captures:
+            start = capture.get(sigmf.SAMPLE_START_KEY, 0)
+            if start >= count:
+                raise RecordingError(
+                    where,
+                    f"metadata disagrees with the data: a capture starts at sample {start} "
+                    f"but the data holds {count} samples (data truncated?)",
+                )
+        try:
+            samples = handle.read_samples()
+        except (SigMFError, ValueError, OSError) as exc:
+            raise _translate(exc, where, caught) from None
+    rate = handle.get_global_field(sigmf.SAMPLE_RATE_KEY)
+    if rate is None:
+        raise RecordingError(
+            where, "core:sample_rate is missing; add the sample rate in Hz to the metadata"
+        )
+    if (
+        isinstance(rate, bool)
+        or not isinstance(rate, int | float)
+        or not rate > 0
+        or not (math.isfinite(rate))
+    ):
+        raise RecordingError(where, f"core:sample_rate={rate!r} must be a finite rate > 0 Hz")
+    first = captures[0] if captures else {}
+    center = first.get(sigmf.FREQUENCY_KEY)
+    stamp = first.get(sigmf.DATETIME_KEY)
+    samples = np.asarray(samples, dtype=np.complex64).reshape(-1)
+    check_finite(samples, where)
+    return Recording(
+        samples=samples,
+        sample_rate_hz=float(rate),
+        center_freq_hz=None if center is None else float(center),
+        start_utc=None if stamp is None else _parse_datetime(stamp, where),
+        kind="iq",
+        path=where,
+    )
+
+
+def _annotation_meta(a: Annotation, rate: float, n: int) -> tuple[int, int, dict]:
+    if not (0 <= a.start_s < a.stop_s <= n / rate + 1 / rate):
+        raise InputError(
+            f"annotation {a.label!r} [{a.start_s}, {a.stop_s}] s must satisfy "
+            f"0 <= start_s < stop_s <= {n / rate:g} s (the recording length)"
+        )
+    start = min(int(round(a.start_s * rate)), n - 1)
+    count = max(1, min(int(round(a.stop_s * rate)), n) - start)
+    meta: dict = {sigmf.LABEL_KEY: a.label, sigmf.GENERATOR_KEY: "hi-station"}
+    if a.comment:
+        meta[sigmf.COMMENT_KEY] = a.comment
+    if (a.freq_lower_edge_hz is None) != (a.freq_upper_edge_hz is None):
+        raise InputError(f"annotation {a.label!r} needs both frequency edges or neither")
+    if a.freq_lower_edge_hz is not None:
+        meta[sigmf.FREQ_LOWER_EDGE_KEY] = float(a.freq_lower_edge_hz)
+        meta[sigmf.FREQ_UPPER_EDGE_KEY] = float(a.freq_upper_edge_hz)
+    return start, count, meta
+
+
+def write_sigmf(
+    path: str | os.PathLike[str],
+    samples: np.ndarray,
+    sample_rate_hz: float,
+    *,
+    center_freq_hz: float = 0.0,
+    start_utc: datetime | None = None,
+    author: str = "",
+    description: str = "",
+    annotations: Sequence[Annotation] = (),
+    overwrite: bool = False,
+) -> Path:
+    """Write complex samples as a ``cf32_le`` SigMF pair or archive, crash-safely.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        ``NAME.sigmf-meta`` or bare ``NAME`` (pair ``NAME.sigmf-meta`` +
+        ``NAME.sigmf-data``), or ``NAME.sigmf`` (archive).
+    samples : ndarray of complex
+        I/Q samples.
+    sample_rate_hz : float
+        Sample rate in Hz.
+    center_freq_hz : float, optional
+        RF frequency of 0 Hz baseband, Hz.
+    start_utc : datetime, optional
+        Aware time of the first sample; omitted from the metadata when None.
+    author, description : str, optional
+        ``core:author`` and ``core:description``; omitted when empty.
+    annotations : sequence of Annotation, optional
+        E.g. one per key-down, labelled ``dit`` / ``dah``.
+    overwrite : bool, optional
+        Replace existing files; otherwise raise
+        :class:`~station.errors.RecordingExistsError` and touch nothing.
+
+    Returns
+    -------
+    pathlib.Path
+        The metadata file (pair) or the archive written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "tone"
+    >>> x = np.exp(2j * np.pi * 100 * np.arange(2000) / 2000).astype(np.complex64)
+    >>> write_sigmf(out, x, 2000.0, center_freq_hz=28.06e6).name
+    'tone.sigmf-meta'
+    >>> from station.recording import read_recording
+    >>> rec = read_recording(out)
+    >>> rec.kind, rec.sample_rate_hz, rec.center_freq_hz, bool(np.array_equal(rec.samples, x))
+    ('iq', 2000.0, 28060000.0, True)
+    """
+    p = Path(path)
+    fmt = recording_format(p)
+    if fmt == "wav":
+        raise InputError(f"path={str(p)!r}: write_sigmf writes SigMF; {EXTENSIONS_HELP}")
+    x = np.asarray(samples)
+    if not np.iscomplexobj(x):
+        raise InputError("samples must be complex I/Q for SigMF; write real audio as WAV")
+    rate = check_writable(x, sample_rate_hz)
+    if not math.isfinite(center_freq_hz):
+        raise InputError(f"center_freq_hz={center_freq_hz} must be finite")
+    if start_utc is not None and start_utc.tzinfo is None:
+        raise InputError(f"start_utc={start_utc} must be timezone-aware (UTC)")
+    names = get_sigmf_filenames(p)
+    targets = (
+        [names["archive_fn"]] if fmt == "sigmf-archive" else [names["data_fn"], names["meta_fn"]]
+    )
+    check_free(targets, overwrite=overwrite)
+    data = np.ascontiguousarray(x, dtype="<c8")
+    global_info = {
+        sigmf.DATATYPE_KEY: "cf32_le",
+        sigmf.SAMPLE_RATE_KEY: rate,
+        sigmf.RECORDER_KEY: f"hi-station {__version__}",
+    }
+    if author:
+        global_info[sigmf.AUTHOR_KEY] = author
+    if description:
+        global_info[sigmf.DESCRIPTION_KEY] = description
+    capture = {sigmf.FREQUENCY_KEY: float(center_freq_hz)}
+    if start_utc is not None:
+        capture[sigmf.DATETIME_KEY] = format_utc(start_utc)
+    anns = [_annotation_meta(a, rate, data.size) for a in annotations]
+    stem = names["base_fn"].name
+    with staging_dir(targets[0].parent) as tmp:
+        staged_data = tmp / f"{stem}.sigmf-data"
+        with open(staged_data, "wb") as fh:
+            data.tofile(fh)
+        handle = sigmf.SigMFFile(global_info=global_info)
+        handle.set_data_file(staged_data)
+        handle.add_capture(0, metadata=capture)
+        for start, count, meta in anns:
+            handle.add_annotation(start, count, metadata=meta)
+        if fmt == "sigmf-archive":
+            handle.tofile(tmp / f"{stem}.sigmf")
+            commit(tmp / f"{stem}.sigmf", targets[0], overwrite=overwrite)
+            return targets[0]
+        handle.tofile(tmp / stem)
+        commit(staged_data, names["data_fn"], overwrite=overwrite)
+        commit(tmp / f"{stem}.sigmf-meta", names["meta_fn"], overwrite=overwrite)
+    return names["meta_fn"]
