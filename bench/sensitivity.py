@@ -129,7 +129,8 @@ def main() -> None:
               rows, ["SNR2500 dB", "decoded", "rate", "theory 1 % element error dB"])
 
         rows = []
-        for search, snrs, m_cells in ((1000.0, [-38, -39, -40, -41], 6e4), (2.0, [-40, -41, -42, -43], 1)):
+        cases = ((1000.0, [-38, -39, -40, -41], 6e4), (2.0, [-40, -41, -42, -43], 1))
+        for search, snrs, m_cells in cases:
             bound = theory_detect_db(6, 1e-3 / m_cells)
             for snr in (snrs[1:3] if a.quick else snrs):
                 k, m = rate(pool, job_detect, [(snr, s, search) for s in range(n)])
