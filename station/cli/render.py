@@ -69,28 +69,25 @@ def print_decoded(console: Console, recording: Recording, decoded: Decoded) -> N
     console.print(decoded.reason)
     if not decoded.elements:
         return
+    with_utc = recording.start_utc is not None
     table = Table(title="element timeline")
-    for name in ("#", "start s", "stop s", "UTC", "element", "confidence"):
-        table.add_column(name, justify="right" if name != "element" else "left")
+    names = ["#", "start s", "stop s"] + (["UTC"] if with_utc else []) + ["element", "confidence"]
+    for name in names:
+        table.add_column(name, justify="left" if name == "element" else "right", no_wrap=True)
     for i, e in enumerate(decoded.elements, 1):
-        table.add_row(
-            str(i),
-            f"{e.start_s:.1f}",
-            f"{e.stop_s:.1f}",
-            _utc(recording, e.start_s),
-            e.kind,
-            f"{e.confidence:.3f}",
-        )
+        utc = [_utc(recording, e.start_s)] if with_utc else []
+        times = [str(i), f"{e.start_s:.1f}", f"{e.stop_s:.1f}"]
+        table.add_row(*times, *utc, e.kind, f"{e.confidence:.3f}")
     console.print(table)
 
 
 def _round_row(recording: Recording, r: RoundResult) -> list[str]:
+    start = _utc(recording, r.start_s) or f"{r.start_s:.1f} s"
     return [
         "stack" if r.index == 0 else str(r.index),
-        f"{r.start_s:.1f}",
-        _utc(recording, r.start_s),
+        start,
         f"{r.statistic:.1f}",
-        f"{r.false_alarm_probability:.3g}",
+        f"{r.false_alarm_probability:.2g}",
         "yes" if r.detected else "no",
         f"{r.freq_hz:+.2f}",
         f"{r.drift_hz_per_s * 60:+.3f}",
@@ -102,18 +99,8 @@ def print_detection(console: Console, recording: Recording, detection: Detection
     """Print the per-round table, the stacked row and the verdict."""
     console.print(recording_line(recording))
     table = Table(title=f"detection (pfa {detection.pfa:g}, {detection.search_cells} cells)")
-    for name in (
-        "round",
-        "start s",
-        "UTC",
-        "statistic",
-        "false alarm",
-        "detected",
-        "freq Hz",
-        "drift Hz/min",
-        "SNR2500 dB",
-    ):
-        table.add_column(name, justify="right")
+    for name in ("round", "start", "stat", "P(FA)", "det", "Hz", "Hz/min", "SNR2500"):
+        table.add_column(name, justify="right", no_wrap=True)
     for r in detection.rounds:
         table.add_row(*_round_row(recording, r))
     if detection.stacked is not None:
@@ -123,3 +110,7 @@ def print_detection(console: Console, recording: Recording, detection: Detection
     best = detection.stacked or (detection.rounds[0] if detection.rounds else None)
     p = "" if best is None else f" (false-alarm probability {best.false_alarm_probability:.3g})"
     console.print(f"detected: {'yes' if detection.detected else 'no'}{p}")
+    console.print(
+        "columns: statistic, false-alarm probability, detected at pfa, carrier "
+        "offset, drift, SNR2500 in dB"
+    )

@@ -72,7 +72,9 @@ def test_a_round_outside_the_recording_names_both_spans():
     with pytest.raises(InputError) as info:
         schedule_rounds(rec, "HI", 30, start_utc=start, rounds=2, period_s=600)
     msg = str(info.value)
-    assert "round 2 is scheduled at 605.0..995.0 s (2013-10-09T18:10:00Z..2013-10-09T18:16:30Z)" in msg
+    assert (
+        "round 2 is scheduled at 605.0..995.0 s (2013-10-09T18:10:00Z..2013-10-09T18:16:30Z)" in msg
+    )
     assert "recording's 0.0..400.0 s (2013-10-09T17:59:55Z..2013-10-09T18:06:35Z)" in msg
     with pytest.raises(InputError, match="round 1 is scheduled at -55.0..335.0 s"):
         schedule_rounds(rec, "HI", 30, start_utc=start - timedelta(minutes=1))
@@ -109,8 +111,14 @@ def test_pfa_must_be_a_probability():
 
 
 def _hi(snr2500_db=-10.0, seed=1, **kwargs):
-    s = synthesize("HI", dit_s=2.0, sample_rate_hz=2000.0, rng=np.random.default_rng(seed),
-                   snr2500_db=snr2500_db, **kwargs)
+    s = synthesize(
+        "HI",
+        dit_s=2.0,
+        sample_rate_hz=2000.0,
+        rng=np.random.default_rng(seed),
+        snr2500_db=snr2500_db,
+        **kwargs,
+    )
     kind = "audio" if kwargs.get("audio") else "iq"
     return Recording(s.samples, s.sample_rate_hz, 0.0, None, kind), s
 

@@ -18,7 +18,9 @@ def _sigmf_pair(tmp_path, raw: np.ndarray, datatype: str, *, rate=2000.0, meta_e
     """A pair written the way another tool would: raw bytes + metadata built with sigmf."""
     data_path = tmp_path / "ext.sigmf-data"
     raw.tofile(data_path)
-    handle = sigmf.SigMFFile(global_info={sigmf.DATATYPE_KEY: datatype, sigmf.SAMPLE_RATE_KEY: rate})
+    handle = sigmf.SigMFFile(
+        global_info={sigmf.DATATYPE_KEY: datatype, sigmf.SAMPLE_RATE_KEY: rate}
+    )
     handle.set_data_file(data_path)
     handle.add_capture(0, metadata={sigmf.FREQUENCY_KEY: 28.5e6})
     handle.tofile(tmp_path / "ext")
@@ -273,14 +275,19 @@ def test_impossible_sample_rate(tmp_path, rate):
 
 def test_nan_samples(tmp_path):
     raw = np.array([[0.1, 0.2], [np.nan, 0.0], [0.0, np.inf]], dtype="<f4")
-    with pytest.raises(RecordingError, match=r"2 samples are NaN or infinite \(first at sample 1\)"):
+    with pytest.raises(
+        RecordingError, match=r"2 samples are NaN or infinite \(first at sample 1\)"
+    ):
         read_recording(_sigmf_pair(tmp_path, raw, "cf32_le"))
 
 
 def test_two_channels_are_refused(tmp_path):
     raw = np.zeros((4, 2), dtype="<f4")
     meta = _sigmf_pair(
-        tmp_path, raw, "cf32_le", meta_extra=lambda m: m["global"].update({sigmf.NUM_CHANNELS_KEY: 2})
+        tmp_path,
+        raw,
+        "cf32_le",
+        meta_extra=lambda m: m["global"].update({sigmf.NUM_CHANNELS_KEY: 2}),
     )
     with pytest.raises(RecordingError, match="core:num_channels=2"):
         read_recording(meta)

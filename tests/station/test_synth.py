@@ -33,8 +33,15 @@ def test_clean_iq_is_a_unit_carrier_during_key_down():
 
 
 def test_noise_matches_snr2500():
-    s = synthesize("E", dit_s=1.0, sample_rate_hz=2000.0, rng=np.random.default_rng(3),
-                   snr2500_db=-10.0, lead_s=50.0, tail_s=0.0)
+    s = synthesize(
+        "E",
+        dit_s=1.0,
+        sample_rate_hz=2000.0,
+        rng=np.random.default_rng(3),
+        snr2500_db=-10.0,
+        lead_s=50.0,
+        tail_s=0.0,
+    )
     noise = s.samples[: 2000 * 49]
     # N0 * fs with C = 1: var = fs / (2500 * 10**(-10/10)) = 8
     assert np.var(noise) == pytest.approx(8.0, rel=0.02)
@@ -90,8 +97,16 @@ def test_unknown_morse_character_names_it():
 
 def test_encode_sigmf_writes_annotations_and_times(tmp_path):
     start = datetime(2013, 10, 9, 18, 0, tzinfo=UTC)
-    done = encode_to_file(tmp_path / "ta", "TA", dit_s=1.0, sample_rate_hz=200.0,
-                          snr2500_db=-20.0, seed=5, center_freq_hz=28.5e6, key_start_utc=start)
+    done = encode_to_file(
+        tmp_path / "ta",
+        "TA",
+        dit_s=1.0,
+        sample_rate_hz=200.0,
+        snr2500_db=-20.0,
+        seed=5,
+        center_freq_hz=28.5e6,
+        key_start_utc=start,
+    )
     assert done.path == tmp_path / "ta.sigmf-meta" and done.seed == 5
     handle = sigmf.fromfile(done.path)
     handle.validate()

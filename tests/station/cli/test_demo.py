@@ -1,0 +1,18 @@
+from tests.station.helpers import assert_one_error_line, invoke, snapshot
+
+
+def test_demo_decodes_and_detects_hi(runner, tmp_path):
+    out = tmp_path / "demo"
+    result = invoke(runner, "demo", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "decoded: HI" in result.stdout
+    assert "detected: yes" in result.stdout
+    assert "demo: OK" in result.stdout
+    assert sorted(p.name for p in out.iterdir()) == [
+        "juno-2013-round1-hi-qrss30.sigmf-data",
+        "juno-2013-round1-hi-qrss30.sigmf-meta",
+    ]
+    before = snapshot(out)
+    assert_one_error_line(invoke(runner, "demo", "--out", out), "already exists", "--overwrite")
+    assert snapshot(out) == before
+    assert invoke(runner, "demo", "--out", out, "--overwrite").exit_code == 0

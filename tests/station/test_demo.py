@@ -1,0 +1,20 @@
+from station.demo import DEMO_KEY_START_UTC, demo_channel, run_demo
+
+
+def test_demo_channel_is_fixed_by_the_seed():
+    assert demo_channel() == demo_channel()
+
+
+def test_run_demo_recovers_hi_from_its_own_file(tmp_path):
+    steps = []
+    result = run_demo(tmp_path, step=steps.append)
+    assert len(steps) == 4
+    rec = result.recording
+    assert rec.path == tmp_path / "juno-2013-round1-hi-qrss30.sigmf-meta"
+    assert rec.sample_rate_hz == 2000.0 and rec.duration_s == 400.0
+    assert (rec.start_utc - DEMO_KEY_START_UTC).total_seconds() == -5.0
+    offset_hz, drift_hz_per_s, _ = demo_channel()
+    assert result.encoded.synth.channel.offset_hz == offset_hz
+    assert result.decoded.text == "HI"
+    assert abs(result.decoded.freq_hz - offset_hz) < 1.0
+    assert result.detection.detected
