@@ -8,6 +8,7 @@ scheduled round lies inside the recording.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,8 @@ __all__ = [
     "search_band",
     "schedule_rounds",
 ]
+
+logger = logging.getLogger(__name__)
 
 #: Width of the searched band when none is given, Hz.
 DEFAULT_SEARCH_HZ = 1000.0
@@ -128,6 +131,7 @@ def decode_recording(
     """Blind-decode a recording with :func:`dsp.decode.decode` (band from :func:`search_band`)."""
     _check_pfa(pfa)
     band = search_band(recording, center_hz=center_hz, search_hz=search_hz)
+    logger.info("decoding: %s", band)
     return decode(
         recording.samples,
         recording.sample_rate_hz,
@@ -250,6 +254,7 @@ def detect_recording(
     """Known-template detection with :func:`dsp.detect.detect` (band from :func:`search_band`)."""
     _check_pfa(pfa)
     band = search_band(recording, center_hz=center_hz, search_hz=search_hz)
+    logger.info("detecting %d round(s): %s", len(rounds_s), band)
     return detect(
         recording.samples,
         recording.sample_rate_hz,

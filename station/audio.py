@@ -7,6 +7,7 @@ than silently shortened.  WAV carries no start time or RF frequency.
 
 from __future__ import annotations
 
+import logging
 import os
 import struct
 from pathlib import Path
@@ -20,6 +21,8 @@ from station.errors import InputError, RecordingError
 from station.recording import Recording, check_finite, check_writable
 
 __all__ = ["read_wav", "write_wav"]
+
+logger = logging.getLogger(__name__)
 
 WavSubtype = Literal["FLOAT", "PCM_16"]
 
@@ -91,6 +94,7 @@ def read_wav(path: str | os.PathLike[str]) -> Recording:
         samples = (data[:, 0] + 1j * data[:, 1]).astype(np.complex64)
         kind = "iq"
     check_finite(samples, p)
+    logger.info("read %s: %s, %d frames at %g S/s (%s)", p, info.subtype, data.shape[0], rate, kind)
     return Recording(samples, float(rate), None, None, kind, path=p)
 
 
@@ -147,4 +151,5 @@ def write_wav(
         staged = tmp / p.name
         sf.write(str(staged), frames, int(round(rate)), subtype=subtype, format="WAV")
         commit(staged, p, overwrite=overwrite)
+    logger.info("wrote %s (%d frames, %s)", p, frames.shape[0], subtype)
     return p

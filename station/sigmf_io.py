@@ -17,6 +17,7 @@ complete; the metadata goes last, so a crash never leaves metadata without data.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import tarfile
@@ -44,6 +45,8 @@ from station.recording import (
 )
 
 __all__ = ["SUPPORTED_SIGMF_DATATYPES", "read_sigmf", "write_sigmf"]
+
+logger = logging.getLogger(__name__)
 
 #: SigMF datatypes hi-station reads.
 SUPPORTED_SIGMF_DATATYPES = ("cf32_le", "ci16_le", "cu8")
@@ -178,6 +181,7 @@ def read_sigmf(path: str | os.PathLike[str]) -> Recording:
     stamp = first.get(sigmf.DATETIME_KEY)
     samples = np.asarray(samples, dtype=np.complex64).reshape(-1)
     check_finite(samples, where)
+    logger.info("read %s: %s, %d samples at %g S/s", where, datatype, samples.size, rate)
     return Recording(
         samples=samples,
         sample_rate_hz=float(rate),
@@ -303,8 +307,12 @@ def write_sigmf(
         if fmt == "sigmf-archive":
             handle.tofile(tmp / f"{stem}.sigmf")
             commit(tmp / f"{stem}.sigmf", targets[0], overwrite=overwrite)
+            logger.info("wrote %s (%d cf32_le samples)", targets[0], data.size)
             return targets[0]
         handle.tofile(tmp / stem)
         commit(staged_data, names["data_fn"], overwrite=overwrite)
         commit(tmp / f"{stem}.sigmf-meta", names["meta_fn"], overwrite=overwrite)
+    logger.info(
+        "wrote %s (%d cf32_le samples, %d annotations)", names["meta_fn"], data.size, len(anns)
+    )
     return names["meta_fn"]

@@ -12,6 +12,7 @@ noise PSD x 2500 Hz).
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import secrets
@@ -40,6 +41,8 @@ __all__ = [
     "resolve_dit_s",
     "synthesize",
 ]
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_IQ_RATE_HZ = 2000.0
 DEFAULT_AUDIO_RATE_HZ = 8000.0
@@ -327,6 +330,7 @@ def encode_to_file(
         sample_rate_hz = DEFAULT_AUDIO_RATE_HZ if audio else DEFAULT_IQ_RATE_HZ
     if seed is None:
         seed = secrets.randbits(32)
+        logger.info("drew noise seed %d", seed)
     elif seed < 0:
         raise InputError(f"seed={seed} must be >= 0")
     s = synthesize(
