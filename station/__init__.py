@@ -5,7 +5,9 @@ typer command-line interface.  It may import :mod:`dsp`; :mod:`dsp` never import
 Modules:
 
 - :mod:`station.errors`: the one exception hierarchy (one line, exit code 2 at the CLI)
-- :mod:`station.recording`: SigMF and WAV recordings: read, validate, write crash-safely
+- :mod:`station.recording`: the :class:`~station.recording.Recording` type, format dispatch
+- :mod:`station.sigmf_io`, :mod:`station.audio`: SigMF and WAV: validated reading,
+  crash-safe writing
 - :mod:`station.synth`: text + dit + channel -> samples -> recording file
 - :mod:`station.analysis`: decode / detect a :class:`~station.recording.Recording`
 - :mod:`station.demo`: the newcomer's end-to-end demonstration
