@@ -152,6 +152,14 @@ def _decode_units(s: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     return path, llr, rho
 
 
+def _tripled(path: np.ndarray) -> bool:
+    """Whether every mark lasts 3 units and every space between marks a multiple of 3."""
+    elements = units_to_elements(path)
+    return bool(elements) and all(
+        e.length_units == 3 if e.key_down else e.length_units % 3 == 0 for e in elements
+    )
+
+
 def _no_text(reason: str, fap: float, **known) -> Decoded:
     fields = dict(dit_s=None, wpm=None, freq_hz=None, drift_hz_per_s=None, snr2500_db=None)
     fields.update(known)
@@ -248,6 +256,13 @@ def decode(
     _, dit, phase = best
     s = unit_energies(prefix, rate_n, noise_var, dit, np.array([phase]))[0]
     path, llr, rho = _decode_units(s)
+    if _tripled(path) and 3 * dit <= duration_s:
+        # Marks all 3 units and gaps all multiples of 3: the same key pattern is
+        # grammatical at three times the dit.  Read it there (the longest dit
+        # consistent with the grammar), as a high SNR can favour the finer grid.
+        _, dit, phase = _fine_search(prefix, rate_n, noise_var, 3 * dit, duration_s)
+        s = unit_energies(prefix, rate_n, noise_var, dit, np.array([phase]))[0]
+        path, llr, rho = _decode_units(s)
     if not path.any():
         return _no_text("carrier found but no Morse timing fits it", fap, **known)
     snr_db = float(10 * np.log10(rho / (2500.0 * dit)))

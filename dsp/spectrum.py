@@ -46,14 +46,14 @@ def to_baseband(
         raise DspValueError("samples is empty; need at least one second of signal")
     is_real = not np.iscomplexobj(x)
     nyquist = rate / 2
+    if not is_real and center_hz == 0 and half_band_hz >= nyquist:
+        return x.astype(np.complex64, copy=False), rate
     low_edge_hz = center_hz - half_band_hz if is_real else 0.0
     if abs(center_hz) + half_band_hz > nyquist + 1e-9 or low_edge_hz < -1e-9:
         raise DspValueError(
             f"center_hz={center_hz:g} +- {half_band_hz:g} Hz reaches beyond the Nyquist limit "
             f"{nyquist:g} Hz of sample_rate_hz={rate:g}; narrow the search"
         )
-    if not is_real and center_hz == 0 and half_band_hz >= nyquist:
-        return x.astype(np.complex64, copy=False), rate
     n_out = int(np.ceil(2 * half_band_hz * n / rate))
     n_out = min(scipy.fft.next_fast_len(max(n_out, 2)), n)
     spec = scipy.fft.fft(x.astype(np.complex64 if not is_real else np.float32, copy=False))
