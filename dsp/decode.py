@@ -27,7 +27,7 @@ import numpy as np
 import scipy.special
 
 from dsp.acquire import acquire, narrowband, refine
-from dsp.errors import DspValueError
+from dsp.errors import DspValueError, check_samples, check_search
 from dsp.grammar import viterbi_path, viterbi_scores
 from dsp.morse import elements_to_text, units_to_elements
 from dsp.results import Decoded, DecodedElement
@@ -39,21 +39,6 @@ _WINDOW_UNITS = 16
 _COARSE_RATIO = 1.03
 _COARSE_PHASES = 8
 _FINE_PHASES = 32
-
-
-def _check(samples: np.ndarray, sample_rate_hz: float, **params: float) -> np.ndarray:
-    x = np.asarray(samples)
-    if x.ndim != 1:
-        raise DspValueError(f"samples has shape {x.shape}; expected one channel (1-D)")
-    if not (np.isfinite(sample_rate_hz) and sample_rate_hz > 0):
-        raise DspValueError(f"sample_rate_hz={sample_rate_hz} must be a finite rate > 0 Hz")
-    if not np.all(np.isfinite(x)):
-        bad = int(np.flatnonzero(~np.isfinite(x))[0])
-        raise DspValueError(f"samples[{bad}]={x[bad]} is not finite; the recording holds NaN/inf")
-    for name, value in params.items():
-        if not (np.isfinite(value) and value > 0):
-            raise DspValueError(f"{name}={value} must be a finite number > 0")
-    return x
 
 
 def unit_energies(
@@ -212,13 +197,10 @@ def decode(
     >>> d.text, round(d.dit_s, 2), round(d.freq_hz)
     ('HI', 2.0, -321)
     """
-    x = _check(
+    x = check_samples(
         samples, sample_rate_hz, search_hz=search_hz, min_dit_s=min_dit_s, max_dit_s=max_dit_s
     )
-    if not 0 < pfa < 1:
-        raise DspValueError(f"pfa={pfa} must be a probability between 0 and 1")
-    if not (np.isfinite(max_drift_hz_per_s) and max_drift_hz_per_s >= 0):
-        raise DspValueError(f"max_drift_hz_per_s={max_drift_hz_per_s} must be >= 0")
+    check_search(pfa, max_drift_hz_per_s)
     if min_dit_s > max_dit_s:
         raise DspValueError(f"min_dit_s={min_dit_s} is larger than max_dit_s={max_dit_s}")
     baseband, rate = to_baseband(x, sample_rate_hz, center_hz=center_hz, half_band_hz=search_hz)

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.fft
 
-from dsp.errors import DspValueError
+from dsp.errors import DspValueError, check_samples, check_search
 from dsp.results import Detection, DitResult, RoundResult
 from dsp.spectrum import to_baseband
 from dsp.stack import family_false_alarm
@@ -186,18 +186,8 @@ def detect(
     >>> det.detected, round(det.rounds[0].freq_hz, 1), [d.detected for d in det.rounds[0].dits]
     (True, 250.0, [True, True, True, True, True, True])
     """
-    x = np.asarray(samples)
-    if x.ndim != 1 or x.size == 0:
-        raise DspValueError(f"samples has shape {x.shape}; expected a non-empty 1-D array")
-    if not np.all(np.isfinite(x)):
-        raise DspValueError("samples hold NaN or infinite values")
-    for name, value in (("sample_rate_hz", sample_rate_hz), ("search_hz", search_hz)):
-        if not (np.isfinite(value) and value > 0):
-            raise DspValueError(f"{name}={value} must be a finite number > 0")
-    if not 0 < pfa < 1:
-        raise DspValueError(f"pfa={pfa} must be a probability between 0 and 1")
-    if not (np.isfinite(max_drift_hz_per_s) and max_drift_hz_per_s >= 0):
-        raise DspValueError(f"max_drift_hz_per_s={max_drift_hz_per_s} must be >= 0")
+    x = check_samples(samples, sample_rate_hz, search_hz=search_hz)
+    check_search(pfa, max_drift_hz_per_s)
     baseband, rate = to_baseband(x, sample_rate_hz, center_hz=center_hz, half_band_hz=search_hz)
     rounds = _check_rounds(rounds_s, baseband.size / rate)
     template = rounds[0] - rounds[0][0, 0]

@@ -98,7 +98,7 @@ def test_impossible_parameters(kwargs, match):
 def test_bad_samples():
     with pytest.raises(DspValueError, match="not finite"):
         decode(np.array([0, np.nan, 1], complex), 2000.0)
-    with pytest.raises(DspValueError, match="one channel"):
+    with pytest.raises(DspValueError, match="one non-empty channel"):
         decode(np.zeros((2, 100)), 2000.0)
     with pytest.raises(DspValueError, match="sample_rate_hz"):
         decode(np.zeros(100, complex), 0.0)
