@@ -11,9 +11,10 @@ Method (details and the reasons for each step in ``docs/design.md``):
    slots (one dit each) with a prefix sum.  Every (dit length, slot phase)
    hypothesis is scored by a Viterbi search over the Morse grammar
    (:mod:`dsp.grammar`) with a penalised-energy score ``sum(s_k - eta)`` over the
-   key-down units, ``eta = 1 + ln(units)``.  The penalty makes a dit length that
-   is a third of the true one (which would read "HI" as "TTTT TT") lose, and keeps
-   the expected score of noise the same for every dit length.  A coarse pass
+   key-down units, ``eta = max(1 + ln(units), max(s) / 10)``.  The penalty makes a
+   dit length that is a third of the true one (which would read "HI" as
+   "TTTT TT") lose, keeps the expected score of noise the same for every dit
+   length, and stays meaningful at high SNR.  A coarse pass
    scores 16-unit windows (so a slightly wrong dit length only misaligns inside a
    window); the best candidates are then refined over the whole recording.
 4. **Decoding**: at the best timing, each unit's noncoherent log-likelihood ratio
@@ -68,6 +69,18 @@ def unit_energies(
     return np.where(width >= 0.25 * dit_s * rate_hz, s, 0.0)
 
 
+def _penalty(s: np.ndarray) -> float:
+    """Per key-down-unit penalty ``eta`` for unit energies ``s`` of one dit hypothesis.
+
+    ``1 + ln(units)`` keeps the expected score of noise the same for every dit length;
+    the floor of a tenth of the strongest unit keeps the penalty meaningful at high SNR,
+    where a fixed penalty is negligible and slot-alignment trifles would pick a finer
+    dit (for a 3-unit mark at half the dit, one empty unit must cost more than edge
+    effects gain).
+    """
+    return float(max(1.0 + np.log(max(s.shape[-1], 2)), 0.1 * np.max(s, initial=0.0)))
+
+
 def _coarse_scores(prefix, rate_hz, noise_var, dits):
     """Windowed penalised-energy score of each dit length (timing phase free per window)."""
     blocks, owners = [], []
@@ -75,7 +88,7 @@ def _coarse_scores(prefix, rate_hz, noise_var, dits):
         phases = np.arange(_COARSE_PHASES) * dit / _COARSE_PHASES
         s = unit_energies(prefix, rate_hz, noise_var, dit, phases)
         k_units = s.shape[1]
-        eta = 1.0 + np.log(max(k_units, 2))
+        eta = _penalty(s)
         w = min(_WINDOW_UNITS, k_units)
         n_win = -(-k_units // w)
         e = np.zeros((_COARSE_PHASES, n_win * w))
@@ -109,8 +122,7 @@ def _fine_search(prefix, rate_hz, noise_var, dit_c, duration_s):
         s = unit_energies(prefix, rate_hz, noise_var, dit, phases)
         if s.shape[1] == 0:
             continue
-        eta = 1.0 + np.log(max(s.shape[1], 2))
-        sc = viterbi_scores((s - eta).T)
+        sc = viterbi_scores((s - _penalty(s)).T)
         i = int(np.argmax(sc))
         if sc[i] > best[0]:
             best = (float(sc[i]), float(dit), float(phases[i]))
@@ -125,8 +137,7 @@ def _llr(s: np.ndarray, rho: float) -> np.ndarray:
 
 def _decode_units(s: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """ML key sequence of unit energies ``s``; returns (key_down, llr, rho)."""
-    eta = 1.0 + np.log(max(s.size, 2))
-    path, _ = viterbi_path(s - eta)
+    path, _ = viterbi_path(s - _penalty(s))
     for _ in range(3):
         rho = float(max(np.mean(s[path]) - 1.0, 1.0)) if path.any() else 1.0
         llr = _llr(s, rho)
