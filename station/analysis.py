@@ -35,7 +35,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Width of the searched band when none is given, Hz.
+#: Half-width of the searched band when none is given, Hz.
 DEFAULT_SEARCH_HZ = 1000.0
 #: Centre of the searched audio band when none is given (a usual CW tone), Hz.
 DEFAULT_AUDIO_CENTER_HZ = 1000.0
@@ -43,14 +43,14 @@ DEFAULT_AUDIO_CENTER_HZ = 1000.0
 
 @dataclass(frozen=True, slots=True)
 class Band:
-    """Frequencies searched: ``center_hz +- search_hz / 2``.
+    """Frequencies searched: ``center_hz +- search_hz`` (as :func:`dsp.decode.decode`).
 
     Attributes
     ----------
     center_hz : float
         Baseband offset (I/Q) or audio frequency (audio) of the band centre, Hz.
     search_hz : float
-        Full width of the band, Hz.
+        Half-width of the band, Hz.
     """
 
     center_hz: float
@@ -81,32 +81,36 @@ def search_band(
 ) -> Band:
     """Choose the band to search, with defaults that fit the recording.
 
-    The default width is :data:`DEFAULT_SEARCH_HZ`, narrowed to 90 % of the
-    available band (the sample rate for I/Q, the Nyquist band for audio).  The default
-    centre is 0 Hz for I/Q, and for audio :data:`DEFAULT_AUDIO_CENTER_HZ` moved just
-    enough for the band to fit between 0 Hz and Nyquist with a 5 % margin.
+    The default half-width is :data:`DEFAULT_SEARCH_HZ`, narrowed to what the
+    recording holds: the whole +-Nyquist band for I/Q, 45 % of the 0..Nyquist band for
+    audio.  The default centre is 0 Hz for I/Q, and for audio
+    :data:`DEFAULT_AUDIO_CENTER_HZ` moved just enough for the band to fit between 0 Hz
+    and Nyquist with a 5 % margin.
 
     Examples
     --------
     >>> audio = Recording(np.zeros(10, np.float32), 2000.0, None, None, "audio")
     >>> search_band(audio)
-    Band(center_hz=500.0, search_hz=900.0)
+    Band(center_hz=500.0, search_hz=450.0)
     >>> search_band(audio, center_hz=700.0, search_hz=200.0)
     Band(center_hz=700.0, search_hz=200.0)
     """
-    rate = recording.sample_rate_hz
-    available = rate if recording.is_iq else rate / 2
+    nyquist = recording.sample_rate_hz / 2
     if search_hz is None:
-        search_hz = min(DEFAULT_SEARCH_HZ, 0.9 * available)
+        search_hz = min(DEFAULT_SEARCH_HZ, nyquist if recording.is_iq else 0.45 * nyquist)
     if not (math.isfinite(search_hz) and search_hz > 0):
         raise InputError(f"search_hz={search_hz} must be a finite width > 0 Hz")
     if center_hz is None:
         if recording.is_iq:
             center_hz = 0.0
         else:
-            half = min(search_hz, available) / 2
-            margin = min(0.05 * available, available / 2 - half)  # keep off 0 Hz and Nyquist
-            lowest, highest = half + margin, available - half - margin
+            if search_hz > nyquist / 2:
+                raise InputError(
+                    f"search_hz={search_hz:g} is a half-width: an audio band of 0..{nyquist:g} Hz "
+                    f"allows at most {nyquist / 2:g} Hz"
+                )
+            margin = min(0.05 * nyquist, nyquist / 2 - search_hz)  # keep off 0 Hz and Nyquist
+            lowest, highest = search_hz + margin, nyquist - search_hz - margin
             center_hz = min(max(DEFAULT_AUDIO_CENTER_HZ, lowest), highest)
     if not math.isfinite(center_hz):
         raise InputError(f"center_hz={center_hz} must be finite")

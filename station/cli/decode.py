@@ -24,7 +24,7 @@ def decode(
         typer.Option(help="Centre of the searched band, Hz (baseband for I/Q, tone for audio)."),
     ] = None,
     search_hz: Annotated[
-        float | None, typer.Option(help="Width of the searched band, Hz (default: 1000).")
+        float | None, typer.Option(help="Half-width of the searched band, Hz (default: 1000).")
     ] = None,
     min_dit_s: Annotated[float, typer.Option(help="Shortest dit considered, s.")] = 0.04,
     max_dit_s: Annotated[float, typer.Option(help="Longest dit considered, s.")] = 130.0,

@@ -39,7 +39,7 @@ def detect(
         typer.Option(help="Centre of the searched band, Hz (baseband for I/Q, tone for audio)."),
     ] = None,
     search_hz: Annotated[
-        float | None, typer.Option(help="Width of the searched band, Hz (default: 1000).")
+        float | None, typer.Option(help="Half-width of the searched band, Hz (default: 1000).")
     ] = None,
     max_drift_hz_per_min: Annotated[
         float, typer.Option(help="Largest carrier drift searched, Hz/min.")

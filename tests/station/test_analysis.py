@@ -34,10 +34,10 @@ def test_parse_utc():
     ("kind", "fs", "kwargs", "expected"),
     [
         ("iq", 2000.0, {}, (0.0, 1000.0)),
-        ("iq", 500.0, {}, (0.0, 450.0)),
-        ("audio", 8000.0, {}, (1000.0, 1000.0)),
-        ("audio", 2000.0, {}, (500.0, 900.0)),
-        ("audio", 8000.0, {"search_hz": 3000.0}, (1700.0, 3000.0)),
+        ("iq", 500.0, {}, (0.0, 250.0)),
+        ("audio", 8000.0, {}, (1200.0, 1000.0)),
+        ("audio", 2000.0, {}, (500.0, 450.0)),
+        ("audio", 8000.0, {"search_hz": 1500.0}, (1700.0, 1500.0)),
         ("audio", 8000.0, {"center_hz": 700.0, "search_hz": 100.0}, (700.0, 100.0)),
     ],
 )
@@ -49,6 +49,22 @@ def test_search_band_defaults_fit_the_recording(kind, fs, kwargs, expected):
 def test_search_band_rejects_nonsense():
     with pytest.raises(InputError, match="search_hz=-5.0 must be a finite width > 0"):
         search_band(_rec(1.0), search_hz=-5.0)
+    with pytest.raises(InputError, match="search_hz=3000 is a half-width"):
+        search_band(_rec(1.0, 8000.0, kind="audio"), search_hz=3000.0)
+
+
+def test_default_band_of_low_rate_audio_is_searchable():
+    # search_hz is a half-width in station as in dsp: at 2000 S/s the default band
+    # (500 +- 450 Hz) stays inside 0..1000 Hz, so a 700 Hz tone decodes.
+    from dsp.keying import keyed_audio
+    from dsp.morse import key_intervals
+
+    iv = key_intervals("HI", 0.5, start_s=1.0)
+    tone = keyed_audio(iv, 2000.0, duration_s=iv[-1, 1] + 1.0, tone_hz=700.0)
+    rec = Recording(tone, 2000.0, None, None, "audio")
+    decoded = decode_recording(rec)
+    assert decoded.text == "HI"
+    assert decoded.freq_hz == pytest.approx(700.0, abs=0.5)
 
 
 def test_rounds_from_utc_are_relative_to_the_first_sample():
