@@ -108,14 +108,15 @@ def _search(powers, intervals, coarse, fine, df, freqs, pfa, dof_per_element, in
         kk = k + s
         value = float(powers[c, i, kk]) if 0 <= kk < powers.shape[2] else 0.0
         rho = value / dof_per_element - 1.0  # Es/N0 of the element, averaged over rounds
+        p_value = family_false_alarm(value, dof_per_element, 1)
         dits.append(
             DitResult(
                 start_s=float(intervals[i, 0] + offset_s),
                 stop_s=float(intervals[i, 1] + offset_s),
                 statistic=value,
                 snr2500_db=_snr(rho, lengths[i]),
-                false_alarm_probability=family_false_alarm(value, dof_per_element, 1),
-                detected=family_false_alarm(value, dof_per_element, 1) <= pfa,
+                false_alarm_probability=p_value,
+                detected=p_value <= pfa,
             )
         )
     rho_total = (stat - n_el * dof_per_element) / dof_per_element
