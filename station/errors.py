@@ -23,7 +23,10 @@ __all__ = [
     "InputError",
     "RecordingError",
     "RecordingExistsError",
+    "RigError",
+    "ScheduleError",
     "StationError",
+    "WatchdogTripped",
 ]
 
 
@@ -71,3 +74,44 @@ class RecordingExistsError(RecordingError, FileExistsError):
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         super().__init__(path, "already exists; use --overwrite (overwrite=True) to replace it")
+
+
+class ScheduleError(StationError, ValueError):
+    """An event file breaks a rule.
+
+    Parameters
+    ----------
+    source : str
+        The file (or ``"<event>"`` for one built in memory).
+    field : str
+        Dotted name of the offending field, e.g. ``"event.start_utc"``; empty when
+        the whole file is at fault (e.g. malformed TOML).
+    message : str
+        The value and the rule.
+
+    Examples
+    --------
+    >>> print(ScheduleError("x.toml", "event.dit_s", "-1 must be > 0"))
+    x.toml: event.dit_s: -1 must be > 0
+    """
+
+    def __init__(self, source: str, field: str, message: str) -> None:
+        self.source = source
+        self.field = field
+        where = f"{source}: {field}: " if field else f"{source}: "
+        super().__init__(where + message)
+
+
+class RigError(StationError):
+    """The rig (or its control daemon or serial line) refused a command or stopped answering.
+
+    Keying ends when this is raised; the safety layer has already tried to unkey.
+    """
+
+
+class WatchdogTripped(RigError):
+    """The independent watchdog unkeyed a key-down that lasted too long.
+
+    Keying ends: a main loop that overstays a key-down cannot be trusted with the
+    next one.
+    """

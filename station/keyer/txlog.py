@@ -1,0 +1,136 @@
+"""The TX log: JSON Lines, one object per line, flushed to disk line by line.
+
+Each line is a JSON object with a ``"type"``:
+
+``"start"``
+    ``event_id``, ``event_name``, ``target``, ``callsign``, ``grid``, ``freq_hz``,
+    ``mode``, ``backend``, ``transmit`` (bool: False = dry run), ``rounds``,
+    ``dit_s``, ``utc`` (when keying started).
+``"edge"``
+    ``event_id``, ``callsign``, ``round``, ``element``, ``key`` (``"down"``/``"up"``),
+    ``planned_utc``, ``sent_utc``, ``actual_utc`` (when the backend acknowledged),
+    ``error_ms`` (actual - planned), ``reply`` (the backend's answer), ``ptt`` (the
+    state read back, or null), ``freq_hz``, ``backend``, ``transmit``.
+``"ident"``
+    ``event_id``, ``callsign``, ``round``, ``text``, ``wpm``, ``planned_utc``,
+    ``actual_utc``, ``reply``, ``backend``, ``transmit``.
+``"stop"``
+    ``utc``, ``reason`` (``"completed"``, ``"SIGTERM"``, ``"SIGINT"``, ``"watchdog"``,
+    ``"error"``), ``message``, ``unkeyed`` (bool or null), ``edges`` (count).
+
+Times are ISO 8601 UTC with ``Z``.  A line is written with one ``write`` and then
+flushed and fsynced, so a crash loses at most the line being written; the reader
+skips a torn last line.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "tx.jsonl"
+>>> with TxLog(path) as log:
+...     log.write({"type": "stop", "reason": "completed"})
+>>> read_tx_log(path)[0]["reason"]
+'completed'
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from station.errors import InputError
+
+__all__ = ["TxLog", "read_tx_log"]
+
+logger = logging.getLogger(__name__)
+
+
+class TxLog:
+    """Append-only JSON Lines log, safe against crashes.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The log file; created if missing, appended to otherwise (never truncated).
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise InputError(f"--log={self.path} is a directory; give a file name")
+        if not self.path.parent.is_dir():
+            raise InputError(f"--log={self.path}: directory {self.path.parent} does not exist")
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        # A previous run killed mid-line leaves a torn line: start ours on a fresh one.
+        size = os.fstat(self._fd).st_size
+        if size:
+            with open(self.path, "rb") as fh:
+                fh.seek(size - 1)
+                if fh.read(1) != b"\n":
+                    os.write(self._fd, b"\n")
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Append one record as one line, then flush it to disk."""
+        line = json.dumps(record, separators=(",", ":"), sort_keys=False) + "\n"
+        os.write(self._fd, line.encode("utf-8"))
+        os.fsync(self._fd)
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __enter__(self) -> TxLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _starts_run(line: str) -> bool:
+    try:
+        rec = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(rec, dict) and rec.get("type") == "start"
+
+
+def read_tx_log(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Read a TX log, skipping torn lines (with a warning).
+
+    A line torn by a crash is the last line, or the last before the ``"start"``
+    record of a later run.
+
+    Raises
+    ------
+    InputError
+        Missing file, or a line other than the last that is not a JSON object (the
+        line number is named).
+    """
+    p = Path(path)
+    try:
+        lines = p.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"TX log {p}: cannot be read ({exc})") from None
+    records: list[dict[str, Any]] = []
+    content = [(i, line) for i, line in enumerate(lines, 1) if line.strip()]
+    for n, (lineno, line) in enumerate(content):
+        try:
+            rec = json.loads(line)
+            if not isinstance(rec, dict) or "type" not in rec:
+                raise ValueError("not an object with a 'type'")
+        except ValueError as exc:
+            if n == len(content) - 1 or _starts_run(content[n + 1][1]):
+                logger.warning("%s:%d: skipping a torn line (%s)", p, lineno, exc)
+                continue
+            raise InputError(
+                f"TX log {p}:{lineno}: not a hi-station log record ({exc}); "
+                "expected one JSON object with a 'type' per line"
+            ) from None
+        records.append(rec)
+    if not records:
+        raise InputError(f"TX log {p}: holds no records")
+    return records

@@ -1,0 +1,449 @@
+"""Event files: the TOML description of a coordinated slow-Morse event, validated.
+
+An event file has five tables (see ``schedules/juno-2013-10-09.toml`` for a
+commented example and ``schedules/practice-template.toml`` for a rehearsal):
+
+``[event]``
+    ``id``, ``name``, ``start_utc`` (TOML date-time with ``Z`` or an offset: the first
+    key-down of round 1), ``message``, ``dit_s``, ``round_period_s``, ``rounds``,
+    optional ``mode`` (``"CW"``), ``target`` (what a log calls the station worked),
+    ``notes``, ``sources``, and ``key_down_s``: explicit key-down intervals in seconds
+    from the round start, replacing the ones derived from ``message`` and ``dit_s``.
+``[band]``
+    ``low_hz`` and ``high_hz``: the frequencies the event allows, inside 10 m.
+``[frequency]``
+    ``rule = "last-letter"`` with a ``[frequency.table_hz]`` of 26 letters, or
+    ``rule = "single"`` with ``single_hz``; ``reconstruction`` (bool) and ``note``.
+``[identification]``
+    ``rule``: ``"none"``, ``"after-each-round"`` or ``"after-last-round"``; ``text``
+    (``{callsign}`` is replaced) and ``wpm``.
+
+Every rule broken raises :class:`~station.errors.ScheduleError` naming the file, the
+field and the rule.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dsp.errors import DspValueError
+from dsp.morse import key_intervals, text_to_units, wpm_to_dit_s
+from station.errors import ScheduleError
+
+__all__ = [
+    "IDENT_RULES",
+    "TEN_METRE_BAND_HZ",
+    "Event",
+    "Identification",
+    "event_from_dict",
+    "load_event",
+    "shipped_events",
+    "shipped_folder",
+]
+
+#: The 10 m amateur band (ITU, all regions), Hz.  Nothing outside it is ever keyed.
+TEN_METRE_BAND_HZ = (28_000_000.0, 29_700_000.0)
+#: Station-identification rules an event file may name.
+IDENT_RULES = ("none", "after-each-round", "after-last-round")
+_LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_MIN_DIT_S = 0.5
+#: Pause between the last key-up of a round and the identification, s.
+IDENT_DELAY_S = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Identification:
+    """How a station identifies itself.
+
+    Attributes
+    ----------
+    rule : str
+        One of :data:`IDENT_RULES`.
+    text : str
+        What is sent; ``{callsign}`` becomes the operator's call.
+    wpm : float
+        Speed of the identification, words per minute (PARIS).
+    """
+
+    rule: str = "none"
+    text: str = "DE {callsign}"
+    wpm: float = 20.0
+
+    def duration_s(self, callsign: str) -> float:
+        """Time the identification takes at :attr:`wpm` (0 with rule ``"none"``)."""
+        if self.rule == "none":
+            return 0.0
+        return float(text_to_units(self.text.format(callsign=callsign)).size) * wpm_to_dit_s(
+            self.wpm
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A validated event.
+
+    Attributes
+    ----------
+    id, name : str
+        Short identifier (file stem) and human name.
+    start_utc : datetime
+        First key-down of round 1 (aware, UTC).
+    message : str
+        Text sent each round.
+    dit_s : float
+        Dit length, s.
+    round_period_s : float
+        Time between the starts of consecutive rounds, s.
+    rounds : int
+        Number of rounds.
+    key_down_s : tuple of (float, float)
+        Key-down intervals of one round, seconds from the round start.
+    band_hz : (float, float)
+        Lowest and highest frequency the event allows, Hz.
+    frequency_rule : str
+        ``"last-letter"`` or ``"single"``.
+    table_hz : dict
+        Letter -> frequency (``"last-letter"``), or ``{"*": f}`` (``"single"``).
+    reconstruction : bool
+        True when the frequency table is not the original (it is documented why).
+    frequency_note : str
+        Where the table comes from.
+    identification : Identification
+    mode : str
+        Rig mode set before keying (``"CW"``).
+    target : str
+        The station worked, for logs (``"JUNO"``).
+    notes : str
+    sources : tuple of str
+    source : str
+        File the event was read from.
+    """
+
+    id: str
+    name: str
+    start_utc: datetime
+    message: str
+    dit_s: float
+    round_period_s: float
+    rounds: int
+    key_down_s: tuple[tuple[float, float], ...]
+    band_hz: tuple[float, float]
+    frequency_rule: str
+    table_hz: dict[str, float]
+    reconstruction: bool
+    frequency_note: str
+    identification: Identification
+    mode: str = "CW"
+    target: str = ""
+    notes: str = ""
+    sources: tuple[str, ...] = ()
+    source: str = "<event>"
+
+    def round_start_utc(self, index: int) -> datetime:
+        """Start of round ``index`` (0-based)."""
+        return self.start_utc + timedelta(seconds=index * self.round_period_s)
+
+    @property
+    def end_utc(self) -> datetime:
+        """Last key-up of the last round."""
+        return self.round_start_utc(self.rounds - 1) + timedelta(seconds=self.key_down_s[-1][1])
+
+    @property
+    def max_key_down_s(self) -> float:
+        """Longest single key-down of a round, s (what the watchdog allows, plus a margin)."""
+        return max(b - a for a, b in self.key_down_s)
+
+
+def _field(data: dict[str, Any], table: str, key: str, kind: type | tuple, source: str,
+           default: Any = ...) -> Any:  # fmt: skip
+    where = f"{table}.{key}"
+    if key not in data:
+        if default is ...:
+            raise ScheduleError(source, where, "is missing")
+        return default
+    value = data[key]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool) and bool not in kinds:
+        value = None  # bool is an int subclass; never accept it as a number
+    if value is None or not isinstance(value, kinds):
+        names = " or ".join(k.__name__ for k in kinds)
+        raise ScheduleError(source, where, f"{data[key]!r} must be {names}")
+    return value
+
+
+def _positive(value: float, where: str, source: str, minimum: float = 0.0) -> float:
+    value = float(value)
+    if not np.isfinite(value) or value <= minimum:
+        raise ScheduleError(source, where, f"{value:g} must be a finite number > {minimum:g}")
+    return value
+
+
+def _start_utc(value: Any, source: str) -> datetime:
+    where = "event.start_utc"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ScheduleError(
+                source, where, f"{value!r} is not an ISO 8601 date-time like 2013-10-09T18:00:00Z"
+            ) from None
+    if not isinstance(value, datetime):
+        raise ScheduleError(
+            source, where, f"{value!r} must be a date-time like 2013-10-09T18:00:00Z"
+        )
+    if value.tzinfo is None:
+        raise ScheduleError(
+            source, where, f"{value.isoformat()} has no time zone; write it in UTC with Z "
+            f"({value.isoformat()}Z)"
+        )  # fmt: skip
+    return value.astimezone(UTC)
+
+
+def _key_downs(ev: dict[str, Any], message: str, dit_s: float, source: str):
+    if "key_down_s" not in ev:
+        try:
+            iv = key_intervals(message, dit_s)
+        except DspValueError as exc:
+            raise ScheduleError(source, "event.message", str(exc)) from None
+        return tuple((float(a), float(b)) for a, b in iv)
+    raw = ev["key_down_s"]
+    where = "event.key_down_s"
+    if not isinstance(raw, list) or not raw:
+        raise ScheduleError(source, where, "must be a non-empty list of [start, end] pairs in s")
+    out: list[tuple[float, float]] = []
+    for i, pair in enumerate(raw):
+        ok = isinstance(pair, list) and len(pair) == 2
+        ok = ok and all(isinstance(v, int | float) and not isinstance(v, bool) for v in pair)
+        if not ok:
+            raise ScheduleError(source, f"{where}[{i}]", f"{pair!r} must be [start_s, end_s]")
+        a, b = float(pair[0]), float(pair[1])
+        if not (np.isfinite(a) and np.isfinite(b) and 0 <= a < b):
+            raise ScheduleError(source, f"{where}[{i}]", f"{pair!r} needs 0 <= start < end")
+        if out and a < out[-1][1]:
+            raise ScheduleError(
+                source,
+                f"{where}[{i}]",
+                f"{pair!r} overlaps or precedes the previous element {list(out[-1])}; "
+                "key-downs must be in time order and must not overlap",
+            )
+        out.append((a, b))
+    if out[0][0] != 0.0:
+        raise ScheduleError(source, f"{where}[0]", "the first key-down must start at 0 s")
+    return tuple(out)
+
+
+def _frequencies(data: dict[str, Any], band: tuple[float, float], source: str):
+    fr = _field(data, "", "frequency", dict, source)
+    rule = _field(fr, "frequency", "rule", str, source)
+    if rule == "last-letter":
+        table = _field(fr, "frequency", "table_hz", dict, source)
+        keys = {str(k).upper() for k in table}
+        missing = [c for c in _LETTERS if c not in keys]
+        extra = sorted(k for k in keys if k not in _LETTERS)
+        if missing or extra:
+            raise ScheduleError(
+                source,
+                "frequency.table_hz",
+                f"needs exactly the 26 letters A-Z (missing {''.join(missing) or 'none'}, "
+                f"unknown {', '.join(extra) or 'none'})",
+            )
+        out = {str(k).upper(): v for k, v in table.items()}
+    elif rule == "single":
+        out = {"*": _field(fr, "frequency", "single_hz", (int, float), source)}
+    else:
+        raise ScheduleError(source, "frequency.rule", f"{rule!r} must be 'last-letter' or 'single'")
+    checked: dict[str, float] = {}
+    for key, value in out.items():
+        where = "frequency.single_hz" if key == "*" else f"frequency.table_hz.{key}"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ScheduleError(source, where, f"{value!r} must be a number in Hz")
+        if not band[0] <= value <= band[1]:
+            raise ScheduleError(
+                source,
+                where,
+                f"{value / 1e6:.6f} MHz is outside the event's band "
+                f"{band[0] / 1e6:.6f}-{band[1] / 1e6:.6f} MHz",
+            )
+        checked[key] = float(value)
+    recon = _field(fr, "frequency", "reconstruction", bool, source, False)
+    note = _field(fr, "frequency", "note", str, source, "")
+    return rule, dict(sorted(checked.items())), recon, note
+
+
+def event_from_dict(data: dict[str, Any], *, source: str = "<event>") -> Event:
+    """Validate a parsed event file.
+
+    Parameters
+    ----------
+    data : dict
+        The TOML document, as :func:`tomllib.loads` returns it.
+    source : str, optional
+        File name used in error messages.
+
+    Returns
+    -------
+    Event
+
+    Raises
+    ------
+    ScheduleError
+        A missing field, a wrong type or a broken rule (named in the message).
+
+    Examples
+    --------
+    >>> ev = load_event("juno-2013-10-09")
+    >>> ev.rounds, ev.dit_s, ev.key_down_s[-1]
+    (16, 30.0, (360.0, 390.0))
+    """
+    ev = _field(data, "", "event", dict, source)
+    ident_id = _field(ev, "event", "id", str, source)
+    name = _field(ev, "event", "name", str, source)
+    start = _start_utc(_field(ev, "event", "start_utc", (datetime, str), source), source)
+    message = _field(ev, "event", "message", str, source)
+    dit_s = _positive(_field(ev, "event", "dit_s", (int, float), source), "event.dit_s", source)
+    if dit_s < _MIN_DIT_S:
+        raise ScheduleError(source, "event.dit_s", f"{dit_s:g} s is shorter than {_MIN_DIT_S} s")
+    period_s = _positive(
+        _field(ev, "event", "round_period_s", (int, float), source), "event.round_period_s", source
+    )
+    rounds = _field(ev, "event", "rounds", int, source)
+    if rounds < 1:
+        raise ScheduleError(source, "event.rounds", f"{rounds} must be >= 1")
+    key_down_s = _key_downs(ev, message, dit_s, source)
+
+    bd = _field(data, "", "band", dict, source)
+    low = _positive(_field(bd, "band", "low_hz", (int, float), source), "band.low_hz", source)
+    high = _positive(_field(bd, "band", "high_hz", (int, float), source), "band.high_hz", source)
+    if not TEN_METRE_BAND_HZ[0] <= low < high <= TEN_METRE_BAND_HZ[1]:
+        raise ScheduleError(
+            source,
+            "band",
+            f"{low / 1e6:.6f}-{high / 1e6:.6f} MHz must be a non-empty range inside the 10 m "
+            "band 28.000000-29.700000 MHz",
+        )
+    rule, table, recon, note = _frequencies(data, (low, high), source)
+
+    idt = data.get("identification", {})
+    if not isinstance(idt, dict):
+        raise ScheduleError(source, "identification", "must be a table")
+    ident = Identification(
+        rule=_field(idt, "identification", "rule", str, source, "none"),
+        text=_field(idt, "identification", "text", str, source, "DE {callsign}"),
+        wpm=float(_field(idt, "identification", "wpm", (int, float), source, 20.0)),
+    )
+    if ident.rule not in IDENT_RULES:
+        raise ScheduleError(source, "identification.rule", f"{ident.rule!r} must be one of "
+                            + ", ".join(IDENT_RULES))  # fmt: skip
+    if not 5.0 <= ident.wpm <= 60.0:
+        raise ScheduleError(source, "identification.wpm", f"{ident.wpm:g} must be 5-60 WPM")
+    try:
+        ident_s = ident.duration_s("VE3/N0CALL/QRP")
+    except (DspValueError, KeyError, IndexError, ValueError) as exc:
+        raise ScheduleError(source, "identification.text", f"{ident.text!r}: {exc}") from None
+    busy_s = key_down_s[-1][1] + (IDENT_DELAY_S + ident_s if ident.rule != "none" else 0.0)
+    if rounds > 1 and busy_s >= period_s:
+        raise ScheduleError(
+            source,
+            "event.round_period_s",
+            f"{period_s:g} s is too short: a round keys for {key_down_s[-1][1]:g} s"
+            + (
+                f" and identifies for {IDENT_DELAY_S + ident_s:.0f} s"
+                if ident.rule != "none"
+                else ""
+            )  # fmt: skip
+            + ", so rounds would overlap",
+        )
+    sources = _field(ev, "event", "sources", list, source, [])
+    return Event(
+        id=ident_id,
+        name=name,
+        start_utc=start,
+        message=message,
+        dit_s=dit_s,
+        round_period_s=period_s,
+        rounds=rounds,
+        key_down_s=key_down_s,
+        band_hz=(low, high),
+        frequency_rule=rule,
+        table_hz=table,
+        reconstruction=recon,
+        frequency_note=note,
+        identification=ident,
+        mode=_field(ev, "event", "mode", str, source, "CW").upper(),
+        target=_field(ev, "event", "target", str, source, ""),
+        notes=_field(ev, "event", "notes", str, source, ""),
+        sources=tuple(str(s) for s in sources),
+        source=source,
+    )
+
+
+def shipped_events() -> dict[str, Path]:
+    """Event files shipped with hi-station (``schedules/``), by id.
+
+    Examples
+    --------
+    >>> "juno-2013-10-09" in shipped_events()
+    True
+    """
+    folder = shipped_folder()
+    return {
+        p.stem: p for p in sorted(folder.glob("*.toml")) if not p.name.endswith("-template.toml")
+    }
+
+
+def shipped_folder() -> Path:
+    """Return the folder of shipped event files.
+
+    ``schedules/`` beside the source tree when running from a checkout, else the copy
+    installed as the package data ``station.events``.
+    """
+    source_tree = Path(__file__).resolve().parents[2] / "schedules"
+    if (source_tree / "juno-2013-10-09.toml").is_file():
+        return source_tree
+    return Path(str(resources.files("station.events")))
+
+
+def load_event(path_or_id: str | Path) -> Event:
+    """Read and validate an event file, or a shipped event by id.
+
+    Parameters
+    ----------
+    path_or_id : str or pathlib.Path
+        A TOML file, or the id of a shipped event (``"juno-2013-10-09"``).
+
+    Raises
+    ------
+    ScheduleError
+        Missing or unreadable file, malformed TOML, or a broken rule.
+
+    Examples
+    --------
+    >>> load_event("juno-2013-10-09").start_utc.isoformat()
+    '2013-10-09T18:00:00+00:00'
+    """
+    path = Path(path_or_id)
+    if not path.exists():
+        shipped = shipped_events()
+        key = path.name.removesuffix(".toml")
+        if path.parent == Path(".") and key in shipped:
+            path = shipped[key]
+        else:
+            raise ScheduleError(
+                str(path_or_id),
+                "",
+                "no such event file (shipped events: " + ", ".join(sorted(shipped)) + ")",
+            )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScheduleError(str(path), "", f"malformed TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScheduleError(str(path), "", f"cannot be read: {exc}") from None
+    return event_from_dict(data, source=str(path))
