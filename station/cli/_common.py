@@ -56,7 +56,7 @@ def out_console() -> Console:
 
 def err_console() -> Console:
     """Rich console on the current stderr (progress, notes)."""
-    return Console(file=sys.stderr, highlight=False)
+    return Console(file=sys.stderr, highlight=False, soft_wrap=True)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,284 @@
+"""A small client of Hamlib's ``rigctld`` (Extended Response Protocol) and its keyer.
+
+Why our own client: the Python bindings of Hamlib exist only for the system
+interpreter (Debian ``python3-hamlib``), and nothing solid is on PyPI
+(``reference/sdr-and-rig.md`` section 3.5).  The protocol is plain text over TCP:
+each command is sent with a ``+`` prefix, and the reply is an echo line, ``Key:
+value`` lines and a final ``RPRT n`` (0 = OK, negative = Hamlib error).
+
+rigctld accepts nonsense (the dummy rig takes 99.999 GHz), so every value is
+checked before it is sent (:class:`station.keyer.safety.SafeKeyer`) and the
+frequency is read back after tuning.
+
+Examples
+--------
+>>> parse_rig_address("localhost:4532")
+('localhost', 4532)
+>>> HAMLIB_ERRORS[-9]
+'command rejected by the rig'
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+from station.errors import InputError, RigError
+
+__all__ = ["HAMLIB_ERRORS", "RigctldClient", "RigctldKeyer", "parse_rig_address"]
+
+#: Hamlib error codes (``rig.h``, ``rigerror()``), as rigctld reports them.
+HAMLIB_ERRORS = {
+    -1: "invalid parameter",
+    -2: "invalid configuration",
+    -3: "memory shortage",
+    -4: "function not implemented",
+    -5: "communication timed out",
+    -6: "I/O error",
+    -7: "internal Hamlib error",
+    -8: "protocol error",
+    -9: "command rejected by the rig",
+    -10: "command performed, but arg truncated",
+    -11: "function not available",
+    -12: "VFO not targetable",
+    -13: "error talking on the bus",
+    -14: "collision on the bus",
+    -15: "NULL RIG handle or invalid pointer parameter",
+    -16: "invalid VFO",
+    -17: "argument out of domain of function",
+    -18: "function deprecated",
+    -19: "security error",
+    -20: "rig is not powered on",
+}
+
+
+def parse_rig_address(text: str, *, name: str = "--rig") -> tuple[str, int]:
+    """Split ``HOST:PORT`` (port defaults to rigctld's 4532).
+
+    Raises
+    ------
+    InputError
+        Empty host or a port outside 1-65535.
+    """
+    host, sep, port_text = str(text).strip().rpartition(":")
+    if not sep:
+        host, port_text = port_text, "4532"
+    host = host.strip("[]")
+    try:
+        port = int(port_text)
+    except ValueError:
+        port = -1
+    if not host or not 1 <= port <= 65535:
+        raise InputError(f"{name}={text!r} must be HOST:PORT, e.g. localhost:4532")
+    return host, port
+
+
+class RigctldClient:
+    """One TCP connection to rigctld speaking the Extended Response Protocol.
+
+    Parameters
+    ----------
+    host, port : str, int
+        Where rigctld listens.
+    timeout_s : float, optional
+        How long to wait for a connection or a reply before declaring the rig dead.
+
+    Raises
+    ------
+    RigError
+        rigctld cannot be reached.
+    """
+
+    def __init__(self, host: str, port: int, *, timeout_s: float = 2.0) -> None:
+        self.address = f"{host}:{port}"
+        self.timeout_s = timeout_s
+        try:
+            self._sock = socket.create_connection((host, port), timeout=timeout_s)
+        except OSError as exc:
+            raise RigError(
+                f"cannot reach rigctld at {self.address} ({exc.strerror or exc}); start it "
+                "(e.g. rigctld -m MODEL -r /dev/ttyUSB0 -P RIG) or fix --rig"
+            ) from None
+        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._file = self._sock.makefile("rb")
+        self._lock = threading.Lock()
+
+    def command(self, cmd: str) -> dict[str, str]:
+        r"""Send one command (long form, e.g. ``\set_ptt 1``); return its ``Key: value`` lines.
+
+        Raises
+        ------
+        RigError
+            Error reply (``RPRT`` < 0, with Hamlib's meaning), no reply within the
+            timeout, a closed connection, or a reply to some other command.
+        """
+        verb = cmd.split()[0].lstrip("\\")
+        with self._lock:
+            try:
+                self._sock.sendall(f"+{cmd}\n".encode("ascii"))
+                lines = []
+                while True:
+                    raw = self._file.readline()
+                    if not raw:
+                        raise RigError(
+                            f"rigctld at {self.address} closed the connection during {cmd!r}; "
+                            "keying stopped"
+                        )
+                    line = raw.decode("ascii", "replace").rstrip("\r\n")
+                    if line.startswith("RPRT"):
+                        break
+                    lines.append(line)
+            except TimeoutError:
+                raise RigError(
+                    f"rigctld at {self.address} did not answer {cmd!r} within "
+                    f"{self.timeout_s:g} s; keying stopped"
+                ) from None
+            except OSError as exc:
+                raise RigError(
+                    f"rigctld at {self.address} stopped answering during {cmd!r} "
+                    f"({exc.strerror or exc}); keying stopped"
+                ) from None
+        try:
+            code = int(line.split()[1])
+        except (IndexError, ValueError):
+            raise RigError(
+                f"rigctld at {self.address}: unreadable reply {line!r} to {cmd!r}"
+            ) from None
+        if not lines or not lines[0].startswith(f"{verb}:"):
+            raise RigError(
+                f"rigctld at {self.address}: reply {lines[:1]!r} does not answer {cmd!r} "
+                "(protocol out of step); keying stopped"
+            )
+        if code != 0:
+            meaning = HAMLIB_ERRORS.get(code, "unknown error")
+            raise RigError(f"rigctld at {self.address}: {cmd!r} failed: RPRT {code} ({meaning})")
+        out: dict[str, str] = {}
+        for item in lines[1:]:
+            key, sep, value = item.partition(":")
+            if sep:
+                out[key.strip()] = value.strip()
+        return out
+
+    def set_freq(self, freq_hz: float) -> None:
+        """Tune the current VFO, Hz."""
+        self.command(f"\\set_freq {round(freq_hz)}")
+
+    def get_freq(self) -> float:
+        """Frequency of the current VFO, Hz."""
+        return float(self.command("\\get_freq")["Frequency"])
+
+    def set_mode(self, mode: str, passband_hz: int = 0) -> None:
+        """Set mode (``CW``, ``USB``, ...); passband 0 keeps the rig's default."""
+        self.command(f"\\set_mode {mode} {passband_hz}")
+
+    def get_mode(self) -> str:
+        """Return the current mode."""
+        return self.command("\\get_mode")["Mode"]
+
+    def set_ptt(self, value: int) -> None:
+        """PTT: 0 receive, 1 transmit, 3 transmit data."""
+        self.command(f"\\set_ptt {value}")
+
+    def get_ptt(self) -> bool:
+        """Return True while transmitting."""
+        return self.command("\\get_ptt")["PTT"] != "0"
+
+    def send_morse(self, text: str) -> None:
+        """Send ``text`` with the rig's CW keyer."""
+        self.command(f"\\send_morse {text}")
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        for closer in (self._file.close, self._sock.close):
+            try:
+                closer()
+            except OSError:
+                pass
+
+
+class RigctldKeyer:
+    """Keys through rigctld: tunes and sets the mode once, then PTT at each edge.
+
+    Parameters
+    ----------
+    host, port : str, int
+        rigctld address.
+    ptt_value : int, optional
+        What "key down" sends: 1 (TX, the usual with ``-P RIG`` or a DTR/RTS PTT
+        line wired to the key input) or 3 (TX data, for a steady tone in a data mode).
+    timeout_s : float, optional
+        Reply timeout; a rig silent for longer ends keying.
+    freq_tolerance_hz : float, optional
+        Largest difference between the frequency set and read back.
+    """
+
+    name = "rigctld"
+    transmits = True
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        ptt_value: int = 1,
+        timeout_s: float = 2.0,
+        freq_tolerance_hz: float = 50.0,
+    ) -> None:
+        if ptt_value not in (1, 2, 3):
+            raise InputError(f"ptt_value={ptt_value} must be 1 (TX), 2 (TX mic) or 3 (TX data)")
+        self.host, self.port = host, port
+        self.ptt_value = ptt_value
+        self.timeout_s = timeout_s
+        self.freq_tolerance_hz = freq_tolerance_hz
+        self._client: RigctldClient | None = None
+
+    @property
+    def client(self) -> RigctldClient:
+        """The main connection (opened by :meth:`open`)."""
+        if self._client is None:
+            self._client = RigctldClient(self.host, self.port, timeout_s=self.timeout_s)
+        return self._client
+
+    def open(self, freq_hz: float, mode: str) -> str:  # noqa: D102
+        c = self.client
+        c.set_ptt(0)
+        c.set_freq(freq_hz)
+        got_hz = c.get_freq()
+        if abs(got_hz - freq_hz) > self.freq_tolerance_hz:
+            raise RigError(
+                f"rigctld at {c.address}: asked for {freq_hz / 1e6:.6f} MHz, the rig reports "
+                f"{got_hz / 1e6:.6f} MHz; not keying (check the rig's band and VFO)"
+            )
+        c.set_mode(mode)
+        return f"{got_hz / 1e6:.6f} MHz {c.get_mode()}, PTT 0"
+
+    def set_key(self, down: bool) -> str:  # noqa: D102
+        self.client.set_ptt(self.ptt_value if down else 0)
+        return "RPRT 0"
+
+    def key_state(self) -> bool | None:  # noqa: D102
+        return self.client.get_ptt()
+
+    def identify(self, text: str, wpm: float) -> str | None:  # noqa: D102
+        c = self.client
+        try:
+            c.command(f"\\set_level KEYSPD {round(wpm)}")
+        except RigError as exc:  # some rigs cannot set the keyer speed: send anyway
+            note = f" (keyer speed not set: {exc})"
+        else:
+            note = ""
+        c.send_morse(text)
+        return "RPRT 0" + note
+
+    def emergency_unkey(self) -> str:  # noqa: D102
+        extra = RigctldClient(self.host, self.port, timeout_s=self.timeout_s)
+        try:
+            extra.set_ptt(0)
+        finally:
+            extra.close()
+        return "RPRT 0 (own connection)"
+
+    def close(self) -> None:  # noqa: D102
+        if self._client is not None:
+            self._client.close()
+            self._client = None
