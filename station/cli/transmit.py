@@ -20,6 +20,7 @@ from station.keyer.safety import KeyingInterrupted
 from station.keyer.session import (
     Backend,
     check_rig,
+    check_session,
     default_log_path,
     make_backend,
     transmit_plan,
@@ -89,6 +90,8 @@ def transmit(
     plan = make_plan(event, callsign, grid=grid, freq_hz=freq_hz)
     spec = Backend(rig, serial, serial_line, ptt_data, transmit_, rig_timeout_s)
     backend = make_backend(spec)
+    clock = SystemClock()
+    check_session(plan, clock.now(), margin_s=watchdog_margin_s)
     console = err_console()
     warning = clock_status().warning
     if warning:
@@ -127,7 +130,7 @@ def transmit(
         summary = transmit_plan(
             plan,
             backend,
-            SystemClock(),
+            clock,
             log_path,
             margin_s=watchdog_margin_s,
             mode=mode,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,14 @@ from station.keyer.serial_line import SerialKeyer
 from station.keyer.txlog import TxLog
 from station.schedule.plan import OperatorPlan, utc_z
 
-__all__ = ["Backend", "check_rig", "default_log_path", "make_backend", "transmit_plan"]
+__all__ = [
+    "Backend",
+    "check_rig",
+    "check_session",
+    "default_log_path",
+    "make_backend",
+    "transmit_plan",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +113,24 @@ def default_log_path(plan: OperatorPlan) -> Path:
     return Path(f"tx-{plan.event.id}-{plan.callsign.text.replace('/', '-')}.jsonl")
 
 
+def check_session(plan: OperatorPlan, now_utc: datetime, *, margin_s: float) -> None:
+    """Refuse a session with nothing left to key or a bad watchdog margin.
+
+    Raises
+    ------
+    InputError
+    """
+    if not margin_s > 0:
+        raise InputError(f"--watchdog-margin-s={margin_s:g} must be > 0")
+    actions, _ = plan_actions(plan, now_utc)
+    if not any(a.kind == "down" for a in actions):
+        raise InputError(
+            f"{plan.event.source}: the event's last key-down was before now "
+            f"({utc_z(now_utc)}); nothing to key (write a practice event with "
+            "`hi-station schedule new`)"
+        )
+
+
 def transmit_plan(
     plan: OperatorPlan,
     backend: Keyer,
@@ -126,15 +152,7 @@ def transmit_plan(
     KeyingInterrupted
         A signal stopped keying (the key is released and the stop logged first).
     """
-    actions, _ = plan_actions(plan, clock.now())
-    if not any(a.kind == "down" for a in actions):
-        raise InputError(
-            f"{plan.event.source}: the event's last key-down was before now "
-            f"({utc_z(clock.now())}); nothing to key (write a practice event with "
-            "`hi-station schedule new`)"
-        )
-    if margin_s <= 0:
-        raise InputError(f"--watchdog-margin-s={margin_s:g} must be > 0")
+    check_session(plan, clock.now(), margin_s=margin_s)
     with TxLog(log_path) as log, SignalGuard() as signals:
         keyer = SafeKeyer(
             backend,

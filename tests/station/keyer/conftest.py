@@ -1,0 +1,115 @@
+"""Real Hamlib rigctld (dummy rig with working PTT) on loopback, and helpers."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from station.keyer.rigctld import RigctldClient
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Rigctld:
+    host: str
+    port: int
+    proc: subprocess.Popen
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def probe(self) -> RigctldClient:
+        """A separate connection, as an independent observer of the rig."""
+        return RigctldClient(self.host, self.port, timeout_s=5.0)
+
+    def ptt(self) -> bool:
+        c = self.probe()
+        try:
+            return c.get_ptt()
+        finally:
+            c.close()
+
+
+def start_rigctld() -> Rigctld:
+    exe = shutil.which("rigctld")
+    if exe is None:
+        pytest.fail("rigctld not found: install libhamlib-utils (see the README's test command)")
+    port = free_port()
+    proc = subprocess.Popen(
+        [exe, "-m", "1", "-P", "RIG", "-T", "127.0.0.1", "-t", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"rigctld did not start on port {port}")
+            time.sleep(0.02)
+    return Rigctld("127.0.0.1", port, proc)
+
+
+@pytest.fixture
+def rigctld() -> Iterator[Rigctld]:
+    rig = start_rigctld()
+    try:
+        yield rig
+    finally:
+        rig.proc.kill()
+        rig.proc.wait(timeout=5)
+
+
+def practice_toml(
+    path: Path,
+    *,
+    start_utc: datetime | None = None,
+    lead_s: float = 1.5,
+    dit_s: float = 0.5,
+    rounds: int = 1,
+    period_s: float = 20.0,
+    ident: str = "none",
+) -> Path:
+    """A small practice event starting ``lead_s`` from now (real clock)."""
+    start = start_utc or datetime.now(UTC) + timedelta(seconds=lead_s)
+    path.write_text(
+        f"""
+[event]
+id = "practice"
+name = "Practice"
+start_utc = {start.isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+message = "HI"
+dit_s = {dit_s}
+round_period_s = {period_s}
+rounds = {rounds}
+target = "TEST"
+[band]
+low_hz = 28_000_000
+high_hz = 29_000_000
+[frequency]
+rule = "single"
+single_hz = 28_400_000
+[identification]
+rule = "{ident}"
+wpm = 30
+""",
+        encoding="utf-8",
+    )
+    return path
