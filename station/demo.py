@@ -14,18 +14,26 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
 from dsp.results import Decoded, Detection
-from station.analysis import decode_recording, detect_recording, schedule_rounds
+from station.analysis import decode_recording, detect_recording
+from station.clock import SimulatedClock
+from station.keyer.base import DryRunKeyer
+from station.keyer.runner import RunSummary, run_plan
+from station.keyer.safety import SafeKeyer
 from station.recording import Recording, read_recording
+from station.schedule import OperatorPlan, load_event, make_plan
 from station.synth import Encoded, encode_to_file
 
 __all__ = [
     "DEMO_DIT_S",
+    "DEMO_CALLSIGN",
+    "DEMO_EVENT",
+    "DEMO_GRID",
     "DEMO_KEY_START_UTC",
     "DEMO_SEED",
     "DEMO_SNR2500_DB",
@@ -42,8 +50,11 @@ DEMO_SAMPLE_RATE_HZ = 2000.0
 DEMO_SEED = 20131009
 #: First key-down of round 1 of the 2013 event.
 DEMO_KEY_START_UTC = datetime(2013, 10, 9, 18, 0, 0, tzinfo=UTC)
-#: A 10 m dial frequency inside the event's 28-29 MHz range (illustrative).
-DEMO_CENTER_FREQ_HZ = 28_500_000.0
+#: The shipped event the demo plans, keys (dry run) and records.
+DEMO_EVENT = "juno-2013-10-09"
+#: The usual placeholder callsign and a grid (Boston, FN42): the demo's operator.
+DEMO_CALLSIGN = "N0CALL"
+DEMO_GRID = "FN42"
 DEMO_STEM = "juno-2013-round1-hi-qrss30"
 
 
@@ -53,6 +64,10 @@ class DemoResult:
 
     Attributes
     ----------
+    plan : station.schedule.OperatorPlan
+        The demo operator's plan for the 2013 event.
+    rehearsal : station.keyer.runner.RunSummary
+        The whole event keyed in a dry run on a simulated clock.
     encoded : station.synth.Encoded
         What was synthesized and written (path, signal, seed).
     recording : station.recording.Recording
@@ -63,6 +78,8 @@ class DemoResult:
         Known-template detection of the scheduled round.
     """
 
+    plan: OperatorPlan
+    rehearsal: RunSummary
     encoded: Encoded
     recording: Recording
     decoded: Decoded
@@ -112,6 +129,10 @@ def run_demo(
     else:
         directory = Path(out_dir)
         directory.mkdir(parents=True, exist_ok=True)
+    say(f"planning {DEMO_CALLSIGN}'s part in {DEMO_EVENT}")
+    plan = make_plan(load_event(DEMO_EVENT), DEMO_CALLSIGN, grid=DEMO_GRID)
+    say("keying the whole event (dry run, simulated clock)")
+    rehearsal = rehearse(plan)
     offset_hz, drift_hz_per_s, seed = demo_channel()
     say("synthesizing QRSS30 'HI' at SNR2500 -30 dB")
     encoded = encode_to_file(
@@ -123,8 +144,8 @@ def run_demo(
         offset_hz=offset_hz,
         drift_hz_per_s=drift_hz_per_s,
         seed=seed,
-        center_freq_hz=DEMO_CENTER_FREQ_HZ,
-        key_start_utc=DEMO_KEY_START_UTC,
+        center_freq_hz=plan.freq_hz,
+        key_start_utc=plan.rounds[0].start_utc,
         overwrite=overwrite,
     )
     say("reading the recording back")
@@ -132,6 +153,26 @@ def run_demo(
     say("decoding (unknown text, speed, frequency, drift)")
     decoded = decode_recording(recording)
     say("detecting the scheduled round")
-    rounds_s = schedule_rounds(recording, DEMO_TEXT, DEMO_DIT_S, start_utc=DEMO_KEY_START_UTC)
-    detection = detect_recording(recording, rounds_s)
-    return DemoResult(encoded, recording, decoded, detection)
+    assert recording.start_utc is not None  # SigMF written with a start time
+    detection = detect_recording(recording, plan.rounds_s(recording.start_utc)[:1])
+    return DemoResult(plan, rehearsal, encoded, recording, decoded, detection)
+
+
+def rehearse(plan: OperatorPlan) -> RunSummary:
+    """Key ``plan`` in a dry run on a simulated clock (the whole event in milliseconds).
+
+    Examples
+    --------
+    >>> plan = make_plan(load_event(DEMO_EVENT), DEMO_CALLSIGN)
+    >>> s = rehearse(plan)
+    >>> s.reason, s.edges, s.idents, s.unkeyed
+    ('completed', 192, 16, True)
+    """
+    clock = SimulatedClock(plan.rounds[0].start_utc - timedelta(minutes=1))
+    keyer = SafeKeyer(
+        DryRunKeyer(), allowed_hz=plan.event.band_hz, max_key_down_s=plan.event.max_key_down_s
+    )
+    try:
+        return run_plan(plan, keyer, clock)
+    finally:
+        keyer.close()

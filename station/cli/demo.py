@@ -21,10 +21,28 @@ def demo(
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace a demo recording in --out.")] = False,
 ) -> None:
-    """Synthesize a QRSS30 'HI' round at SNR2500 -30 dB, write it as SigMF, decode and detect it."""
+    """Plan and rehearse the 2013 event, then synthesize, decode and detect its first round."""
     with spinner("demo") as say:
         result = run_demo(out, overwrite=overwrite, step=say)
     console = out_console()
+    plan = result.plan
+    first = plan.rounds[0]
+    console.print(
+        f"plan: {plan.callsign.text} ({plan.grid}) in {plan.event.name}: "
+        f"{plan.freq_hz / 1e6:.6f} MHz {plan.event.mode} ({plan.freq_source}); "
+        f"{len(plan.rounds)} rounds {first.start_utc:%H:%M:%S}Z to "
+        f"{plan.rounds[-1].end_utc:%H:%M:%S}Z, every {plan.event.round_period_s:g} s"
+    )
+    console.print(
+        "round 1 key-downs: "
+        + ", ".join(f"{k.start_utc:%H:%M:%S}-{k.end_utc:%H:%M:%S}Z" for k in first.key_downs)
+        + (f"; then {plan.ident_text!r}" if plan.ident_text else "")
+    )
+    r = result.rehearsal
+    console.print(
+        f"keying rehearsal (dry run, simulated clock): {r.edges} edges, {r.idents} "
+        f"identifications, {r.reason}, key released: {r.unkeyed}"
+    )
     e = result.encoded
     ch = e.synth.channel
     console.print(
@@ -44,5 +62,5 @@ def demo(
     else:
         console.print(f"decode: no Morse found: {d.reason}")
     print_detection(console, result.recording, result.detection)
-    ok = d.text == DEMO_TEXT and result.detection.detected
+    ok = d.text == DEMO_TEXT and result.detection.detected and r.reason == "completed"
     console.print("demo: OK" if ok else "demo: the chain did not recover the message")

@@ -8,7 +8,9 @@ def test_demo_channel_is_fixed_by_the_seed():
 def test_run_demo_recovers_hi_from_its_own_file(tmp_path):
     steps = []
     result = run_demo(tmp_path, step=steps.append)
-    assert len(steps) == 4
+    assert len(steps) == 6
+    assert result.plan.freq_hz == 28_400_000 and result.plan.letter == "L"
+    assert (result.rehearsal.reason, result.rehearsal.edges) == ("completed", 192)
     rec = result.recording
     assert rec.path == tmp_path / "juno-2013-round1-hi-qrss30.sigmf-meta"
     assert rec.sample_rate_hz == 2000.0 and rec.duration_s == 400.0

@@ -86,6 +86,7 @@ def practice_toml(
     rounds: int = 1,
     period_s: float = 20.0,
     ident: str = "none",
+    message: str = "HI",
 ) -> Path:
     """A small practice event starting ``lead_s`` from now (real clock)."""
     start = start_utc or datetime.now(UTC) + timedelta(seconds=lead_s)
@@ -95,7 +96,7 @@ def practice_toml(
 id = "practice"
 name = "Practice"
 start_utc = {start.isoformat(timespec="milliseconds").replace("+00:00", "Z")}
-message = "HI"
+message = "{message}"
 dit_s = {dit_s}
 round_period_s = {period_s}
 rounds = {rounds}

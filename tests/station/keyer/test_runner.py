@@ -63,7 +63,16 @@ def test_started_mid_dit_waits_for_the_next_key_down(rigctld):
     clock = SimulatedClock(JUNO.start_utc + timedelta(seconds=70))
     keyer = _keyer(RigctldKeyer(rigctld.host, rigctld.port), plan, clock=clock)
     first = []
-    run_plan(plan, keyer, clock, on_action=lambda a, r: first.append(r) if not first else None)
+
+    class Enough(Exception):
+        pass
+
+    def stop_after_first(act, record):
+        first.append(record)
+        raise Enough
+
+    with pytest.raises(Enough):
+        run_plan(plan, keyer, clock, on_action=stop_after_first)
     keyer.close()
     assert first[0]["planned_utc"] == "2013-10-09T18:02:00.000Z" and first[0]["key"] == "down"
 

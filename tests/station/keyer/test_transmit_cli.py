@@ -79,12 +79,12 @@ def test_rigctld_killed_mid_event_ends_with_one_clear_line(tmp_path):
 
 def test_dry_run_rehearsal_completes(tmp_path, runner, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    sched = practice_toml(tmp_path / "p.toml", lead_s=0.8, dit_s=0.5)
+    sched = practice_toml(tmp_path / "p.toml", lead_s=0.8, dit_s=0.5, message="EE")
     result = runner.invoke(app, ["transmit", str(sched), "--callsign", "G4ABC/P", "--quiet"])
     assert result.exit_code == 0, result.output
     log = (tmp_path / "tx-practice-G4ABC-P.jsonl").read_text().splitlines()
     records = [json.loads(x) for x in log]
-    assert sum(r["type"] == "edge" for r in records) == 12
+    assert sum(r["type"] == "edge" for r in records) == 4
     assert all(r["transmit"] is False for r in records)
     assert records[-1]["reason"] == "completed"
 
