@@ -17,7 +17,7 @@ from pathlib import Path
 
 from station.errors import RecordingError, RecordingExistsError
 
-__all__ = ["check_free", "commit", "fsync_path", "staging_dir"]
+__all__ = ["check_free", "commit", "fsync_path", "staging_dir", "write_bytes_atomic"]
 
 
 def check_free(paths: Iterable[Path], *, overwrite: bool) -> None:
@@ -88,3 +88,43 @@ def commit(staged: Path, target: Path, *, overwrite: bool) -> None:
                 raise RecordingExistsError(target) from None
             os.replace(staged, target)
     fsync_path(target.parent)
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, overwrite: bool) -> Path:
+    """Write a small file crash-safely: staged, flushed, then moved into place.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The target file; its directory must exist.
+    data : bytes
+        The whole content.
+    overwrite : bool
+        Replace an existing file; otherwise raise
+        :class:`~station.errors.RecordingExistsError` and leave it untouched.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "plan.ics"
+    >>> write_bytes_atomic(target, b"one", overwrite=False).read_bytes()
+    b'one'
+    >>> try:
+    ...     write_bytes_atomic(target, b"two", overwrite=False)
+    ... except FileExistsError as exc:
+    ...     print(type(exc).__name__, target.read_bytes())
+    RecordingExistsError b'one'
+    """
+    target = Path(path)
+    check_free([target], overwrite=overwrite)
+    with staging_dir(target.parent) as tmp:
+        staged = tmp / (target.name or "file")
+        with open(staged, "wb") as fh:
+            fh.write(data)
+        commit(staged, target, overwrite=overwrite)
+    return target

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from station import __version__
-from station.cli import decode, demo, detect, encode
+from station.cli import decode, demo, detect, encode, log, schedule, transmit
 from station.cli._common import EXPECTED_ERRORS, ReportingGroup, report_error
 
 __all__ = ["app", "main"]
@@ -58,6 +58,9 @@ app.command("encode")(encode.encode)
 app.command("decode")(decode.decode)
 app.command("detect")(detect.detect)
 app.command("demo")(demo.demo)
+app.add_typer(schedule.app, name="schedule")
+app.add_typer(log.app, name="log")
+app.command("transmit")(transmit.transmit)
 
 
 def main() -> None:

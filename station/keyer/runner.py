@@ -212,6 +212,8 @@ def run_plan(
             "freq_hz": plan.freq_hz,
             "mode": mode or plan.event.mode,
             "rounds": plan.event.rounds,
+            "message": plan.event.message,
+            "key_downs_per_round": len(plan.event.key_down_s),
             "dit_s": plan.event.dit_s,
             "skipped_key_downs": skipped,
         }

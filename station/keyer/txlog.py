@@ -5,12 +5,16 @@ Each line is a JSON object with a ``"type"``:
 ``"start"``
     ``event_id``, ``event_name``, ``target``, ``callsign``, ``grid``, ``freq_hz``,
     ``mode``, ``backend``, ``transmit`` (bool: False = dry run), ``rounds``,
-    ``dit_s``, ``utc`` (when keying started).
+    ``message``, ``key_downs_per_round``, ``dit_s``, ``skipped_key_downs``, ``utc``
+    (when keying started).
+``"tune"``
+    ``utc``, ``reply`` (the backend's answer to tuning and setting the mode).
 ``"edge"``
     ``event_id``, ``callsign``, ``round``, ``element``, ``key`` (``"down"``/``"up"``),
-    ``planned_utc``, ``sent_utc``, ``actual_utc`` (when the backend acknowledged),
-    ``error_ms`` (actual - planned), ``reply`` (the backend's answer), ``ptt`` (the
-    state read back, or null), ``freq_hz``, ``backend``, ``transmit``.
+    ``planned_utc``, ``sent_utc`` (when the command left: the edge), ``actual_utc``
+    (when the backend acknowledged), ``error_ms`` (sent - planned), ``latency_ms``
+    (acknowledged - sent), ``reply`` (the backend's answer), ``ptt`` (the state read
+    back, or null), ``freq_hz``, ``backend``, ``transmit``.
 ``"ident"``
     ``event_id``, ``callsign``, ``round``, ``text``, ``wpm``, ``planned_utc``,
     ``actual_utc``, ``reply``, ``backend``, ``transmit``.
@@ -98,11 +102,14 @@ def _starts_run(line: str) -> bool:
     return isinstance(rec, dict) and rec.get("type") == "start"
 
 
-def read_tx_log(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """Read a TX log, skipping torn lines (with a warning).
+def read_tx_log(
+    path: str | os.PathLike[str], *, notes: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Read a TX log, skipping torn lines.
 
     A line torn by a crash is the last line, or the last before the ``"start"``
-    record of a later run.
+    record of a later run.  Each skipped line is described in ``notes`` when a list
+    is given, else logged as a warning.
 
     Raises
     ------
@@ -116,6 +123,7 @@ def read_tx_log(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"TX log {p}: cannot be read ({exc})") from None
     records: list[dict[str, Any]] = []
+    torn: list[str] = []
     content = [(i, line) for i, line in enumerate(lines, 1) if line.strip()]
     for n, (lineno, line) in enumerate(content):
         try:
@@ -124,7 +132,7 @@ def read_tx_log(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
                 raise ValueError("not an object with a 'type'")
         except ValueError as exc:
             if n == len(content) - 1 or _starts_run(content[n + 1][1]):
-                logger.warning("%s:%d: skipping a torn line (%s)", p, lineno, exc)
+                torn.append(f"{p}:{lineno}: skipped a torn line ({exc})")
                 continue
             raise InputError(
                 f"TX log {p}:{lineno}: not a hi-station log record ({exc}); "
@@ -132,5 +140,11 @@ def read_tx_log(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
             ) from None
         records.append(rec)
     if not records:
-        raise InputError(f"TX log {p}: holds no records")
+        detail = f" ({torn[0]})" if torn else ""
+        raise InputError(f"TX log {p}: holds no records{detail}")
+    if notes is not None:
+        notes.extend(torn)
+    else:
+        for note in torn:
+            logger.warning("%s", note)
     return records

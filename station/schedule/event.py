@@ -26,16 +26,29 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from dsp.errors import DspValueError
-from dsp.morse import key_intervals, text_to_units, wpm_to_dit_s
+from dsp.morse import text_to_units, wpm_to_dit_s
 from station.errors import ScheduleError
+from station.schedule._rules import (
+    field as _field,
+)
+from station.schedule._rules import (
+    frequencies as _frequencies,
+)
+from station.schedule._rules import (
+    key_downs as _key_downs,
+)
+from station.schedule._rules import (
+    positive as _positive,
+)
+from station.schedule._rules import (
+    start_utc as _start_utc,
+)
 
 __all__ = [
     "IDENT_RULES",
@@ -52,8 +65,11 @@ __all__ = [
 TEN_METRE_BAND_HZ = (28_000_000.0, 29_700_000.0)
 #: Station-identification rules an event file may name.
 IDENT_RULES = ("none", "after-each-round", "after-last-round")
-_LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _MIN_DIT_S = 0.5
+#: The event-file format version this code reads (``schema = 1``).
+SCHEMA = 1
+#: Most rounds an event may have (a day of 10-minute rounds is 144).
+MAX_ROUNDS = 1000
 #: Pause between the last key-up of a round and the identification, s.
 IDENT_DELAY_S = 2.0
 
@@ -161,122 +177,6 @@ class Event:
         return max(b - a for a, b in self.key_down_s)
 
 
-def _field(data: dict[str, Any], table: str, key: str, kind: type | tuple, source: str,
-           default: Any = ...) -> Any:  # fmt: skip
-    where = f"{table}.{key}"
-    if key not in data:
-        if default is ...:
-            raise ScheduleError(source, where, "is missing")
-        return default
-    value = data[key]
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    if isinstance(value, bool) and bool not in kinds:
-        value = None  # bool is an int subclass; never accept it as a number
-    if value is None or not isinstance(value, kinds):
-        names = " or ".join(k.__name__ for k in kinds)
-        raise ScheduleError(source, where, f"{data[key]!r} must be {names}")
-    return value
-
-
-def _positive(value: float, where: str, source: str, minimum: float = 0.0) -> float:
-    value = float(value)
-    if not np.isfinite(value) or value <= minimum:
-        raise ScheduleError(source, where, f"{value:g} must be a finite number > {minimum:g}")
-    return value
-
-
-def _start_utc(value: Any, source: str) -> datetime:
-    where = "event.start_utc"
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ScheduleError(
-                source, where, f"{value!r} is not an ISO 8601 date-time like 2013-10-09T18:00:00Z"
-            ) from None
-    if not isinstance(value, datetime):
-        raise ScheduleError(
-            source, where, f"{value!r} must be a date-time like 2013-10-09T18:00:00Z"
-        )
-    if value.tzinfo is None:
-        raise ScheduleError(
-            source, where, f"{value.isoformat()} has no time zone; write it in UTC with Z "
-            f"({value.isoformat()}Z)"
-        )  # fmt: skip
-    return value.astimezone(UTC)
-
-
-def _key_downs(ev: dict[str, Any], message: str, dit_s: float, source: str):
-    if "key_down_s" not in ev:
-        try:
-            iv = key_intervals(message, dit_s)
-        except DspValueError as exc:
-            raise ScheduleError(source, "event.message", str(exc)) from None
-        return tuple((float(a), float(b)) for a, b in iv)
-    raw = ev["key_down_s"]
-    where = "event.key_down_s"
-    if not isinstance(raw, list) or not raw:
-        raise ScheduleError(source, where, "must be a non-empty list of [start, end] pairs in s")
-    out: list[tuple[float, float]] = []
-    for i, pair in enumerate(raw):
-        ok = isinstance(pair, list) and len(pair) == 2
-        ok = ok and all(isinstance(v, int | float) and not isinstance(v, bool) for v in pair)
-        if not ok:
-            raise ScheduleError(source, f"{where}[{i}]", f"{pair!r} must be [start_s, end_s]")
-        a, b = float(pair[0]), float(pair[1])
-        if not (np.isfinite(a) and np.isfinite(b) and 0 <= a < b):
-            raise ScheduleError(source, f"{where}[{i}]", f"{pair!r} needs 0 <= start < end")
-        if out and a < out[-1][1]:
-            raise ScheduleError(
-                source,
-                f"{where}[{i}]",
-                f"{pair!r} overlaps or precedes the previous element {list(out[-1])}; "
-                "key-downs must be in time order and must not overlap",
-            )
-        out.append((a, b))
-    if out[0][0] != 0.0:
-        raise ScheduleError(source, f"{where}[0]", "the first key-down must start at 0 s")
-    return tuple(out)
-
-
-def _frequencies(data: dict[str, Any], band: tuple[float, float], source: str):
-    fr = _field(data, "", "frequency", dict, source)
-    rule = _field(fr, "frequency", "rule", str, source)
-    if rule == "last-letter":
-        table = _field(fr, "frequency", "table_hz", dict, source)
-        keys = {str(k).upper() for k in table}
-        missing = [c for c in _LETTERS if c not in keys]
-        extra = sorted(k for k in keys if k not in _LETTERS)
-        if missing or extra:
-            raise ScheduleError(
-                source,
-                "frequency.table_hz",
-                f"needs exactly the 26 letters A-Z (missing {''.join(missing) or 'none'}, "
-                f"unknown {', '.join(extra) or 'none'})",
-            )
-        out = {str(k).upper(): v for k, v in table.items()}
-    elif rule == "single":
-        out = {"*": _field(fr, "frequency", "single_hz", (int, float), source)}
-    else:
-        raise ScheduleError(source, "frequency.rule", f"{rule!r} must be 'last-letter' or 'single'")
-    checked: dict[str, float] = {}
-    for key, value in out.items():
-        where = "frequency.single_hz" if key == "*" else f"frequency.table_hz.{key}"
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ScheduleError(source, where, f"{value!r} must be a number in Hz")
-        if not band[0] <= value <= band[1]:
-            raise ScheduleError(
-                source,
-                where,
-                f"{value / 1e6:.6f} MHz is outside the event's band "
-                f"{band[0] / 1e6:.6f}-{band[1] / 1e6:.6f} MHz",
-            )
-        checked[key] = float(value)
-    recon = _field(fr, "frequency", "reconstruction", bool, source, False)
-    note = _field(fr, "frequency", "note", str, source, "")
-    return rule, dict(sorted(checked.items())), recon, note
-
-
 def event_from_dict(data: dict[str, Any], *, source: str = "<event>") -> Event:
     """Validate a parsed event file.
 
@@ -302,6 +202,9 @@ def event_from_dict(data: dict[str, Any], *, source: str = "<event>") -> Event:
     >>> ev.rounds, ev.dit_s, ev.key_down_s[-1]
     (16, 30.0, (360.0, 390.0))
     """
+    schema = data.get("schema", SCHEMA)
+    if schema != SCHEMA:
+        raise ScheduleError(source, "schema", f"{schema!r} is not supported (this version reads 1)")
     ev = _field(data, "", "event", dict, source)
     ident_id = _field(ev, "event", "id", str, source)
     name = _field(ev, "event", "name", str, source)
@@ -314,8 +217,8 @@ def event_from_dict(data: dict[str, Any], *, source: str = "<event>") -> Event:
         _field(ev, "event", "round_period_s", (int, float), source), "event.round_period_s", source
     )
     rounds = _field(ev, "event", "rounds", int, source)
-    if rounds < 1:
-        raise ScheduleError(source, "event.rounds", f"{rounds} must be >= 1")
+    if not 1 <= rounds <= MAX_ROUNDS:
+        raise ScheduleError(source, "event.rounds", f"{rounds} must be 1-{MAX_ROUNDS}")
     key_down_s = _key_downs(ev, message, dit_s, source)
 
     bd = _field(data, "", "band", dict, source)
@@ -345,19 +248,17 @@ def event_from_dict(data: dict[str, Any], *, source: str = "<event>") -> Event:
         raise ScheduleError(source, "identification.wpm", f"{ident.wpm:g} must be 5-60 WPM")
     try:
         ident_s = ident.duration_s("VE3/N0CALL/QRP")
-    except (DspValueError, KeyError, IndexError, ValueError) as exc:
+    except (DspValueError, KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
         raise ScheduleError(source, "identification.text", f"{ident.text!r}: {exc}") from None
-    busy_s = key_down_s[-1][1] + (IDENT_DELAY_S + ident_s if ident.rule != "none" else 0.0)
+    # Only an identification after *each* round eats into the gap before the next one.
+    each = ident.rule == "after-each-round"
+    busy_s = key_down_s[-1][1] + (IDENT_DELAY_S + ident_s if each else 0.0)
     if rounds > 1 and busy_s >= period_s:
         raise ScheduleError(
             source,
             "event.round_period_s",
             f"{period_s:g} s is too short: a round keys for {key_down_s[-1][1]:g} s"
-            + (
-                f" and identifies for {IDENT_DELAY_S + ident_s:.0f} s"
-                if ident.rule != "none"
-                else ""
-            )  # fmt: skip
+            + (f" and identifies for {IDENT_DELAY_S + ident_s:.0f} s" if each else "")
             + ", so rounds would overlap",
         )
     sources = _field(ev, "event", "sources", list, source, [])

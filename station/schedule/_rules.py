@@ -1,0 +1,137 @@
+"""Validation rules for event files: each helper raises a ScheduleError naming the field."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from dsp.errors import DspValueError
+from dsp.morse import key_intervals
+from station.errors import ScheduleError
+
+LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def field(data: dict[str, Any], table: str, key: str, kind: type | tuple, source: str,
+           default: Any = ...) -> Any:  # fmt: skip
+    where = f"{table}.{key}" if table else key
+    if key not in data:
+        if default is ...:
+            raise ScheduleError(source, where, "is missing")
+        return default
+    value = data[key]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool) and bool not in kinds:
+        value = None  # bool is an int subclass; never accept it as a number
+    if value is None or not isinstance(value, kinds):
+        names = " or ".join(k.__name__ for k in kinds)
+        raise ScheduleError(source, where, f"{data[key]!r} must be {names}")
+    return value
+
+
+def positive(value: float, where: str, source: str, minimum: float = 0.0) -> float:
+    value = float(value)
+    if not np.isfinite(value) or value <= minimum:
+        raise ScheduleError(source, where, f"{value:g} must be a finite number > {minimum:g}")
+    return value
+
+
+def start_utc(value: Any, source: str) -> datetime:
+    where = "event.start_utc"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ScheduleError(
+                source, where, f"{value!r} is not an ISO 8601 date-time like 2013-10-09T18:00:00Z"
+            ) from None
+    if not isinstance(value, datetime):
+        raise ScheduleError(
+            source, where, f"{value!r} must be a date-time like 2013-10-09T18:00:00Z"
+        )
+    if value.tzinfo is None:
+        raise ScheduleError(
+            source, where, f"{value.isoformat()} has no time zone; write it in UTC with Z "
+            f"({value.isoformat()}Z)"
+        )  # fmt: skip
+    return value.astimezone(UTC)
+
+
+def key_downs(ev: dict[str, Any], message: str, dit_s: float, source: str):
+    if "key_down_s" not in ev:
+        try:
+            iv = key_intervals(message, dit_s)
+        except DspValueError as exc:
+            raise ScheduleError(source, "event.message", str(exc)) from None
+        return tuple((float(a), float(b)) for a, b in iv)
+    raw = ev["key_down_s"]
+    where = "event.key_down_s"
+    if not isinstance(raw, list) or not raw:
+        raise ScheduleError(source, where, "must be a non-empty list of [start, end] pairs in s")
+    out: list[tuple[float, float]] = []
+    for i, pair in enumerate(raw):
+        ok = isinstance(pair, list) and len(pair) == 2
+        ok = ok and all(isinstance(v, int | float) and not isinstance(v, bool) for v in pair)
+        if not ok:
+            raise ScheduleError(source, f"{where}[{i}]", f"{pair!r} must be [start_s, end_s]")
+        a, b = float(pair[0]), float(pair[1])
+        if not (np.isfinite(a) and np.isfinite(b) and 0 <= a < b):
+            raise ScheduleError(source, f"{where}[{i}]", f"{pair!r} needs 0 <= start < end")
+        if out and a < out[-1][1]:
+            raise ScheduleError(
+                source,
+                f"{where}[{i}]",
+                f"{pair!r} overlaps or precedes the previous element {list(out[-1])}; "
+                "key-downs must be in time order and must not overlap",
+            )
+        out.append((a, b))
+    if out[0][0] != 0.0:
+        raise ScheduleError(source, f"{where}[0]", "the first key-down must start at 0 s")
+    return tuple(out)
+
+
+def frequencies(data: dict[str, Any], band: tuple[float, float], source: str):
+    fr = field(data, "", "frequency", dict, source)
+    rule = field(fr, "frequency", "rule", str, source)
+    if rule == "last-letter":
+        table = field(fr, "frequency", "table_hz", dict, source)
+        keys = {str(k).upper() for k in table}
+        missing = [c for c in LETTERS if c not in keys]
+        extra = sorted(k for k in keys if k not in LETTERS)
+        if missing or extra:
+            raise ScheduleError(
+                source,
+                "frequency.table_hz",
+                f"needs exactly the 26 letters A-Z (missing {''.join(missing) or 'none'}, "
+                f"unknown {', '.join(extra) or 'none'})",
+            )
+        if len(keys) != len(table):
+            twice = sorted({k.upper() for k in table if k != k.upper() and k.upper() in table})
+            raise ScheduleError(
+                source,
+                "frequency.table_hz",
+                f"gives letter(s) {', '.join(twice)} twice (in upper and lower case)",
+            )
+        out = {str(k).upper(): v for k, v in table.items()}
+    elif rule == "single":
+        out = {"*": field(fr, "frequency", "single_hz", (int, float), source)}
+    else:
+        raise ScheduleError(source, "frequency.rule", f"{rule!r} must be 'last-letter' or 'single'")
+    checked: dict[str, float] = {}
+    for key, value in out.items():
+        where = "frequency.single_hz" if key == "*" else f"frequency.table_hz.{key}"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ScheduleError(source, where, f"{value!r} must be a number in Hz")
+        if not band[0] <= value <= band[1]:
+            raise ScheduleError(
+                source,
+                where,
+                f"{value / 1e6:.6f} MHz is outside the event's band "
+                f"{band[0] / 1e6:.6f}-{band[1] / 1e6:.6f} MHz",
+            )
+        checked[key] = float(value)
+    recon = field(fr, "frequency", "reconstruction", bool, source, False)
+    note = field(fr, "frequency", "note", str, source, "")
+    return rule, dict(sorted(checked.items())), recon, note
