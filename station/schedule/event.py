@@ -27,7 +27,6 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -308,7 +307,7 @@ def shipped_folder() -> Path:
     source_tree = Path(__file__).resolve().parents[2] / "schedules"
     if (source_tree / "juno-2013-10-09.toml").is_file():
         return source_tree
-    return Path(str(resources.files("station.events")))
+    return Path(__file__).resolve().parents[1] / "events"  # installed: station/events
 
 
 def load_event(path_or_id: str | Path) -> Event:
