@@ -21,6 +21,7 @@ from dsp.morse import key_intervals
 from dsp.results import Decoded, Detection
 from station.errors import InputError
 from station.recording import Recording, format_utc
+from station.schedule.event import Event
 
 __all__ = [
     "DEFAULT_AUDIO_CENTER_HZ",
@@ -28,6 +29,7 @@ __all__ = [
     "Band",
     "decode_recording",
     "detect_recording",
+    "event_rounds",
     "parse_utc",
     "search_band",
     "schedule_rounds",
@@ -244,6 +246,56 @@ def schedule_rounds(
             )
         out.append(iv)
     return out
+
+
+def event_rounds(recording: Recording, event: Event) -> tuple[list[int], list[np.ndarray]]:
+    """Find the event's rounds lying wholly inside the recording (s from its first sample).
+
+    Uses the same key-down timing as an operator's plan
+    (:meth:`station.schedule.plan.OperatorPlan.rounds_s`).
+
+    Returns
+    -------
+    numbers : list of int
+        Event round numbers (from 1).
+    rounds_s : list of ndarray, shape (n, 2)
+
+    Raises
+    ------
+    InputError
+        The recording has no start time, or no round lies inside it (both spans named).
+
+    Examples
+    --------
+    >>> from station.schedule import load_event
+    >>> ev = load_event("juno-2013-10-09")
+    >>> rec = Recording(np.zeros(8, np.complex64), 0.01, 0.0,
+    ...                 ev.round_start_utc(2) - timedelta(seconds=5), "iq")
+    >>> numbers, rounds_s = event_rounds(rec, ev)
+    >>> numbers, rounds_s[0][[0, -1]].tolist()
+    ([3], [[5.0, 35.0], [365.0, 395.0]])
+    """
+    if recording.start_utc is None:
+        raise InputError(
+            f"recording {recording.path or ''} has no start time (e.g. WAV), so the rounds of "
+            f"{event.id} cannot be placed; give --text/--dit-s/--start-offset-s instead"
+        )
+    template = np.array(event.key_down_s)
+    numbers, out = [], []
+    for k in range(event.rounds):
+        offset_s = (event.round_start_utc(k) - recording.start_utc).total_seconds()
+        iv = template + offset_s
+        if iv[0, 0] >= 0 and iv[-1, 1] <= recording.duration_s:
+            numbers.append(k + 1)
+            out.append(iv)
+    if not out:
+        first = (event.start_utc - recording.start_utc).total_seconds()
+        last = (event.end_utc - recording.start_utc).total_seconds()
+        raise InputError(
+            f"no round of {event.id} ({_span(recording, first, last)}) lies wholly inside the "
+            f"recording's {_span(recording, 0.0, recording.duration_s)}"
+        )
+    return numbers, out
 
 
 def detect_recording(

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from station.analysis import detect_recording, parse_utc, schedule_rounds
+from station.analysis import detect_recording, event_rounds, parse_utc, schedule_rounds
 from station.cli._common import out_console, spinner
 from station.cli.render import print_detection
+from station.errors import InputError
 from station.recording import read_recording
+from station.schedule import load_event
 
 __all__ = ["detect"]
 
 
 def detect(
     file: Annotated[Path, typer.Argument(help="Recording: SigMF (.sigmf-meta, .sigmf) or WAV.")],
+    schedule: Annotated[
+        str | None,
+        typer.Option(
+            help="Event file or shipped event id: its rounds inside the recording are "
+            "tested (replaces --start, --text, --dit-s, --rounds, --period-s)."
+        ),
+    ] = None,
     start: Annotated[
         str | None,
         typer.Option(help="UTC of round 1's first key-down, ISO 8601 with Z."),
@@ -48,18 +58,25 @@ def detect(
 ) -> None:
     """Detect the scheduled rounds of TEXT in FILE, one by one and stacked."""
     start_utc = None if start is None else parse_utc(start, name="--start")
+    event = None if schedule is None else load_event(schedule)
+    if event is not None and (start_utc is not None or start_offset_s is not None):
+        raise InputError("--schedule gives the round times; drop --start / --start-offset-s")
     with spinner(f"reading {file}") as say:
         recording = read_recording(file)
-        rounds_s = schedule_rounds(
-            recording,
-            text,
-            dit_s,
-            start_utc=start_utc,
-            start_offset_s=start_offset_s,
-            rounds=rounds,
-            period_s=period_s,
-        )
-        say(f"detecting {rounds} round(s) in {recording.duration_s:.0f} s")
+        if event is not None:
+            numbers, rounds_s = event_rounds(recording, event)
+        else:
+            rounds_s = schedule_rounds(
+                recording,
+                text,
+                dit_s,
+                start_utc=start_utc,
+                start_offset_s=start_offset_s,
+                rounds=rounds,
+                period_s=period_s,
+            )
+            numbers = list(range(1, len(rounds_s) + 1))
+        say(f"detecting {len(rounds_s)} round(s) in {recording.duration_s:.0f} s")
         detection = detect_recording(
             recording,
             rounds_s,
@@ -68,6 +85,13 @@ def detect(
             max_drift_hz_per_s=max_drift_hz_per_min / 60.0,
             pfa=pfa,
         )
+    # Number rounds as the event does (round 5 stays 5 in a recording of rounds 5-7).
+    detection = dataclasses.replace(
+        detection,
+        rounds=tuple(
+            dataclasses.replace(r, index=n) for r, n in zip(detection.rounds, numbers, strict=True)
+        ),
+    )
     if json_:
         print(json.dumps(detection.to_dict(), indent=2))
         return

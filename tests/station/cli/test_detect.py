@@ -76,3 +76,53 @@ def test_bad_schedules_give_one_line_and_exit_2(runner, two_rounds, args, fragme
 def test_detect_missing_file(runner, tmp_path):
     result = invoke(runner, "detect", tmp_path / "gone.wav", "--start-offset-s", "5")
     assert_one_error_line(result, "gone.wav", "no such WAV file")
+
+
+@pytest.fixture(scope="module")
+def practice_rounds(tmp_path_factory):
+    """Rounds 2 and 3 of a practice event (HI at 2 s dits, a round every 40 s)."""
+    folder = tmp_path_factory.mktemp("sched")
+    sched = folder / "practice.toml"
+    sched.write_text(
+        """
+[event]
+id = "practice"
+name = "Practice"
+start_utc = 2013-10-09T17:59:20Z
+message = "HI"
+dit_s = 2.0
+round_period_s = 40.0
+rounds = 5
+[band]
+low_hz = 28_000_000
+high_hz = 29_000_000
+[frequency]
+rule = "single"
+single_hz = 28_400_000
+""",
+        encoding="utf-8",
+    )
+    return sched
+
+
+def test_detect_with_a_schedule_numbers_rounds_as_the_event(runner, two_rounds, practice_rounds):
+    # the recording starts 17:59:55 and holds the rounds keyed at 18:00:00 and 18:00:40,
+    # which are rounds 2 and 3 of the practice event (round 1 at 17:59:20)
+    result = invoke(runner, "detect", two_rounds, "--schedule", str(practice_rounds), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [(r["index"], r["detected"]) for r in data["rounds"]] == [(2, True), (3, True)]
+    assert [r["start_s"] for r in data["rounds"]] == [5.0, 45.0]
+
+
+def test_detect_schedule_outside_the_recording(runner, two_rounds):
+    result = invoke(runner, "detect", two_rounds, "--schedule", "juno-2013-10-09")
+    assert_one_error_line(result, "no round of juno-2013-10-09", "lies wholly inside")
+
+
+def test_detect_schedule_and_start_conflict(runner, two_rounds, practice_rounds):
+    result = invoke(
+        runner, "detect", two_rounds, "--schedule", str(practice_rounds), "--start",
+        "2013-10-09T18:00:00Z",
+    )  # fmt: skip
+    assert_one_error_line(result, "--schedule gives the round times")
