@@ -34,6 +34,7 @@ from station.keyer.rigctld import RigctldKeyer
 from station.keyer.session import transmit_plan
 from station.keyer.txlog import read_tx_log
 from station.schedule import load_event, make_plan
+from station.schedule.practice import practice_event_toml
 
 LIMIT_MEDIAN_MS = 10.0
 LIMIT_MAX_MS = 50.0
@@ -67,24 +68,10 @@ def _rigctld(port: int) -> subprocess.Popen:
 def _event_file(folder: Path, dit_s: float, rounds: int, period_s: float, lead_s: float) -> Path:
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=lead_s + 1)
     path = folder / "rehearsal.toml"
-    path.write_text(
-        f"""[event]
-id = "rehearsal"
-name = "Edge-timing rehearsal"
-start_utc = {start.isoformat().replace("+00:00", "Z")}
-message = "HI"
-dit_s = {dit_s}
-round_period_s = {period_s}
-rounds = {rounds}
-[band]
-low_hz = 28_000_000
-high_hz = 29_000_000
-[frequency]
-rule = "single"
-single_hz = 28_400_000
-""",
-        encoding="utf-8",
+    text = practice_event_toml(
+        start_utc=start, dit_s=dit_s, round_period_s=period_s, rounds=rounds, ident_rule="none"
     )
+    path.write_text(text, encoding="utf-8")
     return path
 
 

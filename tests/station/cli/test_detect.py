@@ -7,6 +7,7 @@ import pytest
 from dsp.channel import Channel, apply_channel
 from dsp.keying import keyed_baseband
 from dsp.morse import key_intervals
+from station.schedule.practice import practice_event_toml
 from station.sigmf_io import write_sigmf
 from station.synth import encode_to_file
 from tests.station.helpers import assert_one_error_line, invoke
@@ -83,25 +84,11 @@ def practice_rounds(tmp_path_factory):
     """Rounds 2 and 3 of a practice event (HI at 2 s dits, a round every 40 s)."""
     folder = tmp_path_factory.mktemp("sched")
     sched = folder / "practice.toml"
-    sched.write_text(
-        """
-[event]
-id = "practice"
-name = "Practice"
-start_utc = 2013-10-09T17:59:20Z
-message = "HI"
-dit_s = 2.0
-round_period_s = 40.0
-rounds = 5
-[band]
-low_hz = 28_000_000
-high_hz = 29_000_000
-[frequency]
-rule = "single"
-single_hz = 28_400_000
-""",
-        encoding="utf-8",
+    start = datetime(2013, 10, 9, 17, 59, 20, tzinfo=UTC)
+    text = practice_event_toml(
+        start_utc=start, dit_s=2.0, round_period_s=40.0, rounds=5, ident_rule="none"
     )
+    sched.write_text(text, encoding="utf-8")
     return sched
 
 

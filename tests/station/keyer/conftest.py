@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from station.keyer.rigctld import RigctldClient
+from station.schedule.practice import practice_event_toml
 
 
 def free_port() -> int:
@@ -90,27 +91,15 @@ def practice_toml(
 ) -> Path:
     """A small practice event starting ``lead_s`` from now (real clock)."""
     start = start_utc or datetime.now(UTC) + timedelta(seconds=lead_s)
-    path.write_text(
-        f"""
-[event]
-id = "practice"
-name = "Practice"
-start_utc = {start.isoformat(timespec="milliseconds").replace("+00:00", "Z")}
-message = "{message}"
-dit_s = {dit_s}
-round_period_s = {period_s}
-rounds = {rounds}
-target = "TEST"
-[band]
-low_hz = 28_000_000
-high_hz = 29_000_000
-[frequency]
-rule = "single"
-single_hz = 28_400_000
-[identification]
-rule = "{ident}"
-wpm = 30
-""",
-        encoding="utf-8",
+    text = practice_event_toml(
+        start_utc=start,
+        message=message,
+        dit_s=dit_s,
+        round_period_s=period_s,
+        rounds=rounds,
+        ident_rule=ident,
+        ident_wpm=30,
+        target="TEST",
     )
+    path.write_text(text, encoding="utf-8")
     return path

@@ -101,7 +101,7 @@ def _one_error_line(result) -> str:
     [
         (["--callsign", "HELLO"], "--callsign='HELLO' is not an amateur callsign"),
         (["--callsign", "N0CALL/"], "--callsign='N0CALL/' is not an amateur callsign"),
-        (["--callsign", "N0CALL", "--freq-mhz", "29.5"], "outside the event's band"),
+        (["--callsign", "N0CALL", "--freq-mhz", "29.8"], "outside the event's band"),
         (["--callsign", "N0CALL", "--freq-mhz", "14.074"], "outside the event's band"),
         (["--callsign", "N0CALL", "--watchdog-margin-s", "0"], "--watchdog-margin-s=0"),
         (["--callsign", "N0CALL", "--serial", "loop://"], "one of --rig HOST:PORT and --serial"),
