@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from station import __version__
-from station.cli import decode, demo, detect, encode, log, schedule, transmit
+from station.cli import decode, demo, detect, doctor, encode, log, schedule, transmit
 from station.cli._common import EXPECTED_ERRORS, ReportingGroup, report_error
 
 __all__ = ["app", "main"]
@@ -61,6 +61,7 @@ app.command("demo")(demo.demo)
 app.add_typer(schedule.app, name="schedule")
 app.add_typer(log.app, name="log")
 app.command("transmit")(transmit.transmit)
+app.command("doctor")(doctor.doctor)
 
 
 def main() -> None:
