@@ -11,7 +11,9 @@ from tests.station.helpers import invoke
 def test_help_lists_the_commands(runner):
     result = invoke(runner, "--help")
     assert result.exit_code == 0
-    for command in ("encode", "decode", "detect", "demo"):
+    for command in (
+        "encode", "decode", "detect", "demo", "schedule", "transmit", "log", "doctor",
+    ):  # fmt: skip
         assert command in result.stdout
 
 
