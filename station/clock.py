@@ -96,18 +96,19 @@ def sleep_until(
     *,
     tick: Callable[[datetime], None] | None = None,
     tick_s: float = 0.25,
+    quiet_s: float = 1.0,
 ) -> None:
     """Wait until ``when_utc``, calling ``tick(now)`` about every ``tick_s`` meanwhile.
 
-    The last sleep ends exactly at the target (to the resolution of the clock's
-    ``sleep``), so the caller acts on time; the ticks (a countdown display) happen
-    only in the slack before it.
+    No tick is made in the last ``quiet_s`` before the target, so a slow tick (a
+    display) cannot delay the action that follows; the last sleep ends exactly at
+    the target (to the resolution of the clock's ``sleep``).
     """
     while (remaining_s := (when_utc - clock.now()).total_seconds()) > 0:
-        if tick is not None and remaining_s > tick_s:
+        if tick is not None and remaining_s > quiet_s + tick_s:
             tick(clock.now())
             remaining_s = (when_utc - clock.now()).total_seconds()
-            clock.sleep(min(tick_s, remaining_s - tick_s / 2))
+            clock.sleep(min(tick_s, remaining_s - quiet_s))
         else:
             clock.sleep(remaining_s)
 

@@ -24,6 +24,7 @@ __all__ = [
     "RecordingError",
     "RecordingExistsError",
     "RigError",
+    "RigReplyError",
     "ScheduleError",
     "StationError",
     "WatchdogTripped",
@@ -107,6 +108,20 @@ class RigError(StationError):
 
     Keying ends when this is raised; the safety layer has already tried to unkey.
     """
+
+
+class RigReplyError(RigError):
+    """The rig answered a command with an error code (it is still talking to us).
+
+    Attributes
+    ----------
+    code : int
+        Hamlib's (negative) error code.
+    """
+
+    def __init__(self, message: str, code: int) -> None:
+        self.code = code
+        super().__init__(message)
 
 
 class WatchdogTripped(RigError):

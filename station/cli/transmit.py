@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import sys
+import queue
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
@@ -105,28 +107,8 @@ def transmit(
         f"{plan.callsign.text} on {plan.freq_hz / 1e6:.6f} MHz ({plan.freq_source}); "
         f"{backend.name}: {how}; log {log_path}"
     )
-    live = (
-        Live(console=console, refresh_per_second=8, transient=True)
-        if console.is_terminal and not quiet
-        else None
-    )
-
-    def tick(status: RunStatus) -> None:
-        if live is not None:
-            live.update(_countdown(plan, backend.name, status, warning))
-
-    def on_action(act: Action, record: dict[str, Any]) -> None:
-        what = f"key {act.kind}" if act.kind != "ident" else f"identified {record['text']!r}"
-        err = f" {record['error_ms']:+.1f} ms" if "error_ms" in record else ""
-        console.print(
-            f"{record.get('sent_utc', record.get('actual_utc'))} round {act.round_number}/"
-            f"{plan.event.rounds} {what}{err} ({record['reply']})",
-            highlight=False,
-        )
-
+    display = _Display(plan, backend.name, warning, console, live=console.is_terminal and not quiet)
     try:
-        if live is not None:
-            live.start()
         summary = transmit_plan(
             plan,
             backend,
@@ -134,21 +116,91 @@ def transmit(
             log_path,
             margin_s=watchdog_margin_s,
             mode=mode,
-            tick=tick,
-            on_action=on_action,
+            tick=display.tick,
+            on_action=display.action,
         )
     except KeyingInterrupted as exc:
-        if live is not None:
-            live.stop()
-        console.print(f"stopped by {exc}: key released; log {log_path}")
-        sys.stdout.flush()
+        display.stop()
+        if exc.unkeyed is False:
+            console.print(
+                f"[bold red]stopped by {exc}: THE KEY MAY STILL BE DOWN[/]: switch the "
+                f"transmitter off (a guard process keeps trying); log {log_path}"
+            )
+        else:
+            console.print(f"stopped by {exc}: key released; log {log_path}")
         raise typer.Exit(exc.exit_code) from None
     finally:
-        if live is not None:
-            live.stop()
+        display.stop()
     if summary.reason != "completed":
-        raise RigError(f"{summary.message} (key released: {summary.unkeyed}; log {log_path})")
+        state = (
+            "THE KEY MAY STILL BE DOWN: switch the transmitter off (a guard process keeps trying)"
+            if summary.unkeyed is False
+            else "key released"
+        )
+        raise RigError(f"{summary.message}; {state}; log {log_path}")
     console.print(
         f"done: {summary.edges} edges, {summary.idents} identifications, "
         f"max |edge error| {summary.max_abs_error_ms or 0:.1f} ms; log {log_path}"
     )
+
+
+class _Display:
+    """Countdown and per-edge lines, drawn by their own thread.
+
+    The keying loop only stores the latest status and queues lines: a slow or
+    blocked terminal (Ctrl-S, a stalled SSH session) can never delay an edge.
+    """
+
+    def __init__(
+        self, plan: OperatorPlan, backend: str, warning: str, console: Console, *, live: bool
+    ) -> None:
+        self._plan, self._backend, self._warning = plan, backend, warning
+        self._console = console
+        self._status: RunStatus | None = None
+        self._lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._live = Live(console=console, refresh_per_second=8, transient=True) if live else None
+        self._thread = threading.Thread(target=self._run, name="countdown", daemon=True)
+        self._thread.start()
+
+    def tick(self, status: RunStatus) -> None:
+        self._status = status
+
+    def action(self, act: Action, record: dict[str, Any]) -> None:
+        if act.kind == "ident":
+            what, err = f"identified {record['text']!r}", ""
+        elif record["type"] == "skip":
+            what, err = (
+                f"key-down {act.element_number} SKIPPED",
+                f" ({record['late_ms']:.0f} ms late)",
+            )
+        else:
+            what, err = f"key {act.kind}", f" {record['error_ms']:+.1f} ms"
+        when = record.get("sent_utc") or record.get("actual_utc") or record["planned_utc"]
+        reply = f" ({record['reply']})" if "reply" in record else ""
+        self._lines.put(
+            f"{when} round {act.round_number}/{self._plan.event.rounds} {what}{err}{reply}"
+        )
+
+    def _run(self) -> None:
+        if self._live is not None:
+            self._live.start()
+        while True:
+            try:
+                line = self._lines.get(timeout=0.125)
+            except queue.Empty:
+                line = ""
+            if line is None:
+                break
+            if line:
+                self._console.print(line, highlight=False, markup=False)
+            if self._live is not None and self._status is not None:
+                self._live.update(
+                    _countdown(self._plan, self._backend, self._status, self._warning)
+                )
+        if self._live is not None:
+            self._live.stop()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._lines.put(None)
+            self._thread.join(timeout=2)

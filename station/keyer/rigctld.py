@@ -22,10 +22,14 @@ from __future__ import annotations
 
 import socket
 import threading
+from typing import TYPE_CHECKING
 
-from station.errors import InputError, RigError
+from station.errors import InputError, RigError, RigReplyError
 
-__all__ = ["HAMLIB_ERRORS", "RigctldClient", "RigctldKeyer", "parse_rig_address"]
+if TYPE_CHECKING:
+    from station.keyer.guardian import Guardian
+
+__all__ = ["HAMLIB_ERRORS", "HAMLIB_MODES", "RigctldClient", "RigctldKeyer", "parse_rig_address"]
 
 #: Hamlib error codes (``rig.h``, ``rigerror()``), as rigctld reports them.
 HAMLIB_ERRORS = {
@@ -50,6 +54,13 @@ HAMLIB_ERRORS = {
     -19: "security error",
     -20: "rig is not powered on",
 }
+
+
+#: Modes rigctld's ``set_mode`` takes (Hamlib 4.5 ``rig_strrmode``).
+HAMLIB_MODES = (
+    "CW", "CWR", "USB", "LSB", "AM", "FM", "WFM", "RTTY", "RTTYR", "AMS", "PKTLSB", "PKTUSB",
+    "PKTFM", "PKTAM", "ECSSUSB", "ECSSLSB", "FAX", "SAM", "SAL", "SAH", "DSB", "FMN",
+)  # fmt: skip
 
 
 def parse_rig_address(text: str, *, name: str = "--rig") -> tuple[str, int]:
@@ -121,7 +132,7 @@ class RigctldClient:
                     raw = self._file.readline()
                     if not raw:
                         raise RigError(
-                            f"rigctld at {self.address} closed the connection during {cmd!r}; "
+                            f"rigctld at {self.address} closed the connection during '{cmd}'; "
                             "keying stopped"
                         )
                     line = raw.decode("ascii", "replace").rstrip("\r\n")
@@ -130,28 +141,30 @@ class RigctldClient:
                     lines.append(line)
             except TimeoutError:
                 raise RigError(
-                    f"rigctld at {self.address} did not answer {cmd!r} within "
+                    f"rigctld at {self.address} did not answer '{cmd}' within "
                     f"{self.timeout_s:g} s; keying stopped"
                 ) from None
             except OSError as exc:
                 raise RigError(
-                    f"rigctld at {self.address} stopped answering during {cmd!r} "
+                    f"rigctld at {self.address} stopped answering during '{cmd}' "
                     f"({exc.strerror or exc}); keying stopped"
                 ) from None
         try:
             code = int(line.split()[1])
         except (IndexError, ValueError):
             raise RigError(
-                f"rigctld at {self.address}: unreadable reply {line!r} to {cmd!r}"
+                f"rigctld at {self.address}: unreadable reply {line!r} to '{cmd}'"
             ) from None
         if not lines or not lines[0].startswith(f"{verb}:"):
             raise RigError(
-                f"rigctld at {self.address}: reply {lines[:1]!r} does not answer {cmd!r} "
+                f"rigctld at {self.address}: reply {lines[:1]!r} does not answer '{cmd}' "
                 "(protocol out of step); keying stopped"
             )
         if code != 0:
             meaning = HAMLIB_ERRORS.get(code, "unknown error")
-            raise RigError(f"rigctld at {self.address}: {cmd!r} failed: RPRT {code} ({meaning})")
+            raise RigReplyError(
+                f"rigctld at {self.address}: '{cmd}' failed: RPRT {code} ({meaning})", code
+            )
         out: dict[str, str] = {}
         for item in lines[1:]:
             key, sep, value = item.partition(":")
@@ -240,6 +253,9 @@ class RigctldKeyer:
         return self._client
 
     def open(self, freq_hz: float, mode: str) -> str:  # noqa: D102
+        mode = mode.upper()
+        if mode not in HAMLIB_MODES:
+            raise InputError(f"--mode={mode!r} is not a Hamlib mode: {', '.join(HAMLIB_MODES)}")
         c = self.client
         c.set_ptt(0)
         c.set_freq(freq_hz)
@@ -250,7 +266,19 @@ class RigctldKeyer:
                 f"{got_hz / 1e6:.6f} MHz; not keying (check the rig's band and VFO)"
             )
         c.set_mode(mode)
-        return f"{got_hz / 1e6:.6f} MHz {c.get_mode()}, PTT 0"
+        got_mode = c.get_mode()
+        if got_mode != mode:
+            raise RigError(
+                f"rigctld at {c.address}: asked for mode {mode}, the rig reports {got_mode}; "
+                "not keying"
+            )
+        return f"{got_hz / 1e6:.6f} MHz {got_mode}, PTT 0"
+
+    def guardian(self, limit_s: float, log_path: str | None = None) -> Guardian:
+        """Start the out-of-process guard (:mod:`station.keyer.guardian`) for this rig."""
+        from station.keyer.guardian import Guardian  # the guardian imports this module
+
+        return Guardian(self.host, self.port, limit_s, timeout_s=self.timeout_s, log_path=log_path)
 
     def set_key(self, down: bool) -> str:  # noqa: D102
         self.client.set_ptt(self.ptt_value if down else 0)
@@ -263,7 +291,7 @@ class RigctldKeyer:
         c = self.client
         try:
             c.command(f"\\set_level KEYSPD {round(wpm)}")
-        except RigError as exc:  # some rigs cannot set the keyer speed: send anyway
+        except RigReplyError as exc:  # some rigs cannot set the keyer speed: send anyway
             note = f" (keyer speed not set: {exc})"
         else:
             note = ""

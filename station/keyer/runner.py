@@ -91,7 +91,7 @@ class RunSummary:
     Attributes
     ----------
     reason : str
-        ``"completed"``, ``"SIGINT"``, ``"SIGTERM"``, ``"SIGHUP"``, ``"watchdog"``
+        ``"completed"``, a signal name (``"SIGINT"``, ``"SIGTERM"``, ...), ``"watchdog"``
         or ``"error"``.
     message : str
     edges, idents : int
@@ -147,6 +147,10 @@ def plan_actions(
     return tuple(actions), skipped
 
 
+def _late_s(clock: Clock, act: Action) -> float:
+    return (clock.now() - act.at_utc).total_seconds()
+
+
 def run_plan(
     plan: OperatorPlan,
     keyer: SafeKeyer,
@@ -190,7 +194,8 @@ def run_plan(
     Raises
     ------
     KeyingInterrupted
-        SIGINT/SIGTERM/SIGHUP (after the key is released and the stop is logged).
+        A stop signal (after the key is released and the stop is logged); its
+        ``unkeyed`` says whether the release was confirmed.
     """
     actions, skipped = plan_actions(plan, clock.now(), late_tolerance_s=late_tolerance_s)
     backend = keyer.backend
@@ -221,6 +226,7 @@ def run_plan(
     reason, message = "completed", ""
     edges = idents = 0
     errors_ms: list[float] = []
+    skip: set[tuple[int, int]] = set()
     interrupted: KeyingInterrupted | None = None
     try:
         reply = keyer.open(plan.freq_hz, mode or plan.event.mode)
@@ -248,6 +254,20 @@ def run_plan(
                     "reply": reply,
                 }
                 idents += 1
+            elif act.kind == "down" and _late_s(clock, act) > late_tolerance_s:
+                # The loop fell behind (a stalled machine): never send a shortened,
+                # misplaced element; skip it and its key-up.
+                skip.add((act.round_number, act.element_number))
+                record = {
+                    "type": "skip",
+                    **common,
+                    "round": act.round_number,
+                    "element": act.element_number,
+                    "planned_utc": utc_z(act.at_utc),
+                    "late_ms": round(_late_s(clock, act) * 1e3, 3),
+                }
+            elif act.kind == "up" and (act.round_number, act.element_number) in skip:
+                continue
             else:
                 down = act.kind == "down"
                 sent = clock.now()
@@ -303,7 +323,10 @@ def run_plan(
                 "edges": edges,
             }
         )
+    if interrupted is None and keyer.signals is not None and keyer.signals.pending:
+        interrupted = KeyingInterrupted(keyer.signals.pending)  # came during the release
     if interrupted is not None:
+        interrupted.unkeyed = unkeyed
         raise interrupted
     return RunSummary(
         reason=reason,

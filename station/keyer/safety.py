@@ -3,16 +3,18 @@
 :class:`SafeKeyer` wraps a :class:`~station.keyer.base.Keyer` and guarantees:
 
 * nothing outside the event's band and the 10 m band is tuned or keyed;
-* an independent :class:`Watchdog` thread, on the monotonic clock, unkeys any
-  key-down that outlasts the longest element plus a margin, whatever the main loop
-  does (it uses the backend's :meth:`~station.keyer.base.Keyer.emergency_unkey`,
-  which for rigctld is its own TCP connection);
-* every way out (normal end, exception, SIGINT, SIGTERM, SIGHUP, interpreter exit)
-  releases the key; after a failure or a watchdog trip, nothing is keyed again.
-
-:class:`SignalGuard` turns SIGTERM and SIGHUP into :class:`KeyingInterrupted` (SIGINT
-too) and defers them while a command to the rig is half-way, so the connection is
-never left out of step.
+* an independent :class:`~station.keyer.watchdog.Watchdog` thread, on the monotonic
+  clock, releases any key-down that outlasts the longest element plus a margin,
+  whatever the main loop does, and keeps trying until the release is acknowledged
+  (it uses the backend's :meth:`~station.keyer.base.Keyer.emergency_unkey`, which for
+  rigctld is its own TCP connection);
+* for rigctld, a second guard in its own process
+  (:class:`~station.keyer.guardian.Guardian`) releases PTT when this process is
+  stopped, hangs or dies, even by SIGKILL (a serial line is released by the kernel
+  when the process exits);
+* every way out (normal end, exception, the stop signals of
+  :mod:`~station.keyer.signals`, interpreter exit) releases the key; a key-down is
+  never sent after a stop signal, a failure or a watchdog trip.
 """
 
 from __future__ import annotations
@@ -20,16 +22,15 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
-import signal
-import threading
-import time
-from collections.abc import Callable, Iterator
-from types import FrameType
+from collections.abc import Iterator
+from datetime import datetime
 
 from dsp.morse import key_intervals, wpm_to_dit_s
 from station.clock import Clock
 from station.errors import InputError, RigError, WatchdogTripped
 from station.keyer.base import Keyer
+from station.keyer.signals import KeyingInterrupted, SignalGuard
+from station.keyer.watchdog import Watchdog
 from station.schedule.event import TEN_METRE_BAND_HZ
 
 __all__ = ["KeyingInterrupted", "SafeKeyer", "SignalGuard", "Watchdog"]
@@ -37,150 +38,8 @@ __all__ = ["KeyingInterrupted", "SafeKeyer", "SignalGuard", "Watchdog"]
 logger = logging.getLogger(__name__)
 
 
-class KeyingInterrupted(BaseException):  # noqa: N818  (like KeyboardInterrupt)
-    """A signal asked keying to stop.
-
-    Attributes
-    ----------
-    signum : int
-    """
-
-    def __init__(self, signum: int) -> None:
-        self.signum = signum
-        super().__init__(signal.Signals(signum).name)
-
-    @property
-    def exit_code(self) -> int:
-        """Shell convention: 128 + signal number."""
-        return 128 + self.signum
-
-
-class SignalGuard:
-    """Raise :class:`KeyingInterrupted` on SIGINT/SIGTERM/SIGHUP, outside critical sections.
-
-    Use as a context manager in the main thread; handlers are restored on exit.
-    """
-
-    SIGNALS = tuple(
-        s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s
-    )
-
-    def __init__(self) -> None:
-        self._depth = 0
-        self.pending: int | None = None
-        self._old: dict[int, object] = {}
-
-    def _handler(self, signum: int, frame: FrameType | None) -> None:
-        self.pending = signum
-        if self._depth == 0:
-            raise KeyingInterrupted(signum)
-
-    @contextlib.contextmanager
-    def critical(self) -> Iterator[None]:
-        """Defer signals until the block ends (a rig command and its reply)."""
-        self._depth += 1
-        try:
-            yield
-        finally:
-            self._depth -= 1
-        if self._depth == 0 and self.pending is not None:
-            raise KeyingInterrupted(self.pending)
-
-    @contextlib.contextmanager
-    def held(self) -> Iterator[None]:
-        """Defer signals during the block without raising at its end (shutdown paths)."""
-        self._depth += 1
-        try:
-            yield
-        finally:
-            self._depth -= 1
-
-    def __enter__(self) -> SignalGuard:
-        if threading.current_thread() is threading.main_thread():
-            for s in self.SIGNALS:
-                self._old[s] = signal.signal(s, self._handler)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for s, old in self._old.items():
-            signal.signal(s, old)  # type: ignore[arg-type]
-        self._old.clear()
-
-
-class Watchdog:
-    """Thread that calls ``unkey`` when a key-down outlasts ``limit_s``.
-
-    Parameters
-    ----------
-    limit_s : float
-        Longest allowed key-down, s (element + margin).
-    unkey : callable
-        Releases the key; must be safe to call from this thread.
-    monotonic : callable, optional
-        Time source, s (never the injected event clock: the watchdog guards real time).
-    """
-
-    def __init__(
-        self,
-        limit_s: float,
-        unkey: Callable[[], str],
-        *,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.limit_s = limit_s
-        self._unkey = unkey
-        self._monotonic = monotonic
-        self._cond = threading.Condition()
-        self._deadline: float | None = None
-        self._stop = False
-        self.tripped: str | None = None  #: why it fired (None: never)
-        self._thread = threading.Thread(target=self._run, name="keyer-watchdog", daemon=True)
-        self._thread.start()
-
-    def arm(self) -> None:
-        """Start timing a key-down."""
-        with self._cond:
-            self._deadline = self._monotonic() + self.limit_s
-            self._cond.notify()
-
-    def disarm(self) -> None:
-        """Stop timing: the key is up."""
-        with self._cond:
-            self._deadline = None
-            self._cond.notify()
-
-    def stop(self) -> None:
-        """End the thread."""
-        with self._cond:
-            self._stop = True
-            self._cond.notify()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        with self._cond:
-            while not self._stop:
-                if self._deadline is None:
-                    self._cond.wait()
-                    continue
-                left = self._deadline - self._monotonic()
-                if left > 0:
-                    self._cond.wait(timeout=left)
-                    continue
-                self._deadline = None
-                self.tripped = f"key-down longer than {self.limit_s:g} s"
-                for attempt in range(3):
-                    try:
-                        reply = self._unkey()
-                    except Exception as exc:  # keep trying; report
-                        logger.error("watchdog: unkey attempt %d failed: %s", attempt + 1, exc)
-                        self._cond.wait(timeout=0.2)
-                    else:
-                        logger.error("watchdog: key released (%s) after %g s", reply, self.limit_s)
-                        break
-
-
 class SafeKeyer:
-    """The checks, watchdog and unkey-on-exit around a backend.
+    """The checks, watchdogs and unkey-on-exit around a backend.
 
     Parameters
     ----------
@@ -194,7 +53,11 @@ class SafeKeyer:
     clock : Clock, optional
         Sleeps for self-keyed identification (backends without a keyer).
     signals : SignalGuard, optional
-        Signals are deferred while a backend command runs.
+        Stop signals: held while a backend command runs; no key-down after one.
+    guardian : bool, optional
+        Start the out-of-process guard when the backend offers one (rigctld).
+    guardian_log : str, optional
+        TX log the out-of-process guard appends its records to.
     """
 
     def __init__(
@@ -206,18 +69,25 @@ class SafeKeyer:
         margin_s: float = 3.0,
         clock: Clock | None = None,
         signals: SignalGuard | None = None,
+        guardian: bool = True,
+        guardian_log: str | None = None,
     ) -> None:
         self.backend = backend
         low = max(allowed_hz[0], TEN_METRE_BAND_HZ[0])
         high = min(allowed_hz[1], TEN_METRE_BAND_HZ[1])
         self.allowed_hz = (low, high)
+        self.limit_s = max_key_down_s + margin_s
         self.clock = clock
         self.signals = signals
-        self.down = False
+        self.down = False  #: the key may be down (until a release is confirmed)
         self.keyed = False  #: ever keyed down
         self._released: bool | None = None  # result of the last release()
         self.failed: str | None = None
-        self.watchdog = Watchdog(max_key_down_s + margin_s, self._watchdog_unkey)
+        self._want_guardian = guardian
+        self._guardian_log = guardian_log
+        self._closed = False
+        self.guardian = None
+        self.watchdog = Watchdog(self.limit_s, self._watchdog_unkey)
         atexit.register(self._at_exit)
 
     def _watchdog_unkey(self) -> str:
@@ -226,13 +96,18 @@ class SafeKeyer:
         return reply
 
     @contextlib.contextmanager
-    def _command(self) -> Iterator[None]:
+    def _command(self, *, key_down: bool = False) -> Iterator[None]:
         if self.watchdog.tripped:
             raise WatchdogTripped(
                 f"watchdog released the key ({self.watchdog.tripped}); keying stopped"
             )
         if self.failed:
             raise RigError(f"keying already stopped ({self.failed}); nothing more is keyed")
+        if key_down:
+            if self.signals is not None:
+                self.signals.check()  # a stop request: this key-down is never sent
+            if not self.watchdog.alive:
+                raise RigError("the watchdog thread is not running; not keying")
         guard = self.signals.critical() if self.signals else contextlib.nullcontext()
         try:
             with guard:
@@ -242,7 +117,7 @@ class SafeKeyer:
             raise
 
     def open(self, freq_hz: float, mode: str) -> str:
-        """Check the frequency, then tune (the key stays up)."""
+        """Check the frequency, tune (the key stays up), start the out-of-process guard."""
         low, high = self.allowed_hz
         if not low <= freq_hz <= high:
             raise InputError(
@@ -250,20 +125,32 @@ class SafeKeyer:
                 f"{low / 1e6:.6f}-{high / 1e6:.6f} MHz (event band within 10 m); not keying"
             )
         with self._command():
-            return self.backend.open(freq_hz, mode)
+            reply = self.backend.open(freq_hz, mode)
+            make = getattr(self.backend, "guardian", None)
+            if self._want_guardian and make is not None:
+                self.guardian = make(self.limit_s, self._guardian_log)
+        return reply
 
     def key(self, down: bool) -> str:
-        """Key down or up; the watchdog is armed before a key-down is sent."""
-        with self._command():
+        """Key down or up; both watchdogs are armed before a key-down is sent."""
+        with self._command(key_down=down):
             if down:
+                if self.guardian is not None:
+                    self.guardian.send("down")
                 self.watchdog.arm()
                 self.down = self.keyed = True
                 self._released = None
                 return self.backend.set_key(True)
             reply = self.backend.set_key(False)
-            self.down = False
-            self.watchdog.disarm()
+            self._confirm_up()
             return reply
+
+    def _confirm_up(self) -> None:
+        self.down = False
+        self.watchdog.disarm()
+        if self.guardian is not None:
+            with contextlib.suppress(RigError):
+                self.guardian.send("up")
 
     def key_state(self) -> bool | None:
         """Read the key state back from the backend."""
@@ -286,16 +173,16 @@ class SafeKeyer:
             self.key(False)
         return f"keyed {text!r} at {wpm:g} WPM"
 
-    def _wait(self, start, offset_s: float) -> None:
+    def _wait(self, start: datetime, offset_s: float) -> None:
         assert self.clock is not None
-        left = offset_s - (self.clock.now() - start).total_seconds()
-        self.clock.sleep(left)
+        self.clock.sleep(offset_s - (self.clock.now() - start).total_seconds())
 
     def release(self) -> bool | None:
         """Make sure the key is up: the normal path, then the independent one.
 
-        Signals are held off meanwhile.  Returns True when the backend confirmed the
-        key is up, False when it could not be reached, None when it cannot tell.
+        Signals are held meanwhile.  Returns True when the backend confirmed the key
+        is up, False when it could not (the watchdogs then stay armed and keep
+        trying), None when it cannot tell.
         """
         guard = self.signals.held() if self.signals else contextlib.nullcontext()
         with guard:
@@ -315,26 +202,46 @@ class SafeKeyer:
                     if self.keyed:
                         logger.error("could not release the key: %s", exc)
                     confirmed = False if self.keyed else None
-            self.down = False
-            self.watchdog.disarm()
+            if confirmed is not False:
+                self._confirm_up()
+            elif not self.down:  # keep both watchdogs on it
+                self.down = True
+                self.watchdog.arm()
             self._released = confirmed
             return confirmed
 
     def close(self) -> bool | None:
-        """Release the key, stop the watchdog, close the backend (returns :meth:`release`)."""
+        """Release the key and close everything; returns :meth:`release`'s answer.
+
+        When the release could not be confirmed, the out-of-process guard is left
+        running to keep trying after this process has exited.
+        """
+        self._closed = True
         try:
             if self.down or self._released is None:
                 return self.release()
             return self._released
         finally:
-            self.watchdog.stop()
+            confirmed = not self.down
+            if confirmed:
+                self.watchdog.stop()
+            if self.guardian is not None:
+                self.guardian.close(key_confirmed_up=confirmed)
             try:
                 self.backend.close()
             except Exception as exc:  # the key is already released (or could not be)
                 logger.warning("closing %s: %s", self.backend.name, exc)
-            atexit.unregister(self._at_exit)
+            if confirmed:
+                atexit.unregister(self._at_exit)
 
     def _at_exit(self) -> None:  # last resort if close() was never reached
-        if self.down:
-            with contextlib.suppress(Exception):
+        if self._closed:
+            return  # close() tried; the guardian (if any) goes on trying
+        for _ in range(3):
+            if not self.down:
+                return
+            try:
                 self.backend.emergency_unkey()
+                self.down = False
+            except Exception as exc:
+                logger.error("at exit: could not release the key: %s", exc)

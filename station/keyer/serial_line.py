@@ -3,7 +3,10 @@
 The classic interface: a transistor or opto-coupler on DTR (or RTS) closes the
 rig's straight-key input.  The line is asserted for key-down and released for
 key-up; the rig is tuned by hand (or by rigctld on another port).  The other
-line is held released.  Any pyserial URL works: ``/dev/ttyUSB0``, ``COM3``,
+line is held released.  When the process ends, however it ends, the kernel drops
+both lines as it closes the port (HUPCL), which releases the key; but opening a
+Linux tty raises DTR and RTS for about a millisecond before they can be lowered, too
+short to key a transmitter but worth knowing.  Any pyserial URL works: ``/dev/ttyUSB0``, ``COM3``,
 ``rfc2217://host:port``, and ``loop://`` (pyserial's loop-back port, which reflects
 DTR on DSR and RTS on CTS, so the key state can be read back).
 
@@ -38,26 +41,22 @@ class SerialKeyer:
         Device or pyserial URL.
     line : {"dtr", "rts"}
         Which line keys the rig.
-    invert : bool, optional
-        Assert the line for key-*up* (for interfaces wired active-low).
     """
 
     name = "serial"
     transmits = True
 
-    def __init__(self, port: str, *, line: str = "dtr", invert: bool = False) -> None:
+    def __init__(self, port: str, *, line: str = "dtr") -> None:
         if line not in ("dtr", "rts"):
             raise InputError(f"--serial-line={line!r} must be 'dtr' or 'rts'")
         self.port_name = port
         self.line = line
-        self.invert = invert
         self._port: Any = None
         self._lock = threading.Lock()
 
     def _set(self, down: bool) -> None:
-        level = down != self.invert
         try:
-            setattr(self._port, self.line, level)
+            setattr(self._port, self.line, down)
         except Exception as exc:  # pyserial raises SerialException, OSError, ValueError
             raise RigError(
                 f"serial port {self.port_name}: cannot set {self.line.upper()} ({exc}); "
@@ -68,10 +67,9 @@ class SerialKeyer:
         import serial  # a core dependency, imported here to keep `import station` light
 
         try:
-            # Lines are set before the port opens, so opening never keys the rig.
+            # Lines are set low before the port opens, so pyserial lowers them at once.
             port = serial.serial_for_url(self.port_name, do_not_open=True)
-            port.dtr = self.invert if self.line == "dtr" else False
-            port.rts = self.invert if self.line == "rts" else False
+            port.dtr = port.rts = False
             port.open()
         except (serial.SerialException, OSError, ValueError) as exc:
             raise RigError(f"serial port {self.port_name}: cannot open ({exc})") from None
@@ -90,7 +88,7 @@ class SerialKeyer:
             level = self._port.dsr if self.line == "dtr" else self._port.cts
         else:
             level = getattr(self._port, self.line)  # what we last set (no read-back)
-        return bool(level) != self.invert
+        return bool(level)
 
     def identify(self, text: str, wpm: float) -> str | None:  # noqa: D102
         return None  # no keyer: the safety layer keys the elements itself

@@ -60,6 +60,12 @@ class Backend:
     timeout_s: float = 2.0
 
 
+#: Allowed watchdog margins, s: more than a rig's PTT-off latency, less than a dit.
+MARGIN_RANGE_S = (0.5, 30.0)
+#: Allowed rig reply timeouts, s (Hamlib's PTT off alone takes 50 ms).
+TIMEOUT_RANGE_S = (0.2, 30.0)
+
+
 def make_backend(spec: Backend) -> Keyer:
     """Build (not open) the backend ``spec`` names; dry run unless ``spec.transmit``.
 
@@ -75,6 +81,9 @@ def make_backend(spec: Backend) -> Keyer:
     >>> make_backend(Backend(rig="localhost:4532", transmit=True)).name
     'rigctld'
     """
+    low, high = TIMEOUT_RANGE_S
+    if not low <= spec.timeout_s <= high:
+        raise InputError(f"--rig-timeout-s={spec.timeout_s:g} must be {low:g}-{high:g} s")
     if spec.rig and spec.serial:
         raise InputError("give one of --rig HOST:PORT and --serial PORT, not both")
     if spec.rig:
@@ -120,8 +129,12 @@ def check_session(plan: OperatorPlan, now_utc: datetime, *, margin_s: float) -> 
     ------
     InputError
     """
-    if not margin_s > 0:
-        raise InputError(f"--watchdog-margin-s={margin_s:g} must be > 0")
+    low, high = MARGIN_RANGE_S
+    if not low <= margin_s <= high:
+        raise InputError(
+            f"--watchdog-margin-s={margin_s:g} must be {low:g}-{high:g} s (the watchdog "
+            "releases a key-down after the longest element plus this margin)"
+        )
     actions, _ = plan_actions(plan, now_utc)
     if not any(a.kind == "down" for a in actions):
         raise InputError(
@@ -161,6 +174,7 @@ def transmit_plan(
             margin_s=margin_s,
             clock=clock,
             signals=signals,
+            guardian_log=str(log_path),
         )
         try:
             return run_plan(plan, keyer, clock, log, mode=mode, tick=tick, on_action=on_action)

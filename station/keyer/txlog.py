@@ -18,6 +18,12 @@ Each line is a JSON object with a ``"type"``:
 ``"ident"``
     ``event_id``, ``callsign``, ``round``, ``text``, ``wpm``, ``planned_utc``,
     ``actual_utc``, ``reply``, ``backend``, ``transmit``.
+``"skip"``
+    ``round``, ``element``, ``planned_utc``, ``late_ms``: a key-down not sent because
+    the loop reached it too late (a shortened, misplaced element is worse than none).
+``"guardian"``
+    ``utc``, ``message``: written by the out-of-process guard
+    (:mod:`station.keyer.guardian`) when it had to act.
 ``"stop"``
     ``utc``, ``reason`` (``"completed"``, ``"SIGTERM"``, ``"SIGINT"``, ``"watchdog"``,
     ``"error"``), ``message``, ``unkeyed`` (bool or null), ``edges`` (count).

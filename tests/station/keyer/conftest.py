@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -66,6 +69,28 @@ def start_rigctld() -> Rigctld:
                 pytest.fail(f"rigctld did not start on port {port}")
             time.sleep(0.02)
     return Rigctld("127.0.0.1", port, proc)
+
+
+def guardian_pids() -> list[int]:
+    """Guardian processes (``python -m station.keyer.guardian``) of this machine."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmd = (proc / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            continue
+        if b"station.keyer.guardian" in cmd and proc.name.isdigit():
+            pids.append(int(proc.name))
+    return pids
+
+
+@pytest.fixture(autouse=True)
+def no_orphan_guardians() -> Iterator[None]:
+    """Tests that leave a guardian retrying against a killed rigctld end it here."""
+    yield
+    for pid in guardian_pids():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture

@@ -137,7 +137,7 @@ def test_silent_rig_times_out(fake):
     srv = fake(lambda c: None if "set_ptt 1" in c else _normal(c))
     k = RigctldKeyer("127.0.0.1", srv.server_address[1], timeout_s=0.3)
     k.open(28_400_000, "CW")
-    with pytest.raises(RigError, match=r"did not answer '\\\\set_ptt 1' within 0.3 s"):
+    with pytest.raises(RigError, match=r"did not answer '\\set_ptt 1' within 0.3 s"):
         k.set_key(True)
 
 
