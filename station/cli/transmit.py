@@ -17,6 +17,7 @@ from rich.text import Text
 from station.cli._common import err_console
 from station.clock import SystemClock, clock_status
 from station.errors import RigError
+from station.keyer.rigctld import check_mode
 from station.keyer.runner import Action, RunStatus
 from station.keyer.safety import KeyingInterrupted
 from station.keyer.session import (
@@ -90,6 +91,7 @@ def transmit(
     event = load_event(schedule)
     freq_hz = None if freq_mhz is None else freq_mhz * 1e6
     plan = make_plan(event, callsign, grid=grid, freq_hz=freq_hz)
+    mode = check_mode(mode if mode is not None else event.mode)
     spec = Backend(rig, serial, serial_line, ptt_data, transmit_, rig_timeout_s)
     backend = make_backend(spec)
     clock = SystemClock()

@@ -25,11 +25,19 @@ import threading
 from typing import TYPE_CHECKING
 
 from station.errors import InputError, RigError, RigReplyError
+from station.schedule.event import MODES
 
 if TYPE_CHECKING:
     from station.keyer.guardian import Guardian
 
-__all__ = ["HAMLIB_ERRORS", "HAMLIB_MODES", "RigctldClient", "RigctldKeyer", "parse_rig_address"]
+__all__ = [
+    "HAMLIB_ERRORS",
+    "HAMLIB_MODES",
+    "check_mode",
+    "RigctldClient",
+    "RigctldKeyer",
+    "parse_rig_address",
+]
 
 #: Hamlib error codes (``rig.h``, ``rigerror()``), as rigctld reports them.
 HAMLIB_ERRORS = {
@@ -57,10 +65,21 @@ HAMLIB_ERRORS = {
 
 
 #: Modes rigctld's ``set_mode`` takes (Hamlib 4.5 ``rig_strrmode``).
-HAMLIB_MODES = (
-    "CW", "CWR", "USB", "LSB", "AM", "FM", "WFM", "RTTY", "RTTYR", "AMS", "PKTLSB", "PKTUSB",
-    "PKTFM", "PKTAM", "ECSSUSB", "ECSSLSB", "FAX", "SAM", "SAL", "SAH", "DSB", "FMN",
-)  # fmt: skip
+HAMLIB_MODES = MODES
+
+
+def check_mode(mode: str, *, name: str = "--mode") -> str:
+    """Upper-case ``mode`` and check that rigctld knows it.
+
+    Examples
+    --------
+    >>> check_mode("cw")
+    'CW'
+    """
+    up = str(mode).strip().upper()
+    if up not in HAMLIB_MODES:
+        raise InputError(f"{name}={mode!r} is not a Hamlib mode: {', '.join(HAMLIB_MODES)}")
+    return up
 
 
 def parse_rig_address(text: str, *, name: str = "--rig") -> tuple[str, int]:
@@ -253,9 +272,7 @@ class RigctldKeyer:
         return self._client
 
     def open(self, freq_hz: float, mode: str) -> str:  # noqa: D102
-        mode = mode.upper()
-        if mode not in HAMLIB_MODES:
-            raise InputError(f"--mode={mode!r} is not a Hamlib mode: {', '.join(HAMLIB_MODES)}")
+        mode = check_mode(mode)
         c = self.client
         c.set_ptt(0)
         c.set_freq(freq_hz)

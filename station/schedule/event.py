@@ -65,6 +65,11 @@ TEN_METRE_BAND_HZ = (28_000_000.0, 29_700_000.0)
 #: Station-identification rules an event file may name.
 IDENT_RULES = ("none", "after-each-round", "after-last-round")
 _MIN_DIT_S = 0.5
+#: Rig modes an event may name: the ones rigctld's ``set_mode`` takes (Hamlib 4.5).
+MODES = (
+    "CW", "CWR", "USB", "LSB", "AM", "FM", "WFM", "RTTY", "RTTYR", "AMS", "PKTLSB", "PKTUSB",
+    "PKTFM", "PKTAM", "ECSSUSB", "ECSSLSB", "FAX", "SAM", "SAL", "SAH", "DSB", "FMN",
+)  # fmt: skip
 #: The event-file format version this code reads (``schema = 1``).
 SCHEMA = 1
 #: Most rounds an event may have (a day of 10-minute rounds is 144).
@@ -261,6 +266,9 @@ def event_from_dict(data: dict[str, Any], *, source: str = "<event>") -> Event:
             + ", so rounds would overlap",
         )
     sources = _field(ev, "event", "sources", list, source, [])
+    mode = _field(ev, "event", "mode", str, source, "CW").upper()
+    if mode not in MODES:
+        raise ScheduleError(source, "event.mode", f"{mode!r} must be one of {', '.join(MODES)}")
     return Event(
         id=ident_id,
         name=name,
@@ -276,7 +284,7 @@ def event_from_dict(data: dict[str, Any], *, source: str = "<event>") -> Event:
         reconstruction=recon,
         frequency_note=note,
         identification=ident,
-        mode=_field(ev, "event", "mode", str, source, "CW").upper(),
+        mode=mode,
         target=_field(ev, "event", "target", str, source, ""),
         notes=_field(ev, "event", "notes", str, source, ""),
         sources=tuple(str(s) for s in sources),

@@ -35,7 +35,9 @@ def _wait_for_ptt(rig, want: bool, timeout_s: float = 15.0) -> None:
     probe.close()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize(
+    "sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGTSTP]
+)
 def test_signal_in_the_middle_of_a_dit_leaves_ptt_at_0(rigctld, tmp_path, sig):
     sched = practice_toml(tmp_path / "p.toml", lead_s=2.0, dit_s=4.0)
     proc = _launch(
@@ -55,6 +57,40 @@ def test_signal_in_the_middle_of_a_dit_leaves_ptt_at_0(rigctld, tmp_path, sig):
     stop = json.loads((tmp_path / "tx.jsonl").read_text().splitlines()[-1])
     assert stop["type"] == "stop" and stop["reason"] == sig.name and stop["unkeyed"] is True
     assert f"stopped by {sig.name}: key released" in err
+
+
+@pytest.mark.parametrize(
+    ("sig", "within_s"),
+    [(signal.SIGKILL, (0.0, 1.5)), (signal.SIGSTOP, (1.0, 3.5))],
+)
+def test_the_guardian_releases_ptt_when_the_process_dies_or_freezes(
+    rigctld, tmp_path, sig, within_s
+):
+    """SIGKILL and SIGSTOP cannot be caught; the out-of-process guard acts instead
+    (at once when the process dies; after dit + margin = 2.5 s when it is frozen)."""
+    sched = practice_toml(tmp_path / "p.toml", lead_s=2.0, dit_s=2.0)
+    proc = _launch(
+        [str(sched), "--callsign", "N0CALL", "--rig", rigctld.address, "--transmit",
+         "--log", "tx.jsonl", "--quiet", "--watchdog-margin-s", "0.5"],
+        tmp_path,
+    )  # fmt: skip
+    try:
+        _wait_for_ptt(rigctld, True)
+        t0 = time.monotonic()
+        proc.send_signal(sig)
+        _wait_for_ptt(rigctld, False, timeout_s=10)
+        released_s = time.monotonic() - t0
+    finally:
+        proc.kill()
+        proc.wait()
+    assert within_s[0] <= released_s <= within_s[1]
+    deadline = time.monotonic() + 5  # the guardian logs just after the read-back
+    while time.monotonic() < deadline:
+        records = [json.loads(x) for x in (tmp_path / "tx.jsonl").read_text().splitlines()]
+        if records[-1]["type"] == "guardian":
+            break
+        time.sleep(0.05)
+    assert records[-1]["type"] == "guardian" and "PTT released" in records[-1]["message"]
 
 
 def test_rigctld_killed_mid_event_ends_with_one_clear_line(tmp_path):
@@ -103,7 +139,13 @@ def _one_error_line(result) -> str:
         (["--callsign", "N0CALL/"], "--callsign='N0CALL/' is not an amateur callsign"),
         (["--callsign", "N0CALL", "--freq-mhz", "29.8"], "outside the event's band"),
         (["--callsign", "N0CALL", "--freq-mhz", "14.074"], "outside the event's band"),
-        (["--callsign", "N0CALL", "--watchdog-margin-s", "0"], "--watchdog-margin-s=0"),
+        (["--callsign", "N0CALL", "--watchdog-margin-s", "0"], "--watchdog-margin-s=0 must be"),
+        (["--callsign", "N0CALL", "--watchdog-margin-s", "1e10"], "--watchdog-margin-s=1e+10"),
+        (["--callsign", "N0CALL", "--watchdog-margin-s", "inf"], "--watchdog-margin-s=inf"),
+        (["--callsign", "N0CALL", "--rig-timeout-s", "0"], "--rig-timeout-s=0 must be"),
+        (["--callsign", "N0CALL", "--rig-timeout-s", "-1"], "--rig-timeout-s=-1 must be"),
+        (["--callsign", "N0CALL", "--rig-timeout-s", "0.02"], "--rig-timeout-s=0.02 must be"),
+        (["--callsign", "N0CALL", "--mode", "CWW"], "--mode='CWW' is not a Hamlib mode"),
         (["--callsign", "N0CALL", "--serial", "loop://"], "one of --rig HOST:PORT and --serial"),
         (["--callsign", "N0CALL", "--rig", "nohost:0"], "--rig='nohost:0'"),
     ],
