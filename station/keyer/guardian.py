@@ -24,6 +24,7 @@ is a terminal) and, as ``{"type": "guardian"}`` records, to the TX log.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -204,7 +205,8 @@ class Guardian:
                 pass
         for stream in (self._proc.stdin, self._proc.stdout):
             if stream is not None:
-                stream.close()
+                with contextlib.suppress(OSError):  # a dead guardian: nothing to flush to
+                    stream.close()
         if key_confirmed_up:
             try:
                 self._proc.wait(timeout=5)

@@ -53,6 +53,7 @@ def start_rigctld() -> Rigctld:
     if exe is None:
         pytest.fail("rigctld not found: install libhamlib-utils (see the README's test command)")
     port = free_port()
+    PORTS.add(port)
     proc = subprocess.Popen(
         [exe, "-m", "1", "-P", "RIG", "-T", "127.0.0.1", "-t", str(port)],
         stdout=subprocess.DEVNULL,
@@ -71,15 +72,20 @@ def start_rigctld() -> Rigctld:
     return Rigctld("127.0.0.1", port, proc)
 
 
+#: Ports of the rigctld daemons these tests started.
+PORTS: set[int] = set()
+
+
 def guardian_pids() -> list[int]:
-    """Guardian processes (``python -m station.keyer.guardian``) of this machine."""
+    """Guardian processes (``python -m station.keyer.guardian``) of our rigctld daemons."""
+    ports = {str(p).encode() for p in PORTS}
     pids = []
     for proc in Path("/proc").iterdir():
         try:
             cmd = (proc / "cmdline").read_bytes().split(b"\0")
         except (OSError, ValueError):
             continue
-        if b"station.keyer.guardian" in cmd and proc.name.isdigit():
+        if b"station.keyer.guardian" in cmd and ports & set(cmd) and proc.name.isdigit():
             pids.append(int(proc.name))
     return pids
 

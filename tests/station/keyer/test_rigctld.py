@@ -172,3 +172,20 @@ def test_connection_closed_mid_command(fake):
     srv = fake(answer)
     with pytest.raises(RigError, match="closed the connection|stopped answering"):
         RigctldClient("127.0.0.1", srv.server_address[1]).set_ptt(0)
+
+
+def test_identify_does_not_send_morse_after_a_timeout(fake):
+    srv = fake(lambda c: None if "set_level" in c else _normal(c))
+    k = RigctldKeyer("127.0.0.1", srv.server_address[1], timeout_s=0.3)
+    k.open(28_400_000, "CW")
+    with pytest.raises(RigError, match="did not answer"):
+        k.identify("DE N0CALL", 20)
+    assert not any("send_morse" in c for c in srv.seen)
+
+
+def test_identify_goes_on_when_the_keyer_speed_cannot_be_set(fake):
+    srv = fake(lambda c: b"set_level: KEYSPD 20\nRPRT -11\n" if "set_level" in c else _normal(c))
+    k = RigctldKeyer("127.0.0.1", srv.server_address[1])
+    k.open(28_400_000, "CW")
+    assert "keyer speed not set" in k.identify("DE N0CALL", 20)
+    assert any("send_morse DE N0CALL" in c for c in srv.seen)

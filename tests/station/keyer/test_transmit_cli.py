@@ -15,9 +15,11 @@ from station.cli import app
 from .conftest import practice_toml, start_rigctld
 
 
-def _launch(args, cwd):
+def _launch(sched, rig_address, cwd, *extra):
+    """`hi-station transmit SCHED --callsign N0CALL --rig ADDR --transmit --quiet EXTRA`."""
+    args = [str(sched), "--callsign", "N0CALL", "--rig", rig_address, "--transmit", "--quiet"]
     return subprocess.Popen(
-        [sys.executable, "-m", "station.cli", "transmit", *args],
+        [sys.executable, "-m", "station.cli", "transmit", *args, *extra],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -40,11 +42,7 @@ def _wait_for_ptt(rig, want: bool, timeout_s: float = 15.0) -> None:
 )
 def test_signal_in_the_middle_of_a_dit_leaves_ptt_at_0(rigctld, tmp_path, sig):
     sched = practice_toml(tmp_path / "p.toml", lead_s=2.0, dit_s=4.0)
-    proc = _launch(
-        [str(sched), "--callsign", "N0CALL", "--rig", rigctld.address, "--transmit",
-         "--log", "tx.jsonl", "--quiet"],
-        tmp_path,
-    )  # fmt: skip
+    proc = _launch(sched, rigctld.address, tmp_path, "--log", "tx.jsonl")
     try:
         _wait_for_ptt(rigctld, True)
         time.sleep(1.0)  # well inside the 4 s dit
@@ -70,10 +68,8 @@ def test_the_guardian_releases_ptt_when_the_process_dies_or_freezes(
     (at once when the process dies; after dit + margin = 2.5 s when it is frozen)."""
     sched = practice_toml(tmp_path / "p.toml", lead_s=2.0, dit_s=2.0)
     proc = _launch(
-        [str(sched), "--callsign", "N0CALL", "--rig", rigctld.address, "--transmit",
-         "--log", "tx.jsonl", "--quiet", "--watchdog-margin-s", "0.5"],
-        tmp_path,
-    )  # fmt: skip
+        sched, rigctld.address, tmp_path, "--log", "tx.jsonl", "--watchdog-margin-s", "0.5"
+    )
     try:
         _wait_for_ptt(rigctld, True)
         t0 = time.monotonic()
@@ -96,11 +92,7 @@ def test_the_guardian_releases_ptt_when_the_process_dies_or_freezes(
 def test_rigctld_killed_mid_event_ends_with_one_clear_line(tmp_path):
     rig = start_rigctld()
     sched = practice_toml(tmp_path / "p.toml", lead_s=2.0, dit_s=1.0)
-    proc = _launch(
-        [str(sched), "--callsign", "N0CALL", "--rig", rig.address, "--transmit",
-         "--rig-timeout-s", "1", "--quiet"],
-        tmp_path,
-    )  # fmt: skip
+    proc = _launch(sched, rig.address, tmp_path, "--rig-timeout-s", "1")
     try:
         _wait_for_ptt(rig, True)
         rig.proc.kill()
