@@ -168,7 +168,9 @@ def test_rig_killed_mid_event_ends_keying_with_a_clear_message(rigctld, tmp_path
 
     with TxLog(tmp_path / "tx.jsonl") as log:
         summary = run_plan(plan, keyer, clock, log, on_action=kill_after_third_edge)
-    keyer.close()
+    assert keyer.close() is False  # cannot be confirmed: the watchdogs keep trying
+    assert keyer.down and keyer.watchdog.alive
+    keyer.watchdog.stop()  # (this test's rig is gone for good)
     assert summary.reason == "error"
     assert f"rigctld at {rigctld.address}" in summary.message
     assert "keying stopped" in summary.message
