@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -47,7 +49,8 @@ def _countdown(plan: OperatorPlan, backend_name: str, status: RunStatus, warning
     grid.add_row("round", f"{act.round_number} of {status.rounds_total}")
     grid.add_row("key", state)
     what = {"down": "key down", "up": "key up", "ident": f"identify ({plan.ident_text})"}[act.kind]
-    grid.add_row("next", f"{what} at {act.at_utc:%H:%M:%S}Z in {status.seconds_to_next:6.1f} s")
+    left_s = max(0.0, status.seconds_to_next)
+    grid.add_row("next", f"{what} at {act.at_utc:%H:%M:%S}Z in {left_s:6.1f} s")
     grid.add_row("frequency", f"{plan.freq_hz / 1e6:.6f} MHz {plan.event.mode}")
     grid.add_row("backend", backend_name)
     if warning:
@@ -159,6 +162,7 @@ class _Display:
         self._plan, self._backend, self._warning = plan, backend, warning
         self._console = console
         self._status: RunStatus | None = None
+        self._key_down = False
         self._lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._live = Live(console=console, refresh_per_second=8, transient=True) if live else None
         self._thread = threading.Thread(target=self._run, name="countdown", daemon=True)
@@ -166,8 +170,11 @@ class _Display:
 
     def tick(self, status: RunStatus) -> None:
         self._status = status
+        self._key_down = status.key_down
 
     def action(self, act: Action, record: dict[str, Any]) -> None:
+        if record["type"] == "edge":
+            self._key_down = act.kind == "down"
         if act.kind == "ident":
             what, err = f"identified {record['text']!r}", ""
         elif record["type"] == "skip":
@@ -196,9 +203,11 @@ class _Display:
             if line:
                 self._console.print(line, highlight=False, markup=False)
             if self._live is not None and self._status is not None:
-                self._live.update(
-                    _countdown(self._plan, self._backend, self._status, self._warning)
+                # Count down on the wall clock: the loop's ticks pause near each edge.
+                status = dataclasses.replace(
+                    self._status, now_utc=datetime.now(UTC), key_down=self._key_down
                 )
+                self._live.update(_countdown(self._plan, self._backend, status, self._warning))
         if self._live is not None:
             self._live.stop()
 
