@@ -1,0 +1,59 @@
+import numpy as np
+import pytest
+
+from dsp.channel import Channel, apply_channel
+from dsp.errors import DspValueError
+from dsp.keying import keyed_baseband
+from dsp.morse import key_intervals
+from dsp.spectrogram import qrss_spectrogram, stack_frames
+
+
+def test_tone_lands_in_its_bin_and_columns_follow_the_keying():
+    fs = 200.0
+    iv = key_intervals("HI", 10.0, start_s=5.0)
+    x = keyed_baseband(iv, fs, duration_s=200.0) * np.exp(
+        2j * np.pi * -17.0 * np.arange(40000) / fs
+    )
+    s = qrss_spectrogram(x.astype(np.complex64), fs, bin_hz=0.25, span_hz=80.0)
+    row = int(np.argmax(s.power.mean(axis=1)))
+    assert s.freqs_hz[row] == pytest.approx(-17.0, abs=0.25)
+    assert s.bin_hz == pytest.approx(0.25)
+    on = np.zeros(s.times_s.size, bool)
+    for a, b in iv:
+        on |= (s.times_s > a + 2) & (s.times_s < b - 2)
+    off = np.ones(s.times_s.size, bool)
+    for a, b in iv:
+        off &= (s.times_s < a - 2) | (s.times_s > b + 2)
+    assert s.power[row, on].min() > 100 * s.power[row, off].max()
+
+
+def test_stacking_rounds_raises_a_weak_signal_out_of_noise():
+    fs, period, n_rounds = 100.0, 60.0, 16
+    iv = np.concatenate(
+        [key_intervals("E", 20.0, start_s=10.0 + k * period) for k in range(n_rounds)]
+    )
+    clean = keyed_baseband(iv, fs, duration_s=period * n_rounds) * np.exp(
+        2j * np.pi * 5.0 * np.arange(int(fs * period * n_rounds)) / fs
+    )
+    x = apply_channel(clean.astype(np.complex64), fs, Channel(-30.0), np.random.default_rng(3))
+    s = qrss_spectrogram(x, fs, bin_hz=0.2)
+    stacked = stack_frames(s, np.arange(n_rounds) * period, period)
+    row = int(np.argmin(np.abs(stacked.freqs_hz - 5.0)))
+    keyed = (stacked.times_s > 12) & (stacked.times_s < 28)
+
+    def contrast(spec, cols):
+        noise = np.delete(spec.power, range(row - 3, row + 4), axis=0)
+        return spec.power[row, cols].mean() / noise[:, cols].std()
+
+    single_cols = (s.times_s > 12) & (s.times_s < 28)
+    assert contrast(stacked, keyed) > 2.5 * contrast(s, single_cols)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"bin_hz": 0.0}, "must be finite"), ({"bin_hz": 0.001}, "window"),
+     ({"span_hz": 500.0}, "must lie inside")],
+)  # fmt: skip
+def test_bad_parameters(kwargs, match):
+    with pytest.raises(DspValueError, match=match):
+        qrss_spectrogram(np.zeros(1000, np.complex64), 100.0, **{"bin_hz": 1.0, **kwargs})
