@@ -26,6 +26,7 @@ __all__ = [
     "RigError",
     "RigReplyError",
     "ScheduleError",
+    "SourceError",
     "StationError",
     "WatchdogTripped",
 ]
@@ -101,6 +102,13 @@ class ScheduleError(StationError, ValueError):
         self.field = field
         where = f"{source}: {field}: " if field else f"{source}: "
         super().__init__(where + message)
+
+
+class SourceError(StationError):
+    """An I/Q source (RTL-SDR dongle, ``rtl_tcp`` server) cannot be opened or stopped delivering.
+
+    The message names the device or address, what failed and how to fix it.
+    """
 
 
 class RigError(StationError):

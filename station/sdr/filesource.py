@@ -1,0 +1,390 @@
+"""Replay of a recording as an I/Q source, block by block in constant memory.
+
+Formats (chosen by the file name):
+
+- SigMF pair (``NAME.sigmf-meta``/``.sigmf-data`` or bare ``NAME``) or uncompressed
+  archive ``NAME.sigmf``, datatype ``cu8``, ``ci16_le`` or ``cf32_le``, one channel.
+  The :mod:`sigmf` package reads and checks the metadata and locates the samples
+  (inside the tar for an archive); the samples themselves are read here with plain
+  file reads, a block at a time (a memory map would keep every page it touched
+  resident, so the process would grow with the file).
+- Raw ``rtl_sdr`` output ``NAME.cu8`` (no metadata: ``sample_rate_hz`` and
+  ``center_freq_hz`` are required).
+- Two-channel WAV (``NAME.wav``, I left, Q right), through :mod:`soundfile` blocks.
+
+Scaling: ``cu8`` is ``(u8 - 127.5) / 127.5``, the same as the ``rtl_tcp`` and
+dongle sources (:func:`station.sdr.rtltcp.cu8_to_complex64`), so a replay gives the
+samples the live capture gave.  The :mod:`sigmf` package's autoscale would give
+``(u8 - 128) / 128``, hence the raw reads.  ``ci16_le`` is ``i16 / 32768``;
+``cf32_le`` and WAV are taken as they are.
+
+Examples
+--------
+>>> import tempfile
+>>> from pathlib import Path
+>>> path = Path(tempfile.mkdtemp()) / "cap.cu8"
+>>> _ = path.write_bytes(bytes([255, 0] * 1000))
+>>> src = FileSource(path, sample_rate_hz=240e3, center_freq_hz=28.2e6)
+>>> src.open().datatype, src.sample_count
+('cu8', 1000)
+>>> block = src.read(600)
+>>> block.samples[0], block.start_sample, len(src.read(600).samples), src.read(600)
+(np.complex64(1-1j), 0, 400, None)
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import tarfile
+import warnings
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import sigmf
+import soundfile as sf
+from sigmf.error import SigMFError
+from sigmf.sigmffile import get_sigmf_filenames
+
+from station.audio import _riff_data_shortfall
+from station.clock import Clock, SystemClock
+from station.errors import InputError, RecordingError
+from station.recording import recording_format
+from station.sdr.base import IQBlock, SourceInfo
+from station.sdr.rtltcp import cu8_to_complex64
+
+__all__ = ["REPLAY_DATATYPES", "FileSource"]
+
+logger = logging.getLogger(__name__)
+
+#: Datatypes replayed, with their bytes per complex sample.
+REPLAY_DATATYPES = {"cu8": 2, "ci16_le": 4, "cf32_le": 8}
+_FORMATS_HELP = (
+    "use NAME.sigmf-meta, bare NAME or NAME.sigmf (SigMF), NAME.cu8 (raw rtl_sdr, with "
+    "sample_rate_hz and center_freq_hz) or NAME.wav (two-channel I/Q)"
+)
+
+
+def _ci16_to_complex64(raw: bytes) -> np.ndarray:
+    return (np.frombuffer(raw, "<i2").astype(np.float32) * np.float32(1 / 32768)).view(np.complex64)
+
+
+def _cf32_to_complex64(raw: bytes) -> np.ndarray:
+    return np.frombuffer(raw, "<f4").astype(np.float32).view(np.complex64)
+
+
+_CONVERT = {"cu8": cu8_to_complex64, "ci16_le": _ci16_to_complex64, "cf32_le": _cf32_to_complex64}
+
+
+def _positive(name: str, value: float | None) -> float | None:
+    if value is None:
+        return None
+    v = float(value)
+    if not (math.isfinite(v) and v > 0):
+        raise InputError(f"{name}={value} must be a finite value > 0")
+    return v
+
+
+class FileSource:
+    """An :class:`~station.sdr.base.IQSource` replaying a recording.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        SigMF pair, bare SigMF name or archive; raw ``.cu8``; two-channel ``.wav``.
+    sample_rate_hz, center_freq_hz : float, optional
+        Required for raw ``.cu8``; otherwise used only when the file does not say
+        (and an error when they disagree with it).  Centre frequency 0 when unknown.
+    start_utc : datetime, optional
+        UTC of the first sample when the file does not say (aware).
+    realtime : bool, optional
+        Deliver each block no earlier than it would have arrived live (on ``clock``);
+        as fast as possible otherwise.
+    clock : Clock, optional
+        For pacing; defaults to the system clock.
+    verify_checksum : bool, optional
+        Check SigMF ``core:sha512`` first (reads the whole file once).
+
+    Raises
+    ------
+    InputError
+        A bad parameter, or a raw ``.cu8`` without rate or frequency.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        sample_rate_hz: float | None = None,
+        center_freq_hz: float | None = None,
+        start_utc: datetime | None = None,
+        realtime: bool = False,
+        clock: Clock | None = None,
+        verify_checksum: bool = False,
+    ) -> None:
+        self.path = Path(path)
+        self._rate = _positive("sample_rate_hz", sample_rate_hz)
+        if center_freq_hz is not None and not math.isfinite(float(center_freq_hz)):
+            raise InputError(f"center_freq_hz={center_freq_hz} must be finite")
+        self._center = None if center_freq_hz is None else float(center_freq_hz)
+        if start_utc is not None and start_utc.tzinfo is None:
+            raise InputError(f"start_utc={start_utc} must be timezone-aware (UTC)")
+        self._start_utc = start_utc
+        suffix = self.path.suffix.lower()
+        if suffix == ".cu8":
+            self.kind = "cu8"
+            if self._rate is None or self._center is None:
+                raise InputError(
+                    f"{self.path} is a raw rtl_sdr file without metadata: give sample_rate_hz "
+                    "and center_freq_hz (the -s and -f it was recorded with)"
+                )
+        elif suffix == ".wav":
+            self.kind = "wav"
+        elif suffix in ("", ".sigmf", ".sigmf-meta", ".sigmf-data"):
+            self.kind = "sigmf"
+        else:
+            raise RecordingError(
+                self.path, f"extension {suffix!r} is not replayable; {_FORMATS_HELP}"
+            )
+        self.realtime = realtime
+        self.verify_checksum = verify_checksum
+        self._clock: Clock = clock if clock is not None else SystemClock()
+        self._fh: BinaryIO | None = None
+        self._wav: sf.SoundFile | None = None
+        self._info: SourceInfo | None = None
+        self._datatype = ""
+        self._offset = 0
+        self._pos = 0
+        self._opened_at: datetime | None = None
+        #: Samples in the file, once opened.
+        self.sample_count: int | None = None
+
+    def _agree(self, name: str, given: Any, found: Any, where: Path) -> Any:
+        if given is not None and found is not None and given != found:
+            raise InputError(f"{name}={given} disagrees with {found} recorded in {where}; omit it")
+        return found if found is not None else given
+
+    def _open_raw(self) -> tuple[Path, dict[str, Any]]:
+        p = self.path
+        if not p.is_file():
+            raise RecordingError(p, "no such file")
+        size = p.stat().st_size
+        if size == 0:
+            raise RecordingError(p, "data is empty (0 samples)")
+        if size % 2:
+            raise RecordingError(
+                p, f"data is truncated: {size} bytes is not a whole number of 2-byte cu8 samples"
+            )
+        self._fh = open(p, "rb")
+        self._datatype, self.sample_count = "cu8", size // 2
+        return p, {"hw": f"raw rtl_sdr file {p.name}"}
+
+    def _open_wav(self) -> tuple[Path, dict[str, Any]]:
+        p = self.path
+        if not p.is_file():
+            raise RecordingError(p, "no such WAV file")
+        shortfall = _riff_data_shortfall(p)
+        if shortfall is not None:
+            raise RecordingError(
+                p, f"data is truncated: the header declares {shortfall[0]} bytes but "
+                f"{shortfall[1]} are present",
+            )  # fmt: skip
+        try:
+            wav = sf.SoundFile(str(p))
+        except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+            raise RecordingError(p, f"cannot read as WAV: {exc}") from None
+        if wav.channels != 2:
+            wav.close()
+            raise RecordingError(
+                p, f"has {wav.channels} channel(s); replay needs two (I and Q); mono audio "
+                "is read by decode/replay directly",
+            )  # fmt: skip
+        if wav.frames == 0:
+            wav.close()
+            raise RecordingError(p, "data is empty (0 samples)")
+        self._wav, self.sample_count = wav, wav.frames
+        return p, {"rate": float(wav.samplerate), "hw": f"WAV file {p.name}"}
+
+    def _open_sigmf(self) -> tuple[Path, dict[str, Any]]:
+        names = get_sigmf_filenames(self.path)
+        archive = recording_format(self.path) == "sigmf-archive"
+        where = names["archive_fn"] if archive else names["meta_fn"]
+        if not where.is_file():
+            raise RecordingError(
+                where, f"no such SigMF {'archive' if archive else 'metadata'} file"
+            )
+        if not archive:
+            data_fn = names["data_fn"]
+            if not data_fn.is_file():
+                raise RecordingError(data_fn, "data file is missing; the metadata has no samples")
+            if data_fn.stat().st_size == 0:
+                raise RecordingError(data_fn, "data is empty (0 samples)")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                h = sigmf.fromfile(where, skip_checksum=not self.verify_checksum, autoscale=False)
+            except (SigMFError, ValueError, KeyError, TypeError, OSError, tarfile.TarError) as exc:
+                text = str(exc).rstrip(".") or type(exc).__name__
+                if any("integer number of samples" in str(w.message) for w in caught):
+                    text = "data is truncated: not a whole number of samples for its datatype"
+                    raise RecordingError(where, text) from None
+                if "hash does not match" in text:
+                    text = "core:sha512 checksum does not match the data (changed or cut short)"
+                elif "datatype" in text.lower():
+                    text += f"; replay reads {', '.join(REPLAY_DATATYPES)}"
+                raise RecordingError(where, f"cannot read as SigMF: {text}") from None
+        messages = " ".join(str(w.message) for w in caught)
+        if not isinstance(h, sigmf.SigMFFile):
+            raise RecordingError(where, "is a SigMF collection; give one recording of it")
+        datatype = h.get_global_field(sigmf.DATATYPE_KEY)
+        if datatype not in REPLAY_DATATYPES:
+            raise RecordingError(
+                where, f"core:datatype={datatype!r} is not replayable; use one of "
+                f"{', '.join(REPLAY_DATATYPES)}",
+            )  # fmt: skip
+        channels = h.get_global_field(sigmf.NUM_CHANNELS_KEY, 1)
+        if channels != 1:
+            raise RecordingError(where, f"core:num_channels={channels}; replay reads 1 channel")
+        if h.data_file is None:
+            raise RecordingError(where, "no data to stream (compressed archive?); decompress it")
+        count = int(h.sample_count)
+        size = REPLAY_DATATYPES[datatype]
+        if "integer number of samples" in messages:
+            raise RecordingError(
+                where, f"data is truncated: its size is not a whole number of {size}-byte "
+                f"{datatype} samples",
+            )  # fmt: skip
+        if count == 0:
+            raise RecordingError(where, "data is empty (0 samples)")
+        if "ends before the final annotation" in messages:
+            raise RecordingError(
+                where, f"metadata disagrees with the data: an annotation ends after the last "
+                f"of its {count} samples (data truncated?)",
+            )  # fmt: skip
+        captures = h.get_captures()
+        for capture in captures:
+            if capture.get(sigmf.SAMPLE_START_KEY, 0) >= count:
+                raise RecordingError(
+                    where, f"metadata disagrees with the data: a capture starts at sample "
+                    f"{capture[sigmf.SAMPLE_START_KEY]} but the data holds {count} samples",
+                )  # fmt: skip
+        first = captures[0] if captures else {}
+        rate = h.get_global_field(sigmf.SAMPLE_RATE_KEY)
+        if rate is not None and not (isinstance(rate, int | float) and rate > 0):
+            raise RecordingError(where, f"core:sample_rate={rate!r} must be a rate > 0 Hz")
+        stamp = first.get(sigmf.DATETIME_KEY)
+        try:
+            when = None if stamp is None else datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        except (AttributeError, ValueError):
+            when = datetime.min  # naive: rejected below
+        if when is not None and when.tzinfo is None:
+            raise RecordingError(
+                where, f"core:datetime={stamp!r} is not RFC 3339 UTC (2013-10-09T18:00:00Z)"
+            )
+        self._fh = open(h.data_file, "rb")
+        self._offset = int(getattr(h, "data_offset", 0) or 0)
+        self._datatype, self.sample_count = datatype, count
+        hw = h.get_global_field(sigmf.HW_KEY)
+        return where, {
+            "rate": None if rate is None else float(rate),
+            "center": first.get(sigmf.FREQUENCY_KEY),
+            "start": None if when is None else when.astimezone(UTC),
+            "hw": f"{hw + '; ' if hw else ''}replay of {where.name}",
+        }
+
+    def open(self) -> SourceInfo:
+        """Check the file and get ready to read from its first sample.
+
+        Raises
+        ------
+        RecordingError
+            Missing, empty, truncated or inconsistent file, or unsupported datatype;
+            the message names the file and the rule.
+        InputError
+            A given rate, frequency or start time disagrees with the file, or the
+            file has no sample rate and none was given.
+        """
+        if self._info is not None:
+            return self._info
+        opener = {"cu8": self._open_raw, "wav": self._open_wav, "sigmf": self._open_sigmf}
+        where, found = opener[self.kind]()
+        try:
+            rate = self._agree("sample_rate_hz", self._rate, found.get("rate"), where)
+            if rate is None:
+                raise InputError(
+                    f"{where} has no core:sample_rate; give sample_rate_hz (the rate in S/s)"
+                )
+            center = self._agree("center_freq_hz", self._center, found.get("center"), where)
+            start = self._agree("start_utc", self._start_utc, found.get("start"), where)
+        except InputError:
+            self.close()
+            raise
+        self._info = SourceInfo(
+            sample_rate_hz=float(rate),
+            center_freq_hz=0.0 if center is None else float(center),
+            start_utc=start,
+            hardware=found["hw"],
+            datatype=self._datatype,
+        )
+        self._pos = 0
+        self._opened_at = self._clock.now()
+        logger.info("replaying %s: %s samples at %g S/s", where, self.sample_count, rate)
+        return self._info
+
+    def read(self, n: int) -> IQBlock | None:
+        """Return the next block of up to ``n`` samples, or None after the last.
+
+        Raises
+        ------
+        RecordingError
+            The file shrank while being read, or holds NaN/inf samples.
+        """
+        if self._info is None or self.sample_count is None:
+            raise RuntimeError("FileSource.read() before open()")
+        if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
+            raise InputError(f"n={n!r} must be a whole number of samples > 0")
+        count = min(n, self.sample_count - self._pos)
+        if count <= 0:
+            return None
+        raw = None
+        if self._wav is not None:
+            frames = self._wav.read(count, dtype="float32", always_2d=True)
+            samples = np.ascontiguousarray(frames).view(np.complex64).reshape(-1)
+        else:
+            assert self._fh is not None
+            size = REPLAY_DATATYPES[self._datatype]
+            self._fh.seek(self._offset + self._pos * size)
+            raw = self._fh.read(count * size)
+            samples = _CONVERT[self._datatype](raw)
+        if samples.size != count:
+            raise RecordingError(
+                self.path, f"ended at sample {self._pos + samples.size} while being read; "
+                f"{self.sample_count} were expected (file cut short meanwhile?)",
+            )  # fmt: skip
+        if self._datatype != "cu8" and not np.all(np.isfinite(samples)):
+            bad = self._pos + int(np.flatnonzero(~np.isfinite(samples))[0])
+            raise RecordingError(self.path, f"sample {bad} is NaN or infinite; the file is corrupt")
+        block = IQBlock(samples, start_sample=self._pos, raw=raw)
+        self._pos += count
+        if self.realtime and self._opened_at is not None:
+            due = self._opened_at + timedelta(seconds=self._pos / self._info.sample_rate_hz)
+            self._clock.sleep((due - self._clock.now()).total_seconds())
+        return block
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        for handle in (self._fh, self._wav):
+            if handle is not None:
+                handle.close()
+        self._fh = self._wav = None
+        self._info = None
+
+    def __enter__(self) -> FileSource:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
