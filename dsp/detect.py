@@ -4,7 +4,8 @@ For every scheduled element (a 30 s dit, say) the baseband is integrated
 coherently over exactly the element: an FFT of the element's samples after
 removing a trial drift around its centre.  That is the matched filter of a
 constant carrier of unknown frequency.  Each element spectrum is normalised by its
-own median noise level (noise bins become exponential, mean 1), and the spectra of
+own noise level (median of blocks of bins, so a coloured floor is followed; noise
+bins become exponential, mean 1), and the spectra of
 a round are summed along straight frequency tracks ``f + drift * (t_i - t_ref)``
 for every frequency and drift in the search.  The best track's sum is compared with
 the Gamma law of :mod:`dsp.stack` with a Bonferroni correction for the number of
@@ -67,8 +68,32 @@ def _element_powers(x, rate, intervals, drifts, n_fft, keep):
             chirped = seg * np.exp(-1j * np.pi * d * t**2).astype(np.complex64)
             spec = scipy.fft.fftshift(scipy.fft.fft(chirped, n=n_fft, axis=1), axes=1)[:, keep]
             p = spec.real**2 + spec.imag**2
-            out[i, idx] = p / (np.median(p, axis=1, keepdims=True) / np.log(2))
+            out[i, idx] = p / _local_floor(p)
     return out
+
+
+#: Bins per block of the noise-floor estimate (about 34 Hz for 30 s elements).
+FLOOR_BLOCK_BINS = 1024
+
+
+def _local_floor(p: np.ndarray) -> np.ndarray:
+    """Mean noise power per bin: medians of blocks of bins, interpolated across frequency.
+
+    A coloured noise floor (a channel filter's roll-off, a receiver's slope) is
+    followed, so normalised noise stays exponential with mean 1 in every bin; a
+    carrier fills a few bins of a block and does not move its median.
+    """
+    n = p.shape[1]
+    blocks = n // FLOOR_BLOCK_BINS
+    if blocks < 2:
+        return np.median(p, axis=1, keepdims=True) / np.log(2)
+    edges = np.linspace(0, n, blocks + 1).astype(int)
+    med = np.stack(
+        [np.median(p[:, a:b], axis=1) for a, b in zip(edges[:-1], edges[1:], strict=True)], 1
+    ) / np.log(2)
+    centers = 0.5 * (edges[:-1] + edges[1:] - 1)
+    bins = np.arange(n)
+    return np.stack([np.interp(bins, centers, m) for m in med]).astype(np.float32)
 
 
 def _track_search(powers, centers_s, coarse, fine, df):

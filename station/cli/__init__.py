@@ -15,7 +15,18 @@ from typing import Annotated
 import typer
 
 from station import __version__
-from station.cli import decode, demo, detect, doctor, encode, log, schedule, transmit
+from station.cli import (
+    decode,
+    demo,
+    detect,
+    doctor,
+    encode,
+    log,
+    recording,
+    replay,
+    schedule,
+    transmit,
+)
 from station.cli._common import EXPECTED_ERRORS, ReportingGroup, report_error
 
 __all__ = ["app", "main"]
@@ -60,8 +71,10 @@ app.command("detect")(detect.detect)
 app.command("demo")(demo.demo)
 app.add_typer(schedule.app, name="schedule")
 app.add_typer(log.app, name="log")
+app.add_typer(recording.app, name="recording")
 app.command("transmit")(transmit.transmit)
 app.command("doctor")(doctor.doctor)
+app.command("replay")(replay.replay_command)
 
 
 def main() -> None:

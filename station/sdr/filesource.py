@@ -12,10 +12,9 @@ Formats (chosen by the file name):
   ``center_freq_hz`` are required).
 - Two-channel WAV (``NAME.wav``, I left, Q right), through :mod:`soundfile` blocks.
 
-Scaling: ``cu8`` is ``(u8 - 127.5) / 127.5``, the same as the ``rtl_tcp`` and
-dongle sources (:func:`station.sdr.rtltcp.cu8_to_complex64`), so a replay gives the
-samples the live capture gave.  The :mod:`sigmf` package's autoscale would give
-``(u8 - 128) / 128``, hence the raw reads.  ``ci16_le`` is ``i16 / 32768``;
+Scaling: ``cu8`` is ``(u8 - 128) / 128``, the same as the ``rtl_tcp`` and dongle
+sources (:func:`station.sdr.rtltcp.cu8_to_complex64`) and the :mod:`sigmf` package's
+autoscale, so a replay gives the samples the live capture gave.  ``ci16_le`` is ``i16 / 32768``;
 ``cf32_le`` and WAV are taken as they are.
 
 Examples
@@ -29,7 +28,7 @@ Examples
 ('cu8', 1000)
 >>> block = src.read(600)
 >>> block.samples[0], block.start_sample, len(src.read(600).samples), src.read(600)
-(np.complex64(1-1j), 0, 400, None)
+(np.complex64(0.9921875-1j), 0, 400, None)
 """
 
 from __future__ import annotations

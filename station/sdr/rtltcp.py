@@ -12,15 +12,15 @@ pyrtlsdr's ``RtlSdrTcpClient`` speaks:
 - the server streams interleaved unsigned 8-bit I, Q from the moment of connecting
   (so the first few milliseconds may still use the previous tuning).
 
-cu8 scaling, shared by every RTL source and by cu8 file replay: ``x = (u8 - 127.5)
-/ 127.5`` in float32, so 0 -> -1, 255 -> +1 and the ADC's mid-point 127.5 -> 0.
-(pyrtlsdr's ``read_samples`` computes the same in float64; the :mod:`sigmf`
-package's autoscale uses ``(u8 - 128) / 128`` instead.)
+cu8 scaling, shared by every RTL source and by cu8 file replay: ``x = (u8 - 128) /
+128`` in float32, exactly what the :mod:`sigmf` package's autoscale gives, so a SigMF
+``cu8`` capture reads back bit for bit through either (pyrtlsdr's ``read_samples``
+uses ``u8 / 127.5 - 1`` instead: a 0.4 % gain and half-LSB offset apart).
 
 Examples
 --------
 >>> cu8_to_complex64(bytes([0, 255, 127, 128]))
-array([-1.        +1.j        , -0.00392157+0.00392157j], dtype=complex64)
+array([-1.       +0.9921875j, -0.0078125+0.j       ], dtype=complex64)
 >>> complex_to_cu8(np.array([-1 + 1j, 0j], np.complex64)).hex()
 '00ff8080'
 """
@@ -67,13 +67,13 @@ CMD_SET_FREQ_CORRECTION = 0x05
 TUNER_TYPES = {0: "unknown", 1: "E4000", 2: "FC0012", 3: "FC0013", 4: "FC2580", 5: "R820T",
                6: "R828D"}  # fmt: skip
 
-# (u8 - 127.5) / 127.5 for every byte value, in float32 arithmetic: one gather per byte.
-_CU8_LUT = (np.arange(256, dtype=np.float32) - np.float32(127.5)) / np.float32(127.5)
+# (u8 - 128) / 128 for every byte value, in float32 arithmetic: one gather per byte.
+_CU8_LUT = (np.arange(256, dtype=np.float32) - np.float32(128.0)) / np.float32(128.0)
 _RCVBUF_BYTES = 1 << 22
 
 
 def cu8_to_complex64(raw: bytes | bytearray | memoryview | np.ndarray) -> np.ndarray:
-    """Interleaved u8 I/Q -> complex64 scaled ``(u8 - 127.5) / 127.5``.
+    """Interleaved u8 I/Q -> complex64 scaled ``(u8 - 128) / 128`` (as :mod:`sigmf`).
 
     A trailing odd byte (half a sample) is ignored.
     """
@@ -89,7 +89,7 @@ def complex_to_cu8(samples: np.ndarray) -> bytes:
     ADC would; bytes converted by :func:`cu8_to_complex64` come back unchanged.
     """
     x = np.ascontiguousarray(samples, dtype=np.complex64).view(np.float32)
-    u = x * np.float32(127.5) + np.float32(127.5)
+    u = x * np.float32(128.0) + np.float32(128.0)
     np.rint(u, out=u)
     np.clip(u, 0, 255, out=u)
     return u.astype(np.uint8).tobytes()

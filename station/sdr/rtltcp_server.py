@@ -21,7 +21,7 @@ Examples
 ...     with RtlTcpSource(host, port, center_freq_hz=28.2e6, sample_rate_hz=240e3) as src:
 ...         block = src.read(1024)
 >>> block.samples[:2]
-array([0.49803922+0.00392157j, 0.49803922+0.00392157j], dtype=complex64)
+array([0.5+0.j, 0.5+0.j], dtype=complex64)
 >>> (2, 240000) in server.commands, (1, 28200000) in server.commands
 (True, True)
 """

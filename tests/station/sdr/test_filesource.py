@@ -31,7 +31,7 @@ def u8_tone(n: int = 50_000, seed: int = 0) -> np.ndarray:
     )
     iq = np.empty(2 * n)
     iq[0::2], iq[1::2] = x.real, x.imag
-    return np.clip(np.rint(iq * 127.5 + 127.5), 0, 255).astype(np.uint8)
+    return np.clip(np.rint(iq * 128 + 128), 0, 255).astype(np.uint8)
 
 
 def write_with_sigmf(base: Path, data: np.ndarray, datatype: str, *, archive=False, **capture):
@@ -71,12 +71,12 @@ def test_sigmf_cu8_written_by_sigmf_reads_back_bit_exact(tmp_path, archive):
         info = src.open()
         samples, raw = read_all(src)
     assert raw == u8.tobytes()
-    assert np.array_equal(samples.view(np.float32), (u8.astype(np.float32) - 127.5) / 127.5)
+    assert np.array_equal(samples.view(np.float32), (u8.astype(np.float32) - 128) / 128)
     assert samples.dtype == np.complex64 and src.sample_count == u8.size // 2
     assert (info.sample_rate_hz, info.center_freq_hz, info.start_utc) == (RATE, 28.2e6, START)
     assert info.datatype == "cu8" and info.hardware.startswith("RTL-SDR R820T; replay of cap.")
-    # sigmf's own autoscale is (u8 - 128) / 128: a different scaling, hence the raw reads.
-    assert not np.allclose(sigmf.fromfile(path)[:100], samples[:100], atol=1e-3)
+    # the same values as the sigmf package's own autoscale, bit for bit
+    assert np.array_equal(sigmf.fromfile(path)[:], samples)
 
 
 def test_bare_name_and_data_file_name_both_open_the_pair(tmp_path):
@@ -122,7 +122,7 @@ def test_raw_rtl_sdr_cu8(tmp_path):
     with FileSource(path, sample_rate_hz=RATE, center_freq_hz=28.2e6) as src:
         samples, raw = read_all(src, 1000)
     assert raw == u8.tobytes()
-    assert np.array_equal(samples.view(np.float32), (u8.astype(np.float32) - 127.5) / 127.5)
+    assert np.array_equal(samples.view(np.float32), (u8.astype(np.float32) - 128) / 128)
 
 
 @pytest.mark.parametrize("missing", ["sample_rate_hz", "center_freq_hz"])

@@ -55,7 +55,7 @@ def free_port() -> int:
 def test_cu8_scaling_and_inverse_are_exact():
     u8 = np.arange(256, dtype=np.uint8)
     x = cu8_to_complex64(np.concatenate([u8, u8[::-1]]).tobytes())
-    expected = (np.concatenate([u8, u8[::-1]]).astype(np.float32) - 127.5) / 127.5
+    expected = (np.concatenate([u8, u8[::-1]]).astype(np.float32) - 128) / 128
     assert np.array_equal(x.view(np.float32), expected)
     assert complex_to_cu8(x) == np.concatenate([u8, u8[::-1]]).tobytes()
     assert complex_to_cu8(np.array([5 + 5j, -5 - 5j])) == bytes([255, 255, 0, 0])

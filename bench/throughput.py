@@ -1,0 +1,224 @@
+"""Replay throughput on one core: cu8 read-and-convert, whole-band channelizing, memory.
+
+Writes ~60 s of synthetic cu8 noise at 240 kS/s and at 2.4 MS/s to SigMF recordings in
+a temporary folder (with :class:`station.sdr.writer.SigmfStreamWriter`), then times,
+in the same run and on one core (``*_NUM_THREADS=1``, ``scipy.fft`` ``workers=1``):
+
+* ``write`` the streaming writer storing the recording (for reference, no bar);
+* ``read+convert`` reading the data file block by block (``readinto``) and converting
+  u8 -> complex64 (``dsp.channelize.cu8_to_complex64``);
+* ``channelize`` the same plus :class:`dsp.channelize.Channelizer` into narrow channels
+  (26 event frequencies at 2 kS/s over 28-29 MHz for 2.4 MS/s; 3 for 240 kS/s).
+
+Speeds are "x real time" (signal seconds per wall second; best of ``--repeat``) with the
+ratio to the issue's bars (replay at >= 300x for 240 kS/s and >= 30x for 2.4 MS/s).
+Then peak memory (``ru_maxrss`` of a fresh subprocess) while channelizing two stream
+lengths (the file read repeatedly), to show it does not grow with length.  The data
+is read from a warm page cache (just written), i.e. the CPU cost, not the disk's.
+
+Rows are functions in ``STAGES`` (``Workload -> Row``); add one to add a row, e.g. an
+end-to-end ``replay``.
+
+Usage::
+
+    python bench/throughput.py [--seconds 60] [--repeat 2] [--long-min 60 60]
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import resource  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from dsp.channelize import Channelizer, channel_offsets_for, cu8_to_complex64  # noqa: E402
+from station.sdr.writer import SigmfStreamWriter  # noqa: E402
+
+BLOCK_S = 0.25  # signal time per block read
+OUT_RATE_HZ = 2000.0
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One recording to replay and what to channelize it into."""
+
+    name: str
+    sample_rate_hz: float
+    center_freq_hz: float
+    freqs_hz: tuple[float, ...]
+    bar_x: float
+    data_path: Path | None = None
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table."""
+
+    workload: str
+    stage: str
+    signal_s: float
+    wall_s: float
+    bar_x: float | None
+    note: str = ""
+
+    @property
+    def x_real_time(self) -> float:
+        """Signal seconds per wall-clock second."""
+        return self.signal_s / self.wall_s
+
+
+def event_freqs() -> tuple[float, ...]:
+    from station.schedule import load_event
+
+    return tuple(sorted(load_event("juno-2013-10-09").table_hz.values()))
+
+
+def workloads() -> list[Workload]:
+    return [
+        Workload("240 kS/s", 240_000.0, 28.075e6, (28.05e6, 28.08e6, 28.11e6), 300.0),
+        Workload("2.4 MS/s", 2_400_000.0, 28.5e6, event_freqs(), 30.0),
+    ]
+
+
+def make_recording(w: Workload, folder: Path, seconds: float) -> tuple[Workload, Row]:
+    """Write ``seconds`` of cu8 noise (u8 around 128) as a SigMF pair; time the writer."""
+    rng = np.random.default_rng(1)
+    block = int(w.sample_rate_hz * BLOCK_S)
+    chunks = [rng.integers(112, 145, 2 * block, dtype=np.uint8) for _ in range(4)]
+    n_blocks = int(round(seconds / BLOCK_S))
+    base = folder / "".join(c for c in w.name if c.isalnum())
+    t0 = time.perf_counter()
+    with SigmfStreamWriter(
+        base, datatype="cu8", sample_rate_hz=w.sample_rate_hz, center_freq_hz=w.center_freq_hz,
+        start_utc=datetime.now(UTC), hardware="synthetic noise", overwrite=True,
+    ) as writer:  # fmt: skip
+        for i in range(n_blocks):
+            writer.write(chunks[i % len(chunks)])
+    wall = time.perf_counter() - t0
+    done = Workload(**{**w.__dict__, "data_path": writer.data_path, "seconds": n_blocks * BLOCK_S})
+    return done, Row(w.name, "write (SigMF cu8, fsync 1/s)", done.seconds, wall, None)
+
+
+def blocks(w: Workload, passes: int = 1):
+    """Yield u8 blocks of the data file, ``passes`` times over, into one reused buffer."""
+    buf = np.empty(2 * int(w.sample_rate_hz * BLOCK_S), np.uint8)
+    for _ in range(passes):
+        with open(w.data_path, "rb", buffering=0) as fh:
+            while n := fh.readinto(memoryview(buf)):
+                yield buf[: n - n % 2]
+
+
+def read_convert(w: Workload) -> Row:
+    t0 = time.perf_counter()
+    n = 0
+    for raw in blocks(w):
+        n += cu8_to_complex64(raw).size
+    return Row(w.name, "read+convert", n / w.sample_rate_hz, time.perf_counter() - t0, w.bar_x)
+
+
+def channelize(w: Workload) -> Row:
+    offsets = channel_offsets_for(w.center_freq_hz, w.freqs_hz)
+    ch = Channelizer(w.sample_rate_hz, offsets, OUT_RATE_HZ)
+    t0 = time.perf_counter()
+    n = 0
+    for raw in blocks(w):
+        n += raw.size // 2
+        ch.process(cu8_to_complex64(raw))
+    ch.flush()
+    note = f"{ch.n_channels} ch x {OUT_RATE_HZ:g} S/s, FFT {ch.fft_size}/{ch.hop}"
+    return Row(
+        w.name, "read+convert+channelize", n / w.sample_rate_hz, time.perf_counter() - t0,
+        w.bar_x, note,
+    )  # fmt: skip
+
+
+#: The measured rows, in order; each takes a written Workload.
+STAGES: list[Callable[[Workload], Row]] = [read_convert, channelize]
+
+
+def best_of(stage: Callable[[Workload], Row], w: Workload, repeat: int) -> Row:
+    return min((stage(w) for _ in range(repeat)), key=lambda r: r.wall_s)
+
+
+def memory_child(name: str, path: str, passes: int) -> None:
+    """Channelize ``passes`` times over the file; print signal seconds and peak RSS (MB)."""
+    (w,) = [x for x in workloads() if x.name == name]
+    w = Workload(**{**w.__dict__, "data_path": Path(path)})
+    ch = Channelizer(w.sample_rate_hz, channel_offsets_for(w.center_freq_hz, w.freqs_hz), 2000.0)
+    n = 0
+    for raw in blocks(w, passes):
+        n += raw.size // 2
+        ch.process(cu8_to_complex64(raw))
+    ch.flush()
+    print(n / w.sample_rate_hz, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def peak_rss_mb(w: Workload, passes: int) -> tuple[float, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--memory-child", w.name, str(w.data_path), str(passes)],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    return float(out[0]), float(out[1])
+
+
+def print_table(rows: list[Row]) -> None:
+    print(f"{'recording':10} {'stage':30} {'signal s':>9} {'wall s':>8} {'x real time':>12} "
+          f"{'bar':>6} {'x / bar':>8}  note")  # fmt: skip
+    for r in rows:
+        bar = f"{r.bar_x:g}x" if r.bar_x else ""
+        ratio = f"{r.x_real_time / r.bar_x:.2f}" if r.bar_x else ""
+        print(f"{r.workload:10} {r.stage:30} {r.signal_s:9.1f} {r.wall_s:8.3f} "
+              f"{r.x_real_time:11.1f}x {bar:>6} {ratio:>8}  {r.note}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="recording length, s")
+    parser.add_argument("--repeat", type=int, default=2, help="timed runs per row (best kept)")
+    parser.add_argument(
+        "--long-min", type=float, nargs=2, default=(60.0, 60.0), metavar=("MIN_240K", "MIN_2M4"),
+        help="long stream for the memory rows, minutes (240 kS/s, 2.4 MS/s)",
+    )  # fmt: skip
+    parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        name, path, passes = args.memory_child
+        memory_child(name, path, int(passes))
+        return
+    print(f"one core: numpy {np.__version__}, OMP_NUM_THREADS=1, scipy.fft workers=1; "
+          f"{args.seconds:g} s of cu8 per recording, blocks of {BLOCK_S:g} s")  # fmt: skip
+    rows: list[Row] = []
+    memory: list[tuple[str, float, float]] = []
+    with tempfile.TemporaryDirectory(prefix="hi-station-bench-") as tmp:
+        for w, long_min in zip(workloads(), args.long_min, strict=True):
+            w, write_row = make_recording(w, Path(tmp), args.seconds)
+            rows.append(write_row)
+            rows.extend(best_of(stage, w, args.repeat) for stage in STAGES)
+            for passes in (1, max(1, round(long_min * 60 / w.seconds))):
+                memory.append((w.name, *peak_rss_mb(w, passes)))
+    print()
+    print_table(rows)
+    print()
+    print(
+        f"{'recording':10} {'channelized stream':>20} {'peak RSS':>10}  (fresh process; bar 300 MB)"
+    )
+    for name, signal_s, rss in memory:
+        print(f"{name:10} {signal_s / 60:16.1f} min {rss:8.1f} MB")
+
+
+if __name__ == "__main__":
+    main()

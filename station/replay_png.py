@@ -1,0 +1,136 @@
+"""QRSS grabs of one replayed channel: clock-aligned 10-minute frames and a stacked frame.
+
+Each frame shows ``SPAN_HZ`` around the decoded carrier (or the channel centre), with
+0.2 Hz bins; with a schedule, every expected key-down in the frame is outlined, and
+one more grab averages the frames of all the event's rounds in the recording.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+
+from dsp.errors import DspValueError
+from dsp.results import Decoded
+from dsp.spectrogram import Spectrogram, qrss_spectrogram, stack_frames
+from station.analysis import event_rounds
+from station.errors import InputError
+from station.qrss import Outline, frame_starts_utc, grab_name, render_grab
+from station.recording import Recording
+from station.schedule.event import Event
+
+__all__ = ["BIN_HZ", "FRAME_S", "SPAN_HZ", "channel_grabs"]
+
+#: Frame length (QRSS grabber convention), s.
+FRAME_S = 600.0
+#: Frequency resolution, Hz.
+BIN_HZ = 0.2
+#: Height of a grab, Hz.
+SPAN_HZ = 100.0
+
+
+def _crop(spec: Spectrogram, t0_s: float, t1_s: float) -> Spectrogram:
+    keep = (spec.times_s >= t0_s) & (spec.times_s < t1_s)
+    return Spectrogram(spec.times_s[keep] - t0_s, spec.freqs_hz, spec.power[:, keep], spec.bin_hz)
+
+
+def channel_grabs(
+    rec: Recording,
+    out_dir: Path,
+    *,
+    label: str,
+    decoded: Decoded | None = None,
+    event: Event | None = None,
+    callsign: str = "",
+    grid: str = "",
+    overwrite: bool = False,
+) -> tuple[Path, ...]:
+    """Write the grabs of one channel; returns their paths.
+
+    Files are named ``CALL_10m_YYYYMMDD_HHMMZ_<label>.png`` (``..._stack_<label>.png``
+    for the stacked frame); a recording without a start time gets frames counted from
+    its first sample.
+    """
+    center = 0.0
+    if decoded is not None and decoded.detected and decoded.freq_hz is not None:
+        center = float(decoded.freq_hz)
+    half = min(SPAN_HZ / 2, 0.45 * rec.sample_rate_hz)
+    center = float(
+        np.clip(center, -0.5 * rec.sample_rate_hz + half, 0.5 * rec.sample_rate_hz - half)
+    )
+    try:
+        spec = qrss_spectrogram(
+            rec.samples, rec.sample_rate_hz, bin_hz=BIN_HZ, span_hz=2 * half, center_hz=center
+        )
+    except DspValueError as exc:
+        raise InputError(f"channel {label}: no grab possible ({exc})") from None
+    dial = None if rec.center_freq_hz is None else rec.center_freq_hz
+    start = rec.start_utc
+    key_downs: list[tuple[float, float]] = []
+    round_starts: list[float] = []
+    if event is not None and start is not None:
+        with_rounds = True
+        try:
+            _, rounds_s = event_rounds(rec, event)
+        except InputError:
+            with_rounds = False
+        if with_rounds:
+            key_downs = [(float(a), float(b)) for r in rounds_s for a, b in r]
+            round_starts = [float(r[0, 0]) for r in rounds_s]
+    paths: list[Path] = []
+    frames = frame_starts_utc(start, rec.duration_s, FRAME_S) if start is not None else [None]
+    for f0 in frames:
+        offset_s = 0.0 if f0 is None or start is None else (f0 - start).total_seconds()
+        part = _crop(spec, offset_s, offset_s + FRAME_S)
+        if part.times_s.size < 2:
+            continue
+        outlines = [
+            Outline(a - offset_s, b - offset_s, "white")
+            for a, b in key_downs
+            if b > offset_s and a < offset_s + FRAME_S
+        ]
+        stamp_utc = f0 if f0 is not None else start
+        name = grab_name(callsign or "NOCALL", stamp_utc) if stamp_utc else f"{label}.png"
+        path = out_dir / name.replace(".png", f"_{label}.png")
+        paths.append(
+            render_grab(
+                part,
+                path,
+                frame_start_utc=stamp_utc or _epoch(),
+                frame_s=FRAME_S,
+                dial_freq_hz=dial,
+                callsign=callsign,
+                grid=grid,
+                title=f"channel {label}: {BIN_HZ:g} Hz bins",
+                outlines=outlines,
+                overwrite=overwrite,
+            )  # fmt: skip
+        )
+    if len(round_starts) > 1 and event is not None and start is not None:
+        stacked = stack_frames(spec, np.array(round_starts), event.round_period_s)
+        outlines = [Outline(a, b, "white") for a, b in event.key_down_s]
+        first = start + timedelta(seconds=round_starts[0])
+        name = grab_name(callsign or "NOCALL", first).replace(".png", f"_stack_{label}.png")
+        paths.append(
+            render_grab(
+                stacked,
+                out_dir / name,
+                frame_start_utc=first,
+                frame_s=min(FRAME_S, event.round_period_s),
+                dial_freq_hz=dial,
+                callsign=callsign,
+                grid=grid,
+                title=f"channel {label}: {len(round_starts)} rounds stacked",
+                outlines=outlines,
+                overwrite=overwrite,
+            )  # fmt: skip
+        )
+    return tuple(paths)
+
+
+def _epoch():
+    from datetime import UTC, datetime
+
+    return datetime(1970, 1, 1, tzinfo=UTC)

@@ -1,0 +1,291 @@
+"""Recovery of SigMF recordings cut short by a crash, and shared SigMF metadata helpers.
+
+A writer killed mid-recording (:class:`~station.sdr.writer.SigmfStreamWriter`, or any
+tool writing a headerless SigMF pair) leaves valid metadata beside a data file that
+may end in a partial sample and lacks (or has a stale) ``core:sha512``.
+:func:`recover_recording` truncates the data to whole samples, drops or cuts
+annotations and capture segments past the end, and replaces the metadata atomically
+with a fresh checksum; :class:`RecoverReport` says what it kept and dropped.
+
+Also the metadata helpers the streaming writer shares: :func:`make_annotation`,
+:func:`encode_meta` (schema-checked JSON) and :func:`read_gaps`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import sigmf
+from sigmf.sigmffile import get_sigmf_filenames
+
+from station._atomic import fsync_path, write_bytes_atomic
+from station.errors import InputError, RecordingError
+
+__all__ = [
+    "GAP_LABEL",
+    "RecoverReport",
+    "encode_meta",
+    "make_annotation",
+    "read_gaps",
+    "recover_recording",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Annotation label of a zero-filled stretch where the source lost samples.
+GAP_LABEL = "gap"
+_DATATYPE_RE = re.compile(r"^(c|r)(f32|f64|i32|i16|u32|u16|i8|u8)(_le|_be)?$")
+
+
+def encode_meta(meta: dict[str, Any]) -> bytes:
+    """Check ``meta`` against the SigMF schema (sigmf's validator) and return its JSON bytes."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        sigmf.validate.validate(meta)
+    return (json.dumps(meta, indent=4) + "\n").encode("utf-8")
+
+
+def make_annotation(
+    start_sample: int,
+    count: int,
+    label: str,
+    comment: str = "",
+    freq_lower_hz: float | None = None,
+    freq_upper_hz: float | None = None,
+) -> dict[str, Any]:
+    """Check and build one SigMF annotation object (generator ``hi-station``)."""
+    if start_sample < 0 or count < 1:
+        raise InputError(
+            f"annotation {label!r}: need start_sample >= 0 and count >= 1, "
+            f"got {start_sample}, {count}"
+        )
+    if not label:
+        raise InputError("annotation label must not be empty")
+    if (freq_lower_hz is None) != (freq_upper_hz is None) or (
+        freq_lower_hz is not None and not freq_lower_hz <= freq_upper_hz
+    ):
+        raise InputError(
+            f"annotation {label!r}: give both frequency edges (lower <= upper) "
+            f"or neither, got {freq_lower_hz}, {freq_upper_hz}"
+        )
+    ann: dict[str, Any] = {
+        sigmf.SAMPLE_START_KEY: int(start_sample),
+        sigmf.SAMPLE_COUNT_KEY: int(count),
+        sigmf.LABEL_KEY: label,
+        sigmf.GENERATOR_KEY: "hi-station",
+    }
+    if comment:
+        ann[sigmf.COMMENT_KEY] = comment
+    if freq_lower_hz is not None:
+        ann[sigmf.FREQ_LOWER_EDGE_KEY] = float(freq_lower_hz)
+        ann[sigmf.FREQ_UPPER_EDGE_KEY] = float(freq_upper_hz)
+    return ann
+
+
+def _load_meta(path: str | os.PathLike[str]) -> tuple[dict[str, Path], dict[str, Any]]:
+    p = Path(path)
+    bare = Path(f"{p}.sigmf-meta")
+    if p.suffix.lower() not in ("", ".sigmf-meta", ".sigmf-data") and not bare.is_file():
+        raise RecordingError(
+            p, "is not a SigMF recording; give NAME, NAME.sigmf-meta or NAME.sigmf-data of a pair"
+        )
+    names = get_sigmf_filenames(p)
+    where = names["meta_fn"]
+    if not where.is_file():
+        raise RecordingError(where, "no such SigMF metadata file; not a SigMF recording")
+    try:
+        meta = json.loads(where.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RecordingError(where, f"is not SigMF metadata (not JSON: {exc})") from None
+    glob = meta.get("global") if isinstance(meta, dict) else None
+    dtype = glob.get(sigmf.DATATYPE_KEY) if isinstance(glob, dict) else None
+    if not isinstance(dtype, str) or not _DATATYPE_RE.match(dtype):
+        raise RecordingError(
+            where, f"is not SigMF metadata: global core:datatype={dtype!r} is missing or invalid"
+        )
+    for key in ("captures", "annotations"):
+        items = meta.setdefault(key, [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise RecordingError(where, f"is not SigMF metadata: {key!r} is not a list of objects")
+    return names, meta
+
+
+def read_gaps(path: str | os.PathLike[str]) -> tuple[tuple[int, int], ...]:
+    """``(start_sample, count)`` of every zero-filled gap of a recording, in order."""
+    _, meta = _load_meta(path)
+    return tuple(
+        (int(a[sigmf.SAMPLE_START_KEY]), int(a.get(sigmf.SAMPLE_COUNT_KEY, 0)))
+        for a in meta["annotations"]
+        if isinstance(a, dict) and a.get(sigmf.LABEL_KEY) == GAP_LABEL
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RecoverReport:
+    """What :func:`recover_recording` found and did.
+
+    Attributes
+    ----------
+    meta_path, data_path : str
+    datatype : str
+    sample_rate_hz : float or None
+    samples_kept : int
+        Whole samples in the data file after recovery.
+    bytes_dropped : int
+        Trailing bytes of a partial sample cut off the data file.
+    annotations_dropped, annotations_clipped, captures_dropped : int
+        Annotations starting past the end (dropped) or reaching past it (cut at the
+        end); capture segments starting past the end.
+    previous_sha512 : {"none", "matched", "stale", "unchecked"}
+        The checksum found in the metadata, compared with the data kept.
+    sha512_written : bool
+        Whether the rewritten metadata holds a fresh ``core:sha512``.
+    """
+
+    meta_path: str
+    data_path: str
+    datatype: str
+    sample_rate_hz: float | None
+    samples_kept: int
+    bytes_dropped: int
+    annotations_dropped: int
+    annotations_clipped: int
+    captures_dropped: int
+    previous_sha512: Literal["none", "matched", "stale", "unchecked"]
+    sha512_written: bool
+
+    @property
+    def duration_s(self) -> float | None:
+        """Length of the data kept, s (None without a sample rate)."""
+        return self.samples_kept / self.sample_rate_hz if self.sample_rate_hz else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for ``--json``."""
+        return {**asdict(self), "duration_s": self.duration_s}
+
+
+def _sample_bytes(dtype: str, channels: Any, where: Path) -> int:
+    kind, fmt, _ = _DATATYPE_RE.match(dtype).groups()
+    if not isinstance(channels, int) or isinstance(channels, bool) or channels < 1:
+        raise RecordingError(where, f"core:num_channels={channels!r} must be an integer >= 1")
+    return (2 if kind == "c" else 1) * int(fmt[1:]) // 8 * channels
+
+
+def _sha512_of(path: Path) -> str:
+    digest = hashlib.sha512()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _checked_meta(meta: dict[str, Any], where: Path) -> bytes:
+    try:
+        return encode_meta(meta)
+    except Exception as exc:  # jsonschema.ValidationError and friends
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise RecordingError(where, f"metadata is not valid SigMF: {message}") from None
+
+
+def recover_recording(path: str | os.PathLike[str], *, checksum: bool = True) -> RecoverReport:
+    """Make a SigMF pair cut short by a crash valid again, in place.
+
+    Truncates the data to a whole number of samples, drops (or cuts) annotations and
+    capture segments past its end, removes a stale ``core:sha512`` and, with
+    ``checksum``, writes a fresh one.  The metadata is replaced atomically; running
+    it on an intact recording changes nothing but the checksum field's presence.
+
+    Raises
+    ------
+    RecordingError
+        The path is not a SigMF pair (missing or non-JSON metadata, no datatype), the
+        data file is missing, or it holds no whole sample.
+    """
+    names, meta = _load_meta(path)
+    meta_path, data_path = names["meta_fn"], names["data_fn"]
+    glob = meta["global"]
+    if not data_path.is_file():
+        raise RecordingError(data_path, "data file is missing; nothing to recover")
+    _checked_meta(meta, meta_path)  # before touching anything
+    size = data_path.stat().st_size
+    sample_bytes = _sample_bytes(
+        glob[sigmf.DATATYPE_KEY], glob.get(sigmf.NUM_CHANNELS_KEY, 1), meta_path
+    )
+    if any(c.get(sigmf.HEADER_BYTES_KEY) for c in meta["captures"] if isinstance(c, dict)) or (
+        glob.get(sigmf.TRAILING_BYTES_KEY)
+    ):
+        raise RecordingError(
+            meta_path,
+            "has capture headers or trailing bytes; only plain sample data can be recovered",
+        )
+    kept = size // sample_bytes
+    if kept < 1:
+        raise RecordingError(
+            data_path,
+            f"holds {size} bytes, not one whole sample; nothing to recover (delete the pair)",
+        )
+    dropped = size - kept * sample_bytes
+    if dropped:
+        os.truncate(data_path, kept * sample_bytes)
+    fsync_path(data_path)
+    anns, dropped_anns, clipped = [], 0, 0
+    for ann in meta["annotations"]:
+        start = ann.get(sigmf.SAMPLE_START_KEY, 0)
+        count = ann.get(sigmf.SAMPLE_COUNT_KEY)
+        if start >= kept:
+            dropped_anns += 1
+            continue
+        if count is not None and start + count > kept:
+            ann = {**ann, sigmf.SAMPLE_COUNT_KEY: kept - start}
+            clipped += 1
+        anns.append(ann)
+    captures = [c for c in meta["captures"] if c.get(sigmf.SAMPLE_START_KEY, 0) < kept]
+    captures_dropped = len(meta["captures"]) - len(captures)
+    old = glob.pop(sigmf.SHA512_KEY, None)
+    fresh = _sha512_of(data_path) if checksum else None
+    previous = (
+        "none"
+        if old is None
+        else ("unchecked" if fresh is None else "matched" if old == fresh else "stale")
+    )
+    if fresh is not None:
+        glob[sigmf.SHA512_KEY] = fresh
+    meta["annotations"], meta["captures"] = anns, captures or [{sigmf.SAMPLE_START_KEY: 0}]
+    text = _checked_meta(meta, meta_path)
+    write_bytes_atomic(meta_path, text, overwrite=True)
+    _remove_stale_staging(meta_path)
+    rate = glob.get(sigmf.SAMPLE_RATE_KEY)
+    report = RecoverReport(
+        meta_path=str(meta_path),
+        data_path=str(data_path),
+        datatype=glob[sigmf.DATATYPE_KEY],
+        sample_rate_hz=float(rate) if isinstance(rate, int | float) and rate > 0 else None,
+        samples_kept=int(kept),
+        bytes_dropped=int(dropped),
+        annotations_dropped=dropped_anns,
+        annotations_clipped=clipped,
+        captures_dropped=captures_dropped,
+        previous_sha512=previous,
+        sha512_written=fresh is not None,
+    )
+    logger.info("recovered %s: %s", meta_path, report)
+    return report
+
+
+def _remove_stale_staging(meta_path: Path) -> None:
+    """Remove staging folders a killed metadata write left beside ``meta_path``."""
+    for folder in meta_path.parent.glob(".hi-station-*"):
+        try:
+            if folder.is_dir() and [p.name for p in folder.iterdir()] in ([], [meta_path.name]):
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
