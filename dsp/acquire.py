@@ -155,6 +155,10 @@ def narrowband(
     return to_baseband(mixed.astype(np.complex64), rate_hz, center_hz=0.0, half_band_hz=half)
 
 
+#: Acquisition drift cells searched on each side by :func:`refine`.
+REFINE_DRIFT_STEPS = 3
+
+
 def refine(
     baseband: np.ndarray, rate_hz: float, acq: Acquisition
 ) -> tuple[float, float]:
@@ -165,16 +169,19 @@ def refine(
     freq_hz, drift_hz_per_s : float
         Carrier frequency at t = 0 (relative to the baseband centre) and drift.
     """
-    half = 2.0 * acq.freq_step_hz + 0.5 * acq.drift_step_hz_per_s * baseband.size / rate_hz
+    # At low SNR the acquisition grid can pick a neighbouring drift cell: search
+    # +-REFINE_DRIFT_STEPS cells (a drift left over by one cell costs the coherent
+    # unit integration of the decoder most of the energy at the ends of a long record).
+    span = max(REFINE_DRIFT_STEPS * acq.drift_step_hz_per_s, 1e-12)
+    half = 2.0 * acq.freq_step_hz + 0.5 * span * baseband.size / rate_hz
     z, rate_z = narrowband(
         baseband, rate_hz, freq_hz=acq.freq_hz, drift_hz_per_s=acq.drift_hz_per_s,
         half_band_hz=max(half, 0.25),
     )
     duration_s = z.size / rate_z
     t_mid = duration_s / 2
-    span = max(acq.drift_step_hz_per_s, 1e-12)
     step = 0.5 / duration_s**2
-    n_drift = int(min(np.ceil(span / step), 200))
+    n_drift = int(min(np.ceil(span / step), 400))
     drifts = np.linspace(-span, span, 2 * n_drift + 1)
     n_fft = scipy.fft.next_fast_len(8 * z.size)
     best = (-1.0, 0.0, 0.0)
