@@ -26,6 +26,7 @@ from station.keyer.base import DryRunKeyer
 from station.keyer.runner import RunSummary, run_plan
 from station.keyer.safety import SafeKeyer
 from station.recording import Recording, read_recording
+from station.replay import ReplayResult, replay
 from station.schedule import OperatorPlan, load_event, make_plan
 from station.synth import Encoded, encode_to_file
 
@@ -41,6 +42,7 @@ __all__ = [
     "DemoResult",
     "demo_channel",
     "run_demo",
+    "shipped_recording",
 ]
 
 DEMO_TEXT = "HI"
@@ -76,6 +78,9 @@ class DemoResult:
         Blind decoding of the recording.
     detection : dsp.results.Detection
         Known-template detection of the scheduled round.
+    replayed : station.replay.ReplayResult
+        Replay of the shipped sample recording (:func:`shipped_recording`) against
+        the event, with its QRSS grab written beside the demo recording.
     """
 
     plan: OperatorPlan
@@ -84,6 +89,7 @@ class DemoResult:
     recording: Recording
     decoded: Decoded
     detection: Detection
+    replayed: ReplayResult
 
 
 def demo_channel() -> tuple[float, float, int]:
@@ -155,7 +161,25 @@ def run_demo(
     say("detecting the scheduled round")
     assert recording.start_utc is not None  # SigMF written with a start time
     detection = detect_recording(recording, plan.rounds_s(recording.start_utc)[:1])
-    return DemoResult(plan, rehearsal, encoded, recording, decoded, detection)
+    say("replaying the shipped recording (decode, detect, QRSS grab)")
+    replayed = replay(
+        shipped_recording(), event=plan.event, png_dir=directory, callsign=DEMO_CALLSIGN,
+        grid=DEMO_GRID, overwrite=overwrite,
+    )  # fmt: skip
+    return DemoResult(plan, rehearsal, encoded, recording, decoded, detection, replayed)
+
+
+def shipped_recording() -> Path:
+    """Return the shipped recording of round 1 (``recordings/``; installed: ``station/samples``).
+
+    Examples
+    --------
+    >>> shipped_recording().name
+    'juno-2013-round1-qrss30-l.sigmf-meta'
+    """
+    name = "juno-2013-round1-qrss30-l.sigmf-meta"
+    source_tree = Path(__file__).resolve().parents[1] / "recordings" / name
+    return source_tree if source_tree.is_file() else Path(__file__).parent / "samples" / name
 
 
 def rehearse(plan: OperatorPlan) -> RunSummary:

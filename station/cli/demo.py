@@ -62,5 +62,21 @@ def demo(
     else:
         console.print(f"decode: no Morse found: {d.reason}")
     print_detection(console, result.recording, result.detection)
-    ok = d.text == DEMO_TEXT and result.detection.detected and r.reason == "completed"
+    rp = result.replayed
+    ch = rp.channels[0]
+    got = ch.decoded.text if ch.decoded.detected else "nothing"
+    det = "detected" if ch.detection is not None and ch.detection.detected else "not detected"
+    console.print(
+        f"replayed shipped {rp.path.name}: channel {ch.channel.label} "
+        f"{ch.channel.freq_hz / 1e6:.6f} MHz decoded {got}, round(s) "
+        f"{','.join(map(str, ch.round_numbers)) or '-'} {det}; QRSS grab "
+        + ", ".join(str(p) for p in ch.pngs)
+    )
+    ok = (
+        d.text == DEMO_TEXT
+        and result.detection.detected
+        and r.reason == "completed"
+        and ch.decoded.text == DEMO_TEXT
+        and det == "detected"
+    )
     console.print("demo: OK" if ok else "demo: the chain did not recover the message")

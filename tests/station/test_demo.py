@@ -8,7 +8,10 @@ def test_demo_channel_is_fixed_by_the_seed():
 def test_run_demo_recovers_hi_from_its_own_file(tmp_path):
     steps = []
     result = run_demo(tmp_path, step=steps.append)
-    assert len(steps) == 6
+    assert len(steps) == 7
+    ch = result.replayed.channels[0]
+    assert ch.channel.label == "L" and ch.decoded.text == "HI" and ch.detection.detected
+    assert ch.pngs and ch.pngs[0].parent == tmp_path
     assert result.plan.freq_hz == 28_400_000 and result.plan.letter == "L"
     assert (result.rehearsal.reason, result.rehearsal.edges) == ("completed", 192)
     rec = result.recording

@@ -19,7 +19,7 @@ def test_every_package_is_listed_in_pyproject():
     )
     found = set(find_packages(str(ROOT), include=["dsp*", "station*"]))
     assert found - listed == set(), "add these to [tool.setuptools] packages"
-    assert listed - found == {"station.events"}  # mapped from schedules/
+    assert listed - found == {"station.events", "station.samples"}  # schedules/, recordings/
 
 
 def test_wheel_ships_the_events_and_an_installed_copy_reads_them(tmp_path):
@@ -34,6 +34,7 @@ def test_wheel_ships_the_events_and_an_installed_copy_reads_them(tmp_path):
         names = set(zf.namelist())
         zf.extractall(tmp_path / "site")
     assert "station/events/juno-2013-10-09.toml" in names
+    assert "station/samples/juno-2013-round1-qrss30-l.sigmf-data" in names
     shipped = sorted(p.name for p in (ROOT / "schedules").glob("*.toml"))
     assert all(f"station/events/{n}" in names for n in shipped)
     code = (

@@ -8,7 +8,9 @@ def test_demo_decodes_and_detects_hi(runner, tmp_path):
     assert "decoded: HI" in result.stdout
     assert "detected: yes" in result.stdout
     assert "demo: OK" in result.stdout
+    assert "replayed shipped juno-2013-round1-qrss30-l.sigmf-meta" in result.stdout
     assert sorted(p.name for p in out.iterdir()) == [
+        "N0CALL_10m_20131009_1800Z_L.png",
         "juno-2013-round1-hi-qrss30.sigmf-data",
         "juno-2013-round1-hi-qrss30.sigmf-meta",
     ]
