@@ -146,8 +146,44 @@ def channelize(w: Workload) -> Row:
     )  # fmt: skip
 
 
+def replay_stage(w: Workload) -> Row:
+    """End to end: ``station.replay.replay`` (read, channelize, then decode every channel)."""
+    from station.replay import replay
+
+    meta = w.data_path.with_suffix(".sigmf-meta")
+    t0 = time.perf_counter()
+    result = replay(meta, freqs_hz=list(w.freqs_hz))
+    wall = time.perf_counter() - t0
+    note = (
+        f"{len(result.channels)} ch; channelize {result.channelize_s:.2f} s + decode "
+        f"{result.analyse_s:.2f} s"
+    )
+    return Row(w.name, "replay (channelize+decode)", result.duration_s, wall, w.bar_x, note)
+
+
 #: The measured rows, in order; each takes a written Workload.
-STAGES: list[Callable[[Workload], Row]] = [read_convert, channelize]
+STAGES: list[Callable[[Workload], Row]] = [read_convert, channelize, replay_stage]
+
+
+def replay_memory_child(path: str, freqs: str) -> None:
+    """Replay the file end to end; print its signal seconds and peak RSS (MB)."""
+    from station.replay import replay
+
+    result = replay(path, freqs_hz=[float(f) for f in freqs.split(",")])
+    print(result.duration_s, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def replay_peak_rss_mb(w: Workload, folder: Path, minutes: float) -> tuple[float, float]:
+    """Write ``minutes`` of cu8 for ``w`` and replay it end to end in a fresh process."""
+    long_w, _ = make_recording(w, folder, minutes * 60.0)
+    meta = long_w.data_path.with_suffix(".sigmf-meta")
+    out = subprocess.run(
+        [sys.executable, __file__, "--replay-memory-child", str(meta),
+         ",".join(str(f) for f in w.freqs_hz)],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    long_w.data_path.unlink()
+    return float(out[0]), float(out[1])
 
 
 def best_of(stage: Callable[[Workload], Row], w: Workload, repeat: int) -> Row:
@@ -194,7 +230,15 @@ def main() -> None:
         help="long stream for the memory rows, minutes (240 kS/s, 2.4 MS/s)",
     )  # fmt: skip
     parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--replay-memory-child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--replay-min", type=float, nargs=2, default=(5.0, 60.0), metavar=("SHORT", "LONG"),
+        help="lengths of the 240 kS/s recordings replayed end to end for memory, minutes",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.replay_memory_child:
+        replay_memory_child(*args.replay_memory_child)
+        return
     if args.memory_child:
         name, path, passes = args.memory_child
         memory_child(name, path, int(passes))
@@ -210,6 +254,10 @@ def main() -> None:
             rows.extend(best_of(stage, w, args.repeat) for stage in STAGES)
             for passes in (1, max(1, round(long_min * 60 / w.seconds))):
                 memory.append((w.name, *peak_rss_mb(w, passes)))
+        replay_memory = [
+            (workloads()[0].name, *replay_peak_rss_mb(workloads()[0], Path(tmp), minutes))
+            for minutes in args.replay_min
+        ]
     print()
     print_table(rows)
     print()
@@ -217,6 +265,12 @@ def main() -> None:
         f"{'recording':10} {'channelized stream':>20} {'peak RSS':>10}  (fresh process; bar 300 MB)"
     )
     for name, signal_s, rss in memory:
+        print(f"{name:10} {signal_s / 60:16.1f} min {rss:8.1f} MB")
+    print()
+    print(
+        f"{'recording':10} {'replayed end to end':>20} {'peak RSS':>10}  (fresh process; bar 300)"
+    )
+    for name, signal_s, rss in replay_memory:
         print(f"{name:10} {signal_s / 60:16.1f} min {rss:8.1f} MB")
 
 
