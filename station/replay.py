@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,8 @@ DEFAULT_CHANNEL_RATE_HZ = 2000.0
 #: Recordings this narrow are analysed as one channel, without channelizing.
 NARROW_RATE_HZ = 16_000.0
 _BLOCK = 1 << 18
+#: Longest stretch of a channel decoded at once, s (memory stays bounded).
+DECODE_WINDOW_S = 900.0
 #: Half-width of the searched band as a fraction of the channel rate (inside the
 #: channel filter's flat passband of 90 %).
 SEARCH_FRACTION = 0.4
@@ -84,6 +87,9 @@ class ChannelResult:
     round_numbers : tuple of int
         Event numbers of the detected rounds.
     pngs : tuple of pathlib.Path
+    windows : tuple of (float, Decoded)
+        Every blind decode of the channel (one per window of a long recording), with
+        its start in seconds from the first sample; :attr:`decoded` is the best.
     """
 
     channel: ReplayChannel
@@ -91,6 +97,7 @@ class ChannelResult:
     detection: Detection | None
     round_numbers: tuple[int, ...] = ()
     pngs: tuple[Path, ...] = ()
+    windows: tuple[tuple[float, Decoded], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -101,6 +108,7 @@ class ChannelResult:
             "detection": None if self.detection is None else self.detection.to_dict(),
             "round_numbers": list(self.round_numbers),
             "pngs": [str(p) for p in self.pngs],
+            "windows": [{"start_s": s, "decoded": d.to_dict()} for s, d in self.windows],
         }
 
 
@@ -318,7 +326,8 @@ def _analyse(
 ) -> ChannelResult:
     rec = Recording(samples, rate, ch.freq_hz, info.start_utc, "iq")
     search_hz = min(1000.0, SEARCH_FRACTION * rate)
-    decoded = decode_recording(rec, search_hz=search_hz, pfa=pfa)
+    windows = _decode_windows(rec, event, search_hz, pfa)
+    decoded = max(windows, key=lambda w: _merit(w[1]))[1]
     detection, numbers = None, ()
     if event is not None and info.start_utc is not None:
         try:
@@ -336,4 +345,41 @@ def _analyse(
             rec, Path(png_dir), label=ch.label, decoded=decoded, event=event,
             callsign=callsign, grid=grid, overwrite=overwrite,
         )  # fmt: skip
-    return ChannelResult(ch, decoded, detection, numbers, pngs)
+    return ChannelResult(ch, decoded, detection, numbers, pngs, tuple(windows))
+
+
+def _merit(d: Decoded) -> tuple[bool, float]:
+    """Order decodes: found something first, then the most significant."""
+    return (bool(d.detected and d.text), -float(d.false_alarm_probability))
+
+
+def _decode_windows(
+    rec: Recording, event: Event | None, search_hz: float, pfa: float
+) -> list[tuple[float, Decoded]]:
+    """Blind decodes of ``rec`` in windows of at most :data:`DECODE_WINDOW_S`.
+
+    A long channel is decoded piece by piece so memory does not grow with the
+    recording: with an event, one window per round inside the recording (the round
+    plus a minute each side); otherwise consecutive windows.  Returns
+    ``(start_s, decoded)`` pairs, the start in seconds from the channel's first sample.
+    """
+    if rec.duration_s <= DECODE_WINDOW_S:
+        return [(0.0, decode_recording(rec, search_hz=search_hz, pfa=pfa))]
+    spans: list[tuple[float, float]] = []
+    if event is not None and rec.start_utc is not None:
+        try:
+            _, rounds_s = event_rounds(rec, event)
+        except InputError:
+            rounds_s = []
+        spans = [(max(0.0, r[0, 0] - 60.0), min(rec.duration_s, r[-1, 1] + 60.0)) for r in rounds_s]
+    if not spans:
+        edges = np.arange(0.0, rec.duration_s, DECODE_WINDOW_S)
+        spans = [(float(a), min(rec.duration_s, float(a) + DECODE_WINDOW_S)) for a in edges]
+    out = []
+    for a, b in spans:
+        i, j = int(a * rec.sample_rate_hz), int(b * rec.sample_rate_hz)
+        start = None if rec.start_utc is None else rec.start_utc + timedelta(seconds=a)
+        part = Recording(rec.samples[i:j], rec.sample_rate_hz, rec.center_freq_hz, start, "iq")
+        if part.duration_s >= 10.0:
+            out.append((a, decode_recording(part, search_hz=search_hz, pfa=pfa)))
+    return out or [(0.0, decode_recording(rec, search_hz=search_hz, pfa=pfa))]

@@ -125,3 +125,16 @@ def test_replay_empty_or_truncated_raw(runner, tmp_path, content):
     result = runner.invoke(app, ["replay", str(p), "--rate-hz", "240000", "--center-mhz", "28.3"])
     assert result.exit_code == 2 and result.stderr.startswith("error:")
     assert p.read_bytes() == content
+
+
+def test_long_channels_are_decoded_in_windows(band_cu8, fast_event, monkeypatch):
+    import station.replay as replay_module
+
+    monkeypatch.setattr(replay_module, "DECODE_WINDOW_S", 10.0)
+    freqs = [JUNO.table_hz["G"]]
+    r = replay(band_cu8, freqs_hz=freqs)
+    # 32 s in 10 s windows; the last 2 s are too short to decode alone
+    assert [s for s, _ in r.channels[0].windows] == [0.0, 10.0, 20.0]
+    r = replay(band_cu8, freqs_hz=freqs, event=fast_event)
+    ((start, decoded),) = r.channels[0].windows  # one window: the round and a minute around it
+    assert start == 0.0 and decoded.text == "HI" and r.channels[0].decoded is decoded
