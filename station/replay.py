@@ -54,8 +54,8 @@ _BLOCK = 1 << 18
 #: Longest stretch of a channel decoded at once, s (memory stays bounded).
 DECODE_WINDOW_S = 900.0
 #: Half-width of the searched band as a fraction of the channel rate (inside the
-#: channel filter's flat passband of 90 %).
-SEARCH_FRACTION = 0.4
+#: channel filter's flat passband of 80 %: +-750 Hz of a 2 kS/s channel).
+SEARCH_FRACTION = 0.375
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,9 +222,9 @@ def _channelize(
                 handles[0].write(block.samples.astype(np.complex64).tobytes())
             return files, info.sample_rate_hz
         offsets = [c.freq_hz - info.center_freq_hz for c in channels]
-        # Flat over 90 % of the channel: the searched band (40 % each side, see
+        # Flat over 80 % of the channel: the searched band (37.5 % each side, see
         # _analyse) must see white noise, which the decoder and detector assume.
-        bank = Channelizer(info.sample_rate_hz, offsets, rate_hz, passband_hz=0.9 * rate_hz)
+        bank = Channelizer(info.sample_rate_hz, offsets, rate_hz, passband_hz=0.8 * rate_hz)
         total = source.sample_count or 0
         while (block := source.read(_BLOCK)) is not None:
             if block.dropped_before:  # keep time: the lost span is silence
