@@ -237,7 +237,7 @@ def main() -> None:
     parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--replay-memory-child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument(
-        "--replay-min", type=float, nargs=2, default=(5.0, 60.0), metavar=("SHORT", "LONG"),
+        "--replay-min", type=float, nargs=2, default=(20.0, 60.0), metavar=("SHORT", "LONG"),
         help="lengths of the 240 kS/s recordings replayed end to end for memory, minutes",
     )  # fmt: skip
     args = parser.parse_args()

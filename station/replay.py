@@ -52,7 +52,7 @@ DEFAULT_CHANNEL_RATE_HZ = 2000.0
 NARROW_RATE_HZ = 16_000.0
 _BLOCK = 1 << 18
 #: Longest stretch of a channel decoded at once, s (memory stays bounded).
-DECODE_WINDOW_S = 900.0
+DECODE_WINDOW_S = 600.0
 #: Half-width of the searched band as a fraction of the channel rate (inside the
 #: channel filter's flat passband of 80 %: +-750 Hz of a 2 kS/s channel).
 SEARCH_FRACTION = 0.375
@@ -303,7 +303,13 @@ def replay(
             results = []
             for i, (ch, f) in enumerate(zip(channels, files, strict=True)):
                 say(f"analysing {ch.label}", i / len(channels))
-                samples = np.fromfile(f, dtype=np.complex64)
+                # Mapped, not loaded: decoding reads windows, detection reads only the
+                # scheduled elements, so memory does not grow with the recording.
+                samples = (
+                    np.memmap(f, dtype=np.complex64, mode="r")
+                    if f.stat().st_size
+                    else np.zeros(0, np.complex64)
+                )
                 results.append(_analyse(ch, samples, rate, info, event, pfa, png_dir,
                                         callsign, grid, overwrite))  # fmt: skip
                 del samples
@@ -353,6 +359,15 @@ def _merit(d: Decoded) -> tuple[bool, float]:
     return (bool(d.detected and d.text), -float(d.false_alarm_probability))
 
 
+def _read_window(samples: np.ndarray, i: int, j: int) -> np.ndarray:
+    """Read samples ``[i, j)``; a mapped channel file by plain reads (page cache, not RSS)."""
+    name = getattr(samples, "filename", None)
+    if name is None:
+        return np.asarray(samples[i:j])
+    itemsize = np.dtype(np.complex64).itemsize
+    return np.fromfile(name, dtype=np.complex64, count=j - i, offset=i * itemsize)
+
+
 def _decode_windows(
     rec: Recording, event: Event | None, search_hz: float, pfa: float
 ) -> list[tuple[float, Decoded]]:
@@ -379,7 +394,8 @@ def _decode_windows(
     for a, b in spans:
         i, j = int(a * rec.sample_rate_hz), int(b * rec.sample_rate_hz)
         start = None if rec.start_utc is None else rec.start_utc + timedelta(seconds=a)
-        part = Recording(rec.samples[i:j], rec.sample_rate_hz, rec.center_freq_hz, start, "iq")
+        window = _read_window(rec.samples, i, j)
+        part = Recording(window, rec.sample_rate_hz, rec.center_freq_hz, start, "iq")
         if part.duration_s >= 10.0:
             out.append((a, decode_recording(part, search_hz=search_hz, pfa=pfa)))
     return out or [(0.0, decode_recording(rec, search_hz=search_hz, pfa=pfa))]
