@@ -16,6 +16,7 @@ import typer
 
 from station import __version__
 from station.cli import (
+    capture,
     decode,
     demo,
     detect,
@@ -75,6 +76,7 @@ app.add_typer(recording.app, name="recording")
 app.command("transmit")(transmit.transmit)
 app.command("doctor")(doctor.doctor)
 app.command("replay")(replay.replay_command)
+app.command("capture")(capture.capture)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ def test_help_lists_the_commands(runner):
     assert result.exit_code == 0
     for command in (
         "encode", "decode", "detect", "demo", "schedule", "transmit", "log", "doctor",
+        "replay", "capture", "recording",
     ):  # fmt: skip
         assert command in result.stdout
 

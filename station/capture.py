@@ -1,0 +1,398 @@
+"""Capture sessions: record the band from an I/Q source as narrow SigMF channels.
+
+:func:`plan_capture` checks everything a capture needs before any device, network
+or file is touched (tuning, channels, stop time, output files); :func:`run_capture`
+opens the source and streams it, in constant memory, block by block through the
+whole-band :class:`~dsp.channelize.Channelizer` (flat over 90 % of each channel) into
+one crash-safe :class:`~station.sdr.writer.SigmfStreamWriter` per channel, and with
+``raw`` the bytes as received into one more.
+
+Tuning (live sources): the centre defaults to the middle of the channels asked for
+(``freqs_hz``, else the frequencies of the event's table); the sample rate to
+240 000 S/s when they all lie within +-100 kHz of it, else 2 400 000 S/s.  Channels:
+``freqs_hz``, else every frequency of the event's table inside the band
+(:func:`station.replay.plan_channels`).
+
+Output layout: ``out_dir`` is a directory holding one capture.  It is created when
+missing; an existing one must be empty unless ``overwrite`` (which replaces files of
+the same names and leaves the rest).  In it, one ``cf32_le`` pair per channel,
+``<label>_<MHz>MHz.sigmf-meta/-data`` (``L_28.350000MHz``), and with ``raw``
+``raw_<MHz>MHz`` in the source's datatype (``cu8`` for RTL sources).  Names contain
+a dot: give tools the ``.sigmf-meta`` name.
+
+The ``synthetic`` source plays a dongle (``cu8``, tuner ranges checked): HI at 30 s
+dits every 10 minutes, or with a schedule the event's message on its timing, at
+10 dB SNR2500 on the first three channels, in white noise.
+
+Time is kept linear: samples the source lost (``IQBlock.dropped_before``, e.g. an
+``rtl_tcp`` reconnect) are zero-filled in the raw file by its writer, fed to the
+channelizer as zeros, and annotated ``"gap"`` in every file.  With a schedule, every
+scheduled key-down inside the capture is annotated ``"key-down"`` (comment ``round n
+element m``) in every file.
+
+Stops at ``duration_s`` or ``until_utc`` (signal time), else with a schedule 30 s
+after the event's last key-up (an explicit stop wins, so an event long over can
+still lend its frequency table); at the end of a file source; or when ``stop`` is set
+(:func:`stop_on_signals`: SIGINT, SIGTERM, SIGHUP; a second signal forces the stop
+while a read is blocked).  The files are always closed with their final metadata.
+
+Examples
+--------
+>>> import tempfile
+>>> out = Path(tempfile.mkdtemp()) / "cap"
+>>> plan = plan_capture("synthetic", out, freqs_hz=[28.25e6, 28.31e6], duration_s=2.0,
+...                     fast=True, raw=True, seed=1)
+>>> plan.center_freq_hz, plan.sample_rate_hz, [p.name for p in plan.channel_paths]
+(28280000.0, 240000.0, ['f1_28.250000MHz.sigmf-meta', 'f2_28.310000MHz.sigmf-meta'])
+>>> result = run_capture(plan)
+>>> result.stop_reason, result.samples, [c.samples for c in result.channels]
+('duration', 480000, [4000, 4000])
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sigmf.sigmffile import get_sigmf_filenames
+
+from dsp.channelize import nearest_out_rate_hz
+from station._atomic import check_free
+from station.capture_loop import run_capture  # re-exported
+from station.capture_view import (  # re-exported
+    CaptureInterrupted,
+    CaptureResult,
+    ChannelFile,
+    StopRequest,
+    stop_on_signals,
+)
+from station.clock import Clock, SystemClock
+from station.errors import InputError, RecordingError
+from station.recording import format_utc
+from station.replay import DEFAULT_CHANNEL_RATE_HZ, ReplayChannel, plan_channels
+from station.schedule.event import Event
+from station.sdr.base import IQSource, SourceInfo
+from station.sdr.spec import TUNER_RANGE_HZ, RtlSettings, open_source, parse_source
+from station.sdr.synthetic import Carrier
+
+__all__ = [
+    "DEFAULT_CHANNEL_RATE_HZ",
+    "EVENT_TAIL_S",
+    "CaptureInterrupted",
+    "CapturePlan",
+    "CaptureResult",
+    "ChannelFile",
+    "StopRequest",
+    "choose_tuning",
+    "plan_capture",
+    "run_capture",
+    "stop_on_signals",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Default rates: narrow when every channel lies within NARROW_REACH_HZ of the centre.
+NARROW_RATE_HZ, WIDE_RATE_HZ, NARROW_REACH_HZ = 240_000.0, 2_400_000.0, 100_000.0
+#: With a schedule (and no other stop), the capture ends this long after the last key-up.
+EVENT_TAIL_S = 30.0
+_SYNTHETIC_CARRIERS = 3
+
+
+def choose_tuning(
+    freqs_hz: Sequence[float],
+    event: Event | None = None,
+    *,
+    center_freq_hz: float | None = None,
+    sample_rate_hz: float | None = None,
+) -> tuple[float, float]:
+    """Default centre frequency and sample rate for the channels wanted.
+
+    Examples
+    --------
+    >>> choose_tuning([28.25e6, 28.31e6])
+    (28280000.0, 240000.0)
+    >>> from station.schedule import load_event
+    >>> choose_tuning([], load_event("juno-2013-10-09"))
+    (28475000.0, 2400000.0)
+    """
+    wanted = [float(f) for f in freqs_hz] or (
+        sorted(set(event.table_hz.values())) if event is not None else []
+    )
+    if center_freq_hz is None:
+        if not wanted:
+            raise InputError("give --freq-mhz (repeatable) or --schedule: which channels to record")
+        center_freq_hz = float(round((min(wanted) + max(wanted)) / 2))
+    if sample_rate_hz is None:
+        narrow = all(abs(f - center_freq_hz) <= NARROW_REACH_HZ for f in wanted)
+        sample_rate_hz = NARROW_RATE_HZ if narrow else WIDE_RATE_HZ
+    return float(center_freq_hz), float(sample_rate_hz)
+
+
+@dataclass(frozen=True, eq=False)
+class CapturePlan:
+    """A checked capture, ready for :func:`run_capture` (see :func:`plan_capture`).
+
+    Attributes
+    ----------
+    spec : str
+        The ``--source`` string; ``kind`` its form (``"rtl_tcp"``, ``"file"``, ...).
+    source : IQSource
+        Not opened yet (a file source is: its metadata had to be read).
+    center_freq_hz, sample_rate_hz, channel_rate_hz : float
+    channels : tuple of ReplayChannel
+    out_dir : pathlib.Path
+    channel_paths : tuple of pathlib.Path
+        ``.sigmf-meta`` name of each channel's recording.
+    raw_path : pathlib.Path or None
+    event : Event or None
+    start_utc : datetime or None
+        Expected time of sample 0 (a file's own; roughly now for live sources).
+    duration_s : float or None
+        Planned length of signal, s.
+    end_utc : datetime or None
+        Planned end otherwise (``until_utc``, or the event's end plus
+        :data:`EVENT_TAIL_S`); neither: until stopped or the end of a file.
+    stop_reason : str
+        ``"duration"``, ``"until"``, ``"event end"`` or ``""``.
+    stop_text : str
+        The planned stop, for people.
+    fast : bool
+    overwrite : bool
+    """
+
+    spec: str
+    kind: str
+    source: IQSource
+    center_freq_hz: float
+    sample_rate_hz: float
+    channel_rate_hz: float
+    channels: tuple[ReplayChannel, ...]
+    out_dir: Path
+    channel_paths: tuple[Path, ...]
+    raw_path: Path | None
+    event: Event | None
+    start_utc: datetime | None
+    duration_s: float | None
+    end_utc: datetime | None
+    stop_reason: str
+    stop_text: str
+    fast: bool
+    overwrite: bool
+
+    @property
+    def targets(self) -> list[Path]:
+        """Every file the capture writes (metadata and data)."""
+        names = [get_sigmf_filenames(p) for p in (*self.channel_paths, self.raw_path) if p]
+        return [p for n in names for p in (n["meta_fn"], n["data_fn"])]
+
+
+def _name(label: str, freq_hz: float) -> str:
+    return f"{label}_{freq_hz / 1e6:.6f}MHz.sigmf-meta"
+
+
+def _check_out(out_dir: Path, targets: list[Path], overwrite: bool, reads: set[Path]) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise RecordingError(out_dir, "is a file; --out names a directory for the recordings")
+    if out_dir.is_dir():
+        if not overwrite and any(out_dir.iterdir()):
+            raise RecordingError(
+                out_dir, "already exists and is not empty; give a new directory, or "
+                "--overwrite to replace recordings of the same names in it",
+            )  # fmt: skip
+        check_free(targets, overwrite=overwrite)
+    clash = sorted(str(t) for t in targets if t.resolve() in reads)
+    if clash:
+        raise RecordingError(Path(clash[0]), "is the recording being read; choose another --out")
+
+
+def _stop(
+    duration_s: float | None, until_utc: datetime | None, event: Event | None,
+    start_utc: datetime | None,
+) -> tuple[float | None, datetime | None, str, str]:  # fmt: skip
+    """Planned length or end, why the capture stops there, and how to say it."""
+    if duration_s is not None and until_utc is not None:
+        raise InputError("give --duration-s or --until, not both")
+    if duration_s is not None:
+        if not (math.isfinite(duration_s) and duration_s > 0):
+            raise InputError(f"--duration-s={duration_s} must be a finite time > 0 s")
+        return float(duration_s), None, "duration", f"after {duration_s:g} s"
+    if until_utc is not None:
+        if until_utc.tzinfo is None:
+            raise InputError(f"--until={until_utc} must be timezone-aware (UTC)")
+        if start_utc is None:
+            raise InputError("--until needs a source with a start time; give --duration-s")
+        if until_utc <= start_utc:
+            raise InputError(
+                f"--until={format_utc(until_utc)} is not after the capture start "
+                f"{format_utc(start_utc)}"
+            )
+        return None, until_utc, "until", f"at {format_utc(until_utc)}"
+    if event is not None and start_utc is not None:
+        end = event.end_utc + timedelta(seconds=EVENT_TAIL_S)
+        if end <= start_utc:
+            raise InputError(
+                f"--schedule {event.id}: the event's last key-up was at "
+                f"{format_utc(event.end_utc)}, before the capture starts at "
+                f"{format_utc(start_utc)}; give --duration-s or --until to record anyway"
+            )
+        text = f"{EVENT_TAIL_S:g} s after the event's last key-up ({format_utc(end)})"
+        return None, end, "event end", text
+    return None, None, "", "when stopped (Ctrl-C)"
+
+
+def _carriers(channels: Sequence[ReplayChannel], event: Event | None, start: datetime) -> list:
+    """HI (or the event's message, on its schedule) on the first few channels."""
+    freqs = [c.freq_hz for c in channels][:_SYNTHETIC_CARRIERS]
+    if event is None:
+        return [Carrier(f, "HI", 30.0, 5.0, 10.0, period_s=600.0) for f in freqs]
+    offset_s = (event.start_utc - start).total_seconds()
+    if offset_s < 0:
+        offset_s %= event.round_period_s
+    span_s = event.key_down_s[-1][1]
+    period = event.round_period_s if event.round_period_s > span_s + event.dit_s else None
+    return [Carrier(f, event.message, event.dit_s, offset_s, 10.0, period_s=period) for f in freqs]
+
+
+def plan_capture(
+    source: str,
+    out_dir: str | Path,
+    *,
+    freqs_hz: Sequence[float] | None = None,
+    event: Event | None = None,
+    center_freq_hz: float | None = None,
+    sample_rate_hz: float | None = None,
+    gain_db: float | None = None,
+    freq_correction_ppm: float = 0,
+    channel_rate_hz: float = DEFAULT_CHANNEL_RATE_HZ,
+    raw: bool = False,
+    duration_s: float | None = None,
+    until_utc: datetime | None = None,
+    fast: bool = False,
+    overwrite: bool = False,
+    clock: Clock | None = None,
+    seed: int | None = None,
+) -> CapturePlan:
+    """Check a capture and build its source, touching no device, connection or output.
+
+    Parameters
+    ----------
+    source : str
+        ``rtlsdr[:N|SERIAL]``, ``rtl_tcp://HOST:PORT``, ``file:PATH`` or ``synthetic``.
+    out_dir : str or pathlib.Path
+        Directory of the capture (see the module notes).
+    freqs_hz : sequence of float, optional
+        Channel centres, Hz; default: the event's table inside the band.
+    event : Event, optional
+        Schedule: channels, key-down annotations, round detection, the stop time,
+        and for ``synthetic`` the keying.
+    center_freq_hz, sample_rate_hz : float, optional
+        Tuning (see the module notes); for a raw ``.cu8`` file, its ``-f`` and ``-s``.
+    gain_db : float, optional
+        Tuner gain; None for automatic.
+    freq_correction_ppm : float, optional
+        Whole ppm, sent to the tuner.
+    channel_rate_hz : float, optional
+        Sample rate of each channel (the nearest that divides the input rate).
+    raw : bool, optional
+        Also record the stream as received.
+    duration_s : float, optional
+    until_utc : datetime, optional
+        Stop after this much signal, or at this UTC time (not both).
+    fast : bool, optional
+        ``file:`` and ``synthetic`` sources as fast as possible, not in real time.
+    overwrite : bool, optional
+        Accept a non-empty ``out_dir`` and replace recordings of the same names.
+    clock : Clock, optional
+        Time of a live capture's start, pacing; the system clock by default.
+    seed : int, optional
+        Noise seed of the ``synthetic`` source.
+
+    Raises
+    ------
+    InputError
+        A setting the tuner or chip rejects, a channel outside the band, a stop time
+        in the past, no channels asked for, an unknown source form.
+    RecordingError
+        ``out_dir`` is a file or holds files (without ``overwrite``), or a file source
+        is unreadable.
+    """
+    kind, arg = parse_source(source)
+    clock = clock if clock is not None else SystemClock()
+    freqs = [float(f) for f in freqs_hz or ()]
+    if len(set(freqs)) != len(freqs):
+        raise InputError(f"--freq-mhz lists a frequency twice: {[f / 1e6 for f in freqs]}")
+    if not freqs and event is None:
+        raise InputError("give --freq-mhz (repeatable) or --schedule: which channels to record")
+    if not (math.isfinite(channel_rate_hz) and channel_rate_hz > 0):
+        raise InputError(f"--channel-rate-hz={channel_rate_hz} must be a rate > 0 S/s")
+    out = Path(out_dir)
+    src: Any = None
+    reads: set[Path] = set()
+    if kind == "file":
+        for name, value in (("--gain-db", gain_db), ("--ppm", freq_correction_ppm or None)):
+            if value is not None:
+                logger.warning("%s does not apply to a file source; ignored", name)
+        src = open_source(source, sample_rate_hz=sample_rate_hz, center_freq_hz=center_freq_hz,
+                          realtime=not fast, clock=clock)  # fmt: skip
+        info = src.open()
+        names = get_sigmf_filenames(arg)
+        reads = {Path(p).resolve() for p in (arg, names["meta_fn"], names["data_fn"])}
+        start = info.start_utc
+    else:
+        lo, hi = TUNER_RANGE_HZ
+        for f in freqs:
+            if not (math.isfinite(f) and lo <= f <= hi):
+                raise InputError(
+                    f"--freq-mhz={f / 1e6:g} is outside the R820T tuning range {lo / 1e6:g}-"
+                    f"{hi / 1e6:g} MHz (direct sampling below it is not supported)"
+                )
+        center, rate = choose_tuning(freqs, event, center_freq_hz=center_freq_hz,
+                                     sample_rate_hz=sample_rate_hz)  # fmt: skip
+        settings = RtlSettings.checked(
+            center_freq_hz=center, sample_rate_hz=rate, gain_db=gain_db,
+            freq_correction_ppm=freq_correction_ppm,
+        )  # fmt: skip
+        start = clock.now()
+        info = SourceInfo(float(settings.sample_rate_hz), float(settings.center_freq_hz), start, "")
+        if fast and kind != "synthetic":
+            logger.warning("--fast applies to file: and synthetic sources only; ignored")
+            fast = False
+    try:
+        rate_ch = min(nearest_out_rate_hz(info.sample_rate_hz, channel_rate_hz),
+                      info.sample_rate_hz)  # fmt: skip
+        channels = tuple(plan_channels(info, freqs_hz=freqs or None, event=event,
+                                       channel_rate_hz=rate_ch))  # fmt: skip
+        length, end_utc, reason, stop_text = _stop(duration_s, until_utc, event, start)
+        if event is not None and start is None:
+            logger.warning("%s has no start time: no key-down annotations, no round detection",
+                           source)  # fmt: skip
+        paths = tuple(out / _name(c.label, c.freq_hz) for c in channels)
+        raw_path = out / _name("raw", info.center_freq_hz) if raw else None
+        plan_args = dict(
+            spec=source, kind=kind, center_freq_hz=info.center_freq_hz,
+            sample_rate_hz=info.sample_rate_hz, channel_rate_hz=rate_ch, channels=channels,
+            out_dir=out, channel_paths=paths, raw_path=raw_path, event=event, start_utc=start,
+            duration_s=length, end_utc=end_utc, stop_reason=reason, stop_text=stop_text,
+            fast=fast, overwrite=overwrite,
+        )  # fmt: skip
+        if kind != "file":
+            extra: dict[str, Any] = {"clock": clock}
+            if kind == "synthetic":
+                extra.update(carriers=_carriers(channels, event, start), seed=seed,
+                             start_utc=start, cu8=True, realtime=not fast)  # fmt: skip
+            else:
+                extra.update(gain_db=gain_db, freq_correction_ppm=settings.freq_correction_ppm)
+            src = open_source(source, center_freq_hz=info.center_freq_hz,
+                              sample_rate_hz=info.sample_rate_hz, **extra)  # fmt: skip
+        plan = CapturePlan(source=src, **plan_args)
+        _check_out(out, plan.targets, overwrite, reads)
+    except BaseException:
+        if src is not None:
+            src.close()
+        raise
+    return plan
