@@ -170,6 +170,47 @@ def replay_stage(w: Workload) -> Row:
 STAGES: list[Callable[[Workload], Row]] = [read_convert, channelize, replay_stage]
 
 
+def capture_keep_up(seconds: float, folder: Path) -> list[str]:
+    """Capture from the in-process rtl_tcp server paced at 2.4 MS/s (26 channels + raw).
+
+    The server streams in real time and counts what a slow client made it skip; the
+    capture counts gaps.  Keeping up means both are zero.
+    """
+    from station.capture import plan_capture
+    from station.capture_loop import run_capture
+    from station.sdr.rtltcp_server import RtlTcpServer
+    from station.sdr.synthetic import SyntheticSource
+
+    w = workloads()[1]
+    src = SyntheticSource(center_freq_hz=w.center_freq_hz, sample_rate_hz=w.sample_rate_hz,
+                          seed=3, cu8=False)  # fmt: skip
+    src.open()
+    server = RtlTcpServer(lambda s, n, rate, freq: src.samples_at(s, n), pace=True).start()
+    try:
+        host, port = server.address
+        plan = plan_capture(
+            f"rtl_tcp://{host}:{port}", folder / "keepup", freqs_hz=list(w.freqs_hz),
+            center_freq_hz=w.center_freq_hz, sample_rate_hz=w.sample_rate_hz, raw=True,
+            duration_s=seconds, overwrite=True,
+        )  # fmt: skip
+        t0 = time.perf_counter()
+        cpu0 = time.process_time()
+        result = run_capture(plan)
+        wall = time.perf_counter() - t0
+        cpu = time.process_time() - cpu0
+    finally:
+        server.close()
+    return [
+        f"capture from the rtl_tcp test server paced at 2.4 MS/s: {result.duration_s:.1f} s "
+        f"of signal in {wall:.1f} s wall, {len(result.channels)} channels + raw cu8",
+        f"  samples the server had to skip (client too slow): {server.samples_skipped}; "
+        f"gaps in the capture: {result.gaps}; dropped samples: {result.samples_dropped}",
+        f"  CPU used {cpu:.1f} s for {result.duration_s:.1f} s of signal "
+        f"({result.duration_s / max(cpu, 1e-9):.1f}x real time of headroom on the capture "
+        "process, server included)",
+    ]
+
+
 def replay_memory_child(path: str, freqs: str) -> None:
     """Replay the file end to end; print its signal seconds and peak RSS (MB)."""
     from station.replay import replay
@@ -236,6 +277,7 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--replay-memory-child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--capture-s", type=float, default=20.0, help="keep-up capture, s")
     parser.add_argument(
         "--replay-min", type=float, nargs=2, default=(20.0, 60.0), metavar=("SHORT", "LONG"),
         help="lengths of the 240 kS/s recordings replayed end to end for memory, minutes",
@@ -259,6 +301,7 @@ def main() -> None:
             rows.extend(best_of(stage, w, args.repeat) for stage in STAGES)
             for passes in (1, max(1, round(long_min * 60 / w.seconds))):
                 memory.append((w.name, *peak_rss_mb(w, passes)))
+        keep_up = capture_keep_up(args.capture_s, Path(tmp))
         replay_memory = [
             (workloads()[0].name, *replay_peak_rss_mb(workloads()[0], Path(tmp), minutes))
             for minutes in args.replay_min
@@ -277,6 +320,8 @@ def main() -> None:
     )
     for name, signal_s, rss in replay_memory:
         print(f"{name:10} {signal_s / 60:16.1f} min {rss:8.1f} MB")
+    print()
+    print("\n".join(keep_up))
 
 
 if __name__ == "__main__":
