@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import queue
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import typer
 from rich.console import Console
+from rich.live import Live
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
@@ -17,6 +20,7 @@ from station.errors import StationError
 
 __all__ = [
     "EXPECTED_ERRORS",
+    "LiveLines",
     "ReportingGroup",
     "err_console",
     "out_console",
@@ -79,3 +83,63 @@ def spinner(description: str) -> Iterator[Callable[[str], None]]:
     with progress:
         task = progress.add_task(description, total=None)
         yield lambda text: progress.update(task, description=text)
+
+
+class LiveLines:
+    """Lines and a live panel drawn by their own thread, so the caller never waits on them.
+
+    The data path (a keying loop, a capture) only queues lines and stores state; a
+    slow or blocked terminal (Ctrl-S, a stalled SSH session) can never delay it.
+
+    Parameters
+    ----------
+    console : rich.console.Console
+    render : callable
+        Returns the panel to show (or None for nothing yet); called on this thread.
+    live : bool
+        Show the panel (a terminal, not ``--quiet``); lines are printed either way.
+    refresh_s : float, optional
+        How often the panel is redrawn.
+    """
+
+    def __init__(
+        self,
+        console: Console,
+        render: Callable[[], Any],
+        *,
+        live: bool,
+        refresh_s: float = 0.125,
+        name: str = "live-view",
+    ) -> None:
+        self._console, self._render, self._refresh_s = console, render, refresh_s
+        self._lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._live = Live(console=console, refresh_per_second=8, transient=True) if live else None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def line(self, text: str) -> None:
+        """Queue one line to print above the panel."""
+        self._lines.put(text)
+
+    def _run(self) -> None:
+        if self._live is not None:
+            self._live.start()
+        while True:
+            try:
+                line = self._lines.get(timeout=self._refresh_s)
+            except queue.Empty:
+                line = ""
+            if line is None:
+                break
+            if line:
+                self._console.print(line, highlight=False, markup=False)
+            if self._live is not None and (panel := self._render()) is not None:
+                self._live.update(panel)
+        if self._live is not None:
+            self._live.stop()
+
+    def stop(self) -> None:
+        """Print what is queued, take the panel down and end the thread."""
+        if self._thread.is_alive():
+            self._lines.put(None)
+            self._thread.join(timeout=2)

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import queue
-import threading
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console, Group
-from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
 
@@ -26,7 +23,7 @@ from station.capture import (
 )
 from station.capture_rounds import ChannelRound, RoundDetection
 from station.capture_view import CaptureStatus
-from station.cli._common import err_console, out_console
+from station.cli._common import LiveLines, err_console, out_console
 from station.schedule import load_event
 from station.sdr.base import SourceInfo
 from station.sdr.spec import SOURCE_FORMS
@@ -76,49 +73,32 @@ def render_status(
 
 
 class _Display:
-    """Live view and note lines, drawn by their own thread (never by the capture's)."""
+    """Live view and note lines (drawn by :class:`~station.cli._common.LiveLines`)."""
 
     def __init__(self, plan: CapturePlan, console: Console, *, live: bool, lines: bool) -> None:
-        self._plan, self._console, self._lines_on = plan, console, lines
+        self._plan, self._lines_on = plan, lines
         self._status: CaptureStatus | None = None
         self._rounds: dict[str, ChannelRound] = {}
-        self._lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
-        self._live = Live(console=console, refresh_per_second=4, transient=True) if live else None
-        self._thread = threading.Thread(target=self._run, name="capture-view", daemon=True)
-        self._thread.start()
+        self._view = LiveLines(console, self._panel, live=live, refresh_s=0.25, name="capture-view")
 
     def status(self, status: CaptureStatus) -> None:
         self._status = status
 
     def note(self, text: str) -> None:
         if self._lines_on:
-            self._lines.put(text)
+            self._view.line(text)
 
     def round(self, result: RoundDetection) -> None:
         self._rounds.update({c.label: c for c in result.channels})
         self.note(result.summary())
 
-    def _run(self) -> None:
-        if self._live is not None:
-            self._live.start()
-        while True:
-            try:
-                line = self._lines.get(timeout=0.25)
-            except queue.Empty:
-                line = ""
-            if line is None:
-                break
-            if line:
-                self._console.print(line, highlight=False, markup=False)
-            if self._live is not None and self._status is not None:
-                self._live.update(render_status(self._plan, self._status, dict(self._rounds)))
-        if self._live is not None:
-            self._live.stop()
+    def _panel(self) -> Panel | None:
+        if self._status is None:
+            return None
+        return render_status(self._plan, self._status, dict(self._rounds))
 
     def stop(self) -> None:
-        if self._thread.is_alive():
-            self._lines.put(None)
-            self._thread.join(timeout=2)
+        self._view.stop()
 
 
 def _print(result: CaptureResult) -> None:

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-import queue
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from station.cli._common import err_console
+from station.cli._common import LiveLines, err_console
 from station.clock import SystemClock, clock_status
 from station.errors import RigError
 from station.keyer.rigctld import check_mode
@@ -150,23 +147,15 @@ def transmit(
 
 
 class _Display:
-    """Countdown and per-edge lines, drawn by their own thread.
-
-    The keying loop only stores the latest status and queues lines: a slow or
-    blocked terminal (Ctrl-S, a stalled SSH session) can never delay an edge.
-    """
+    """Countdown and per-edge lines (drawn by :class:`~station.cli._common.LiveLines`)."""
 
     def __init__(
         self, plan: OperatorPlan, backend: str, warning: str, console: Console, *, live: bool
     ) -> None:
         self._plan, self._backend, self._warning = plan, backend, warning
-        self._console = console
         self._status: RunStatus | None = None
         self._key_down = False
-        self._lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
-        self._live = Live(console=console, refresh_per_second=8, transient=True) if live else None
-        self._thread = threading.Thread(target=self._run, name="countdown", daemon=True)
-        self._thread.start()
+        self._view = LiveLines(console, self._panel, live=live, name="countdown")
 
     def tick(self, status: RunStatus) -> None:
         self._status = status
@@ -186,32 +175,18 @@ class _Display:
             what, err = f"key {act.kind}", f" {record['error_ms']:+.1f} ms"
         when = record.get("sent_utc") or record.get("actual_utc") or record["planned_utc"]
         reply = f" ({record['reply']})" if "reply" in record else ""
-        self._lines.put(
+        self._view.line(
             f"{when} round {act.round_number}/{self._plan.event.rounds} {what}{err}{reply}"
         )
 
-    def _run(self) -> None:
-        if self._live is not None:
-            self._live.start()
-        while True:
-            try:
-                line = self._lines.get(timeout=0.125)
-            except queue.Empty:
-                line = ""
-            if line is None:
-                break
-            if line:
-                self._console.print(line, highlight=False, markup=False)
-            if self._live is not None and self._status is not None:
-                # Count down on the wall clock: the loop's ticks pause near each edge.
-                status = dataclasses.replace(
-                    self._status, now_utc=datetime.now(UTC), key_down=self._key_down
-                )
-                self._live.update(_countdown(self._plan, self._backend, status, self._warning))
-        if self._live is not None:
-            self._live.stop()
+    def _panel(self) -> Panel | None:
+        if self._status is None:
+            return None
+        # Count down on the wall clock: the loop's ticks pause near each edge.
+        status = dataclasses.replace(
+            self._status, now_utc=datetime.now(UTC), key_down=self._key_down
+        )
+        return _countdown(self._plan, self._backend, status, self._warning)
 
     def stop(self) -> None:
-        if self._thread.is_alive():
-            self._lines.put(None)
-            self._thread.join(timeout=2)
+        self._view.stop()
