@@ -29,7 +29,7 @@ def _keyer(backend, plan, **kw):
 def test_whole_2013_event_against_real_rigctld(rigctld, tmp_path):
     plan = make_plan(JUNO, "VE3/N0CALL")
     clock = SimulatedClock(JUNO.start_utc - timedelta(minutes=2))
-    keyer = _keyer(RigctldKeyer(rigctld.host, rigctld.port), plan, clock=clock)
+    keyer = _keyer(RigctldKeyer(rigctld.host, rigctld.port, timeout_s=5.0), plan, clock=clock)
     probe = rigctld.probe()
     seen = []
 
@@ -61,7 +61,7 @@ def test_started_mid_dit_waits_for_the_next_key_down(rigctld):
     plan = make_plan(JUNO, "N0CALL")
     # 18:01:10 is inside the second dit of round 1 (18:01:00-18:01:30).
     clock = SimulatedClock(JUNO.start_utc + timedelta(seconds=70))
-    keyer = _keyer(RigctldKeyer(rigctld.host, rigctld.port), plan, clock=clock)
+    keyer = _keyer(RigctldKeyer(rigctld.host, rigctld.port, timeout_s=5.0), plan, clock=clock)
     first = []
 
     class Enough(Exception):
@@ -87,7 +87,7 @@ def test_frequency_outside_limits_is_refused_before_anything_is_sent(rigctld):
     plan = make_plan(JUNO, "N0CALL")
     probe = rigctld.probe()
     probe.set_freq(28_000_000)
-    keyer = _keyer(RigctldKeyer(rigctld.host, rigctld.port), plan)
+    keyer = _keyer(RigctldKeyer(rigctld.host, rigctld.port, timeout_s=5.0), plan)
     for bad_hz in (27_999_999, 29_000_001, 144_000_000):
         with pytest.raises(InputError, match="outside the allowed 28.000000-29.000000 MHz"):
             keyer.open(bad_hz, "CW")
@@ -99,7 +99,7 @@ def test_watchdog_unkeys_a_stalled_main_loop(rigctld):
     """The main loop keys down and then hangs; the watchdog alone releases the key."""
     plan = make_plan(JUNO, "N0CALL")
     keyer = SafeKeyer(
-        RigctldKeyer(rigctld.host, rigctld.port),
+        RigctldKeyer(rigctld.host, rigctld.port, timeout_s=5.0),
         allowed_hz=JUNO.band_hz,
         max_key_down_s=0.4,
         margin_s=0.2,
@@ -143,7 +143,7 @@ def test_watchdog_unkeys_a_stalled_main_loop(rigctld):
 def test_exception_in_the_loop_releases_the_key(rigctld):
     plan = make_plan(JUNO, "N0CALL")
     clock = SimulatedClock(JUNO.start_utc - timedelta(seconds=1))
-    keyer = _keyer(RigctldKeyer(rigctld.host, rigctld.port), plan)
+    keyer = _keyer(RigctldKeyer(rigctld.host, rigctld.port, timeout_s=5.0), plan)
 
     def boom(act, record):
         if act.kind == "down":

@@ -86,10 +86,8 @@ def test_a_failed_release_keeps_the_watchdog_on_it():
 
 def test_no_key_down_after_a_stop_signal(rigctld):
     signals = SignalGuard()
-    keyer = SafeKeyer(
-        RigctldKeyer(rigctld.host, rigctld.port), allowed_hz=JUNO.band_hz, max_key_down_s=30,
-        signals=signals,
-    )  # fmt: skip
+    rig = RigctldKeyer(rigctld.host, rigctld.port, timeout_s=5.0)
+    keyer = SafeKeyer(rig, allowed_hz=JUNO.band_hz, max_key_down_s=30, signals=signals)
     keyer.open(28_400_000, "CW")
     signals.pending = signal.SIGINT  # as the handler does during a command
     with pytest.raises(KeyingInterrupted):
@@ -99,10 +97,8 @@ def test_no_key_down_after_a_stop_signal(rigctld):
 
 
 def test_guardian_releases_ptt_when_the_keying_process_is_stopped(rigctld):
-    keyer = SafeKeyer(
-        RigctldKeyer(rigctld.host, rigctld.port), allowed_hz=JUNO.band_hz, max_key_down_s=0.4,
-        margin_s=0.5,
-    )  # fmt: skip
+    rig = RigctldKeyer(rigctld.host, rigctld.port, timeout_s=5.0)
+    keyer = SafeKeyer(rig, allowed_hz=JUNO.band_hz, max_key_down_s=0.4, margin_s=0.5)
     keyer.open(28_400_000, "CW")
     assert keyer.guardian is not None and keyer.guardian.alive
     keyer.watchdog.arm = lambda: None  # as if this process were frozen: only the guardian acts
@@ -116,7 +112,7 @@ def test_guardian_releases_ptt_when_the_keying_process_is_stopped(rigctld):
 
 
 def test_rig_mode_must_read_back(rigctld):
-    keyer = RigctldKeyer(rigctld.host, rigctld.port)
+    keyer = RigctldKeyer(rigctld.host, rigctld.port, timeout_s=5.0)
     with pytest.raises(InputError, match="--mode='cww' is not a Hamlib mode"):
         keyer.open(28_400_000, "cww")
     assert "USB" in keyer.open(28_400_000, "usb")
@@ -125,10 +121,8 @@ def test_rig_mode_must_read_back(rigctld):
 
 def test_a_key_down_reached_too_late_is_skipped(rigctld):
     plan = make_plan(JUNO, "N0CALL")
-    keyer = SafeKeyer(
-        RigctldKeyer(rigctld.host, rigctld.port), allowed_hz=JUNO.band_hz, max_key_down_s=30,
-        guardian=False,
-    )  # fmt: skip
+    rig = RigctldKeyer(rigctld.host, rigctld.port, timeout_s=5.0)
+    keyer = SafeKeyer(rig, allowed_hz=JUNO.band_hz, max_key_down_s=30, guardian=False)
 
     class HiccupClock(SimulatedClock):
         """Loses 15 s once, just before the second key-down of round 1."""
