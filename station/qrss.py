@@ -27,7 +27,11 @@ import numpy as np
 from dsp.spectrogram import Spectrogram
 from station._atomic import write_bytes_atomic
 
-__all__ = ["Outline", "frame_starts_utc", "grab_name", "render_grab"]
+__all__ = ["EPOCH_UTC", "Outline", "frame_starts_utc", "grab_name", "render_grab"]
+
+
+#: Origin of clock-aligned frames (and the stamp of a recording without a start time).
+EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +66,7 @@ def frame_starts_utc(start_utc: datetime, duration_s: float, frame_s: float = 60
     >>> [f"{t:%H:%M}" for t in frame_starts_utc(t0, 400.0)]
     ['17:50', '18:00']
     """
-    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    epoch = EPOCH_UTC
     first = int((start_utc - epoch).total_seconds() // frame_s)
     end_s = (start_utc - epoch).total_seconds() + duration_s
     out = []

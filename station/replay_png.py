@@ -17,7 +17,7 @@ from dsp.results import Decoded
 from dsp.spectrogram import Spectrogram, qrss_spectrogram, stack_frames
 from station.analysis import event_rounds
 from station.errors import InputError
-from station.qrss import Outline, frame_starts_utc, grab_name, render_grab
+from station.qrss import EPOCH_UTC, Outline, frame_starts_utc, grab_name, render_grab
 from station.recording import Recording
 from station.schedule.event import Event
 
@@ -98,7 +98,7 @@ def channel_grabs(
             render_grab(
                 part,
                 path,
-                frame_start_utc=stamp_utc or _epoch(),
+                frame_start_utc=stamp_utc or EPOCH_UTC,
                 frame_s=FRAME_S,
                 dial_freq_hz=dial,
                 callsign=callsign,
@@ -128,9 +128,3 @@ def channel_grabs(
             )  # fmt: skip
         )
     return tuple(paths)
-
-
-def _epoch():
-    from datetime import UTC, datetime
-
-    return datetime(1970, 1, 1, tzinfo=UTC)

@@ -34,6 +34,7 @@ from datetime import datetime
 
 import numpy as np
 
+from dsp.channelize import cu8_to_complex64 as dsp_cu8_to_complex64
 from station.clock import Clock, SystemClock
 from station.errors import InputError, SourceError
 from station.sdr.base import IQBlock, SourceInfo
@@ -67,19 +68,18 @@ CMD_SET_FREQ_CORRECTION = 0x05
 TUNER_TYPES = {0: "unknown", 1: "E4000", 2: "FC0012", 3: "FC0013", 4: "FC2580", 5: "R820T",
                6: "R828D"}  # fmt: skip
 
-# (u8 - 128) / 128 for every byte value, in float32 arithmetic: one gather per byte.
-_CU8_LUT = (np.arange(256, dtype=np.float32) - np.float32(128.0)) / np.float32(128.0)
 _RCVBUF_BYTES = 1 << 22
 
 
 def cu8_to_complex64(raw: bytes | bytearray | memoryview | np.ndarray) -> np.ndarray:
     """Interleaved u8 I/Q -> complex64 scaled ``(u8 - 128) / 128`` (as :mod:`sigmf`).
 
-    A trailing odd byte (half a sample) is ignored.
+    Accepts bytes as received; a trailing odd byte (half a sample) is ignored.  The
+    scaling itself is :func:`dsp.channelize.cu8_to_complex64`.
     """
     u8 = np.frombuffer(raw, dtype=np.uint8) if not isinstance(raw, np.ndarray) else raw
-    u8 = u8.reshape(-1)[: u8.size - u8.size % 2]
-    return _CU8_LUT[u8].view(np.complex64)
+    u8 = u8.reshape(-1)
+    return dsp_cu8_to_complex64(u8[: u8.size - u8.size % 2])
 
 
 def complex_to_cu8(samples: np.ndarray) -> bytes:
