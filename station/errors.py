@@ -29,6 +29,7 @@ __all__ = [
     "SourceError",
     "StationError",
     "WatchdogTripped",
+    "WavesFormatError",
 ]
 
 
@@ -138,3 +139,44 @@ class WatchdogTripped(RigError):
     Keying ends: a main loop that overstays a key-down cannot be trusted with the
     next one.
     """
+
+
+class WavesFormatError(RecordingError):
+    """A Waves survey file (PDS CSV, das2 stream, generic CSV/NPZ) breaks its layout.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The offending file.
+    message : str
+        What was found and what was expected.
+    line : int, optional
+        1-based line number in the file (0 or None when not line-oriented).
+    column : int, optional
+        0-based field index within the line, named as ``column N``.
+
+    Examples
+    --------
+    >>> print(WavesFormatError("WAV.CSV", "'abc' is not a number", line=7, column=141))
+    WAV.CSV: line 7, column 141: 'abc' is not a number
+    >>> print(WavesFormatError("x.npz", "array 'power' is missing"))
+    x.npz: array 'power' is missing
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.line = line
+        self.column = column
+        where = []
+        if line:
+            where.append(f"line {line}")
+        if column is not None:
+            where.append(f"column {column}")
+        prefix = (", ".join(where) + ": ") if where else ""
+        super().__init__(path, prefix + message)

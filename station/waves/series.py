@@ -1,0 +1,253 @@
+"""One in-memory shape for every Waves-like input: times, channels, power.
+
+Every reader (PDS survey CSV, das2 text stream, generic CSV/NPZ) returns a
+:class:`WavesSeries`; the analyzer, the inspector and the plots only see this.
+
+Times are UTC seconds since 1970-01-01 (POSIX, no leap seconds) as float64, strictly
+increasing.  Power is float64 with NaN where the file has no value (empty fields and
+values <= 0, the convention of every public Waves reader).
+
+Examples
+--------
+>>> import numpy as np
+>>> s = WavesSeries(
+...     time_unix_s=np.array([0.0, 1.0]), freq_hz=np.array([27.5e6, 28.5e6]),
+...     bandwidth_hz=np.array([1e6, 1e6]), power=np.array([[1.0, 2.0], [3.0, np.nan]]),
+...     source="doc", file_format="generic-csv")
+>>> s.channel_index(28.4e6)
+1
+>>> s.column(28.5e6).tolist()
+[2.0, nan]
+>>> parse_scet("2013-282T18:00:00.500") - parse_utc("2013-10-09T18:00:00Z")
+0.5
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from station.errors import InputError, WavesFormatError
+
+__all__ = [
+    "PSD_UNITS",
+    "WavesSeries",
+    "check_times",
+    "format_utc",
+    "parse_scet",
+    "parse_utc",
+    "to_datetime",
+]
+
+PSD_UNITS = "V**2 m**-2 Hz**-1"
+"""Units of the calibrated Waves electric spectral densities (das2 ``zUnits``)."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SCET = re.compile(r"^(\d{4})-(\d{3})T(\d{2}):(\d{2}):(\d{2}(?:\.\d*)?)Z?$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2}(?:\.\d*)?)(Z|\+00:00|UTC)?$")
+
+
+@dataclass(frozen=True, eq=False)
+class WavesSeries:
+    """Power in one or more channels against UTC time.
+
+    Attributes
+    ----------
+    time_unix_s : numpy.ndarray
+        float64 (n,), UTC seconds since 1970-01-01, strictly increasing.
+    freq_hz : numpy.ndarray
+        float64 (m,), channel centre frequencies in file order (not sorted).
+    bandwidth_hz : numpy.ndarray
+        float64 (m,), noise bandwidth of each channel; NaN where the file does not say.
+    power : numpy.ndarray
+        float64 (n, m); NaN = missing.  Units in :attr:`units`.
+    source : str
+        The file it came from (or a description).
+    file_format : str
+        ``"pds-csv"``, ``"das2"``, ``"generic-csv"`` or ``"npz"``.
+    units : str
+        Units of :attr:`power`; :data:`PSD_UNITS` for calibrated Waves data.
+    band : tuple of str
+        Receiver band name per channel (e.g. ``"HFRH"``); empty strings if unknown.
+    """
+
+    time_unix_s: np.ndarray
+    freq_hz: np.ndarray
+    bandwidth_hz: np.ndarray
+    power: np.ndarray
+    source: str
+    file_format: str
+    units: str = PSD_UNITS
+    band: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        n, m = len(self.time_unix_s), len(self.freq_hz)
+        if self.power.shape != (n, m) or len(self.bandwidth_hz) != m:
+            raise ValueError(
+                f"inconsistent shapes: {n} times, {m} channels, power {self.power.shape}"
+            )
+        if not self.band:
+            object.__setattr__(self, "band", ("",) * m)
+
+    @property
+    def start_utc(self) -> datetime:
+        """UTC time of the first row."""
+        return to_datetime(float(self.time_unix_s[0]))
+
+    @property
+    def stop_utc(self) -> datetime:
+        """UTC time of the last row."""
+        return to_datetime(float(self.time_unix_s[-1]))
+
+    @property
+    def cadence_s(self) -> float:
+        """Median spacing of the rows in seconds (NaN for fewer than two rows)."""
+        if len(self.time_unix_s) < 2:
+            return float("nan")
+        return float(np.median(np.diff(self.time_unix_s)))
+
+    def channel_index(self, freq_hz: float) -> int:
+        """Index of the channel whose centre is nearest `freq_hz`.
+
+        Raises
+        ------
+        InputError
+            When the nearest channel is further than its half bandwidth (or, if the
+            bandwidth is unknown, half the spacing to its neighbour) from `freq_hz`.
+        """
+        distance = np.abs(self.freq_hz - freq_hz)
+        k = int(np.argmin(distance))
+        half = self.bandwidth_hz[k] / 2 if np.isfinite(self.bandwidth_hz[k]) else None
+        if half is None:
+            others = np.delete(self.freq_hz, k)
+            half = float(np.min(np.abs(others - self.freq_hz[k]))) / 2 if others.size else np.inf
+        if distance[k] > half * (1 + 1e-9):
+            raise InputError(
+                f"channel {freq_hz / 1e6:g} MHz: no channel of {self.source} covers it "
+                f"(nearest is {self.freq_hz[k] / 1e6:g} MHz)"
+            )
+        return k
+
+    def column(self, freq_hz: float) -> np.ndarray:
+        """The power column of the channel nearest `freq_hz` (see :meth:`channel_index`)."""
+        return self.power[:, self.channel_index(freq_hz)]
+
+    def select(self, freqs_hz: Sequence[float]) -> WavesSeries:
+        """A series with only the channels nearest `freqs_hz`, in that order."""
+        idx = [self.channel_index(f) for f in freqs_hz]
+        return replace(
+            self,
+            freq_hz=self.freq_hz[idx],
+            bandwidth_hz=self.bandwidth_hz[idx],
+            power=self.power[:, idx],
+            band=tuple(self.band[k] for k in idx),
+        )
+
+    def between(self, start_unix_s: float, stop_unix_s: float) -> WavesSeries:
+        """Rows with ``start_unix_s <= t < stop_unix_s``."""
+        keep = (self.time_unix_s >= start_unix_s) & (self.time_unix_s < stop_unix_s)
+        return replace(self, time_unix_s=self.time_unix_s[keep], power=self.power[keep])
+
+
+def check_times(
+    time_unix_s: np.ndarray, path: str, lines: np.ndarray | Sequence[int] | None = None
+) -> None:
+    """Raise if times are not strictly increasing, naming the first offending line.
+
+    Parameters
+    ----------
+    time_unix_s : numpy.ndarray
+        Times of the rows in file order.
+    path : str
+        The file, for the message.
+    lines : array-like of int, optional
+        1-based line number of each row; row numbers are used when omitted.
+
+    Raises
+    ------
+    WavesFormatError
+        On a duplicate or decreasing time.
+
+    Examples
+    --------
+    >>> check_times(np.array([0.0, 1.0, 1.0]), "f.csv", [6, 7, 8])
+    Traceback (most recent call last):
+    ...
+    station.errors.WavesFormatError: f.csv: line 8: duplicate time 1970-01-01T00:00:01.000Z (same as line 7)
+    """
+    if len(time_unix_s) == 0:
+        raise WavesFormatError(path, "no data rows")
+    step = np.diff(time_unix_s)
+    bad = np.flatnonzero(~(step > 0))
+    if bad.size == 0:
+        return
+    i = int(bad[0]) + 1
+    where = (lambda r: int(lines[r])) if lines is not None else (lambda r: r + 1)
+    kind = "duplicate" if step[i - 1] == 0 else "non-increasing"
+    raise WavesFormatError(
+        path,
+        f"{kind} time {format_utc(float(time_unix_s[i]))} "
+        f"({'same as' if kind == 'duplicate' else 'after'} line {where(i - 1)})",
+        line=where(i),
+    )
+
+
+def parse_scet(text: str) -> float:
+    """Parse a PDS SCET ``YYYY-DDDTHH:MM:SS.sss`` (day of year) to UTC unix seconds.
+
+    Raises
+    ------
+    ValueError
+        If `text` is not in that form.
+    """
+    m = _SCET.match(text.strip().strip('"'))
+    if not m:
+        raise ValueError(f"{text!r} is not a SCET of the form YYYY-DDDTHH:MM:SS.sss")
+    year, doy, hh, mm = (int(g) for g in m.groups()[:4])
+    sec = float(m.group(5))
+    if not (1 <= doy <= 366 and hh < 24 and mm < 60 and sec < 61):
+        raise ValueError(f"{text!r} has a field out of range")
+    day0 = datetime(year, 1, 1, tzinfo=UTC) + timedelta(days=doy - 1)
+    return (day0 - _EPOCH).total_seconds() + hh * 3600 + mm * 60 + sec
+
+
+def parse_utc(text: str) -> float:
+    """Parse ISO 8601 UTC (``YYYY-MM-DDTHH:MM:SS[.s][Z]``) or a SCET to unix seconds.
+
+    Raises
+    ------
+    ValueError
+        If `text` is neither form (other time zones are refused, not guessed).
+    """
+    t = text.strip().strip('"')
+    m = _ISO.match(t)
+    if not m:
+        return parse_scet(t)
+    y, mo, d, hh, mm = (int(g) for g in m.groups()[:5])
+    whole = datetime(y, mo, d, hh, mm, tzinfo=UTC)
+    return (whole - _EPOCH).total_seconds() + float(m.group(6))
+
+
+def to_datetime(t_unix_s: float) -> datetime:
+    """Aware UTC datetime of unix seconds (microsecond resolution)."""
+    return _EPOCH + timedelta(microseconds=round(t_unix_s * 1e6))
+
+
+def format_utc(t_unix_s: float, digits: int = 3) -> str:
+    """ISO 8601 with ``Z``; `digits` decimals of seconds (0 for whole seconds).
+
+    Examples
+    --------
+    >>> format_utc(1381341600.25)
+    '2013-10-09T18:00:00.250Z'
+    >>> format_utc(1381341600.25, 0)
+    '2013-10-09T18:00:00Z'
+    """
+    dt = to_datetime(t_unix_s)
+    if digits == 0:
+        return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.%f")[: 20 + digits] + "Z"
