@@ -33,6 +33,7 @@ from typing import Any
 from dsp.errors import DspValueError
 from dsp.morse import text_to_units, wpm_to_dit_s
 from station.errors import ScheduleError
+from station.schedule.receiver import Receiver, receiver_from_dict
 from station.schedule._rules import (
     field as _field,
 )
@@ -144,6 +145,8 @@ class Event:
     sources : tuple of str
     source : str
         File the event was read from.
+    receiver : Receiver or None
+        The optional ``[receiver]`` table (see :mod:`station.schedule.receiver`).
     """
 
     id: str
@@ -165,6 +168,7 @@ class Event:
     notes: str = ""
     sources: tuple[str, ...] = ()
     source: str = "<event>"
+    receiver: Receiver | None = None
 
     def round_start_utc(self, index: int) -> datetime:
         """Start of round ``index`` (0-based)."""
@@ -289,6 +293,7 @@ def event_from_dict(data: dict[str, Any], *, source: str = "<event>") -> Event:
         notes=_field(ev, "event", "notes", str, source, ""),
         sources=tuple(str(s) for s in sources),
         source=source,
+        receiver=receiver_from_dict(data, source),
     )
 
 

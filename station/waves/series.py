@@ -133,11 +133,11 @@ class WavesSeries:
         return k
 
     def column(self, freq_hz: float) -> np.ndarray:
-        """The power column of the channel nearest `freq_hz` (see :meth:`channel_index`)."""
+        """Return the power column of the channel nearest `freq_hz` (see :meth:`channel_index`)."""
         return self.power[:, self.channel_index(freq_hz)]
 
     def select(self, freqs_hz: Sequence[float]) -> WavesSeries:
-        """A series with only the channels nearest `freqs_hz`, in that order."""
+        """Return a series with only the channels nearest `freqs_hz`, in that order."""
         idx = [self.channel_index(f) for f in freqs_hz]
         return replace(
             self,
@@ -174,10 +174,10 @@ def check_times(
 
     Examples
     --------
-    >>> check_times(np.array([0.0, 1.0, 1.0]), "f.csv", [6, 7, 8])
+    >>> check_times(np.array([0.0, 1.0, 1.0]), "f.csv", [6, 7, 8])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    station.errors.WavesFormatError: f.csv: line 8: duplicate time 1970-01-01T00:00:01.000Z (same as line 7)
+    station.errors.WavesFormatError: f.csv: line 8: duplicate time ... (same as line 7)
     """
     if len(time_unix_s) == 0:
         raise WavesFormatError(path, "no data rows")

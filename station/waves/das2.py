@@ -1,0 +1,444 @@
+"""Read das2 (version 2.2) streams such as the Juno Waves survey sample (``.d2t``).
+
+A das2 stream is a ``[00]`` stream header, packet headers ``[NN]LLLLLL<packet>...``
+(NN the packet id, LLLLLL the byte length of the XML) and data packets ``:NN:``
+laid out as their header declares (see :mod:`station.waves._das2_header`).  Each
+packet id becomes one :class:`~station.waves.series.WavesSeries` (one Waves
+receiver band).  ASCII values are read exactly (``float`` of the text); values
+<= 0, non-finite values and the plane's fill value become NaN.  Comments
+(``[xx]<comment>``) are skipped; ``.d2t.gz`` files are read transparently.
+
+Line numbers in error messages are 1-based; for binary packets they count the
+newline bytes of the stream literally.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> text = ('[00]000029<stream compression="none"/>\\n'
+...         '[40]000118<packet><x type="time22" units="us2000"/><yscan name="s" '
+...         'type="ascii11" nitems="2" yTags="2.75e7,2.85e7" yUnits="Hz"/></packet>\\n'
+...         ':40:2017-01-01T00:00:00.3  6.517e-16  2.112e-15\\n'
+...         ':40:2017-01-01T00:00:01.3  2.346e-16  1.277e-15\\n')
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "x.d2t"
+>>> _ = path.write_text(text)
+>>> (band,) = read_das2(path)
+>>> band.band[0], band.freq_hz.tolist(), band.power[:, 1].tolist()
+('P40', [27500000.0, 28500000.0], [2.112e-15, 1.277e-15])
+>>> read_das2_channels(path, [28.5e6]).power[:, 0].tolist()
+[2.112e-15, 1.277e-15]
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from station.errors import InputError, WavesFormatError
+from station.waves._das2_header import (
+    TIME_UNITS_S,
+    PacketLayout,
+    parse_oob,
+    parse_packet_header,
+    parse_stream_header,
+)
+from station.waves.series import WavesSeries, check_times, parse_utc
+
+__all__ = ["read_das2", "read_das2_channels"]
+
+_HEADER_TAG = re.compile(rb"\[(\d\d|xx)\]")
+_DATA_TAG = re.compile(rb":(\d\d):")
+_SPACE = b" \t\r\n"
+
+
+@dataclass
+class _Rows:
+    layout: PacketLayout
+    lines: list[int] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
+    values: list[np.ndarray] = field(default_factory=list)
+
+
+class _LineCounter:
+    """1-based line of a byte offset, for offsets visited in increasing order."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.pos, self.line = data, 0, 1
+
+    def at(self, pos: int) -> int:
+        self.line += self.data.count(b"\n", self.pos, pos)
+        self.pos = pos
+        return self.line
+
+
+def _load(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise WavesFormatError(path, f"cannot read: {exc.strerror or exc}") from None
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise WavesFormatError(path, f"gzip data is damaged ({exc})") from None
+    return data
+
+
+def _skip_space(data: bytes, pos: int) -> int:
+    while pos < len(data) and data[pos] in _SPACE:
+        pos += 1
+    return pos
+
+
+def _time(text: str, plane_units: str, is_text: bool) -> float:
+    if is_text:
+        return parse_utc(text)
+    epoch_s, unit_s = TIME_UNITS_S[plane_units]
+    value = float(text)
+    if not np.isfinite(value):
+        raise ValueError(text)
+    return epoch_s + value * unit_s
+
+
+def _row_problem(data: bytes, start: int, layout: PacketLayout, path: str, line: int) -> None:
+    """Raise the clearest error for an ASCII data packet that does not fit its header."""
+    stop = data.find(b"\n", start)
+    text = data[start : len(data) if stop < 0 else stop]
+    found = len(text.split()) - 1
+    tag = f":{layout.packet_id:02d}:"
+    if found != layout.n_values:
+        raise WavesFormatError(
+            path, f"data packet {tag}: expected {layout.n_values} values after the time, "
+            f"found {found} (header [{layout.packet_id:02d}] at line {layout.line}: "
+            f"{layout.describe()})", line=line,
+        )
+    raise WavesFormatError(
+        path, f"data packet {tag}: {len(text) + 1} characters with its newline, but header "
+        f"[{layout.packet_id:02d}] (line {layout.line}) declares {layout.width} "
+        f"({layout.describe()}); every value must fill its declared width", line=line,
+    )
+
+
+def _text_row(body: bytes, layout: PacketLayout, path: str, line: int) -> tuple[float, list]:
+    try:
+        text = body.decode("ascii")
+    except UnicodeDecodeError:
+        raise WavesFormatError(path, "data packet has non-ASCII bytes in an ASCII plane",
+                               line=line) from None
+    x = layout.planes[0]
+    raw = text[: x.item_bytes]
+    try:
+        t = _time(raw, x.units, x.is_time_text)
+    except ValueError:
+        raise WavesFormatError(
+            path, f"bad time {raw.strip()!r}; expected ISO UTC YYYY-MM-DDTHH:MM:SS.s "
+            "(or YYYY-DDDTHH:MM:SS.s)" if x.is_time_text else
+            f"bad time {raw.strip()!r}; expected a number in {x.units}", line=line, column=0,
+        ) from None
+    values, pos, col = [], x.item_bytes, 1
+    for plane in layout.values:
+        for k in range(plane.nitems):
+            raw = text[pos : pos + plane.item_bytes]
+            try:
+                values.append(float(raw))
+            except ValueError:
+                freq = plane.freq_hz[k]
+                at = f" ({freq:.6g} Hz)" if np.isfinite(freq) else ""
+                raise WavesFormatError(
+                    path, f"value {col} of {layout.n_values}{at}: {raw.strip()!r} is not a "
+                    f"number (field of {plane.item_bytes} characters, type {plane.type})",
+                    line=line, column=col,
+                ) from None
+            pos += plane.item_bytes
+            col += 1
+    return t, values
+
+
+def _binary_row(body: bytes, layout: PacketLayout, path: str, line: int) -> tuple[float, list]:
+    values: list[float] = []
+    t = float("nan")
+    pos = 0
+    for plane in layout.planes:
+        n = plane.item_bytes * plane.nitems
+        chunk = body[pos : pos + n]
+        if plane.dtype:
+            items = np.frombuffer(chunk, dtype=plane.dtype).astype(float).tolist()
+        else:
+            text = chunk.decode("ascii", errors="replace")
+            w = plane.item_bytes
+            items = [text[i : i + w] for i in range(0, n, w)]
+        if plane.kind == "x":
+            try:
+                t = _time(str(items[0]), plane.units, plane.is_time_text)
+            except ValueError:
+                raise WavesFormatError(path, f"bad time {str(items[0]).strip()!r}",
+                                       line=line, column=0) from None
+        else:
+            try:
+                values.extend(float(v) for v in items)
+            except ValueError:
+                raise WavesFormatError(
+                    path, f"a value of plane {plane.name!r} is not a number", line=line
+                ) from None
+        pos += n
+    return t, values
+
+
+def _scan(path: Path) -> dict[int, _Rows]:
+    """Read every packet of the stream; rows grouped by packet id."""
+    data, name = _load(path), str(path)
+    if not data.startswith(b"[00]"):
+        hint = " (das2.3 streams are not supported)" if data[:1] == b"|" else ""
+        raise WavesFormatError(
+            name, f"not a das2 stream: starts with {data[:12]!r}, expected '[00]' and a "
+            f"6-digit header length{hint}", line=1,
+        )
+    lines = _LineCounter(data)
+    rows: dict[int, _Rows] = {}
+    pos, after = 0, "the start of the stream"
+    while (pos := _skip_space(data, pos)) < len(data):
+        line = lines.at(pos)
+        if data[pos : pos + 1] == b"[":
+            tag = _HEADER_TAG.fullmatch(data[pos : pos + 4])
+            size = data[pos + 4 : pos + 10]
+            if not tag:
+                raise WavesFormatError(name, f"bad header tag {data[pos:pos + 4]!r}; expected "
+                                       "[NN] with NN two digits (or [xx])", line=line)
+            if len(size) < 6 and size.isdigit() or not size:
+                raise WavesFormatError(name, f"truncated header {tag.group(0).decode()}: the "
+                                       "stream ends inside its length field", line=line)
+            if not size.isdigit():
+                raise WavesFormatError(name, f"bad length field {size!r} after "
+                                       f"{tag.group(0).decode()}; expected 6 digits", line=line)
+            body = data[pos + 10 : pos + 10 + int(size)]
+            if len(body) < int(size):
+                raise WavesFormatError(
+                    name, f"truncated header {tag.group(0).decode()}: its length field says "
+                    f"{int(size)} bytes, only {len(body)} remain", line=line,
+                )
+            try:
+                xml = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise WavesFormatError(name, "header is not UTF-8 text", line=line) from None
+            ident = tag.group(1).decode()
+            if ident == "xx":
+                parse_oob(xml, name, line)
+            elif ident == "00":
+                if pos:
+                    raise WavesFormatError(name, "a second stream header [00]", line=line)
+                parse_stream_header(xml, name, line)
+            else:
+                layout = parse_packet_header(xml, int(ident), name, line)
+                old = rows.get(layout.packet_id)
+                if old and old.times and not old.layout.same_channels(layout):
+                    raise WavesFormatError(
+                        name, f"packet id {ident} redefined with other planes or channels "
+                        f"(first header at line {old.layout.line}); not supported", line=line,
+                    )
+                if not (old and old.times):
+                    rows[layout.packet_id] = _Rows(layout)
+            pos += 10 + int(size)
+            after = f"header [{ident}] at line {line}"
+        elif data[pos : pos + 1] == b":":
+            tag = _DATA_TAG.fullmatch(data[pos : pos + 4])
+            if not tag:
+                raise WavesFormatError(name, f"bad data packet tag {data[pos:pos + 4]!r}; "
+                                       "expected :NN: with NN two digits", line=line)
+            ident = int(tag.group(1))
+            if ident not in rows:
+                raise WavesFormatError(
+                    name, f"data packet :{ident:02d}: has no header; expected a packet header "
+                    f"[{ident:02d}] before it", line=line,
+                )
+            pos = _read_packet(data, pos + 4, rows[ident], name, line)
+            after = f"data packet :{ident:02d}: at line {line}"
+        else:
+            raise WavesFormatError(
+                name, f"expected a packet tag ('[NN]' header or ':NN:' data) after {after}, "
+                f"found {data[pos:pos + 16]!r}", line=line,
+            )
+    return rows
+
+
+def _read_packet(data: bytes, start: int, rows: _Rows, path: str, line: int) -> int:
+    """Decode one data packet starting after its tag; return the offset after it."""
+    layout = rows.layout
+    end = start + layout.width
+    body = data[start:end]
+    if layout.is_text:
+        if end == len(data) + 1 and data[-1:] not in (b"\n", b" "):
+            body += b"\n"  # the last row of a file without its final newline
+        nxt = _skip_space(data, min(end, len(data)))
+        if (
+            len(body) < layout.width
+            or b"\n" in body[:-1]
+            or (nxt < len(data) and data[nxt : nxt + 1] not in (b":", b"["))
+        ):
+            _row_problem(data, start, layout, path, line)
+        t, values = _text_row(body, layout, path, line)
+    else:
+        if len(body) < layout.width:
+            raise WavesFormatError(
+                path, f"truncated data packet :{layout.packet_id:02d}: ({len(body)} of "
+                f"{layout.width} bytes; {layout.describe()})", line=line,
+            )
+        t, values = _binary_row(body, layout, path, line)
+    rows.lines.append(line)
+    rows.times.append(t)
+    rows.values.append(np.array(values, dtype=float))
+    return end
+
+
+def _series(rows: _Rows, path: str) -> WavesSeries:
+    layout = rows.layout
+    times = np.array(rows.times)
+    check_times(times, path, rows.lines)
+    power = np.vstack(rows.values)
+    fill = np.concatenate([np.full(p.nitems, p.fill) for p in layout.values])
+    power[~np.isfinite(power) | (power <= 0) | (power == fill)] = np.nan
+    return WavesSeries(
+        time_unix_s=times, freq_hz=layout.freq_hz, bandwidth_hz=np.full(layout.n_values, np.nan),
+        power=power, source=path, file_format="das2", units=layout.units, band=layout.band,
+    )
+
+
+def _bands(path: str | os.PathLike[str]) -> list[tuple[_Rows, WavesSeries]]:
+    rows = _scan(Path(path))
+    with_data = [rows[k] for k in sorted(rows) if rows[k].times]
+    if not with_data:
+        ids = ", ".join(f"[{k:02d}]" for k in sorted(rows)) or "none"
+        raise WavesFormatError(path, f"no data packets in the stream (packet headers: {ids})")
+    return [(r, _series(r, str(path))) for r in with_data]
+
+
+def read_das2(path: str | os.PathLike[str]) -> list[WavesSeries]:
+    """Read a das2 stream: one series per packet id (Waves band), in packet-id order.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.d2t`` file, optionally gzip-compressed (``.d2t.gz``).
+
+    Returns
+    -------
+    list of WavesSeries
+        ``file_format="das2"``; frequencies from ``yTags`` (in Hz); bandwidths NaN
+        (das2 does not give them); ``band`` from the ``zSummary`` property (e.g.
+        ``"HFRH"``) or ``"P<id>"``.
+
+    Raises
+    ------
+    WavesFormatError
+        On any break of the layout, naming the line (and the value's field where
+        there is one); also when a packet id has no valid value at all (all-fill).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.d2t"
+    >>> _ = path.write_text('[00]000009<stream/>[10]000103<packet><x type="time22" '
+    ...     'units="us2000"/><y name="e" type="ascii10" units="V**2 m**-2 Hz**-1"/></packet>'
+    ...     ':10:2017-01-01T00:00:00.4  1.5e-15\\n')
+    >>> s = read_das2(path)[0]
+    >>> s.band, s.units == "V**2 m**-2 Hz**-1", s.power.tolist()
+    (('e',), True, [[1.5e-15]])
+    """
+    out = []
+    for rows, series in _bands(path):
+        if np.isnan(series.power).all():
+            raise WavesFormatError(
+                path, f"no valid values in any channel of packet :{rows.layout.packet_id:02d}: "
+                f"({series.band[0]}, {len(rows.times)} rows): all-fill data (every value is "
+                "<= 0, NaN or the fill value)", line=rows.lines[0],
+            )
+        out.append(series)
+    return out
+
+
+def read_das2_channels(path: str | os.PathLike[str], freqs_hz: Sequence[float]) -> WavesSeries:
+    """The channels nearest `freqs_hz` as one series.
+
+    All channels in one band: that band's rows.  Channels from several bands: on the
+    time axis of the band of ``freqs_hz[0]``; the other bands' values are taken at
+    their nearest time within half that band's cadence, NaN otherwise.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A das2 stream (see :func:`read_das2`).
+    freqs_hz : sequence of float
+        Wanted channel frequencies in Hz, e.g. ``[27.5e6, 28.5e6, 29.5e6]``.
+
+    Returns
+    -------
+    WavesSeries
+        One column per requested frequency, in that order.
+
+    Raises
+    ------
+    InputError
+        When no channel covers a frequency, or the bands' units differ.
+    WavesFormatError
+        On a broken stream, or when a chosen channel has no valid value.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.d2t"
+    >>> _ = path.write_text('[00]000009<stream/>[10]000103<packet><x type="time22" '
+    ...     'units="us2000"/><y name="e" type="ascii10" units="V**2 m**-2 Hz**-1"/></packet>'
+    ...     ':10:2017-01-01T00:00:00.4  1.5e-15\\n')
+    >>> read_das2_channels(path, [28.5e6])
+    Traceback (most recent call last):
+    ...
+    station.errors.InputError: channel 28.5 MHz: no das2 channel has a frequency (x.d2t has none)
+    """
+    if len(freqs_hz) == 0:
+        raise InputError("freqs_hz: empty; give at least one channel frequency in Hz")
+    bands = [s for _, s in _bands(path)]
+    picks = []
+    for f in freqs_hz:
+        distance = [np.nanmin(np.abs(s.freq_hz - f), initial=np.inf) for s in bands]
+        if not np.isfinite(min(distance)):
+            raise InputError(f"channel {f / 1e6:g} MHz: no das2 channel has a frequency "
+                             f"({Path(path).name} has none)")
+        band = bands[int(np.argmin(distance))]
+        picks.append((band, band.channel_index(f)))
+    ref = picks[0][0]
+    units = {b.units for b, _ in picks}
+    if len(units) > 1:
+        raise InputError(f"freqs_hz: the chosen channels have different units {sorted(units)}")
+    columns = []
+    for (band, k), f in zip(picks, freqs_hz, strict=True):
+        column = band.power[:, k]
+        if np.isnan(column).all():
+            raise WavesFormatError(path, f"no valid values in channel {f / 1e6:g} MHz "
+                                   f"({band.band[k]}): all-fill data")
+        if band is not ref:
+            column = _nearest(ref.time_unix_s, band.time_unix_s, column, ref.cadence_s / 2)
+        columns.append(column)
+    return WavesSeries(
+        time_unix_s=ref.time_unix_s,
+        freq_hz=np.array([b.freq_hz[k] for b, k in picks]),
+        bandwidth_hz=np.full(len(picks), np.nan),
+        power=np.column_stack(columns),
+        source=str(path), file_format="das2", units=ref.units,
+        band=tuple(b.band[k] for b, k in picks),
+    )
+
+
+def _nearest(t_ref: np.ndarray, t: np.ndarray, values: np.ndarray, tol_s: float) -> np.ndarray:
+    """`values` at times `t` sampled at `t_ref` by nearest time within `tol_s`, else NaN."""
+    right = np.clip(np.searchsorted(t, t_ref), 1, max(len(t) - 1, 1))
+    left = right - 1
+    right = np.minimum(right, len(t) - 1)
+    pick = np.where(np.abs(t[left] - t_ref) <= np.abs(t[right] - t_ref), left, right)
+    out = values[pick].copy()
+    out[~(np.abs(t[pick] - t_ref) <= tol_s)] = np.nan
+    return out
