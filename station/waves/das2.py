@@ -15,7 +15,7 @@ Examples
 --------
 >>> import tempfile, pathlib
 >>> text = ('[00]000029<stream compression="none"/>\\n'
-...         '[40]000118<packet><x type="time22" units="us2000"/><yscan name="s" '
+...         '[40]000128<packet><x type="time22" units="us2000"/><yscan name="s" '
 ...         'type="ascii11" nitems="2" yTags="2.75e7,2.85e7" yUnits="Hz"/></packet>\\n'
 ...         ':40:2017-01-01T00:00:00.3  6.517e-16  2.112e-15\\n'
 ...         ':40:2017-01-01T00:00:01.3  2.346e-16  1.277e-15\\n')
@@ -342,9 +342,9 @@ def read_das2(path: str | os.PathLike[str]) -> list[WavesSeries]:
     --------
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.d2t"
-    >>> _ = path.write_text('[00]000009<stream/>[10]000103<packet><x type="time22" '
+    >>> _ = path.write_text('[00]000009<stream/>[10]000104<packet><x type="time22" '
     ...     'units="us2000"/><y name="e" type="ascii10" units="V**2 m**-2 Hz**-1"/></packet>'
-    ...     ':10:2017-01-01T00:00:00.4  1.5e-15\\n')
+    ...     ':10:2017-01-01T00:00:00.4   1.5e-15\\n')
     >>> s = read_das2(path)[0]
     >>> s.band, s.units == "V**2 m**-2 Hz**-1", s.power.tolist()
     (('e',), True, [[1.5e-15]])
@@ -391,9 +391,9 @@ def read_das2_channels(path: str | os.PathLike[str], freqs_hz: Sequence[float]) 
     --------
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.d2t"
-    >>> _ = path.write_text('[00]000009<stream/>[10]000103<packet><x type="time22" '
+    >>> _ = path.write_text('[00]000009<stream/>[10]000104<packet><x type="time22" '
     ...     'units="us2000"/><y name="e" type="ascii10" units="V**2 m**-2 Hz**-1"/></packet>'
-    ...     ':10:2017-01-01T00:00:00.4  1.5e-15\\n')
+    ...     ':10:2017-01-01T00:00:00.4   1.5e-15\\n')
     >>> read_das2_channels(path, [28.5e6])
     Traceback (most recent call last):
     ...

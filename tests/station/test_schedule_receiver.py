@@ -6,6 +6,7 @@ import pytest
 
 from station.errors import ScheduleError
 from station.schedule import load_event
+from station.schedule.event import shipped_folder
 from station.schedule.receiver import receiver_from_dict
 
 
@@ -17,7 +18,7 @@ def test_2013_event_names_the_waves_channel_and_trajectory():
 
 
 def test_practice_template_has_no_receiver():
-    assert load_event("practice-template").receiver is None
+    assert load_event(shipped_folder() / "practice-template.toml").receiver is None
 
 
 @pytest.mark.parametrize(
