@@ -6,7 +6,6 @@ import pytest
 
 from station.errors import ScheduleError
 from station.schedule import load_event
-from station.schedule.event import shipped_folder
 from station.schedule.receiver import receiver_from_dict
 
 
@@ -15,10 +14,6 @@ def test_2013_event_names_the_waves_channel_and_trajectory():
     assert receiver.channel_hz == 28.5e6
     assert receiver.bandwidth_hz == 1e6
     assert receiver.trajectory == "juno-2013-earth-flyby"
-
-
-def test_practice_template_has_no_receiver():
-    assert load_event(shipped_folder() / "practice-template.toml").receiver is None
 
 
 @pytest.mark.parametrize(
