@@ -33,7 +33,6 @@ from typing import Any
 from dsp.errors import DspValueError
 from dsp.morse import text_to_units, wpm_to_dit_s
 from station.errors import ScheduleError
-from station.schedule.receiver import Receiver, receiver_from_dict
 from station.schedule._rules import (
     field as _field,
 )
@@ -49,6 +48,7 @@ from station.schedule._rules import (
 from station.schedule._rules import (
     start_utc as _start_utc,
 )
+from station.schedule.receiver import Receiver, receiver_from_dict
 
 __all__ = [
     "IDENT_RULES",
