@@ -159,7 +159,7 @@ class PacketLayout:
         return " + ".join(parts)
 
     def same_channels(self, other: PacketLayout) -> bool:
-        """True if `other` has the same planes, widths and frequencies."""
+        """Tell whether `other` has the same planes, widths and frequencies."""
         strip = [(p.kind, p.type, p.nitems, p.units) for p in self.planes]
         other_strip = [(p.kind, p.type, p.nitems, p.units) for p in other.planes]
         return strip == other_strip and np.array_equal(

@@ -1,4 +1,4 @@
-"""Read das2 (version 2.2) streams such as the Juno Waves survey sample (``.d2t``).
+r"""Read das2 (version 2.2) streams such as the Juno Waves survey sample (``.d2t``).
 
 A das2 stream is a ``[00]`` stream header, packet headers ``[NN]LLLLLL<packet>...``
 (NN the packet id, LLLLLL the byte length of the XML) and data packets ``:NN:``
@@ -14,11 +14,11 @@ newline bytes of the stream literally.
 Examples
 --------
 >>> import tempfile, pathlib
->>> text = ('[00]000029<stream compression="none"/>\\n'
+>>> text = ('[00]000029<stream compression="none"/>\n'
 ...         '[40]000128<packet><x type="time22" units="us2000"/><yscan name="s" '
-...         'type="ascii11" nitems="2" yTags="2.75e7,2.85e7" yUnits="Hz"/></packet>\\n'
-...         ':40:2017-01-01T00:00:00.3  6.517e-16  2.112e-15\\n'
-...         ':40:2017-01-01T00:00:01.3  2.346e-16  1.277e-15\\n')
+...         'type="ascii11" nitems="2" yTags="2.75e7,2.85e7" yUnits="Hz"/></packet>\n'
+...         ':40:2017-01-01T00:00:00.3  6.517e-16  2.112e-15\n'
+...         ':40:2017-01-01T00:00:01.3  2.346e-16  1.277e-15\n')
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.d2t"
 >>> _ = path.write_text(text)
 >>> (band,) = read_das2(path)
@@ -35,34 +35,19 @@ import os
 import re
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from station.errors import InputError, WavesFormatError
-from station.waves._das2_header import (
-    TIME_UNITS_S,
-    PacketLayout,
-    parse_oob,
-    parse_packet_header,
-    parse_stream_header,
-)
-from station.waves.series import WavesSeries, check_times, parse_utc
+from station.waves._das2_header import parse_oob, parse_packet_header, parse_stream_header
+from station.waves._das2_packets import Rows, read_packet, skip_space
+from station.waves.series import WavesSeries, check_times
 
 __all__ = ["read_das2", "read_das2_channels"]
 
 _HEADER_TAG = re.compile(rb"\[(\d\d|xx)\]")
 _DATA_TAG = re.compile(rb":(\d\d):")
-_SPACE = b" \t\r\n"
-
-
-@dataclass
-class _Rows:
-    layout: PacketLayout
-    lines: list[int] = field(default_factory=list)
-    times: list[float] = field(default_factory=list)
-    values: list[np.ndarray] = field(default_factory=list)
 
 
 class _LineCounter:
@@ -90,107 +75,7 @@ def _load(path: Path) -> bytes:
     return data
 
 
-def _skip_space(data: bytes, pos: int) -> int:
-    while pos < len(data) and data[pos] in _SPACE:
-        pos += 1
-    return pos
-
-
-def _time(text: str, plane_units: str, is_text: bool) -> float:
-    if is_text:
-        return parse_utc(text)
-    epoch_s, unit_s = TIME_UNITS_S[plane_units]
-    value = float(text)
-    if not np.isfinite(value):
-        raise ValueError(text)
-    return epoch_s + value * unit_s
-
-
-def _row_problem(data: bytes, start: int, layout: PacketLayout, path: str, line: int) -> None:
-    """Raise the clearest error for an ASCII data packet that does not fit its header."""
-    stop = data.find(b"\n", start)
-    text = data[start : len(data) if stop < 0 else stop]
-    found = len(text.split()) - 1
-    tag = f":{layout.packet_id:02d}:"
-    if found != layout.n_values:
-        raise WavesFormatError(
-            path, f"data packet {tag}: expected {layout.n_values} values after the time, "
-            f"found {found} (header [{layout.packet_id:02d}] at line {layout.line}: "
-            f"{layout.describe()})", line=line,
-        )
-    raise WavesFormatError(
-        path, f"data packet {tag}: {len(text) + 1} characters with its newline, but header "
-        f"[{layout.packet_id:02d}] (line {layout.line}) declares {layout.width} "
-        f"({layout.describe()}); every value must fill its declared width", line=line,
-    )
-
-
-def _text_row(body: bytes, layout: PacketLayout, path: str, line: int) -> tuple[float, list]:
-    try:
-        text = body.decode("ascii")
-    except UnicodeDecodeError:
-        raise WavesFormatError(path, "data packet has non-ASCII bytes in an ASCII plane",
-                               line=line) from None
-    x = layout.planes[0]
-    raw = text[: x.item_bytes]
-    try:
-        t = _time(raw, x.units, x.is_time_text)
-    except ValueError:
-        raise WavesFormatError(
-            path, f"bad time {raw.strip()!r}; expected ISO UTC YYYY-MM-DDTHH:MM:SS.s "
-            "(or YYYY-DDDTHH:MM:SS.s)" if x.is_time_text else
-            f"bad time {raw.strip()!r}; expected a number in {x.units}", line=line, column=0,
-        ) from None
-    values, pos, col = [], x.item_bytes, 1
-    for plane in layout.values:
-        for k in range(plane.nitems):
-            raw = text[pos : pos + plane.item_bytes]
-            try:
-                values.append(float(raw))
-            except ValueError:
-                freq = plane.freq_hz[k]
-                at = f" ({freq:.6g} Hz)" if np.isfinite(freq) else ""
-                raise WavesFormatError(
-                    path, f"value {col} of {layout.n_values}{at}: {raw.strip()!r} is not a "
-                    f"number (field of {plane.item_bytes} characters, type {plane.type})",
-                    line=line, column=col,
-                ) from None
-            pos += plane.item_bytes
-            col += 1
-    return t, values
-
-
-def _binary_row(body: bytes, layout: PacketLayout, path: str, line: int) -> tuple[float, list]:
-    values: list[float] = []
-    t = float("nan")
-    pos = 0
-    for plane in layout.planes:
-        n = plane.item_bytes * plane.nitems
-        chunk = body[pos : pos + n]
-        if plane.dtype:
-            items = np.frombuffer(chunk, dtype=plane.dtype).astype(float).tolist()
-        else:
-            text = chunk.decode("ascii", errors="replace")
-            w = plane.item_bytes
-            items = [text[i : i + w] for i in range(0, n, w)]
-        if plane.kind == "x":
-            try:
-                t = _time(str(items[0]), plane.units, plane.is_time_text)
-            except ValueError:
-                raise WavesFormatError(path, f"bad time {str(items[0]).strip()!r}",
-                                       line=line, column=0) from None
-        else:
-            try:
-                values.extend(float(v) for v in items)
-            except ValueError:
-                raise WavesFormatError(
-                    path, f"a value of plane {plane.name!r} is not a number", line=line
-                ) from None
-        pos += n
-    return t, values
-
-
-def _scan(path: Path) -> dict[int, _Rows]:
+def _scan(path: Path) -> dict[int, Rows]:
     """Read every packet of the stream; rows grouped by packet id."""
     data, name = _load(path), str(path)
     if not data.startswith(b"[00]"):
@@ -200,9 +85,9 @@ def _scan(path: Path) -> dict[int, _Rows]:
             f"6-digit header length{hint}", line=1,
         )
     lines = _LineCounter(data)
-    rows: dict[int, _Rows] = {}
+    rows: dict[int, Rows] = {}
     pos, after = 0, "the start of the stream"
-    while (pos := _skip_space(data, pos)) < len(data):
+    while (pos := skip_space(data, pos)) < len(data):
         line = lines.at(pos)
         if data[pos : pos + 1] == b"[":
             tag = _HEADER_TAG.fullmatch(data[pos : pos + 4])
@@ -242,7 +127,7 @@ def _scan(path: Path) -> dict[int, _Rows]:
                         f"(first header at line {old.layout.line}); not supported", line=line,
                     )
                 if not (old and old.times):
-                    rows[layout.packet_id] = _Rows(layout)
+                    rows[layout.packet_id] = Rows(layout)
             pos += 10 + int(size)
             after = f"header [{ident}] at line {line}"
         elif data[pos : pos + 1] == b":":
@@ -256,7 +141,7 @@ def _scan(path: Path) -> dict[int, _Rows]:
                     name, f"data packet :{ident:02d}: has no header; expected a packet header "
                     f"[{ident:02d}] before it", line=line,
                 )
-            pos = _read_packet(data, pos + 4, rows[ident], name, line)
+            pos = read_packet(data, pos + 4, rows[ident], name, line)
             after = f"data packet :{ident:02d}: at line {line}"
         else:
             raise WavesFormatError(
@@ -266,36 +151,7 @@ def _scan(path: Path) -> dict[int, _Rows]:
     return rows
 
 
-def _read_packet(data: bytes, start: int, rows: _Rows, path: str, line: int) -> int:
-    """Decode one data packet starting after its tag; return the offset after it."""
-    layout = rows.layout
-    end = start + layout.width
-    body = data[start:end]
-    if layout.is_text:
-        if end == len(data) + 1 and data[-1:] not in (b"\n", b" "):
-            body += b"\n"  # the last row of a file without its final newline
-        nxt = _skip_space(data, min(end, len(data)))
-        if (
-            len(body) < layout.width
-            or b"\n" in body[:-1]
-            or (nxt < len(data) and data[nxt : nxt + 1] not in (b":", b"["))
-        ):
-            _row_problem(data, start, layout, path, line)
-        t, values = _text_row(body, layout, path, line)
-    else:
-        if len(body) < layout.width:
-            raise WavesFormatError(
-                path, f"truncated data packet :{layout.packet_id:02d}: ({len(body)} of "
-                f"{layout.width} bytes; {layout.describe()})", line=line,
-            )
-        t, values = _binary_row(body, layout, path, line)
-    rows.lines.append(line)
-    rows.times.append(t)
-    rows.values.append(np.array(values, dtype=float))
-    return end
-
-
-def _series(rows: _Rows, path: str) -> WavesSeries:
+def _series(rows: Rows, path: str) -> WavesSeries:
     layout = rows.layout
     times = np.array(rows.times)
     check_times(times, path, rows.lines)
@@ -308,7 +164,7 @@ def _series(rows: _Rows, path: str) -> WavesSeries:
     )
 
 
-def _bands(path: str | os.PathLike[str]) -> list[tuple[_Rows, WavesSeries]]:
+def _bands(path: str | os.PathLike[str]) -> list[tuple[Rows, WavesSeries]]:
     rows = _scan(Path(path))
     with_data = [rows[k] for k in sorted(rows) if rows[k].times]
     if not with_data:
@@ -318,7 +174,7 @@ def _bands(path: str | os.PathLike[str]) -> list[tuple[_Rows, WavesSeries]]:
 
 
 def read_das2(path: str | os.PathLike[str]) -> list[WavesSeries]:
-    """Read a das2 stream: one series per packet id (Waves band), in packet-id order.
+    r"""Read a das2 stream: one series per packet id (Waves band), in packet-id order.
 
     Parameters
     ----------
@@ -344,7 +200,7 @@ def read_das2(path: str | os.PathLike[str]) -> list[WavesSeries]:
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.d2t"
     >>> _ = path.write_text('[00]000009<stream/>[10]000104<packet><x type="time22" '
     ...     'units="us2000"/><y name="e" type="ascii10" units="V**2 m**-2 Hz**-1"/></packet>'
-    ...     ':10:2017-01-01T00:00:00.4   1.5e-15\\n')
+    ...     ':10:2017-01-01T00:00:00.4   1.5e-15\n')
     >>> s = read_das2(path)[0]
     >>> s.band, s.units == "V**2 m**-2 Hz**-1", s.power.tolist()
     (('e',), True, [[1.5e-15]])
@@ -362,7 +218,7 @@ def read_das2(path: str | os.PathLike[str]) -> list[WavesSeries]:
 
 
 def read_das2_channels(path: str | os.PathLike[str], freqs_hz: Sequence[float]) -> WavesSeries:
-    """The channels nearest `freqs_hz` as one series.
+    r"""Read the channels nearest `freqs_hz` from a das2 stream, as one series.
 
     All channels in one band: that band's rows.  Channels from several bands: on the
     time axis of the band of ``freqs_hz[0]``; the other bands' values are taken at
@@ -393,7 +249,7 @@ def read_das2_channels(path: str | os.PathLike[str], freqs_hz: Sequence[float]) 
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.d2t"
     >>> _ = path.write_text('[00]000009<stream/>[10]000104<packet><x type="time22" '
     ...     'units="us2000"/><y name="e" type="ascii10" units="V**2 m**-2 Hz**-1"/></packet>'
-    ...     ':10:2017-01-01T00:00:00.4   1.5e-15\\n')
+    ...     ':10:2017-01-01T00:00:00.4   1.5e-15\n')
     >>> read_das2_channels(path, [28.5e6])
     Traceback (most recent call last):
     ...

@@ -28,7 +28,7 @@ Examples
 [56686.0, 6937.0]
 >>> lat, lon = subpoint_deg(JUNO_2013.position_ecef_m(t[1:]))
 >>> round(float(lat[0])), round(float(lon[0]))  # off the SE coast of South Africa
-(-35, 29)
+(-34, 30)
 """
 
 from __future__ import annotations
@@ -233,27 +233,30 @@ class TwoBodyFlyby:
 
 
 # Orientation of the 2013 flyby, fitted ONCE offline (scipy.optimize.least_squares over
-# the three angles; the residual function is `_fit_residuals` in
-# tests/station/waves/test_flyby.py, whose test checks that these constants are its
-# optimum).  Targets (juno-2013-event.md §5.1) and the residuals of the fit:
-#   CA sub-point ~200 km off the SE coast of South Africa, taken as (-34.5, 29.0) deg
-#     +- 150 km                                               -> 31 km off
-#   cylindrical-shadow exit at 19:39 UTC +- 1 min (NASA)     -> 19:39:08 (8,840 km alt)
-#   shadow entry 2 min before CA, 19:19 +- 1 min (NASA)      -> 19:18:33
-#   sub-point at 19:39 over the east coast of India, (18.0, 84.0) +- 300 km -> 86 km off
-#   Malargue (-35.8, -69.4) sees it "more or less straight up" on the way in:
-#     highest elevation 18:00-19:15 >= 85 deg +- 5 deg      -> 88.0 deg at 18:26
-#   Malargue loses it low in the east "a few minutes before CA" (ESA): the model sets
-#     at 19:13 (8 min before CA), azimuth 111 deg: no target, a check.
-# Sun for the shadow: low-precision solar ephemeris (Astronomical Almanac, 0.01 deg).
-# Sub-points 18:00-19:15 stay over South America (test_flyby checks it).
+# the three angles, started from headings 0, 30, ..., 330 deg; the residual function is
+# `fit_residuals` in tests/station/waves/test_flyby.py, whose test checks that these
+# constants are its optimum).  Targets (juno-2013-event.md §5.1, each residual scaled
+# by the tolerance) and what the fitted model gives:
+#   CA sub-point "about 200 km off the south-eastern coast of South Africa", taken as
+#     (-34.5, 29.0) deg +- 150 km                          -> (-33.94, 30.16), 124 km off
+#   shadow exit "about 19:39 UTC" +- 1 min                 -> 19:39:52 at 9,330 km
+#   shadow entry "about 2 min before CA", 19:19 +- 1 min   -> 19:19:23
+#   sub-point at 19:39 "over the east coast of India", (18.0, 84.0) +- 300 km
+#                                                          -> (16.8, 82.8), 186 km off
+#   ESA Malargue (-35.8, -69.4) pointed "more or less straight up" as Juno approached:
+#     highest elevation 18:00-19:15 >= 85 deg +- 5 deg     -> 83.4 deg at 18:57
+#   (normalised residuals 0.82, 0.87, 0.39, 0.62, -0.33: the targets agree to ~1 sigma.)
+# Checks, not fitted: Malargue loses Juno at 19:15 (6 min before CA) low in the ESE
+# (azimuth 122 deg), as ESA says; the sub-point is over Chile/Argentina from 18:00
+# (-20.3, -68.4) to 19:05 and reaches the South Atlantic at 19:15 (-46.1, -17.9).
+# Shadow: cylindrical, Sun from the Astronomical Almanac low-precision formula (0.01 deg).
 JUNO_2013 = TwoBodyFlyby(
     perigee_utc=datetime(2013, 10, 9, 19, 21, 0, tzinfo=UTC),
     perigee_radius_m=6_937_000.0,  # 559 km altitude + 6,378 km (NASA; §1.3)
     v_infinity_m_s=10_389.0,  # flyby-anomaly table (§5.1); JPL says "about 10.4 km/s"
-    perigee_lat_deg=-34.77,
-    perigee_lon_deg=28.74,
-    perigee_heading_deg=72.10,
+    perigee_lat_deg=-33.94,
+    perigee_lon_deg=30.16,
+    perigee_heading_deg=56.64,
 )
 
 #: Named trajectories for the CLI (``--trajectory``).
@@ -333,8 +336,8 @@ def elevation_deg(
     Examples
     --------
     >>> sat = np.array([[0.0, 0.0, 2 * EARTH_RADIUS_M]])
-    >>> elevation_deg([90.0, -90.0, 0.0], [0.0, 0.0, 0.0], sat).round(6).ravel().tolist()
-    [90.0, -90.0, -0.0]
+    >>> elevation_deg([90.0, -90.0, 0.0], [0.0, 0.0, 0.0], sat).round(2).ravel().tolist()
+    [90.0, -90.0, -26.57]
     """
     sin_el, _ = _look(site_ecef_m(site_lat_deg, site_lon_deg), np.atleast_2d(sat_ecef_m))
     return np.degrees(np.arcsin(np.clip(sin_el, -1.0, 1.0)))

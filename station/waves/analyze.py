@@ -1,0 +1,283 @@
+"""Find an event's keying in a Waves-like power series: per dit, per round, stacked.
+
+The event file gives every expected key-down in UTC and (``[receiver]``) the channel
+to test and a trajectory for the range of each round.  The channel is tested with
+:func:`dsp.radiometer.radiometer_test`; the neighbouring channels (27.5 and 29.5 MHz
+for Waves) are tested the same way as off-band references: hams add power only in
+the event channel, while broadband interference shows in all of them.
+
+Examples
+--------
+>>> import numpy as np
+>>> from station.schedule import load_event
+>>> from station.waves.series import WavesSeries, parse_utc
+>>> event = load_event("juno-2013-10-09")
+>>> t = parse_utc("2013-10-09T17:50:00Z") + np.arange(0.0, 1150.0)
+>>> rng = np.random.default_rng(0)
+>>> on = (((t - t[0] - 600) % 60) < 30) & (t - t[0] >= 600) & (t - t[0] < 810)
+>>> power = 1.5e-15 * rng.gamma(17.0, 1 / 17.0, (t.size, 3)) * (1 + 0.3 * on[:, None] * [0, 1, 0])
+>>> s = WavesSeries(t, np.array([27.5e6, 28.5e6, 29.5e6]), np.full(3, 1e6), power, "doc", "npz")
+>>> a = analyze_series(s, event)
+>>> a.rounds[0].number, a.rounds[0].detected, a.rounds[1].detected, round(a.rounds[0].range_km, -3)
+(1, True, None, 55000.0)
+>>> [d.letter for d in a.dits[:6]]
+['H', 'H', 'H', 'H', 'I', 'I']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from dsp.morse import MORSE_CODE, normalize_text
+from dsp.radiometer import radiometer_test
+from station.errors import InputError
+from station.schedule import Event
+from station.waves.series import WavesSeries, format_utc
+
+__all__ = ["WavesAnalysis", "WavesDit", "WavesRound", "analyze_series", "expected_key_downs"]
+
+EARTH_RADIUS_M = 6_378_137.0
+"""Equatorial radius (WGS-84); altitude here is range minus this (spherical Earth)."""
+DEFAULT_CHANNEL_HZ = 28.5e6
+"""The Waves HFRH channel covering 28-29 MHz, used when the event names no receiver."""
+
+
+class _AsDict:
+    def to_dict(self) -> dict:
+        """Plain ``dict`` of the fields, ready for ``json.dumps``."""
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True, slots=True)
+class WavesDit(_AsDict):
+    """One expected key-down tested in the event channel (fields as in the table)."""
+
+    round: int
+    index: int
+    letter: str
+    start_utc: str
+    stop_utc: str
+    n_samples: int
+    z: float | None
+    p_value: float | None
+    detected: bool | None
+    snr_db: float | None
+    amplitude: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class WavesRound(_AsDict):
+    """One round: its template tested as a whole, and the same in the reference channels.
+
+    Attributes
+    ----------
+    number : int
+        Round number as in the event (from 1).
+    start_utc, stop_utc : str
+        First key-down and last key-up.
+    range_km, altitude_km : float or None
+        Spacecraft geocentric range and altitude at mid-round (trajectory model).
+    z, p_value, detected, amplitude : float, float, bool or None
+        Round statistic, its one-sided p, the decision at the round-level Šidák
+        threshold (None: no data), the added power (units of the series).
+    dits_detected : int
+        Key-downs of this round detected on their own.
+    reference_z : tuple of float or None
+        The same statistic in each reference channel.
+    """
+
+    number: int
+    start_utc: str
+    stop_utc: str
+    range_km: float | None
+    altitude_km: float | None
+    z: float | None
+    p_value: float | None
+    detected: bool | None
+    amplitude: float | None
+    dits_detected: int
+    reference_z: tuple[float | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WavesAnalysis(_AsDict):
+    """The whole analysis of one series against one event (``--json`` prints this)."""
+
+    source: str
+    file_format: str
+    event_id: str
+    channel_hz: float
+    channel_bandwidth_hz: float
+    reference_channels_hz: tuple[float, ...]
+    span_start_utc: str
+    span_stop_utc: str
+    cadence_s: float
+    units: str
+    pfa: float
+    z_threshold_dit: float
+    z_threshold_round: float
+    z_threshold_stack: float
+    stack_z: float | None
+    stack_p_value: float | None
+    stack_detected: bool | None
+    reference_stack_z: tuple[float | None, ...]
+    noise_relative_std: float
+    variance_inflation: float
+    n_spikes: int
+    trajectory: str
+    rounds: tuple[WavesRound, ...]
+    dits: tuple[WavesDit, ...]
+
+
+def expected_key_downs(event: Event) -> tuple[np.ndarray, list[int], list[str]]:
+    """Every key-down of `event` as UTC unix seconds, with its round number and letter.
+
+    Examples
+    --------
+    >>> from station.schedule import load_event
+    >>> kd, rounds, letters = expected_key_downs(load_event("juno-2013-10-09"))
+    >>> kd.shape, rounds[6], "".join(letters[:6])
+    ((96, 2), 2, 'HHHHII')
+    """
+    letters: list[str] = []
+    for token in normalize_text(event.message).split():
+        for char in _glyphs(token):
+            letters += [char] * len(MORSE_CODE[char])
+    if len(letters) != len(event.key_down_s):  # explicit key_down_s: no letters
+        letters = [""] * len(event.key_down_s)
+    kd, rounds, labels = [], [], []
+    for r in range(event.rounds):
+        t0 = event.round_start_utc(r).timestamp()
+        for (a, b), letter in zip(event.key_down_s, letters, strict=True):
+            kd.append((t0 + a, t0 + b))
+            rounds.append(r + 1)
+            labels.append(letter)
+    return np.array(kd, dtype=np.float64), rounds, labels
+
+
+def _glyphs(token: str) -> list[str]:
+    out, i = [], 0
+    while i < len(token):
+        if token[i] == "<" and ">" in token[i:]:
+            j = token.index(">", i) + 1
+            out.append(token[i:j])
+            i = j
+        else:
+            out.append(token[i])
+            i += 1
+    return out
+
+
+def _trajectory_ranges(name: str, t_unix_s: np.ndarray) -> tuple[np.ndarray | None, str]:
+    if not name:
+        return None, ""
+    from station.waves.flyby import trajectory_by_name
+
+    position = trajectory_by_name(name).position_eci_m(np.asarray(t_unix_s, dtype=np.float64))
+    return np.linalg.norm(position, axis=1), name
+
+
+def analyze_series(
+    series: WavesSeries,
+    event: Event,
+    *,
+    channel_hz: float | None = None,
+    reference_hz: tuple[float, ...] | None = None,
+    pfa: float = 1e-3,
+    background_knot_s: float = 600.0,
+    edge_guard_s: float = 0.0,
+    trajectory: str | None = None,
+) -> WavesAnalysis:
+    """Test `event`'s keying in `series` per dit, per round and stacked.
+
+    Parameters
+    ----------
+    series : WavesSeries
+        Any reader's output; must cover at least one expected key-down.
+    event : Event
+        The schedule; its ``[receiver]`` table supplies the defaults below.
+    channel_hz : float, optional
+        Channel to test (default: the event's receiver channel, else 28.5 MHz).
+    reference_hz : tuple of float, optional
+        Off-band reference channels (default: the neighbours one bandwidth either side,
+        where the series has them).
+    pfa : float
+        Family-wise false-alarm probability per level (dits, rounds, stack).
+    background_knot_s, edge_guard_s : float
+        See :func:`dsp.radiometer.radiometer_test`.
+    trajectory : str, optional
+        Trajectory model for the range column (default: the event's); ``""`` for none.
+
+    Raises
+    ------
+    InputError
+        The channel is not in the series, or no key-down falls inside its time span.
+    """
+    receiver = event.receiver
+    channel_hz = channel_hz or (receiver.channel_hz if receiver else DEFAULT_CHANNEL_HZ)
+    main = series.channel_index(channel_hz)
+    bandwidth = series.bandwidth_hz[main]
+    if not np.isfinite(bandwidth):
+        bandwidth = receiver.bandwidth_hz if receiver else np.nan
+    if reference_hz is None:
+        step = bandwidth if np.isfinite(bandwidth) else 1e6
+        reference_hz = tuple(
+            f for f in (series.freq_hz[main] - step, series.freq_hz[main] + step)
+            if np.min(np.abs(series.freq_hz - f)) < step / 4
+        )
+    refs = [series.channel_index(f) for f in reference_hz]
+    kd, rounds, letters = expected_key_downs(event)
+    t = series.time_unix_s
+    if not np.any((kd[:, 1] > t[0]) & (kd[:, 0] < t[-1])):
+        raise InputError(
+            f"schedule {event.id}: its key-downs ({format_utc(kd[0, 0], 0)} to "
+            f"{format_utc(kd[-1, 1], 0)}) are all outside the file's span "
+            f"({format_utc(t[0], 0)} to {format_utc(t[-1], 0)})"
+        )
+    margin = 2 * background_knot_s
+    rows = (t >= kd[0, 0] - margin) & (t < kd[-1, 1] + margin)
+    t0 = float(kd[0, 0])
+    test = dict(pfa=pfa, background_knot_s=background_knot_s, edge_guard_s=edge_guard_s)
+    res = radiometer_test(t[rows] - t0, series.power[rows, main], kd - t0, rounds, **test)
+    ref_res = [radiometer_test(t[rows] - t0, series.power[rows, k], kd - t0, rounds, **test)
+               for k in refs]
+    name = receiver.trajectory if (trajectory is None and receiver) else (trajectory or "")
+    mids = np.array([(r.start_s + r.stop_s) / 2 + t0 for r in res.rounds])
+    ranges, name = _trajectory_ranges(name, mids)
+    dits = tuple(
+        WavesDit(round=d.round_label, index=d.index, letter=letter,
+                 start_utc=format_utc(d.start_s + t0, 0), stop_utc=format_utc(d.stop_s + t0, 0),
+                 n_samples=d.n_samples, z=d.z, p_value=d.p_value, detected=d.detected,
+                 snr_db=d.snr_db, amplitude=d.amplitude)
+        for d, letter in zip(res.dits, letters, strict=True)
+    )
+    out_rounds = []
+    for j, r in enumerate(res.rounds):
+        rng_m = None if ranges is None else float(ranges[j])
+        out_rounds.append(WavesRound(
+            number=r.round_label, start_utc=format_utc(r.start_s + t0, 0),
+            stop_utc=format_utc(r.stop_s + t0, 0),
+            range_km=None if rng_m is None else rng_m / 1e3,
+            altitude_km=None if rng_m is None else (rng_m - EARTH_RADIUS_M) / 1e3,
+            z=r.z, p_value=r.p_value, detected=r.detected, amplitude=r.amplitude,
+            dits_detected=sum(bool(d.detected) for d in dits if d.round == r.round_label),
+            reference_z=tuple(x.rounds[j].z for x in ref_res),
+        ))
+    stack = res.stack
+    return WavesAnalysis(
+        source=series.source, file_format=series.file_format, event_id=event.id,
+        channel_hz=float(series.freq_hz[main]), channel_bandwidth_hz=float(bandwidth),
+        reference_channels_hz=tuple(float(series.freq_hz[k]) for k in refs),
+        span_start_utc=format_utc(t[0]), span_stop_utc=format_utc(t[-1]),
+        cadence_s=series.cadence_s, units=series.units, pfa=pfa,
+        z_threshold_dit=res.z_threshold_dit, z_threshold_round=res.z_threshold_round,
+        z_threshold_stack=res.z_threshold_stack,
+        stack_z=stack.z if stack else None, stack_p_value=stack.p_value if stack else None,
+        stack_detected=stack.detected if stack else None,
+        reference_stack_z=tuple(x.stack.z if x.stack else None for x in ref_res),
+        noise_relative_std=res.noise_relative_std, variance_inflation=res.variance_inflation,
+        n_spikes=res.n_spikes, trajectory=name, rounds=tuple(out_rounds), dits=dits,
+    )
