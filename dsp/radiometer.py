@@ -54,7 +54,7 @@ from scipy.stats import norm
 from dsp.errors import DspValueError
 from dsp.radiometer_results import DitPower, RadiometerResult, RoundPower, StackPower
 
-__all__ = ["radiometer_test", "sidak_z_threshold"]
+__all__ = ["find_spikes", "radiometer_test", "sidak_z_threshold"]
 
 _MIN_SAMPLES = 3
 
@@ -120,7 +120,7 @@ def radiometer_test(
     _check(t, x, kd, labels, background_knot_s, edge_guard_s, spike_sigma)
     good = np.isfinite(x)
     spikes = np.zeros(t.size, dtype=bool)
-    spikes[good] = _spikes(x[good], spike_sigma)
+    spikes[good] = find_spikes(x[good], spike_sigma)
     use = good & ~spikes & ~_near_edges(t, kd, edge_guard_s)
     t, x = t[use], x[use]
     inside = (t[:, None] >= kd[:, 0]) & (t[:, None] < kd[:, 1])
@@ -193,8 +193,27 @@ def _check(t, x, kd, labels, knot_s, guard_s, spike_sigma) -> None:
         raise DspValueError(f"edge_guard_s={guard_s} must be >= 0")
 
 
-def _spikes(x: np.ndarray, spike_sigma: float) -> np.ndarray:
-    """Isolated outliers: far from a 5-sample running median, relative to the level."""
+def find_spikes(x: np.ndarray, spike_sigma: float = 8.0) -> np.ndarray:
+    """Flag isolated outliers: far from a 5-sample running median, relative to the level.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Finite power samples in time order.
+    spike_sigma : float
+        Threshold in robust standard deviations of the relative deviation.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask of spikes (pre-amp or attenuator toggling).
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).gamma(17.0, 1 / 17.0, 50); x[20] *= 80.0
+    >>> np.flatnonzero(find_spikes(x)).tolist()
+    [20]
+    """
     if x.size < 5:
         return np.zeros(x.size, dtype=bool)
     med = median_filter(x, size=5, mode="nearest")
@@ -203,7 +222,7 @@ def _spikes(x: np.ndarray, spike_sigma: float) -> np.ndarray:
     dev = np.abs(rel - np.median(rel))
     scale = 1.4826 * np.median(dev)
     if scale == 0:  # coarse quantization: most samples equal their running median
-        scale = float(np.std(rel))
+        scale = float(np.mean(dev))
     if scale == 0:
         return np.zeros(x.size, dtype=bool)
     return dev > spike_sigma * scale
