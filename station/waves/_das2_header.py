@@ -30,8 +30,14 @@ import numpy as np
 from station.errors import WavesFormatError
 from station.waves.series import PSD_UNITS
 
-__all__ = ["PacketLayout", "Plane", "TIME_UNITS_S", "parse_oob", "parse_packet_header",
-           "parse_stream_header"]
+__all__ = [
+    "PacketLayout",
+    "Plane",
+    "TIME_UNITS_S",
+    "parse_oob",
+    "parse_packet_header",
+    "parse_stream_header",
+]
 
 _BINARY = {
     "little_endian_real4": "<f4",
@@ -162,9 +168,7 @@ class PacketLayout:
         """Tell whether `other` has the same planes, widths and frequencies."""
         strip = [(p.kind, p.type, p.nitems, p.units) for p in self.planes]
         other_strip = [(p.kind, p.type, p.nitems, p.units) for p in other.planes]
-        return strip == other_strip and np.array_equal(
-            self.freq_hz, other.freq_hz, equal_nan=True
-        )
+        return strip == other_strip and np.array_equal(self.freq_hz, other.freq_hz, equal_nan=True)
 
 
 def _parse_xml(text: str, path: str, line: int, what: str) -> ET.Element:
@@ -174,7 +178,8 @@ def _parse_xml(text: str, path: str, line: int, what: str) -> ET.Element:
         xml_line, xml_col = exc.position
         reason = str(exc).split(":")[0]
         raise WavesFormatError(
-            path, f"{what} XML does not parse ({reason}, character {xml_col + 1})",
+            path,
+            f"{what} XML does not parse ({reason}, character {xml_col + 1})",
             line=line + xml_line - 1,
         ) from None
 
@@ -198,8 +203,10 @@ def parse_stream_header(text: str, path: str, line: int) -> None:
     compression = root.get("compression", "none")
     if compression != "none":
         raise WavesFormatError(
-            path, f'compressed das2 stream (compression="{compression}") is not supported; '
-            'request or save it uncompressed (compression="none")', line=line,
+            path,
+            f'compressed das2 stream (compression="{compression}") is not supported; '
+            'request or save it uncompressed (compression="none")',
+            line=line,
         )
 
 
@@ -212,11 +219,13 @@ def parse_oob(text: str, path: str, line: int) -> None:
         kind = root.get("type", "?")
         message = " ".join(root.get("message", "").split())
         raise WavesFormatError(
-            path, f"the stream carries a das2 exception {kind}: {message or '(no message)'}",
+            path,
+            f"the stream carries a das2 exception {kind}: {message or '(no message)'}",
             line=line,
         )
     raise WavesFormatError(
-        path, f"out-of-band packet [xx] is <{root.tag}>, expected <comment> or <exception>",
+        path,
+        f"out-of-band packet [xx] is <{root.tag}>, expected <comment> or <exception>",
         line=line,
     )
 
@@ -233,8 +242,10 @@ def _plane(elem: ET.Element, packet_id: int, path: str, line: int) -> Plane:
         item_bytes = int(dtype[-1])
     else:
         raise WavesFormatError(
-            path, f"{where}: data type {type_!r} is not supported; expected asciiNN, timeNN, "
-            "little_endian_real4/8 or sun_real4/8", line=line,
+            path,
+            f"{where}: data type {type_!r} is not supported; expected asciiNN, timeNN, "
+            "little_endian_real4/8 or sun_real4/8",
+            line=line,
         )
     props = _properties(elem)
     summary = props.get("zSummary", props.get("summary", ""))
@@ -246,34 +257,48 @@ def _plane(elem: ET.Element, packet_id: int, path: str, line: int) -> Plane:
         if not text or text.group(1) != "time":
             if units not in TIME_UNITS_S:
                 raise WavesFormatError(
-                    path, f"{where}: units {units!r} are not a time; expected a timeNN type or "
-                    f"units {', '.join(TIME_UNITS_S)}", line=line,
+                    path,
+                    f"{where}: units {units!r} are not a time; expected a timeNN type or "
+                    f"units {', '.join(TIME_UNITS_S)}",
+                    line=line,
                 )
-        return Plane(kind, name, type_, item_bytes, 1, dtype, units, np.full(0, np.nan), band,
-                     fill)
+        return Plane(kind, name, type_, item_bytes, 1, dtype, units, np.full(0, np.nan), band, fill)
     if kind == "y":
         units = _values_units(elem.get("units", ""))
-        return Plane(kind, name, type_, item_bytes, 1, dtype, units, np.full(1, np.nan),
-                     name or band, fill)
+        return Plane(
+            kind, name, type_, item_bytes, 1, dtype, units, np.full(1, np.nan), name or band, fill
+        )
     try:
         nitems = int(elem.get("nitems", ""))
         if nitems < 1:
             raise ValueError
     except ValueError:
         raise WavesFormatError(
-            path, f"{where}: nitems={elem.get('nitems')!r}, expected a positive integer",
+            path,
+            f"{where}: nitems={elem.get('nitems')!r}, expected a positive integer",
             line=line,
         ) from None
     freq_hz = _ytags(elem, nitems, where, path, line)
-    return Plane(kind, name, type_, item_bytes, nitems, dtype,
-                 _values_units(elem.get("zUnits", "")), freq_hz, band, fill)
+    return Plane(
+        kind,
+        name,
+        type_,
+        item_bytes,
+        nitems,
+        dtype,
+        _values_units(elem.get("zUnits", "")),
+        freq_hz,
+        band,
+        fill,
+    )
 
 
 def _ytags(elem: ET.Element, nitems: int, where: str, path: str, line: int) -> np.ndarray:
     y_units = elem.get("yUnits", "")
     if y_units not in _FREQ_SCALE:
         raise WavesFormatError(
-            path, f"{where}: yUnits {y_units!r} is not a frequency; expected Hz, kHz, MHz or GHz",
+            path,
+            f"{where}: yUnits {y_units!r} is not a frequency; expected Hz, kHz, MHz or GHz",
             line=line,
         )
     scale = _FREQ_SCALE[y_units]
@@ -282,8 +307,9 @@ def _ytags(elem: ET.Element, nitems: int, where: str, path: str, line: int) -> n
             tags = [float(t) for t in re.split(r"[,\s]+", elem.get("yTags", "").strip())]
             if len(tags) != nitems:
                 raise WavesFormatError(
-                    path, f"{where}: yTags lists {len(tags)} frequencies, expected "
-                    f"nitems={nitems}", line=line,
+                    path,
+                    f"{where}: yTags lists {len(tags)} frequencies, expected nitems={nitems}",
+                    line=line,
                 )
             return np.array(tags) * scale
         if elem.get("yTagInterval") is not None:
@@ -291,8 +317,9 @@ def _ytags(elem: ET.Element, nitems: int, where: str, path: str, line: int) -> n
             step = float(elem.get("yTagInterval", ""))
             return (start + step * np.arange(nitems)) * scale
     except ValueError as exc:
-        raise WavesFormatError(path, f"{where}: bad yTags/yTagMin/yTagInterval ({exc})",
-                               line=line) from None
+        raise WavesFormatError(
+            path, f"{where}: bad yTags/yTagMin/yTagInterval ({exc})", line=line
+        ) from None
     return np.full(nitems, np.nan)
 
 
@@ -318,12 +345,14 @@ def parse_packet_header(text: str, packet_id: int, path: str, line: int) -> Pack
     others = sorted({e.tag for e in root} - {"x", "y", "yscan", "properties"})
     if others:
         raise WavesFormatError(
-            path, f"{where}: plane <{others[0]}> is not supported; expected <x>, <y>, <yscan>",
+            path,
+            f"{where}: plane <{others[0]}> is not supported; expected <x>, <y>, <yscan>",
             line=line,
         )
     if not elems or elems[0].tag != "x" or sum(e.tag == "x" for e in elems) != 1:
         raise WavesFormatError(
-            path, f"{where}: expected one <x> time plane first, then <y>/<yscan> planes",
+            path,
+            f"{where}: expected one <x> time plane first, then <y>/<yscan> planes",
             line=line,
         )
     if len(elems) < 2:
@@ -332,7 +361,8 @@ def parse_packet_header(text: str, packet_id: int, path: str, line: int) -> Pack
     units = {p.units for p in planes[1:]}
     if len(units) > 1:
         raise WavesFormatError(
-            path, f"{where}: value planes have different units {sorted(units)}; expected one",
+            path,
+            f"{where}: value planes have different units {sorted(units)}; expected one",
             line=line,
         )
     return PacketLayout(packet_id, planes, line)

@@ -68,14 +68,18 @@ def _row_problem(data: bytes, start: int, layout: PacketLayout, path: str, line:
     tag = f":{layout.packet_id:02d}:"
     if found != layout.n_values:
         raise WavesFormatError(
-            path, f"data packet {tag}: expected {layout.n_values} values after the time, "
+            path,
+            f"data packet {tag}: expected {layout.n_values} values after the time, "
             f"found {found} (header [{layout.packet_id:02d}] at line {layout.line}: "
-            f"{layout.describe()})", line=line,
+            f"{layout.describe()})",
+            line=line,
         )
     raise WavesFormatError(
-        path, f"data packet {tag}: {len(text) + 1} characters with its newline, but header "
+        path,
+        f"data packet {tag}: {len(text) + 1} characters with its newline, but header "
         f"[{layout.packet_id:02d}] (line {layout.line}) declares {layout.width} "
-        f"({layout.describe()}); every value must fill its declared width", line=line,
+        f"({layout.describe()}); every value must fill its declared width",
+        line=line,
     )
 
 
@@ -83,17 +87,22 @@ def _text_row(body: bytes, layout: PacketLayout, path: str, line: int) -> tuple[
     try:
         text = body.decode("ascii")
     except UnicodeDecodeError:
-        raise WavesFormatError(path, "data packet has non-ASCII bytes in an ASCII plane",
-                               line=line) from None
+        raise WavesFormatError(
+            path, "data packet has non-ASCII bytes in an ASCII plane", line=line
+        ) from None
     x = layout.planes[0]
     raw = text[: x.item_bytes]
     try:
         t = _time(raw, x.units, x.is_time_text)
     except ValueError:
         raise WavesFormatError(
-            path, f"bad time {raw.strip()!r}; expected ISO UTC YYYY-MM-DDTHH:MM:SS.s "
-            "(or YYYY-DDDTHH:MM:SS.s)" if x.is_time_text else
-            f"bad time {raw.strip()!r}; expected a number in {x.units}", line=line, column=0,
+            path,
+            f"bad time {raw.strip()!r}; expected ISO UTC YYYY-MM-DDTHH:MM:SS.s "
+            "(or YYYY-DDDTHH:MM:SS.s)"
+            if x.is_time_text
+            else f"bad time {raw.strip()!r}; expected a number in {x.units}",
+            line=line,
+            column=0,
         ) from None
     values, pos, col = [], x.item_bytes, 1
     for plane in layout.values:
@@ -105,9 +114,11 @@ def _text_row(body: bytes, layout: PacketLayout, path: str, line: int) -> tuple[
                 freq = plane.freq_hz[k]
                 at = f" ({freq:.6g} Hz)" if np.isfinite(freq) else ""
                 raise WavesFormatError(
-                    path, f"value {col} of {layout.n_values}{at}: {raw.strip()!r} is not a "
+                    path,
+                    f"value {col} of {layout.n_values}{at}: {raw.strip()!r} is not a "
                     f"number (field of {plane.item_bytes} characters, type {plane.type})",
-                    line=line, column=col,
+                    line=line,
+                    column=col,
                 ) from None
             pos += plane.item_bytes
             col += 1
@@ -131,8 +142,9 @@ def _binary_row(body: bytes, layout: PacketLayout, path: str, line: int) -> tupl
             try:
                 t = _time(str(items[0]), plane.units, plane.is_time_text)
             except ValueError:
-                raise WavesFormatError(path, f"bad time {str(items[0]).strip()!r}",
-                                       line=line, column=0) from None
+                raise WavesFormatError(
+                    path, f"bad time {str(items[0]).strip()!r}", line=line, column=0
+                ) from None
         else:
             try:
                 values.extend(float(v) for v in items)
@@ -163,8 +175,10 @@ def read_packet(data: bytes, start: int, rows: Rows, path: str, line: int) -> in
     else:
         if len(body) < layout.width:
             raise WavesFormatError(
-                path, f"truncated data packet :{layout.packet_id:02d}: ({len(body)} of "
-                f"{layout.width} bytes; {layout.describe()})", line=line,
+                path,
+                f"truncated data packet :{layout.packet_id:02d}: ({len(body)} of "
+                f"{layout.width} bytes; {layout.describe()})",
+                line=line,
             )
         t, values = _binary_row(body, layout, path, line)
     rows.lines.append(line)

@@ -81,8 +81,10 @@ def _scan(path: Path) -> dict[int, Rows]:
     if not data.startswith(b"[00]"):
         hint = " (das2.3 streams are not supported)" if data[:1] == b"|" else ""
         raise WavesFormatError(
-            name, f"not a das2 stream: starts with {data[:12]!r}, expected '[00]' and a "
-            f"6-digit header length{hint}", line=1,
+            name,
+            f"not a das2 stream: starts with {data[:12]!r}, expected '[00]' and a "
+            f"6-digit header length{hint}",
+            line=1,
         )
     lines = _LineCounter(data)
     rows: dict[int, Rows] = {}
@@ -93,19 +95,32 @@ def _scan(path: Path) -> dict[int, Rows]:
             tag = _HEADER_TAG.fullmatch(data[pos : pos + 4])
             size = data[pos + 4 : pos + 10]
             if not tag:
-                raise WavesFormatError(name, f"bad header tag {data[pos:pos + 4]!r}; expected "
-                                       "[NN] with NN two digits (or [xx])", line=line)
+                raise WavesFormatError(
+                    name,
+                    f"bad header tag {data[pos : pos + 4]!r}; expected "
+                    "[NN] with NN two digits (or [xx])",
+                    line=line,
+                )
             if len(size) < 6 and size.isdigit() or not size:
-                raise WavesFormatError(name, f"truncated header {tag.group(0).decode()}: the "
-                                       "stream ends inside its length field", line=line)
+                raise WavesFormatError(
+                    name,
+                    f"truncated header {tag.group(0).decode()}: the "
+                    "stream ends inside its length field",
+                    line=line,
+                )
             if not size.isdigit():
-                raise WavesFormatError(name, f"bad length field {size!r} after "
-                                       f"{tag.group(0).decode()}; expected 6 digits", line=line)
+                raise WavesFormatError(
+                    name,
+                    f"bad length field {size!r} after {tag.group(0).decode()}; expected 6 digits",
+                    line=line,
+                )
             body = data[pos + 10 : pos + 10 + int(size)]
             if len(body) < int(size):
                 raise WavesFormatError(
-                    name, f"truncated header {tag.group(0).decode()}: its length field says "
-                    f"{int(size)} bytes, only {len(body)} remain", line=line,
+                    name,
+                    f"truncated header {tag.group(0).decode()}: its length field says "
+                    f"{int(size)} bytes, only {len(body)} remain",
+                    line=line,
                 )
             try:
                 xml = body.decode("utf-8")
@@ -123,8 +138,10 @@ def _scan(path: Path) -> dict[int, Rows]:
                 old = rows.get(layout.packet_id)
                 if old and old.times and not old.layout.same_channels(layout):
                     raise WavesFormatError(
-                        name, f"packet id {ident} redefined with other planes or channels "
-                        f"(first header at line {old.layout.line}); not supported", line=line,
+                        name,
+                        f"packet id {ident} redefined with other planes or channels "
+                        f"(first header at line {old.layout.line}); not supported",
+                        line=line,
                     )
                 if not (old and old.times):
                     rows[layout.packet_id] = Rows(layout)
@@ -133,20 +150,28 @@ def _scan(path: Path) -> dict[int, Rows]:
         elif data[pos : pos + 1] == b":":
             tag = _DATA_TAG.fullmatch(data[pos : pos + 4])
             if not tag:
-                raise WavesFormatError(name, f"bad data packet tag {data[pos:pos + 4]!r}; "
-                                       "expected :NN: with NN two digits", line=line)
+                raise WavesFormatError(
+                    name,
+                    f"bad data packet tag {data[pos : pos + 4]!r}; "
+                    "expected :NN: with NN two digits",
+                    line=line,
+                )
             ident = int(tag.group(1))
             if ident not in rows:
                 raise WavesFormatError(
-                    name, f"data packet :{ident:02d}: has no header; expected a packet header "
-                    f"[{ident:02d}] before it", line=line,
+                    name,
+                    f"data packet :{ident:02d}: has no header; expected a packet header "
+                    f"[{ident:02d}] before it",
+                    line=line,
                 )
             pos = read_packet(data, pos + 4, rows[ident], name, line)
             after = f"data packet :{ident:02d}: at line {line}"
         else:
             raise WavesFormatError(
-                name, f"expected a packet tag ('[NN]' header or ':NN:' data) after {after}, "
-                f"found {data[pos:pos + 16]!r}", line=line,
+                name,
+                f"expected a packet tag ('[NN]' header or ':NN:' data) after {after}, "
+                f"found {data[pos : pos + 16]!r}",
+                line=line,
             )
     return rows
 
@@ -159,8 +184,14 @@ def _series(rows: Rows, path: str) -> WavesSeries:
     fill = np.concatenate([np.full(p.nitems, p.fill) for p in layout.values])
     power[~np.isfinite(power) | (power <= 0) | (power == fill)] = np.nan
     return WavesSeries(
-        time_unix_s=times, freq_hz=layout.freq_hz, bandwidth_hz=np.full(layout.n_values, np.nan),
-        power=power, source=path, file_format="das2", units=layout.units, band=layout.band,
+        time_unix_s=times,
+        freq_hz=layout.freq_hz,
+        bandwidth_hz=np.full(layout.n_values, np.nan),
+        power=power,
+        source=path,
+        file_format="das2",
+        units=layout.units,
+        band=layout.band,
     )
 
 
@@ -209,9 +240,11 @@ def read_das2(path: str | os.PathLike[str]) -> list[WavesSeries]:
     for rows, series in _bands(path):
         if np.isnan(series.power).all():
             raise WavesFormatError(
-                path, f"no valid values in any channel of packet :{rows.layout.packet_id:02d}: "
+                path,
+                f"no valid values in any channel of packet :{rows.layout.packet_id:02d}: "
                 f"({series.band[0]}, {len(rows.times)} rows): all-fill data (every value is "
-                "<= 0, NaN or the fill value)", line=rows.lines[0],
+                "<= 0, NaN or the fill value)",
+                line=rows.lines[0],
             )
         out.append(series)
     return out
@@ -262,8 +295,10 @@ def read_das2_channels(path: str | os.PathLike[str], freqs_hz: Sequence[float]) 
     for f in freqs_hz:
         distance = [np.nanmin(np.abs(s.freq_hz - f), initial=np.inf) for s in bands]
         if not np.isfinite(min(distance)):
-            raise InputError(f"channel {f / 1e6:g} MHz: no das2 channel has a frequency "
-                             f"({Path(path).name} has none)")
+            raise InputError(
+                f"channel {f / 1e6:g} MHz: no das2 channel has a frequency "
+                f"({Path(path).name} has none)"
+            )
         band = bands[int(np.argmin(distance))]
         picks.append((band, band.channel_index(f)))
     ref = picks[0][0]
@@ -274,8 +309,9 @@ def read_das2_channels(path: str | os.PathLike[str], freqs_hz: Sequence[float]) 
     for (band, k), f in zip(picks, freqs_hz, strict=True):
         column = band.power[:, k]
         if np.isnan(column).all():
-            raise WavesFormatError(path, f"no valid values in channel {f / 1e6:g} MHz "
-                                   f"({band.band[k]}): all-fill data")
+            raise WavesFormatError(
+                path, f"no valid values in channel {f / 1e6:g} MHz ({band.band[k]}): all-fill data"
+            )
         if band is not ref:
             column = _nearest(ref.time_unix_s, band.time_unix_s, column, ref.cadence_s / 2)
         columns.append(column)
@@ -284,7 +320,9 @@ def read_das2_channels(path: str | os.PathLike[str], freqs_hz: Sequence[float]) 
         freq_hz=np.array([b.freq_hz[k] for b, k in picks]),
         bandwidth_hz=np.full(len(picks), np.nan),
         power=np.column_stack(columns),
-        source=str(path), file_format="das2", units=ref.units,
+        source=str(path),
+        file_format="das2",
+        units=ref.units,
         band=tuple(b.band[k] for b, k in picks),
     )
 

@@ -35,24 +35,20 @@ import csv
 import io
 import os
 import re
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from station._atomic import write_bytes_atomic
 from station.errors import WavesFormatError
-from station.waves.series import WavesSeries, check_times, format_utc, parse_utc
+from station.waves._generic_npz import DEFAULT_UNITS, clean_power, iso_utc, read_npz
+from station.waves.series import WavesSeries, check_times, format_utc
 
 __all__ = ["DEFAULT_UNITS", "channel_freq_hz", "read_generic", "write_generic_csv", "write_npz"]
-
-DEFAULT_UNITS = "arbitrary linear power"
-"""Units of generic power when the file does not say."""
 
 _FREQ = re.compile(r"\s*(\+?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(hz|khz|mhz|ghz)?\s*", re.I)
 _SCALE = {"": 1.0, "hz": 1.0, "khz": 1e3, "mhz": 1e6, "ghz": 1e9}
 _META = re.compile(r"#\s*(units|bandwidth_hz)\s*:(.*)", re.I)
-_UTC_SUFFIX = ("Z", "+00:00")
 
 
 def channel_freq_hz(name: str) -> float:
@@ -67,19 +63,6 @@ def channel_freq_hz(name: str) -> float:
     if not m:
         return float("nan")
     return float(m.group(1)) * _SCALE[(m.group(2) or "").lower()]
-
-
-def _iso_utc(text: str) -> float:
-    t = text.strip()
-    if not t.endswith(_UTC_SUFFIX):
-        raise ValueError(f"{t!r} has no UTC designator")
-    return parse_utc(t.removesuffix("+00:00").removesuffix("Z") + "Z")
-
-
-def _clean(power: np.ndarray) -> np.ndarray:
-    power = np.array(power, dtype=float)
-    power[~np.isfinite(power) | (power <= 0)] = np.nan
-    return power
 
 
 def read_generic(path: str | os.PathLike[str]) -> WavesSeries:
@@ -119,7 +102,7 @@ def read_generic(path: str | os.PathLike[str]) -> WavesSeries:
     except OSError as exc:
         raise WavesFormatError(p, f"cannot read: {exc.strerror or exc}") from None
     if magic == b"PK\x03\x04" or p.suffix.lower() == ".npz":
-        return _read_npz(p)
+        return read_npz(p)
     return _read_csv(p)
 
 
@@ -150,8 +133,10 @@ def _read_csv(p: Path) -> WavesSeries:
             continue
         if len(fields) != len(names) + 1:
             raise WavesFormatError(
-                p, f"expected {len(names) + 1} columns (time + {len(names)} channels, as the "
-                f"header on line {head_line}), found {len(fields)}", line=lineno,
+                p,
+                f"expected {len(names) + 1} columns (time + {len(names)} channels, as the "
+                f"header on line {head_line}), found {len(fields)}",
+                line=lineno,
             )
         times.append(_row_time(fields[0], unix, p, lineno))
         lines.append(lineno)
@@ -163,22 +148,31 @@ def _read_csv(p: Path) -> WavesSeries:
     m = len(names)
     if bandwidth is not None and len(bandwidth) != m:
         raise WavesFormatError(
-            p, f"bandwidth_hz lists {len(bandwidth)} values, expected {m} (one per channel)",
+            p,
+            f"bandwidth_hz lists {len(bandwidth)} values, expected {m} (one per channel)",
             line=bw_line,
         )
     t = np.array(times)
     check_times(t, str(p), lines)
-    power = _clean(np.array(rows, dtype=float).reshape(len(rows), m))
+    power = clean_power(np.array(rows, dtype=float).reshape(len(rows), m))
     for k in range(m):
         if np.isnan(power[:, k]).all():
             raise WavesFormatError(
-                p, f"no valid values in channel {names[k]!r}: all-fill data (every field empty "
-                "or <= 0)", line=head_line, column=k + 1,
+                p,
+                f"no valid values in channel {names[k]!r}: all-fill data (every field empty "
+                "or <= 0)",
+                line=head_line,
+                column=k + 1,
             )
     return WavesSeries(
-        time_unix_s=t, freq_hz=np.array([channel_freq_hz(n) for n in names]),
+        time_unix_s=t,
+        freq_hz=np.array([channel_freq_hz(n) for n in names]),
         bandwidth_hz=np.array(bandwidth if bandwidth is not None else [np.nan] * m),
-        power=power, source=str(p), file_format="generic-csv", units=units, band=tuple(names),
+        power=power,
+        source=str(p),
+        file_format="generic-csv",
+        units=units,
+        band=tuple(names),
     )
 
 
@@ -187,7 +181,8 @@ def _floats(text: str, p: Path, lineno: int) -> list[float]:
         return [float(v) for v in text.split(",")]
     except ValueError:
         raise WavesFormatError(
-            p, f"bandwidth_hz: {text.strip()!r} is not a comma-separated list of numbers",
+            p,
+            f"bandwidth_hz: {text.strip()!r} is not a comma-separated list of numbers",
             line=lineno,
         ) from None
 
@@ -201,13 +196,16 @@ def _header(fields: list[str], p: Path, lineno: int) -> list[str]:
         looks_like_data = np.isfinite(channel_freq_hz(first)) and not _FREQ.fullmatch(first)[2]
     if looks_like_data:
         raise WavesFormatError(
-            p, f"header missing: the first row starts with {first!r}, expected a header row "
-            "such as time_utc,28.5MHz (or time_unix_s,28.5MHz)", line=lineno,
+            p,
+            f"header missing: the first row starts with {first!r}, expected a header row "
+            "such as time_utc,28.5MHz (or time_unix_s,28.5MHz)",
+            line=lineno,
         )
     names = [f.strip() for f in fields[1:]]
     if not names:
-        raise WavesFormatError(p, "the header has no channel column after the time column",
-                               line=lineno)
+        raise WavesFormatError(
+            p, "the header has no channel column after the time column", line=lineno
+        )
     for k, name in enumerate(names, 1):
         if not name:
             raise WavesFormatError(p, "empty channel name in the header", line=lineno, column=k)
@@ -216,14 +214,15 @@ def _header(fields: list[str], p: Path, lineno: int) -> list[str]:
 
 def _row_time(text: str, unix: bool, p: Path, lineno: int) -> float:
     try:
-        t = float(text) if unix else _iso_utc(text)
+        t = float(text) if unix else iso_utc(text)
         if not np.isfinite(t):
             raise ValueError(text)
         return t
     except ValueError:
         want = "unix seconds" if unix else "ISO 8601 UTC such as 2013-10-09T18:00:00Z"
-        raise WavesFormatError(p, f"bad time {text.strip()!r}; expected {want}",
-                               line=lineno, column=0) from None
+        raise WavesFormatError(
+            p, f"bad time {text.strip()!r}; expected {want}", line=lineno, column=0
+        ) from None
 
 
 def _value(text: str, p: Path, lineno: int, column: int) -> float:
@@ -232,112 +231,9 @@ def _value(text: str, p: Path, lineno: int, column: int) -> float:
     try:
         return float(text)
     except ValueError:
-        raise WavesFormatError(p, f"{text.strip()!r} is not a number", line=lineno,
-                               column=column) from None
-
-
-def _read_npz(p: Path) -> WavesSeries:
-    try:
-        with np.load(p, allow_pickle=False) as archive:
-            arrays = {k: archive[k] for k in archive.files}
-    except ValueError as exc:
-        raise WavesFormatError(p, f"an array holds Python objects ({exc}); save strings as "
-                               "unicode arrays (dtype 'U')") from None
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise WavesFormatError(p, f"not a readable .npz archive ({exc})") from None
-    t = _npz_times(arrays, p)
-    n = len(t)
-    if "power" not in arrays:
-        raise WavesFormatError(p, f"array 'power' is missing; expected shape ({n},) or ({n}, m)")
-    power = arrays["power"]
-    if power.ndim == 1:
-        power = power.reshape(-1, 1)
-    if power.ndim != 2 or power.shape[0] != n or power.shape[1] < 1 or power.dtype.kind not in "fiu":
         raise WavesFormatError(
-            p, f"array 'power' has shape {arrays['power'].shape} dtype {power.dtype}, expected "
-            f"({n},) or ({n}, m) numbers (one row per time)",
-        )
-    m = power.shape[1]
-    freq_hz = _npz_vector(arrays, "freq_hz", m, p)
-    bandwidth_hz = _npz_vector(arrays, "bandwidth_hz", m, p)
-    units = arrays.get("units", np.array(DEFAULT_UNITS))
-    if units.ndim != 0 or units.dtype.kind not in "US":
-        raise WavesFormatError(
-            p, f"array 'units' has shape {units.shape} dtype {units.dtype}, expected a 0-d string"
-        )
-    default = [f"{f / 1e6:g}MHz" if np.isfinite(f) else f"ch{k}" for k, f in enumerate(freq_hz)]
-    band = arrays.get("band", np.array(default))
-    if band.shape != (m,) or band.dtype.kind not in "US":
-        raise WavesFormatError(
-            p, f"array 'band' has shape {band.shape} dtype {band.dtype}, expected ({m},) strings "
-            "(one name per power column)",
-        )
-    names = tuple(str(b).strip() or d for b, d in zip(band.tolist(), default, strict=True))
-    power = _clean(power)
-    for k in range(m):
-        if np.isnan(power[:, k]).all():
-            raise WavesFormatError(
-                p, f"no valid values in channel {names[k]!r} (array 'power' column {k}): "
-                "all-fill data (every value NaN or <= 0)",
-            )
-    return WavesSeries(
-        time_unix_s=t, freq_hz=freq_hz, bandwidth_hz=bandwidth_hz, power=power,
-        source=str(p), file_format="npz", units=str(units[()]), band=names,
-    )
-
-
-def _npz_vector(arrays: dict[str, np.ndarray], key: str, m: int, p: Path) -> np.ndarray:
-    if key not in arrays:
-        return np.full(m, np.nan)
-    a = arrays[key]
-    if a.shape != (m,) or a.dtype.kind not in "fiu":
-        raise WavesFormatError(
-            p, f"array {key!r} has shape {a.shape} dtype {a.dtype}, expected ({m},) numbers "
-            "(one per power column)",
-        )
-    return a.astype(float)
-
-
-def _npz_times(arrays: dict[str, np.ndarray], p: Path) -> np.ndarray:
-    if "time_unix_s" in arrays:
-        key, a = "time_unix_s", arrays["time_unix_s"]
-        ok = a.ndim == 1 and a.dtype.kind in "fiu"
-        t = a.astype(float) if ok else None
-    elif "time_utc" in arrays:
-        key, a = "time_utc", arrays["time_utc"]
-        ok = a.ndim == 1 and a.dtype.kind in "MUS"
-        t = None
-        if ok and a.dtype.kind == "M":
-            t = (a - np.datetime64("1970-01-01T00:00:00", "us")) / np.timedelta64(1, "s")
-        elif ok:
-            try:
-                t = np.array([_iso_utc(str(v)) for v in a.tolist()], dtype=float)
-            except ValueError as exc:
-                raise WavesFormatError(p, f"array 'time_utc': {exc}; expected ISO 8601 UTC "
-                                       "such as 2013-10-09T18:00:00Z") from None
-    else:
-        raise WavesFormatError(
-            p, "no time array: expected 'time_unix_s' (n,) float seconds or 'time_utc' (n,) "
-            "datetime64 / ISO 8601 UTC strings"
-        )
-    if t is None:
-        raise WavesFormatError(
-            p, f"array {key!r} has shape {a.shape} dtype {a.dtype}, expected (n,) "
-            + ("float seconds" if key == "time_unix_s" else "datetime64 or ISO strings"),
-        )
-    if len(t) == 0:
-        raise WavesFormatError(p, f"array {key!r} is empty: no data rows")
-    bad = np.flatnonzero(~np.isfinite(t))
-    if bad.size:
-        raise WavesFormatError(p, f"array {key!r}: element {bad[0]} is not a time (NaN/NaT)")
-    step = np.flatnonzero(~(np.diff(t) > 0))
-    if step.size:
-        i = int(step[0]) + 1
-        raise WavesFormatError(
-            p, f"array {key!r}: element {i} ({format_utc(float(t[i]))}) is not after element "
-            f"{i - 1} ({format_utc(float(t[i - 1]))}); times must be strictly increasing",
-        )
-    return t
+            p, f"{text.strip()!r} is not a number", line=lineno, column=column
+        ) from None
 
 
 def _csv_name(freq_hz: float, band: str, k: int) -> str:
@@ -350,7 +246,10 @@ def _csv_name(freq_hz: float, band: str, k: int) -> str:
 
 
 def write_generic_csv(
-    path: str | os.PathLike[str], series: WavesSeries, *, overwrite: bool = False,
+    path: str | os.PathLike[str],
+    series: WavesSeries,
+    *,
+    overwrite: bool = False,
     iso_time: bool = False,
 ) -> Path:
     r"""Write `series` as a generic CSV that :func:`read_generic` reads back.
@@ -392,8 +291,9 @@ def write_generic_csv(
     buf.write(f"# units: {' '.join(series.units.split())}\n")
     buf.write(f"# bandwidth_hz: {','.join(repr(float(b)) for b in series.bandwidth_hz)}\n")
     writer = csv.writer(buf, lineterminator="\n")
-    names = [_csv_name(f, b, k) for k, (f, b) in enumerate(zip(series.freq_hz, series.band,
-                                                               strict=True))]
+    names = [
+        _csv_name(f, b, k) for k, (f, b) in enumerate(zip(series.freq_hz, series.band, strict=True))
+    ]
     writer.writerow(["time_utc" if iso_time else "time_unix_s", *names])
     for t, row in zip(series.time_unix_s, series.power, strict=True):
         stamp = format_utc(float(t), 6) if iso_time else repr(float(t))
@@ -401,8 +301,9 @@ def write_generic_csv(
     return write_bytes_atomic(path, buf.getvalue().encode("utf-8"), overwrite=overwrite)
 
 
-def write_npz(path: str | os.PathLike[str], series: WavesSeries, *,
-              overwrite: bool = False) -> Path:
+def write_npz(
+    path: str | os.PathLike[str], series: WavesSeries, *, overwrite: bool = False
+) -> Path:
     """Write `series` as an NPZ archive that :func:`read_generic` reads back exactly.
 
     Arrays: ``time_unix_s``, ``power`` (n, m), ``freq_hz``, ``bandwidth_hz``,
@@ -433,9 +334,12 @@ def write_npz(path: str | os.PathLike[str], series: WavesSeries, *,
     """
     buf = io.BytesIO()
     np.savez(
-        buf, time_unix_s=np.asarray(series.time_unix_s, dtype=float),
-        power=np.asarray(series.power, dtype=float), freq_hz=np.asarray(series.freq_hz, float),
-        bandwidth_hz=np.asarray(series.bandwidth_hz, float), units=np.array(series.units),
+        buf,
+        time_unix_s=np.asarray(series.time_unix_s, dtype=float),
+        power=np.asarray(series.power, dtype=float),
+        freq_hz=np.asarray(series.freq_hz, float),
+        bandwidth_hz=np.asarray(series.bandwidth_hz, float),
+        units=np.array(series.units),
         band=np.array([str(b) for b in series.band], dtype=str),
     )
     return write_bytes_atomic(path, buf.getvalue(), overwrite=overwrite)
