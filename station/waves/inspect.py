@@ -164,27 +164,38 @@ def channel_noise(series: WavesSeries, freq_hz: float) -> ChannelNoise:
     )
 
 
-def inspect_series(series: WavesSeries, channels_hz: Sequence[float]) -> WavesInspection:
+def inspect_series(
+    series: WavesSeries | Sequence[WavesSeries], channels_hz: Sequence[float]
+) -> WavesInspection:
     """Describe `series` and the noise of the channels nearest `channels_hz`.
 
-    Channels the series does not cover are skipped (the layout still describes it).
+    `series` may be a list of receiver bands (a das2 stream has one per packet type,
+    each with its own time stamps): the layout counts every band's channels, the time
+    rows are those of the band holding the first chosen channel, and each channel's
+    noise comes from the band that covers it.  Channels no band covers are skipped.
     """
-    t = series.time_unix_s
-    steps = np.diff(t) if t.size > 1 else np.array([np.nan])
-    cadence = series.cadence_s
-    chosen = []
+    bands = [series] if isinstance(series, WavesSeries) else list(series)
+    chosen, home = [], None
     for f in channels_hz:
-        try:
-            chosen.append(channel_noise(series, f))
-        except ValueError:  # InputError: no channel covers f
-            continue
+        for b in bands:
+            try:
+                chosen.append(channel_noise(b, f))
+            except ValueError:  # InputError: this band does not cover f
+                continue
+            home = home or b
+            break
+    home = home or bands[0]
+    t = home.time_unix_s
+    steps = np.diff(t) if t.size > 1 else np.array([np.nan])
+    cadence = home.cadence_s
+    freqs = np.concatenate([b.freq_hz for b in bands])
     return WavesInspection(
-        source=series.source, file_format=series.file_format, units=series.units,
+        source=home.source, file_format=home.file_format, units=home.units,
         n_rows=int(t.size), start_utc=format_utc(t[0]), stop_utc=format_utc(t[-1]),
         cadence_s=cadence, min_step_s=float(np.min(steps)), max_step_s=float(np.max(steps)),
         n_gaps=int(np.sum(steps > 1.5 * cadence)) if np.isfinite(cadence) else 0,
-        n_channels=int(series.freq_hz.size), freq_min_hz=float(np.min(series.freq_hz)),
-        freq_max_hz=float(np.max(series.freq_hz)),
-        bands=tuple(dict.fromkeys(b for b in series.band if b)),
+        n_channels=int(freqs.size), freq_min_hz=float(np.min(freqs)),
+        freq_max_hz=float(np.max(freqs)),
+        bands=tuple(dict.fromkeys(name for b in bands for name in b.band if name)),
         channels=tuple(chosen),
     )

@@ -1,0 +1,92 @@
+"""File-level Waves jobs behind the CLI: analyze a file or folder, inspect a file.
+
+Examples
+--------
+>>> from station.schedule import load_event
+>>> event_window_unix_s(load_event("juno-2013-10-09"), 600.0)
+(1381341000.0, 1381351590.0)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from station._atomic import check_free
+from station.schedule import Event
+from station.waves.analyze import DEFAULT_CHANNEL_HZ, WavesAnalysis, analyze_series
+from station.waves.inspect import WavesInspection, inspect_series
+from station.waves.load import load_waves, sniff_format
+from station.waves.plot import render_waves_png
+
+__all__ = [
+    "BAND_HZ",
+    "INSPECT_CHANNELS_HZ",
+    "AnalyzedFile",
+    "analyze_path",
+    "event_window_unix_s",
+    "inspect_path",
+]
+
+BAND_HZ = (3.0e6, 45.0e6)
+"""Channels kept for the figure: the HFRH receiver band (3.5-40.5 MHz centres)."""
+INSPECT_CHANNELS_HZ = (27.5e6, 28.5e6, 29.5e6)
+"""Channels whose noise `inspect` reports by default: the event channel and neighbours."""
+
+
+@dataclass(frozen=True)
+class AnalyzedFile:
+    """An analysis and the figure written for it (None without ``png``)."""
+
+    analysis: WavesAnalysis
+    png: Path | None
+
+
+def event_window_unix_s(event: Event, margin_s: float) -> tuple[float, float]:
+    """First key-down minus `margin_s` and last key-up plus `margin_s`, UTC unix seconds."""
+    first = event.round_start_utc(0).timestamp() + event.key_down_s[0][0]
+    last = event.round_start_utc(event.rounds - 1).timestamp() + event.key_down_s[-1][1]
+    return first - margin_s, last + margin_s
+
+
+def analyze_path(
+    path: str | os.PathLike[str],
+    event: Event,
+    *,
+    channel_hz: float | None = None,
+    pfa: float = 1e-3,
+    background_knot_s: float = 600.0,
+    edge_guard_s: float = 0.0,
+    png: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
+) -> AnalyzedFile:
+    """Read `path` (file or PDS folder) around `event`, analyze it, optionally draw it.
+
+    Only the event window (plus two background knots either side) and only the
+    receiver band are kept in memory, so a whole day streams through in a few MB.
+    The PNG target is checked before anything is read.
+    """
+    if png is not None:
+        check_free([Path(png)], overwrite=overwrite)
+    channel = channel_hz or (event.receiver.channel_hz if event.receiver else DEFAULT_CHANNEL_HZ)
+    start, stop = event_window_unix_s(event, 2 * background_knot_s)
+    series = load_waves(path, channels_hz=[channel], keep_hz=BAND_HZ,
+                        start_unix_s=start, stop_unix_s=stop)
+    analysis = analyze_series(series, event, channel_hz=channel, pfa=pfa,
+                              background_knot_s=background_knot_s, edge_guard_s=edge_guard_s)
+    written = None
+    if png is not None:
+        written = render_waves_png(series, analysis, png, overwrite=overwrite)
+    return AnalyzedFile(analysis, written)
+
+
+def inspect_path(
+    path: str | os.PathLike[str], channels_hz: tuple[float, ...] = INSPECT_CHANNELS_HZ
+) -> WavesInspection:
+    """Layout and noise statistics of a Waves file (every channel read, all rows)."""
+    if sniff_format(Path(path)) == "das2":
+        from station.waves.das2 import read_das2
+
+        return inspect_series(read_das2(path), channels_hz)
+    return inspect_series(load_waves(path), channels_hz)
