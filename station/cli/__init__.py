@@ -27,6 +27,7 @@ from station.cli import (
     replay,
     schedule,
     transmit,
+    waves,
 )
 from station.cli._common import EXPECTED_ERRORS, ReportingGroup, report_error
 
@@ -77,6 +78,7 @@ app.command("transmit")(transmit.transmit)
 app.command("doctor")(doctor.doctor)
 app.command("replay")(replay.replay_command)
 app.command("capture")(capture.capture)
+app.add_typer(waves.app, name="waves")
 
 
 def main() -> None:

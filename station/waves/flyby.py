@@ -52,6 +52,7 @@ __all__ = [
     "TwoBodyFlyby",
     "elevation_deg",
     "gmst_rad",
+    "look",
     "site_ecef_m",
     "slant_range_m",
     "subpoint_deg",
@@ -315,8 +316,18 @@ def site_ecef_m(lat_deg: np.ndarray | float, lon_deg: np.ndarray | float) -> np.
     return EARTH_RADIUS_M * np.column_stack([c * np.cos(lon), c * np.sin(lon), np.sin(lat)])
 
 
-def _look(site_m: np.ndarray, sat_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """sin(elevation) and slant range, both (n_sites, n_times), for (m,3) sites, (n,3) sats."""
+def look(site_m: np.ndarray, sat_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """sin(elevation) and slant range (m), both (n_sites, n_times), of ECEF points.
+
+    The low-level form of :func:`elevation_deg` and :func:`slant_range_m` for callers that
+    already hold site vectors (m, 3) and satellite vectors (n, 3), m; "up" is radial.
+
+    Examples
+    --------
+    >>> sin_el, dist = look(site_ecef_m(0.0, 0.0), np.array([[EARTH_RADIUS_M + 1e6, 0, 0]]))
+    >>> float(sin_el[0, 0]), float(dist[0, 0])
+    (1.0, 1000000.0)
+    """
     up = site_m / np.linalg.norm(site_m, axis=1, keepdims=True)
     dist_sq = np.zeros((len(site_m), len(sat_m)))
     along = np.zeros_like(dist_sq)
@@ -339,7 +350,7 @@ def elevation_deg(
     >>> elevation_deg([90.0, -90.0, 0.0], [0.0, 0.0, 0.0], sat).round(2).ravel().tolist()
     [90.0, -90.0, -26.57]
     """
-    sin_el, _ = _look(site_ecef_m(site_lat_deg, site_lon_deg), np.atleast_2d(sat_ecef_m))
+    sin_el, _ = look(site_ecef_m(site_lat_deg, site_lon_deg), np.atleast_2d(sat_ecef_m))
     return np.degrees(np.arcsin(np.clip(sin_el, -1.0, 1.0)))
 
 
@@ -354,7 +365,7 @@ def slant_range_m(
     >>> (slant_range_m(90.0, 0.0, sat) / EARTH_RADIUS_M).tolist()
     [[1.0]]
     """
-    return _look(site_ecef_m(site_lat_deg, site_lon_deg), np.atleast_2d(sat_ecef_m))[1]
+    return look(site_ecef_m(site_lat_deg, site_lon_deg), np.atleast_2d(sat_ecef_m))[1]
 
 
 class SpiceTrajectory:

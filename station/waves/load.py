@@ -74,8 +74,9 @@ def sniff_format(path: Path) -> str:
     if b"\x00" in head:
         raise WavesFormatError(path, f"is a binary file; expected {_FORMATS}")
     lines = head.decode("ascii", "replace").splitlines()
-    first = lines[0].lstrip("\ufeff").strip().lower()
-    if first.startswith("#") or re.match(r'^"?time_(utc|unix_s)"?\s*(,|$)', first):
+    body = [ln for ln in lines if not ln.lstrip("\ufeff").startswith("#")]
+    first = body[0].lstrip("\ufeff").strip().lower() if body else ""
+    if re.match(r'^"?time_(utc|unix_s)"?\s*(,|$)', first):
         return "generic-csv"
     if len(lines) >= 4 and lines[3].count(",") >= 28:
         return "pds-csv"

@@ -13,7 +13,7 @@ Examples
 >>> from station.schedule import load_event
 >>> table = load_event("juno-2013-10-09").table_hz
 >>> tx = spread_operators(1400, np.random.default_rng(1), event_table_hz=table)
->>> len(tx), sorted(set(tx.region))[:3], float(tx.power_w[0])
+>>> len(tx), sorted(set(tx.region.tolist()))[:3], float(tx.power_w[0])
 (1400, ['Africa', 'Antarctica', 'Asia'], 100.0)
 >>> bool(np.all(tx.freq_hz == [table[c] for c in tx.letter]))
 True
