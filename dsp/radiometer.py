@@ -54,7 +54,7 @@ from scipy.stats import norm
 from dsp.errors import DspValueError
 from dsp.radiometer_results import DitPower, RadiometerResult, RoundPower, StackPower
 
-__all__ = ["find_spikes", "radiometer_test", "sidak_z_threshold"]
+__all__ = ["find_spikes", "radiometer_test", "sidak_z_threshold", "template_standard_errors"]
 
 _MIN_SAMPLES = 3
 
@@ -175,6 +175,65 @@ def radiometer_test(
         n_spikes=int(spikes.sum()),
         background_knot_s=background_knot_s,
     )
+
+
+def template_standard_errors(
+    t_s: np.ndarray,
+    key_down_s: np.ndarray,
+    round_of: Sequence[int],
+    noise_std: np.ndarray,
+    *,
+    background_knot_s: float = 600.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Predict the standard errors of the test, per key-down and per round, before any data.
+
+    For planning: with the per-sample noise standard deviation known (from a noise
+    model), the same design as :func:`radiometer_test` gives the standard error of
+    each amplitude exactly, so ``expected amplitude / standard error`` is the expected
+    ``z`` (white noise assumed).
+
+    Parameters
+    ----------
+    t_s, key_down_s, round_of
+        As :func:`radiometer_test` (samples that will exist: leave gaps out of `t_s`).
+    noise_std : numpy.ndarray
+        Per-sample noise standard deviation (input units), same length as `t_s`.
+    background_knot_s : float
+        As :func:`radiometer_test`.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Per key-down (NaN where it has fewer than 3 samples) and per round (first-seen
+        order of `round_of`; NaN without data).
+
+    Examples
+    --------
+    >>> t = np.arange(0.0, 1800.0)
+    >>> dit, rnd = template_standard_errors(t, np.array([[600.0, 630.0]]), [1], np.ones(t.size))
+    >>> bool(1 / np.sqrt(30) < rnd[0] < 1.3 / np.sqrt(30))
+    True
+    """
+    t = np.asarray(t_s, dtype=np.float64)
+    kd = np.asarray(key_down_s, dtype=np.float64).reshape(-1, 2)
+    labels = [int(r) for r in round_of]
+    weight = 1.0 / np.asarray(noise_std, dtype=np.float64) ** 2
+    inside = (t[:, None] >= kd[:, 0]) & (t[:, None] < kd[:, 1])
+    has_data = inside.sum(axis=0) >= _MIN_SAMPLES
+    order = list(dict.fromkeys(labels))
+    member = np.array([[lab == r for r in order] for lab in labels], dtype=np.float64)
+    used = member[has_data].sum(axis=0) > 0
+    dit_se, round_se = np.full(len(kd), np.nan), np.full(len(order), np.nan)
+    if not has_data.any():
+        return dit_se, round_se
+    basis = _spline_basis(t, background_knot_s)
+    nb = basis.shape[1]
+    design = sparse.hstack([basis, sparse.csr_matrix(inside[:, has_data].astype(float))], "csr")
+    dit_se[has_data] = np.sqrt(np.diag(_wls(design, np.zeros(t.size), weight)[1])[nb:])
+    rounds = sparse.csr_matrix(inside.astype(float) @ member[:, used])
+    design = sparse.hstack([basis, rounds], format="csr")
+    round_se[used] = np.sqrt(np.diag(_wls(design, np.zeros(t.size), weight)[1])[nb:])
+    return dit_se, round_se
 
 
 def _check(t, x, kd, labels, knot_s, guard_s, spike_sigma) -> None:
