@@ -69,13 +69,13 @@ def _row_problem(data: bytes, start: int, layout: PacketLayout, path: str, line:
     if found != layout.n_values:
         raise WavesFormatError(
             path,
-            f"data packet {tag}: expected {layout.n_values} values, found {found} after the "
-            f"time (header [{layout.packet_id:02d}] at line {layout.line}: {layout.describe()})",
+            f"expected {layout.n_values} values, found {found} after the time in data packet "
+            f"{tag} (header [{layout.packet_id:02d}] at line {layout.line}: {layout.describe()})",
             line=line,
         )
     raise WavesFormatError(
         path,
-        f"data packet {tag}: {len(text) + 1} characters after the tag (with the newline), header "
+        f"data packet {tag} is {len(text) + 1} characters after its tag (with the newline), header "
         f"[{layout.packet_id:02d}] (line {layout.line}) declares {layout.width} "
         f"({layout.describe()}); every value must fill its declared width",
         line=line,

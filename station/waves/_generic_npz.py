@@ -43,6 +43,9 @@ def clean_power(power: np.ndarray) -> np.ndarray:
 
 def read_npz(p: Path) -> WavesSeries:
     """Read a generic NPZ archive (see :mod:`station.waves.generic`)."""
+    with open(p, "rb") as fh:
+        if fh.read(4) != b"PK\x03\x04":
+            raise WavesFormatError(p, "not an NPZ archive: it does not start with a zip header")
     try:
         with np.load(p, allow_pickle=False) as archive:
             arrays = {k: archive[k] for k in archive.files}

@@ -75,104 +75,97 @@ def _load(path: Path) -> bytes:
     return data
 
 
+def _header(data: bytes, pos: int, name: str, line: int) -> tuple[str, str, int]:
+    """Split the header packet at `pos`: its id, its XML text, the offset after it."""
+    tag = _HEADER_TAG.fullmatch(data[pos : pos + 4])
+    if not tag:
+        raise WavesFormatError(
+            name,
+            f"bad header tag {data[pos : pos + 4]!r}; expected [NN] (two digits) or [xx]",
+            line=line,
+        )
+    label, size = tag.group(0).decode(), data[pos + 4 : pos + 10]
+    if not size or (len(size) < 6 and size.isdigit()):
+        raise WavesFormatError(
+            name, f"truncated header {label}: the stream ends inside its length field", line=line
+        )
+    if not size.isdigit():
+        raise WavesFormatError(
+            name,
+            f"bad length field {size.decode('latin-1')!r} after {label}; expected 6 digits",
+            line=line,
+        )
+    body = data[pos + 10 : pos + 10 + int(size)]
+    if len(body) < int(size):
+        raise WavesFormatError(
+            name, f"truncated header {label}: its length field says {int(size)} bytes, only "
+            f"{len(body)} remain", line=line,
+        )  # fmt: skip
+    try:
+        return tag.group(1).decode(), body.decode("utf-8"), pos + 10 + int(size)
+    except UnicodeDecodeError:
+        raise WavesFormatError(name, f"header {label} is not UTF-8 text", line=line) from None
+
+
+def _use_header(ident: str, xml: str, first: bool, rows: dict[int, Rows], name: str,
+                line: int) -> None:  # fmt: skip
+    if ident == "xx":
+        parse_oob(xml, name, line)
+    elif ident == "00":
+        if not first:
+            raise WavesFormatError(name, "a second stream header [00]", line=line)
+        parse_stream_header(xml, name, line)
+    else:
+        layout = parse_packet_header(xml, int(ident), name, line)
+        old = rows.get(layout.packet_id)
+        if old and old.times:
+            if not old.layout.same_channels(layout):
+                raise WavesFormatError(
+                    name, f"packet id {ident} redefined with other planes or channels (first "
+                    f"header at line {old.layout.line}); not supported", line=line,
+                )  # fmt: skip
+        else:
+            rows[layout.packet_id] = Rows(layout)
+
+
 def _scan(path: Path) -> dict[int, Rows]:
     """Read every packet of the stream; rows grouped by packet id."""
     data, name = _load(path), str(path)
     if not data.startswith(b"[00]"):
         hint = " (das2.3 streams are not supported)" if data[:1] == b"|" else ""
         raise WavesFormatError(
-            name,
-            f"not a das2 stream: starts with {data[:12]!r}, expected '[00]' and a "
-            f"6-digit header length{hint}",
-            line=1,
-        )
+            name, f"not a das2 stream: starts with {data[:12]!r}, expected '[00]' and a "
+            f"6-digit header length{hint}", line=1,
+        )  # fmt: skip
     lines = _LineCounter(data)
     rows: dict[int, Rows] = {}
     pos, after = 0, "the start of the stream"
     while (pos := skip_space(data, pos)) < len(data):
         line = lines.at(pos)
         if data[pos : pos + 1] == b"[":
-            tag = _HEADER_TAG.fullmatch(data[pos : pos + 4])
-            size = data[pos + 4 : pos + 10]
-            if not tag:
-                raise WavesFormatError(
-                    name,
-                    f"bad header tag {data[pos : pos + 4]!r}; expected "
-                    "[NN] with NN two digits (or [xx])",
-                    line=line,
-                )
-            if len(size) < 6 and size.isdigit() or not size:
-                raise WavesFormatError(
-                    name,
-                    f"truncated header {tag.group(0).decode()}: the "
-                    "stream ends inside its length field",
-                    line=line,
-                )
-            if not size.isdigit():
-                raise WavesFormatError(
-                    name,
-                    f"bad length field {size!r} after {tag.group(0).decode()}; expected 6 digits",
-                    line=line,
-                )
-            body = data[pos + 10 : pos + 10 + int(size)]
-            if len(body) < int(size):
-                raise WavesFormatError(
-                    name,
-                    f"truncated header {tag.group(0).decode()}: its length field says "
-                    f"{int(size)} bytes, only {len(body)} remain",
-                    line=line,
-                )
-            try:
-                xml = body.decode("utf-8")
-            except UnicodeDecodeError:
-                raise WavesFormatError(name, "header is not UTF-8 text", line=line) from None
-            ident = tag.group(1).decode()
-            if ident == "xx":
-                parse_oob(xml, name, line)
-            elif ident == "00":
-                if pos:
-                    raise WavesFormatError(name, "a second stream header [00]", line=line)
-                parse_stream_header(xml, name, line)
-            else:
-                layout = parse_packet_header(xml, int(ident), name, line)
-                old = rows.get(layout.packet_id)
-                if old and old.times and not old.layout.same_channels(layout):
-                    raise WavesFormatError(
-                        name,
-                        f"packet id {ident} redefined with other planes or channels "
-                        f"(first header at line {old.layout.line}); not supported",
-                        line=line,
-                    )
-                if not (old and old.times):
-                    rows[layout.packet_id] = Rows(layout)
-            pos += 10 + int(size)
-            after = f"header [{ident}] at line {line}"
+            ident, xml, end = _header(data, pos, name, line)
+            _use_header(ident, xml, pos == 0, rows, name, line)
+            pos, after = end, f"header [{ident}] at line {line}"
         elif data[pos : pos + 1] == b":":
             tag = _DATA_TAG.fullmatch(data[pos : pos + 4])
             if not tag:
                 raise WavesFormatError(
-                    name,
-                    f"bad data packet tag {data[pos : pos + 4]!r}; "
-                    "expected :NN: with NN two digits",
-                    line=line,
-                )
+                    name, f"bad data packet tag {data[pos : pos + 4]!r}; expected :NN: with NN "
+                    "two digits", line=line,
+                )  # fmt: skip
             ident = int(tag.group(1))
             if ident not in rows:
                 raise WavesFormatError(
-                    name,
-                    f"data packet :{ident:02d}: has no header; expected a packet header "
-                    f"[{ident:02d}] before it",
-                    line=line,
-                )
+                    name, f"data packet :{ident:02d}: has no header; expected a packet header "
+                    f"[{ident:02d}] before it", line=line,
+                )  # fmt: skip
             pos = read_packet(data, pos + 4, rows[ident], name, line)
             after = f"data packet :{ident:02d}: at line {line}"
         else:
             raise WavesFormatError(
-                name,
-                f"expected a packet tag ('[NN]' header or ':NN:' data) after {after}, "
-                f"found {data[pos : pos + 16]!r}",
-                line=line,
-            )
+                name, f"expected a packet tag ('[NN]' header or ':NN:' data) after {after}, "
+                f"found {data[pos : pos + 16]!r}", line=line,
+            )  # fmt: skip
     return rows
 
 
@@ -181,7 +174,12 @@ def _series(rows: Rows, path: str) -> WavesSeries:
     times = np.array(rows.times)
     check_times(times, path, rows.lines)
     power = np.vstack(rows.values)
-    fill = np.concatenate([np.full(p.nitems, p.fill) for p in layout.values])
+    fill = np.concatenate(  # a real4 value equals the fill value rounded to real4
+        [
+            np.full(p.nitems, np.float32(p.fill) if "f4" in p.dtype else p.fill)
+            for p in layout.values
+        ]
+    )
     power[~np.isfinite(power) | (power <= 0) | (power == fill)] = np.nan
     return WavesSeries(
         time_unix_s=times,

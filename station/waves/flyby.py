@@ -6,19 +6,14 @@ v∞ 10.389 km/s; juno-2013-event.md §0, §1.3, §5) with the orientation fitte
 ground facts of §5.1.  :class:`SpiceTrajectory` reads the real reconstruction (or any
 SPK) through the optional ``spiceypy``.
 
-Frames.  "ECI" is the inertial frame in which GMST is measured (mean equator and
-equinox of date); ECEF is ECI rotated by the IAU 1982 GMST about the z axis.  Ignored:
-precession and nutation between J2000 and the date, the equation of the equinoxes,
-UT1 - UTC and polar motion.  For the two-body model this costs nothing (its orientation
-was fitted in the same frame).  For J2000 vectors (:class:`SpiceTrajectory`) the
-neglected precession since 2000 (13.8 years x 50.3"/yr = 0.19 deg) plus nutation
-(<= 17") turn the Earth-fixed vectors by up to 0.2 deg: 190 km at 56,000 km range,
-23 km at perigee, and <= 0.2 deg in a ground station's elevation.  UT1 - UTC (< 0.9 s)
-adds at most 0.004 deg.  The Earth is a sphere of radius :data:`EARTH_RADIUS_M`
-(geocentric latitudes; up to 0.19 deg from geodetic), good enough for horizon tests
-and path lengths to a few km.
-
-Times are float64 UTC unix seconds (``time_unix_s``), as in :mod:`station.waves.series`.
+Frames: ECEF is "ECI" rotated by the IAU 1982 GMST about z.  Precession, nutation, the
+equation of the equinoxes, UT1 - UTC (< 0.9 s, 0.004 deg) and polar motion are ignored.
+That costs the two-body model nothing (its orientation was fitted in the same frame);
+for J2000 vectors (:class:`SpiceTrajectory`) the precession since 2000 (13.8 yr x
+50.3"/yr = 0.19 deg) plus nutation (<= 17") turn Earth-fixed vectors by up to 0.2 deg:
+190 km at 56,000 km range, 23 km at perigee, <= 0.2 deg of a station's elevation.  The
+Earth is a sphere of radius :data:`EARTH_RADIUS_M` (geocentric latitudes, <= 0.19 deg
+from geodetic): fine for horizons and path lengths.  Times are float64 UTC unix seconds.
 
 Examples
 --------
@@ -91,12 +86,10 @@ def gmst_rad(time_unix_s: np.ndarray | float) -> np.ndarray:
     return np.mod(gmst_s, 86400.0) * (2.0 * np.pi / 86400.0)
 
 
-def _eci_to_ecef(vec: np.ndarray, time_unix_s: np.ndarray) -> np.ndarray:
-    """Rotate (n, 3) inertial vectors by -GMST about z."""
-    theta = gmst_rad(time_unix_s)
-    c, s = np.cos(theta), np.sin(theta)
-    x, y = vec[:, 0], vec[:, 1]
-    return np.column_stack([c * x + s * y, -s * x + c * y, vec[:, 2]])
+def _rotate_z(vec: np.ndarray, angle_rad: np.ndarray) -> np.ndarray:
+    """Rotate (n, 3) vectors by `angle_rad` (n,) about z (frame turned by -angle)."""
+    c, s, x, y = np.cos(angle_rad), np.sin(angle_rad), vec[:, 0], vec[:, 1]
+    return np.column_stack([c * x - s * y, s * x + c * y, vec[:, 2]])
 
 
 def _times(time_unix_s: np.ndarray | float) -> np.ndarray:
@@ -152,7 +145,7 @@ class TwoBodyFlyby:
 
     @property
     def eccentricity(self) -> float:
-        """e = 1 + r_p v_inf^2 / mu (2.878 for Juno)."""
+        """Eccentricity, 1 + r_p v_inf^2 / mu (2.878 for Juno)."""
         return 1.0 + self.perigee_radius_m / self.semi_major_axis_m
 
     @cached_property
@@ -165,11 +158,8 @@ class TwoBodyFlyby:
         east = np.array([-np.sin(lon), np.cos(lon), 0.0])
         north = np.cross(up, east)
         along = np.cos(head) * north + np.sin(head) * east
-        theta = float(gmst_rad(self.perigee_unix_s))
-        rot = np.array(
-            [[np.cos(theta), -np.sin(theta), 0.0], [np.sin(theta), np.cos(theta), 0.0], [0, 0, 1]]
-        )
-        return rot @ up, rot @ along
+        theta = gmst_rad(self.perigee_unix_s)  # ECEF -> ECI at the perigee epoch
+        return _rotate_z(up[None], theta)[0], _rotate_z(along[None], theta)[0]
 
     def hyperbolic_anomaly(self, time_unix_s: np.ndarray | float) -> np.ndarray:
         """Solve Kepler's equation e sinh H - H = M (Newton, vectorised).
@@ -179,10 +169,8 @@ class TwoBodyFlyby:
         Examples
         --------
         >>> h = JUNO_2013.hyperbolic_anomaly(JUNO_2013.perigee_unix_s + np.array([-4860.0, 0.0]))
-        >>> e = JUNO_2013.eccentricity
-        >>> m = e * np.sinh(h) - h
-        >>> bool(abs(m[0] - JUNO_2013.mean_motion_rad_s * -4860.0) < 1e-12), float(m[1])
-        (True, 0.0)
+        >>> (JUNO_2013.eccentricity * np.sinh(h) - h).round(12).tolist()  # M = n (t - t_p)
+        [-13.671612304802, 0.0]
         """
         mean = self.mean_motion_rad_s * (_times(time_unix_s) - self.perigee_unix_s)
         e = self.eccentricity
@@ -221,7 +209,7 @@ class TwoBodyFlyby:
     def position_ecef_m(self, time_unix_s: np.ndarray | float) -> np.ndarray:
         """Earth-fixed position, m, shape (n, 3) (ECI rotated by GMST)."""
         t = _times(time_unix_s)
-        return _eci_to_ecef(self.position_eci_m(t), t)
+        return _rotate_z(self.position_eci_m(t), -gmst_rad(t))
 
     def range_m(self, time_unix_s: np.ndarray | float) -> np.ndarray:
         """Geocentric distance, m, shape (n,)."""
@@ -265,7 +253,7 @@ TRAJECTORIES: dict[str, TwoBodyFlyby] = {"juno-2013-earth-flyby": JUNO_2013}
 
 
 def trajectory_by_name(name: str) -> TwoBodyFlyby:
-    """The registered trajectory called `name`.
+    """Look up a registered trajectory by name.
 
     Raises
     ------
@@ -386,16 +374,13 @@ class SpiceTrajectory:
 
     Notes
     -----
-    Positions are geometric (no light-time correction) in J2000; the Earth-fixed
-    positions use the GMST rotation of the module, so they carry its 0.2 deg error.
-    Kernels go into SPICE's global kernel pool and stay loaded.
+    Positions are geometric (no light time), in J2000; Earth-fixed ones use the module's
+    GMST rotation (0.2 deg error).  Kernels stay loaded in SPICE's global pool.
     """
 
-    def __init__(
-        self, kernels: Sequence[Path], target: str = "-61", observer: str = "399"
-    ) -> None:
+    def __init__(self, kernels: Sequence[Path], target: str = "-61", observer: str = "399") -> None:
         try:
-            import spiceypy  # noqa: PLC0415 (optional dependency, imported lazily)
+            import spiceypy  # optional dependency, imported lazily
         except ImportError:
             raise InputError(
                 "SpiceTrajectory: spiceypy is not installed; "
@@ -423,7 +408,7 @@ class SpiceTrajectory:
     def position_ecef_m(self, time_unix_s: np.ndarray | float) -> np.ndarray:
         """Earth-fixed position, m, (n, 3): J2000 rotated by GMST (precession ignored)."""
         t = _times(time_unix_s)
-        return _eci_to_ecef(self.position_eci_m(t), t)
+        return _rotate_z(self.position_eci_m(t), -gmst_rad(t))
 
     def range_m(self, time_unix_s: np.ndarray | float) -> np.ndarray:
         """Distance from the observer, m, (n,)."""

@@ -219,7 +219,9 @@ def _row_time(text: str, unix: bool, p: Path, lineno: int) -> float:
             raise ValueError(text)
         return t
     except ValueError:
-        want = "unix seconds" if unix else "ISO 8601 UTC such as 2013-10-09T18:00:00Z"
+        want = (
+            "unix seconds" if unix else "ISO 8601 UTC ending in Z or +00:00 (2013-10-09T18:00:00Z)"
+        )
         raise WavesFormatError(
             p, f"bad time {text.strip()!r}; expected {want}", line=lineno, column=0
         ) from None

@@ -14,14 +14,15 @@ Examples
 --------
 >>> from station.waves.flyby import JUNO_2013
 >>> from station.waves.population import Transmitters
+>>> from station.waves.series import parse_utc
 >>> one = Transmitters(np.array([-35.8]), np.array([-69.4]), np.array(["A"]),
 ...                    np.array([28.02e6]), np.array([100.0]), np.array([0.0]))
->>> t = JUNO_2013.perigee_unix_s - 3600.0
+>>> t = parse_utc("2013-10-09T18:40:00Z")
 >>> sig = signal_psd(JUNO_2013, one, np.array([t]))
 >>> int(sig.n_visible[0]), f"{sig.psd_v2_m2_hz[0]:.2e}", f"{sig.range_m[0] / 1e3:.0f}"
-(1, '1.36e-18', '30330')
+(1, '2.58e-18', '30330')
 >>> f"{background_psd(JUNO_2013, np.array([t]))[0]:.3e}"
-'1.676e-15'
+'1.759e-15'
 >>> f"{sample_std_psd(FLOOR_PSD):.2e}"
 '4.02e-16'
 """
@@ -89,18 +90,19 @@ AMPLITUDE_STEP = 5.106e-9
 #: Fitted with FLOOR_PSD by matching the exact (quantized) mean and std of the sample
 #: (scipy Nelder-Mead on the level probabilities): k = 17.14, floor 1.5924e-15; model
 #: mean 1.5946e-15, std 4.022e-16 (both exact); maximum likelihood on the level counts
-#: gives nearly the same (k = 17.6, floor 1.593e-15).  Residual: the model puts
-#: 25, 94, 116, 53, 10 samples on the five levels (2 below, 1 above) where the sample
-#: has 13, 148, 38, 100, 1: the real histogram is bimodal (level 8 depleted, no spin
-#: period in its time series), an instrument effect a Gamma cannot make, so the model's
-#: median is one level higher (1.668e-15; the sample has 53.7 % at or below 1.277e-15,
-#: the model 39 %).  Mean and std, which set detectability, are matched.
-GAMMA_K = 17.1
-#: Equivalent dwell (integration) time of one survey sample, s: k / B = 17 us.
+#: gives nearly the same (k = 17.6, floor 1.593e-15).  Residual: per 300 samples the
+#: model puts 24.6, 93.5, 116.2, 53.4, 9.8 on the five levels (and 1.7 below, 0.8
+#: above) where the sample has 13, 148, 38, 100, 1: the real histogram is bimodal
+#: (level n = 8 depleted; its time series is white, no spin period), an instrument
+#: effect a Gamma cannot make, so the model's median is one level higher (1.668e-15;
+#: the sample has 53.7 % at or below 1.277e-15, the model 39.9 %).  Mean and std, which
+#: set detectability, are matched.
+GAMMA_K = 17.14
+#: Equivalent dwell (integration) time of one survey sample, s: k / B = 17.1 us.
 DWELL_S = GAMMA_K / CHANNEL_BANDWIDTH_HZ
 #: True (pre-detector) receiver + galactic floor, V^2 m^-2 Hz^-1 (fit above).  From a
 #: 2017 cruise/Jupiter sample; the 2013 floor may differ.
-FLOOR_PSD = 1.592e-15
+FLOOR_PSD = 1.5924e-15
 #: Range where the terrestrial noise is given, m: the perigee radius (559 km altitude).
 REF_RANGE_M = 6_937_000.0
 #: Terrestrial noise at REF_RANGE_M (man-made noise and ordinary 10 m traffic leaking
@@ -151,7 +153,7 @@ def in_channel(
     channel_bandwidth_hz: float = CHANNEL_BANDWIDTH_HZ,
     notch_half_width_hz: float = NOTCH_HALF_WIDTH_HZ,
 ) -> np.ndarray:
-    """True where a carrier lands in the channel and outside the high-pass notch.
+    """Tell which carriers land in the channel and outside the high-pass notch.
 
     Examples
     --------
@@ -207,9 +209,12 @@ def signal_psd(
         raise InputError(f"projection {projection!r}: must be in [0, 1]")
     t = np.atleast_1d(np.asarray(time_unix_s, dtype=float))
     sat = trajectory.position_ecef_m(t)
-    keep = in_channel(transmitters.freq_hz, channel_center_hz=channel_center_hz,
-                      channel_bandwidth_hz=channel_bandwidth_hz,
-                      notch_half_width_hz=notch_half_width_hz) & (transmitters.eirp_w > 0)  # fmt: skip
+    keep = in_channel(
+        transmitters.freq_hz,
+        channel_center_hz=channel_center_hz,
+        channel_bandwidth_hz=channel_bandwidth_hz,
+        notch_half_width_hz=notch_half_width_hz,
+    ) & (transmitters.eirp_w > 0)
     coef = transmitters.eirp_w[keep] * Z0_OHM * projection / (4.0 * np.pi * channel_bandwidth_hz)
     sites = site_ecef_m(transmitters.lat_deg[keep], transmitters.lon_deg[keep])
     psd = np.zeros(len(t))
@@ -238,7 +243,7 @@ def background_psd(
     terrestrial_psd_at_ref: float = TERRESTRIAL_PSD_AT_REF,
     ref_range_m: float = REF_RANGE_M,
 ) -> np.ndarray:
-    """True background PSD: the floor plus terrestrial noise ~ (ref_range / range)^2.
+    """Return the true background PSD: floor plus terrestrial noise ~ (ref_range / range)^2.
 
     Examples
     --------
@@ -275,9 +280,7 @@ def measure(
     return (np.rint(np.sqrt(p * x) / amplitude_step) * amplitude_step) ** 2
 
 
-def _level_moments(
-    psd_true: float, gamma_k: float, amplitude_step: float
-) -> tuple[float, float]:
+def _level_moments(psd_true: float, gamma_k: float, amplitude_step: float) -> tuple[float, float]:
     """Exact mean and variance of :func:`measure` at one true level."""
     if not psd_true > 0:
         return 0.0, 0.0
@@ -297,7 +300,7 @@ def _level_moments(
 def sample_std_psd(
     psd_true: float, *, gamma_k: float = GAMMA_K, amplitude_step: float = AMPLITUDE_STEP
 ) -> float:
-    """Standard deviation of one :func:`measure` sample at a true PSD (exact, analytic).
+    """Return the std of one :func:`measure` sample at a true PSD (exact, analytic).
 
     Sums over the quantization levels with the Gamma probabilities (no Monte Carlo).
 
@@ -312,7 +315,7 @@ def sample_std_psd(
 def expected_measured_psd(
     psd_true: float, *, gamma_k: float = GAMMA_K, amplitude_step: float = AMPLITUDE_STEP
 ) -> float:
-    """Mean of :func:`measure` at a true PSD (quantization bias included; +0.1 % at the floor).
+    """Return the mean of :func:`measure` at a true PSD (quantization bias included).
 
     Examples
     --------

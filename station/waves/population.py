@@ -17,8 +17,8 @@ Examples
 (1400, ['Africa', 'Antarctica', 'Asia'], 100.0)
 >>> bool(np.all(tx.freq_hz == [table[c] for c in tx.letter]))
 True
->>> len(select_active(tx, np.random.default_rng(2), fraction=0.5))
-700
+>>> len(select_active(tx, np.random.default_rng(2)))  # DEFAULT_ACTIVE_FRACTION
+770
 """
 
 from __future__ import annotations
@@ -47,19 +47,26 @@ __all__ = [
 #: than 100 Watts" (fogghorn, third-party; §1.1), and 100 W is the usual HF transceiver.
 DEFAULT_POWER_W = 100.0
 #: Mean gain toward the spacecraft, dBi.  Juno was seen at 20-90 deg elevation by most
-#: stations in view.  Typical 10 m antennas radiate up there poorly: a vertical or
-#: ground plane has -3 to -10 dBi at 40-90 deg (zenith null), a Yagi at one wavelength
-#: is built for 10-15 deg and has nulls and weak lobes above 40 deg, a dipole at half a
-#: wavelength has +5 to +8 dBi at the zenith.  A mix averages to about -3 dBi; minus
-#: about 1 dB of feed-line loss and the cross-polarised share of a spinning linear
-#: receiver (already in :data:`station.waves.physics.DIPOLE_PROJECTION`), -4 dBi.
-DEFAULT_ANTENNA_GAIN_DBI = -4.0
-#: Share of the registered operators keyed down in a given round.  The 2013 event ran
-#: 2 h 40 min on a weekday; many operators sent only some rounds, some registered and
-#: never transmitted (ARRL counts "more than a thousand", jarphys "over 1,400"): 0.4.
-#: An assumption, calibrated with the gain against "just at or above the noise"
-#: (see :mod:`station.waves.physics`).
-DEFAULT_ACTIVE_FRACTION = 0.4
+#: stations in view, where 10 m antennas differ a lot: a vertical or ground plane has
+#: -3 to -10 dBi (zenith null), a Yagi at one wavelength (built for 10-15 deg) has
+#: lobes of 0 to +5 dBi and nulls up there, a dipole or inverted V at half a wavelength
+#: +5 to +7 dBi toward the zenith, and some operators tilted beams at Juno.  A mix
+#: averages about -1 dBi; minus ~1 dB of feed-line loss at 28 MHz: -2 dBi.  The
+#: cross-polarised share of the spinning linear receiver is not in here but in
+#: :data:`station.waves.physics.DIPOLE_PROJECTION`.  Calibrated together with
+#: :data:`DEFAULT_ACTIVE_FRACTION` (see below).
+DEFAULT_ANTENNA_GAIN_DBI = -2.0
+#: Share of the registered operators keyed down in a given round.  ARRL counts "more
+#: than a thousand" operators, jarphys "over 1,400" registered: about 0.7 keyed at
+#: all, and over 2 h 40 min on a weekday most of those missed some of the 16 rounds
+#: (say 0.8 of them on the air per round): 0.55.  An assumption.  With the gain above,
+#: 100 W and :mod:`station.waves.physics` it gives the reported picture: round 1
+#: (56,700 km) at the detection threshold (z = 3.9), rounds 2-4 clear (z = 5.0, 6.6,
+#: 9.1), single dits "at or just above the noise" (z = 1.5-4.2 in rounds 1-4), and the
+#: first three dits of round 9 (closest approach, z = 53-76) 4-6 times the strongest
+#: earlier dit (round 8) and 15-50 times those of rounds 1-4, the fourth dit 25.
+#: tests/station/waves/test_physics.py prints the table.
+DEFAULT_ACTIVE_FRACTION = 0.55
 
 
 @dataclass(frozen=True)
@@ -166,10 +173,10 @@ class Transmitters:
         return self.power_w * 10.0 ** (self.gain_dbi / 10.0)
 
     def subset(self, index: np.ndarray | Sequence[int]) -> Transmitters:
-        """The rows selected by an index array or a boolean mask."""
+        """Select rows by an index array or a boolean mask."""
         idx = np.asarray(index)
-        return Transmitters(*(getattr(self, k)[idx] for k in (
-            "lat_deg", "lon_deg", "letter", "freq_hz", "power_w", "gain_dbi", "region")))  # fmt: skip
+        names = ("lat_deg", "lon_deg", "letter", "freq_hz", "power_w", "gain_dbi", "region")
+        return Transmitters(*(getattr(self, k)[idx] for k in names))
 
 
 def _apportion(n: int, weights: np.ndarray) -> np.ndarray:
@@ -262,7 +269,7 @@ def select_active(
     *,
     fraction: float = DEFAULT_ACTIVE_FRACTION,
 ) -> Transmitters:
-    """A random ``round(fraction * n)`` of the operators: those keying in a round.
+    """Pick a random ``round(fraction * n)`` of the operators: those keying in a round.
 
     Raises
     ------

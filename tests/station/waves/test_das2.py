@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import re
 import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -232,9 +233,10 @@ def test_row_with_a_value_wider_than_declared(tmp_path):
 
 def test_non_numeric_value(tmp_path):
     rows = _good_rows()
-    rows[1] = rows[1].replace("2.112e-15", "   2.1x-15")
-    _error(_stream(tmp_path, *rows), "line 4, column 2:", "'2.1x-15' is not a number",
-           "2.85e+07 Hz")
+    rows[1] = rows[1].replace("2.112e-15", "2.1x2e-15")
+    _error(
+        _stream(tmp_path, *rows), "line 4, column 2:", "'2.1x2e-15' is not a number", "2.85e+07 Hz"
+    )
 
 
 def test_bad_time(tmp_path):
@@ -257,8 +259,12 @@ def test_all_fill_data(tmp_path):
     path = _stream(tmp_path, *rows)
     _error(path, "line 3:", "no valid values in any channel of packet :40:", "all-fill")
     rows[0] = _row("40", "2017-01-01T00:00:00.3", ["0.0", "2.1e-15", "0"])
-    _error(_stream(tmp_path, *rows), "no valid values in channel 29.5 MHz", "all-fill",
-           reader=lambda p: read_das2_channels(p, [29.5e6]))
+    _error(
+        _stream(tmp_path, *rows),
+        "no valid values in channel 29.5 MHz",
+        "all-fill",
+        reader=lambda p: read_das2_channels(p, [29.5e6]),
+    )
     assert read_das2_channels(path.parent / "s.d2t", [28.5e6]).power[0, 0] == 2.1e-15
 
 
@@ -272,14 +278,8 @@ def test_exception_packet(tmp_path):
 def test_compressed_stream(tmp_path):
     path = tmp_path / "x.d2t"
     stream = '<stream compression="deflate"/>\n'
-    path.write_bytes((_hdr("00", stream)).encode() + zlib_bytes())
+    path.write_bytes(_hdr("00", stream).encode() + zlib.compress(_hdr("40", YSCAN).encode()))
     _error(path, "line 1:", 'compression="deflate"', "not supported")
-
-
-def zlib_bytes() -> bytes:
-    import zlib
-
-    return zlib.compress(_hdr("40", YSCAN).encode())
 
 
 def test_unsupported_plane_type(tmp_path):
@@ -289,8 +289,7 @@ def test_unsupported_plane_type(tmp_path):
 
 def test_ytags_count_must_match_nitems(tmp_path):
     header = YSCAN.replace('nitems="3"', 'nitems="4"')
-    _error(_stream(tmp_path, header=header), "line 2:", "yTags lists 3 frequencies",
-           "nitems=4")
+    _error(_stream(tmp_path, header=header), "line 2:", "yTags lists 3 frequencies", "nitems=4")
 
 
 def test_garbage_between_packets(tmp_path):
@@ -309,7 +308,7 @@ def test_ytag_min_interval_in_khz_and_y_planes(tmp_path):
         'zUnits="V**2 m**-2 Hz**-1"/><y name="agc" type="ascii10" '
         'units="V**2 m**-2 Hz**-1"/></packet>'
     )
-    row = ":10:" + "2017-001T00:00:00.300".ljust(24) + "  1.00e-15  2.00e-15  3.00e-15\n"
+    row = ":10:" + "2017-001T00:00:00.300".ljust(24) + " 1.00e-15  2.00e-15  3.00e-15\n"
     (s,) = read_das2(_stream(tmp_path, row, header=header, ident="10"))
     assert s.freq_hz[:2].tolist() == [28.0e6, 28.5e6] and np.isnan(s.freq_hz[2])
     assert s.band == ("P10", "P10", "agc")
@@ -321,11 +320,11 @@ def test_binary_planes_little_and_big_endian(tmp_path):
     header = (
         '<packet><x type="sun_real8" units="us2000"/><yscan type="little_endian_real4" '
         'nitems="2" yTags="27.5,28.5" yUnits="MHz" zUnits="V**2 m**-2 Hz**-1">'
-        '<properties double:zFill="-1e31"/></yscan></packet>'
+        '<properties double:zFill="1e30"/></yscan></packet>'
     )
     t0_us = (parse_utc("2017-01-01T00:00:00.3Z") - 946684800.0) * 1e6
     packets = b"".join(
-        b":20:" + struct.pack(">d", t0_us + k * 1e6) + struct.pack("<2f", 1e-15 * (k + 1), -1e31)
+        b":20:" + struct.pack(">d", t0_us + k * 1e6) + struct.pack("<2f", 1e-15 * (k + 1), 1e30)
         for k in range(3)
     )
     path = tmp_path / "b.d2s"
@@ -334,7 +333,8 @@ def test_binary_planes_little_and_big_endian(tmp_path):
     assert s.freq_hz.tolist() == [27.5e6, 28.5e6]
     assert s.power[:, 0].tolist() == [float(np.float32(1e-15 * (k + 1))) for k in range(3)]
     assert np.isnan(s.power[:, 1]).all()
-    np.testing.assert_allclose(s.time_unix_s - parse_utc("2017-01-01T00:00:00.3Z"), [0, 1, 2],
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        s.time_unix_s - parse_utc("2017-01-01T00:00:00.3Z"), [0, 1, 2], atol=1e-6
+    )
     path.write_bytes(path.read_bytes()[:-3])
-    _error(path, "truncated data packet :20:", "9 of 16 bytes")
+    _error(path, "truncated data packet :20:", "13 of 16 bytes")

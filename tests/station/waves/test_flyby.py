@@ -110,8 +110,8 @@ def test_ecef_is_eci_rotated_about_z():
 
 
 def test_ground_track_follows_the_reported_geography():
-    lat, lon = subpoint_deg(JUNO_2013.position_ecef_m(np.arange(utc("18:00:00"),
-                                                                utc("19:05:00"), 300.0)))  # fmt: skip
+    inbound = np.arange(utc("18:00:00"), utc("19:05:00"), 300.0)
+    lat, lon = subpoint_deg(JUNO_2013.position_ecef_m(inbound))
     assert np.all((lat > -56) & (lat < -12) & (lon > -82) & (lon < -34))  # South America
     lat, lon = subpoint_deg(JUNO_2013.position_ecef_m(utc("19:21:00")))
     assert -37 < lat[0] < -32 and 28 < lon[0] < 33  # off the SE coast of South Africa
