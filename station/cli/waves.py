@@ -6,6 +6,7 @@ The logic is in :mod:`station.waves`; this module parses options and prints.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -13,12 +14,19 @@ import typer
 from rich.table import Table
 
 from station.cli._common import ReportingGroup, out_console, spinner
+from station.errors import InputError
 from station.schedule import load_event
 from station.waves.analyze import WavesAnalysis
 from station.waves.inspect import WavesInspection
-from station.waves.workflow import INSPECT_CHANNELS_HZ, analyze_path, inspect_path
+from station.waves.simulate import Prediction, SimulationConfig, predict, simulate
+from station.waves.workflow import (
+    INSPECT_CHANNELS_HZ,
+    analyze_path,
+    inspect_path,
+    write_simulation,
+)
 
-__all__ = ["analyze", "app", "inspect"]
+__all__ = ["analyze", "app", "inspect", "simulate_command"]
 
 app = typer.Typer(
     cls=ReportingGroup,
@@ -159,3 +167,92 @@ def inspect(
         print(json.dumps(result.to_dict(), indent=2))
         return
     print_inspection(result)
+
+
+def print_prediction(p: Prediction) -> None:
+    """Print the planning table: expected z, Pd and operators needed per round."""
+    console = out_console()
+    c = p.config
+    console.print(
+        f"{p.event_id}: {c['n_operators']} operators x {c['power_w']:g} W at "
+        f"{c['antenna_gain_dbi']:g} dBi toward the spacecraft, {100 * c['active_fraction']:.0f} % "
+        f"keying each round, clocks +/-{c['clock_error_s']:g} s; trajectory {p.trajectory}; "
+        f"round threshold z>{p.z_threshold_round:.2f} (Pfa {p.pfa:g} over the rounds)",
+        markup=False)
+    table = Table(show_edge=False)
+    for col in ("round", "UTC", "range km", "keying", "S/N dB", "z", "Pd",
+                "ops Pd 0.9", "dit z"):
+        table.add_column(col, justify="right")
+    for r in p.rounds:
+        sn = "-"
+        if r.signal_psd > 0 and r.background_psd > 0:
+            sn = f"{10 * math.log10(r.signal_psd / r.background_psd):.1f}"
+        zs = [z for z in r.dit_expected_z if z is not None]
+        dits = f"{min(zs):.1f}-{max(zs):.1f}" if zs else "-"
+        table.add_row(
+            str(r.number), r.start_utc[11:19], f"{r.range_km:,.0f}", str(r.n_active), sn,
+            _f(r.expected_z, ".1f") if r.has_data else "-", _f(r.pd, ".2f"),
+            _f(r.operators_for_pd90, ",.0f"), dits if r.has_data else "-")
+    console.print(table)
+    console.print("S/N: mean signal over background during key-down, per 1-s sample; z: "
+                  "expected round statistic; ops Pd 0.9: operators (same mix) for a 90 % "
+                  "chance of detecting that round; dit z: expected range over its dits",
+                  markup=False)
+
+
+def simulate_command(
+    schedule: Annotated[str, typer.Option(help="Event file or shipped id, e.g. juno-2013-10-09.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Write the survey CSV and its truth JSON into this folder.")
+    ] = None,
+    report: Annotated[bool, typer.Option(help="Print the predicted detectability table.")] = False,
+    operators: Annotated[int, typer.Option(help="Operators registered.")] = 1400,
+    power_w: Annotated[float, typer.Option(help="Transmitter power, W.")] = 100.0,
+    gain_dbi: Annotated[
+        float | None, typer.Option(help="Antenna gain toward the spacecraft, dBi.")
+    ] = None,
+    active_fraction: Annotated[
+        float | None, typer.Option(help="Share of operators keying in each round.")
+    ] = None,
+    clock_error_s: Annotated[float, typer.Option(help="Spread of operators' key edges, s.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Random seed (operators and noise).")] = 0,
+    full_day: Annotated[
+        bool, typer.Option(help="Simulate the whole UTC day (86,400 rows).")
+    ] = False,
+    safe_mode_utc: Annotated[
+        str | None, typer.Option(help="Data end here (default: the trajectory's; 'none').")
+    ] = None,
+    gz: Annotated[bool, typer.Option("--gzip", help="Write .CSV.gz.")] = False,
+    pfa: Annotated[float, typer.Option(help="False-alarm probability for the prediction.")] = 1e-3,
+    json_: Annotated[
+        bool, typer.Option("--json", help="Print the prediction as JSON only.")
+    ] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace existing files.")] = False,
+) -> None:
+    """Simulate the survey of an event from a flyby model; predict what can be detected."""
+    event = load_event(schedule)
+    defaults = SimulationConfig()
+    config = SimulationConfig(
+        n_operators=operators, power_w=power_w,
+        antenna_gain_dbi=defaults.antenna_gain_dbi if gain_dbi is None else gain_dbi,
+        active_fraction=defaults.active_fraction if active_fraction is None else active_fraction,
+        clock_error_s=clock_error_s, seed=seed, full_day=full_day,
+        safe_mode_utc=("default" if safe_mode_utc is None
+                       else None if safe_mode_utc.lower() == "none" else safe_mode_utc))
+    if out is None and not (report or json_):
+        raise InputError("nothing to do: give --out DIR to write files, or --report/--json")
+    if out is None:
+        prediction = predict(event, config, pfa=pfa)
+        paths = None
+    else:
+        with spinner("simulating"):
+            sim = simulate(event, config, pfa=pfa)
+            paths = write_simulation(sim, out, gz=gz, overwrite=overwrite)
+        prediction = sim.truth
+    if json_:
+        print(json.dumps(prediction.to_dict(), indent=2))
+        return
+    if report:
+        print_prediction(prediction)
+    if paths is not None:
+        out_console().print(f"wrote {paths[0]} and {paths[1]}", markup=False)

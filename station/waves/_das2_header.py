@@ -251,7 +251,13 @@ def _plane(elem: ET.Element, packet_id: int, path: str, line: int) -> Plane:
     summary = props.get("zSummary", props.get("summary", ""))
     found = _BAND.search(summary)
     band = found.group(1) if found else f"P{packet_id:02d}"
-    fill = float(props.get("zFill", props.get("yFill", "nan")))
+    fill_text = props.get("zFill", props.get("yFill", "nan")).split() or ["nan"]
+    try:
+        fill = float(fill_text[0])  # a Datum property may carry units after the number
+    except ValueError:
+        raise WavesFormatError(
+            path, f"{where}: fill value {fill_text[0]!r} is not a number", line=line
+        ) from None
     if kind == "x":
         units = elem.get("units", "")
         if not text or text.group(1) != "time":

@@ -253,7 +253,7 @@ def read_das2_channels(path: str | os.PathLike[str], freqs_hz: Sequence[float]) 
 
     All channels in one band: that band's rows.  Channels from several bands: on the
     time axis of the band of ``freqs_hz[0]``; the other bands' values are taken at
-    their nearest time within half that band's cadence, NaN otherwise.
+    their nearest time within half the first band's cadence, NaN otherwise.
 
     Parameters
     ----------
@@ -311,7 +311,8 @@ def read_das2_channels(path: str | os.PathLike[str], freqs_hz: Sequence[float]) 
                 path, f"no valid values in channel {f / 1e6:g} MHz ({band.band[k]}): all-fill data"
             )
         if band is not ref:
-            column = _nearest(ref.time_unix_s, band.time_unix_s, column, ref.cadence_s / 2)
+            half_s = ref.cadence_s / 2 if np.isfinite(ref.cadence_s) else band.cadence_s / 2
+            column = _nearest(ref.time_unix_s, band.time_unix_s, column, half_s)
         columns.append(column)
     return WavesSeries(
         time_unix_s=ref.time_unix_s,

@@ -52,6 +52,30 @@ def _means(t: np.ndarray, x: np.ndarray, block_s: float = 30.0):
         return edges + block_s / 2, np.where(counts > 0, sums / counts, np.nan)
 
 
+def _running_background(t: np.ndarray, power: np.ndarray, block_s: float = 60.0,
+                        blocks: int = 11) -> np.ndarray:
+    """Per-channel background: running median of 1-min medians over ~11 min.
+
+    Long enough to ignore 30-s dits, short enough to follow the flyby's rising noise,
+    so the figure shows the keying rather than the range.
+    """
+    import warnings
+
+    from scipy.ndimage import median_filter
+
+    edges = np.arange(t[0], t[-1] + block_s, block_s)
+    idx = np.clip(np.digitize(t, edges) - 1, 0, edges.size - 1)
+    med = np.full((edges.size, power.shape[1]), np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN blocks stay NaN
+        for b in np.unique(idx):
+            med[b] = np.nanmedian(power[idx == b], axis=0)
+        fill = np.nanmedian(med, axis=0)
+    med = np.where(np.isfinite(med), med, fill)
+    smooth = median_filter(med, size=(blocks, 1), mode="nearest")
+    return smooth[idx]
+
+
 def render_waves_png(
     series: WavesSeries,
     analysis: WavesAnalysis,
@@ -94,7 +118,7 @@ def render_waves_png(
     order = np.argsort(view.freq_hz)
     freqs = view.freq_hz[order] / 1e6
     with np.errstate(invalid="ignore", divide="ignore"):
-        db = 10 * np.log10(view.power[:, order] / np.nanmedian(view.power[:, order], axis=0))
+        db = 10 * np.log10(view.power[:, order] / _running_background(t, view.power[:, order]))
     main = int(np.argmin(np.abs(freqs - analysis.channel_hz / 1e6)))
     half = (analysis.channel_bandwidth_hz / 2e6) if np.isfinite(analysis.channel_bandwidth_hz) \
         else 0.5
@@ -105,13 +129,15 @@ def render_waves_png(
         ax = axes[0]
         mesh = ax.pcolormesh(to_num(t), freqs, np.nan_to_num(db.T, nan=0.0), shading="nearest",
                              cmap="viridis", vmin=-3, vmax=6, rasterized=True)
-        fig.colorbar(mesh, ax=axes, shrink=0.35, anchor=(0, 1), label="dB above channel median")
+        fig.colorbar(mesh, ax=axes, shrink=0.35, anchor=(0, 1),
+                     label="dB above running background")
         f_c = freqs[main]
         for d in analysis.dits:
             a, b = to_num(parse_utc(d.start_utc)), to_num(parse_utc(d.stop_utc))
             color = DETECTED if d.detected else MISSED
-            ax.add_patch(Rectangle((a, f_c - half), b - a, 2 * half, fill=False,
-                                   edgecolor=color, linewidth=1.4,
+            # Boxes span the channel and its neighbours, so the keyed channel shows inside.
+            ax.add_patch(Rectangle((a, f_c - 3 * half), b - a, 6 * half, fill=False,
+                                   edgecolor=color, linewidth=1.1,
                                    linestyle="--" if d.detected is None else "-"))
         ax.set_ylabel("frequency (MHz)")
         if freqs.size > 1:
@@ -151,6 +177,7 @@ def render_waves_png(
                    label=f"round threshold z={analysis.z_threshold_round:.2f}")
         ax.set_ylabel("round z")
         ax.legend(fontsize=7, loc="upper left")
+        ax.xaxis.set_major_locator(mdates.MinuteLocator(byminute=[0, 20, 40]))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
         ax.set_xlabel(f"UTC, {to_datetime(t[0]):%Y-%m-%d}  ({analysis.source})")
         buf = io.BytesIO()

@@ -120,10 +120,15 @@ class WavesSeries:
             bandwidth is unknown, half the spacing to its neighbour) from `freq_hz`.
         """
         distance = np.abs(self.freq_hz - freq_hz)
-        k = int(np.argmin(distance))
+        if not np.isfinite(distance).any():
+            raise InputError(
+                f"channel {freq_hz / 1e6:g} MHz: the channels of {self.source} have no "
+                "frequencies; pick one by name or index")
+        k = int(np.nanargmin(distance))
         half = self.bandwidth_hz[k] / 2 if np.isfinite(self.bandwidth_hz[k]) else None
         if half is None:
             others = np.delete(self.freq_hz, k)
+            others = others[np.isfinite(others)]
             half = float(np.min(np.abs(others - self.freq_hz[k]))) / 2 if others.size else np.inf
         if distance[k] > half * (1 + 1e-9):
             raise InputError(
@@ -209,7 +214,7 @@ def parse_scet(text: str) -> float:
         raise ValueError(f"{text!r} is not a SCET of the form YYYY-DDDTHH:MM:SS.sss")
     year, doy, hh, mm = (int(g) for g in m.groups()[:4])
     sec = float(m.group(5))
-    if not (1 <= doy <= 366 and hh < 24 and mm < 60 and sec < 61):
+    if not (1 <= doy <= 366 and hh < 24 and mm < 60 and sec < 60):
         raise ValueError(f"{text!r} has a field out of range")
     day0 = datetime(year, 1, 1, tzinfo=UTC) + timedelta(days=doy - 1)
     return (day0 - _EPOCH).total_seconds() + hh * 3600 + mm * 60 + sec
@@ -228,8 +233,11 @@ def parse_utc(text: str) -> float:
     if not m:
         return parse_scet(t)
     y, mo, d, hh, mm = (int(g) for g in m.groups()[:5])
+    sec = float(m.group(6))
+    if sec >= 60:
+        raise ValueError(f"{text!r}: seconds {sec:g} must be < 60")
     whole = datetime(y, mo, d, hh, mm, tzinfo=UTC)
-    return (whole - _EPOCH).total_seconds() + float(m.group(6))
+    return (whole - _EPOCH).total_seconds() + sec
 
 
 def to_datetime(t_unix_s: float) -> datetime:

@@ -17,7 +17,7 @@ Examples
 >>> from station.schedule import load_event
 >>> sim = simulate(load_event("juno-2013-10-09"), SimulationConfig(seed=1, full_window=False),
 ...                rounds=(3,))
->>> sim.series.power.shape[1], sim.truth.rounds[0].number, sim.truth.rounds[0].expected_z > 4
+>>> sim.series.power.shape[1], sim.truth.rounds[0].number, bool(sim.truth.rounds[0].expected_z > 4)
 (126, 3, True)
 """
 
@@ -281,8 +281,9 @@ def predict(
                      for b, s in zip(background[::10], signal[::10], strict=True)])
     lift = np.interp(t, t[::10], gain)  # quantization-aware mean added power
     order = list(dict.fromkeys(labels))
-    z_round = sidak_z_threshold(pfa, len(order))
-    z_dit = sidak_z_threshold(pfa, len(kd))
+    # Thresholds as the analyzer will set them: over the dits and rounds with data.
+    z_round = sidak_z_threshold(pfa, max(int(np.isfinite(round_se).sum()), 1))
+    z_dit = sidak_z_threshold(pfa, max(int(np.isfinite(dit_se).sum()), 1))
     out = []
     for j, r in enumerate(order):
         rows = [k for k, lab in enumerate(labels) if lab == r]

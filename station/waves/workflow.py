@@ -9,16 +9,20 @@ Examples
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from station._atomic import check_free
+from station._atomic import check_free, write_bytes_atomic
 from station.schedule import Event
 from station.waves.analyze import DEFAULT_CHANNEL_HZ, WavesAnalysis, analyze_series
 from station.waves.inspect import WavesInspection, inspect_series
 from station.waves.load import load_waves, sniff_format
+from station.waves.pds_csv import write_pds_csv
 from station.waves.plot import render_waves_png
+from station.waves.series import to_datetime
+from station.waves.simulate import Simulation
 
 __all__ = [
     "BAND_HZ",
@@ -27,6 +31,8 @@ __all__ = [
     "analyze_path",
     "event_window_unix_s",
     "inspect_path",
+    "simulation_name",
+    "write_simulation",
 ]
 
 BAND_HZ = (3.0e6, 45.0e6)
@@ -90,3 +96,35 @@ def inspect_path(
 
         return inspect_series(read_das2(path), channels_hz)
     return inspect_series(load_waves(path), channels_hz)
+
+
+def simulation_name(sim: Simulation, *, gz: bool = False) -> str:
+    """PDS-style name of a simulated survey: ``WAV_<yyyyddd>T<hhmmss>_E_V02.CSV``.
+
+    The start is the first row's second, as PDS names files that begin mid-day.
+    """
+    start = to_datetime(float(sim.series.time_unix_s[0]))
+    stem = f"WAV_{start:%Y}{start.timetuple().tm_yday:03d}T{start:%H%M%S}_E_V02"
+    return stem + (".CSV.gz" if gz else ".CSV")
+
+
+def write_simulation(
+    sim: Simulation, out_dir: str | os.PathLike[str], *, gz: bool = False, overwrite: bool = False
+) -> tuple[Path, Path]:
+    """Write the survey CSV and its truth JSON (``..._truth.json``) into `out_dir`.
+
+    Both targets are checked before either is written; neither is replaced unless
+    `overwrite`.
+    """
+    out = Path(out_dir)
+    csv_path = out / simulation_name(sim, gz=gz)
+    truth_path = out / (simulation_name(sim).removesuffix(".CSV") + "_truth.json")
+    check_free([csv_path, truth_path], overwrite=overwrite)
+    s = sim.series
+    write_pds_csv(csv_path, s.time_unix_s, s.freq_hz, s.bandwidth_hz, s.power,
+                  title=f"Juno Waves survey, SIMULATED by hi-station ({sim.truth.event_id})",
+                  overwrite=overwrite)
+    truth = sim.truth.to_dict() | {"csv": csv_path.name}
+    write_bytes_atomic(truth_path, (json.dumps(truth, indent=2) + "\n").encode(),
+                       overwrite=overwrite)
+    return csv_path, truth_path

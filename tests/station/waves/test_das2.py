@@ -219,6 +219,12 @@ def test_row_with_one_value_missing_in_the_real_excerpt(tmp_path):
     _error(path, f"line {k + 1}:", "expected 38 values, found 37")
 
 
+def test_last_row_with_a_value_missing(tmp_path):
+    rows = _good_rows()
+    rows[2] = rows[2][:-12] + "\n"
+    _error(_stream(tmp_path, *rows), "line 5:", "expected 3 values, found 2")
+
+
 def test_row_with_a_value_too_many(tmp_path):
     rows = _good_rows()
     rows[2] = rows[2][:-1] + "  1.000e-15\n"
