@@ -29,6 +29,7 @@ from station.recording import Recording, read_recording
 from station.replay import ReplayResult, replay
 from station.schedule import OperatorPlan, load_event, make_plan
 from station.synth import Encoded, encode_to_file
+from station.waves.workflow import AnalyzedFile, analyze_path
 
 __all__ = [
     "DEMO_DIT_S",
@@ -58,6 +59,8 @@ DEMO_EVENT = "juno-2013-10-09"
 DEMO_CALLSIGN = "N0CALL"
 DEMO_GRID = "FN42"
 DEMO_STEM = "juno-2013-round1-hi-qrss30"
+#: File name of the Waves figure the demo writes.
+WAVES_PNG = "juno-2013-waves-hi.png"
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,6 +84,9 @@ class DemoResult:
     replayed : station.replay.ReplayResult
         Replay of the shipped sample recording (:func:`shipped_recording`) against
         the event, with its QRSS grab written beside the demo recording.
+    waves : station.waves.workflow.AnalyzedFile
+        Analysis of the shipped simulated Waves survey (:func:`shipped_waves`) and its
+        figure, written beside the demo recording.
     """
 
     plan: OperatorPlan
@@ -90,6 +96,7 @@ class DemoResult:
     decoded: Decoded
     detection: Detection
     replayed: ReplayResult
+    waves: AnalyzedFile
 
 
 def demo_channel() -> tuple[float, float, int]:
@@ -166,7 +173,26 @@ def run_demo(
         shipped_recording(), event=plan.event, png_dir=directory, callsign=DEMO_CALLSIGN,
         grid=DEMO_GRID, overwrite=overwrite,
     )  # fmt: skip
-    return DemoResult(plan, rehearsal, encoded, recording, decoded, detection, replayed)
+    say("analyzing the shipped (simulated) Juno Waves survey")
+    waves = analyze_path(shipped_waves(), plan.event, png=directory / WAVES_PNG,
+                         overwrite=overwrite)
+    return DemoResult(plan, rehearsal, encoded, recording, decoded, detection, replayed, waves)
+
+
+def _shipped(name: str) -> Path:
+    source_tree = Path(__file__).resolve().parents[1] / "recordings" / name
+    return source_tree if source_tree.is_file() else Path(__file__).parent / "samples" / name
+
+
+def shipped_waves() -> Path:
+    """Return the shipped simulated Waves survey of the 2013 flyby (``recordings/``).
+
+    Examples
+    --------
+    >>> shipped_waves().name
+    'WAV_2013282T173000_E_V02.CSV.gz'
+    """
+    return _shipped("WAV_2013282T173000_E_V02.CSV.gz")
 
 
 def shipped_recording() -> Path:
@@ -177,9 +203,7 @@ def shipped_recording() -> Path:
     >>> shipped_recording().name
     'juno-2013-round1-qrss30-l.sigmf-meta'
     """
-    name = "juno-2013-round1-qrss30-l.sigmf-meta"
-    source_tree = Path(__file__).resolve().parents[1] / "recordings" / name
-    return source_tree if source_tree.is_file() else Path(__file__).parent / "samples" / name
+    return _shipped("juno-2013-round1-qrss30-l.sigmf-meta")
 
 
 def rehearse(plan: OperatorPlan) -> RunSummary:

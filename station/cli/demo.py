@@ -72,8 +72,19 @@ def demo(
         f"{','.join(map(str, ch.round_numbers)) or '-'} {det}; QRSS grab "
         + ", ".join(str(p) for p in ch.pngs)
     )
+    w = result.waves.analysis
+    rounds = [r for r in w.rounds if r.detected is not None]
+    hits = [str(r.number) for r in rounds if r.detected]
+    console.print(
+        f"Waves (simulated survey {Path(w.source).name}): HI detected in rounds "
+        f"{','.join(hits) or 'none'} of {len(rounds)} with data (round threshold z>"
+        f"{w.z_threshold_round:.2f}, Pfa {w.pfa:g}); stacked z {w.stack_z:.1f}; "
+        f"{sum(bool(x.detected) for x in w.dits)} of "
+        f"{sum(x.detected is not None for x in w.dits)} dits on their own; figure "
+        f"{result.waves.png}", markup=False)
     ok = (
-        d.text == DEMO_TEXT
+        bool(w.stack_detected)
+        and d.text == DEMO_TEXT
         and result.detection.detected
         and r.reason == "completed"
         and ch.decoded.text == DEMO_TEXT

@@ -223,6 +223,9 @@ def simulate_command(
         str | None, typer.Option(help="Data end here (default: the trajectory's; 'none').")
     ] = None,
     gz: Annotated[bool, typer.Option("--gzip", help="Write .CSV.gz.")] = False,
+    band: Annotated[
+        list[str] | None, typer.Option(help="Write only this band, e.g. HFRH (repeatable).")
+    ] = None,
     pfa: Annotated[float, typer.Option(help="False-alarm probability for the prediction.")] = 1e-3,
     json_: Annotated[
         bool, typer.Option("--json", help="Print the prediction as JSON only.")
@@ -247,7 +250,8 @@ def simulate_command(
     else:
         with spinner("simulating"):
             sim = simulate(event, config, pfa=pfa)
-            paths = write_simulation(sim, out, gz=gz, overwrite=overwrite)
+            paths = write_simulation(sim, out, gz=gz, bands=tuple(band or ()),
+                                     overwrite=overwrite)
         prediction = sim.truth
     if json_:
         print(json.dumps(prediction.to_dict(), indent=2))

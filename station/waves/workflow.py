@@ -14,7 +14,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from station._atomic import check_free, write_bytes_atomic
+from station.errors import InputError
 from station.schedule import Event
 from station.waves.analyze import DEFAULT_CHANNEL_HZ, WavesAnalysis, analyze_series
 from station.waves.inspect import WavesInspection, inspect_series
@@ -109,19 +112,33 @@ def simulation_name(sim: Simulation, *, gz: bool = False) -> str:
 
 
 def write_simulation(
-    sim: Simulation, out_dir: str | os.PathLike[str], *, gz: bool = False, overwrite: bool = False
+    sim: Simulation,
+    out_dir: str | os.PathLike[str],
+    *,
+    gz: bool = False,
+    bands: tuple[str, ...] = (),
+    overwrite: bool = False,
 ) -> tuple[Path, Path]:
     """Write the survey CSV and its truth JSON (``..._truth.json``) into `out_dir`.
 
-    Both targets are checked before either is written; neither is replaced unless
-    `overwrite`.
+    `bands` (e.g. ``("HFRH",)``) keeps only those receiver bands' values; the other
+    channels are written empty (missing), which keeps the 154-field layout and makes
+    small files.  Both targets are checked before either is written; neither is
+    replaced unless `overwrite`.
     """
     out = Path(out_dir)
     csv_path = out / simulation_name(sim, gz=gz)
     truth_path = out / (simulation_name(sim).removesuffix(".CSV") + "_truth.json")
     check_free([csv_path, truth_path], overwrite=overwrite)
     s = sim.series
-    write_pds_csv(csv_path, s.time_unix_s, s.freq_hz, s.bandwidth_hz, s.power,
+    unknown = sorted(set(bands) - set(s.band))
+    if unknown:
+        raise InputError(f"band {', '.join(unknown)}: not a receiver band; known: "
+                         f"{', '.join(dict.fromkeys(s.band))}")
+    power = s.power
+    if bands:
+        power = np.where(np.isin(np.array(s.band), bands)[None, :], s.power, np.nan)
+    write_pds_csv(csv_path, s.time_unix_s, s.freq_hz, s.bandwidth_hz, power,
                   title=f"Juno Waves survey, SIMULATED by hi-station ({sim.truth.event_id})",
                   overwrite=overwrite)
     truth = sim.truth.to_dict() | {"csv": csv_path.name}
