@@ -31,6 +31,7 @@ import gzip
 import io
 import math
 import os
+from array import array
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -204,7 +205,8 @@ def read_pds_csv(
                 f"found {bandwidth_hz.size}", line=5)
         cols = _pick(path, freq_hz, bandwidth_hz, channels_hz, keep_hz)
         width = LEADING_FIELDS + freq_hz.size
-        times, lines, rows = [], [], []
+        times, lines = [], []
+        flat = array("d")  # 8 bytes per value, not a Python float object each
         all_times, all_lines = [], []
         for line_no, t, values in _rows(path, stream, width, cols):
             all_times.append(t)
@@ -212,13 +214,13 @@ def read_pds_csv(
             if start_unix_s <= t < stop_unix_s:
                 times.append(t)
                 lines.append(line_no)
-                rows.append(values)
+                flat.extend(values)
     check_times(np.asarray(all_times), str(path), all_lines)
-    if not rows:
+    if not times:
         raise WavesFormatError(
             path, f"no rows between {_utc_or_dash(start_unix_s)} and {_utc_or_dash(stop_unix_s)}"
             f"; the file spans {format_utc(all_times[0], 0)} to {format_utc(all_times[-1], 0)}")
-    power = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(cols))
+    power = np.frombuffer(flat, dtype=np.float64).reshape(len(times), len(cols))  # no copy
     power[~(power > 0)] = np.nan
     for j, c in enumerate(cols[: len(channels_hz or ())]):
         if np.all(np.isnan(power[:, j])):
