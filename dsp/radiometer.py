@@ -123,21 +123,13 @@ def radiometer_test(
     spikes[good] = find_spikes(x[good], spike_sigma)
     use = good & ~spikes & ~_near_edges(t, kd, edge_guard_s)
     t, x = t[use], x[use]
-    inside = (t[:, None] >= kd[:, 0]) & (t[:, None] < kd[:, 1])
-    support = inside.sum(axis=0)
-    has_data = support >= _MIN_SAMPLES
-    if t.size < 4 * _MIN_SAMPLES or not has_data.any():
+    d = _Design(t, kd, labels, background_knot_s)
+    if t.size < 4 * _MIN_SAMPLES or not d.has_data.any():
         return _empty(kd, labels, pfa, background_knot_s, int(spikes.sum()), int(t.size))
 
-    basis = _spline_basis(t, background_knot_s)
-    dits = sparse.csr_matrix(inside[:, has_data].astype(np.float64))
-    order = list(dict.fromkeys(labels))
-    member = np.array([[lab == r for r in order] for lab in labels], dtype=np.float64)
-    rounds_used = member[has_data].sum(axis=0) > 0
-    per_round = sparse.csr_matrix(inside.astype(np.float64) @ member[:, rounds_used])
-
-    x_dit = sparse.hstack([basis, dits], format="csr")
-    level = _level(x_dit, basis.shape[1], x)
+    x_dit = d.dit_design()
+    nb = d.basis.shape[1]
+    level = _level(x_dit, nb, x)
     weight = 1.0 / level**2
     coef, cov = _wls(x_dit, x, weight)
     resid = (x - x_dit @ coef) / level
@@ -146,20 +138,18 @@ def radiometer_test(
     block = max(int(round(np.median(np.diff(kd, axis=1)) / np.median(np.diff(t)))), 2)
     vif = _variance_inflation(resid, block)
     cov *= scale2 * vif
-    nb = basis.shape[1]
-    background = basis @ coef[:nb]
+    background = d.basis @ coef[:nb]
 
-    coef_r, cov_r = _wls(sparse.hstack([basis, per_round], format="csr"), x, weight)
+    coef_r, cov_r = _wls(d.round_design(), x, weight)
     cov_r *= scale2 * vif
     amp_r, var_r = coef_r[nb:], np.diag(cov_r)[nb:]
 
-    z_dit = sidak_z_threshold(pfa, int(has_data.sum()))
-    z_round = sidak_z_threshold(pfa, int(rounds_used.sum()))
+    z_dit = sidak_z_threshold(pfa, int(d.has_data.sum()))
+    z_round = sidak_z_threshold(pfa, int(d.rounds_used.sum()))
     z_stack = sidak_z_threshold(pfa, 1)
-    dit_results = _dit_results(
-        kd, labels, has_data, support, coef[nb:], np.diag(cov)[nb:], inside, background, z_dit
-    )
-    round_results = _round_results(kd, labels, order, rounds_used, amp_r, var_r, z_round)
+    dit_results = _dit_results(kd, labels, d.has_data, d.support, coef[nb:],
+                               np.diag(cov)[nb:], d.inside, background, z_dit)
+    round_results = _round_results(kd, labels, d.order, d.rounds_used, amp_r, var_r, z_round)
     stack = _stack(amp_r, cov_r[nb:, nb:], z_stack)
     return RadiometerResult(
         dits=dit_results,
@@ -218,22 +208,39 @@ def template_standard_errors(
     kd = np.asarray(key_down_s, dtype=np.float64).reshape(-1, 2)
     labels = [int(r) for r in round_of]
     weight = 1.0 / np.asarray(noise_std, dtype=np.float64) ** 2
-    inside = (t[:, None] >= kd[:, 0]) & (t[:, None] < kd[:, 1])
-    has_data = inside.sum(axis=0) >= _MIN_SAMPLES
-    order = list(dict.fromkeys(labels))
-    member = np.array([[lab == r for r in order] for lab in labels], dtype=np.float64)
-    used = member[has_data].sum(axis=0) > 0
-    dit_se, round_se = np.full(len(kd), np.nan), np.full(len(order), np.nan)
-    if not has_data.any():
+    d = _Design(t, kd, labels, background_knot_s)
+    dit_se, round_se = np.full(len(kd), np.nan), np.full(len(d.order), np.nan)
+    if not d.has_data.any():
         return dit_se, round_se
-    basis = _spline_basis(t, background_knot_s)
-    nb = basis.shape[1]
-    design = sparse.hstack([basis, sparse.csr_matrix(inside[:, has_data].astype(float))], "csr")
-    dit_se[has_data] = np.sqrt(np.diag(_wls(design, np.zeros(t.size), weight)[1])[nb:])
-    rounds = sparse.csr_matrix(inside.astype(float) @ member[:, used])
-    design = sparse.hstack([basis, rounds], format="csr")
-    round_se[used] = np.sqrt(np.diag(_wls(design, np.zeros(t.size), weight)[1])[nb:])
+    nb, zeros = d.basis.shape[1], np.zeros(t.size)
+    dit_se[d.has_data] = np.sqrt(np.diag(_wls(d.dit_design(), zeros, weight)[1])[nb:])
+    round_se[d.rounds_used] = np.sqrt(np.diag(_wls(d.round_design(), zeros, weight)[1])[nb:])
     return dit_se, round_se
+
+
+class _Design:
+    """The linear model both the test and the planner use: spline background + template.
+
+    Columns are the background basis, then one indicator per key-down with enough
+    samples (:meth:`dit_design`) or one per round with data (:meth:`round_design`).
+    """
+
+    def __init__(self, t: np.ndarray, kd: np.ndarray, labels: list[int], knot_s: float) -> None:
+        self.inside = (t[:, None] >= kd[:, 0]) & (t[:, None] < kd[:, 1])
+        self.support = self.inside.sum(axis=0)
+        self.has_data = self.support >= _MIN_SAMPLES
+        self.order = list(dict.fromkeys(labels))
+        self.member = np.array([[lab == r for r in self.order] for lab in labels], dtype=float)
+        self.rounds_used = self.member[self.has_data].sum(axis=0) > 0
+        self.basis = _spline_basis(t, knot_s) if self.has_data.any() else None
+
+    def dit_design(self) -> sparse.csr_matrix:
+        dits = sparse.csr_matrix(self.inside[:, self.has_data].astype(np.float64))
+        return sparse.hstack([self.basis, dits], format="csr")
+
+    def round_design(self) -> sparse.csr_matrix:
+        rounds = self.inside.astype(np.float64) @ self.member[:, self.rounds_used]
+        return sparse.hstack([self.basis, sparse.csr_matrix(rounds)], format="csr")
 
 
 def _check(t, x, kd, labels, knot_s, guard_s, spike_sigma) -> None:
@@ -388,22 +395,12 @@ def _stack(amp: np.ndarray, cov: np.ndarray, z_thr: float) -> StackPower | None:
 
 
 def _empty(kd, labels, pfa, knot_s, n_spikes, n_used) -> RadiometerResult:
-    seen: dict[int, int] = {}
-    dits = []
-    for k, (start, stop) in enumerate(kd):
-        seen[labels[k]] = seen.get(labels[k], 0) + 1
-        dits.append(DitPower.no_data(round_label=labels[k], index=seen[labels[k]] - 1,
-                                     start_s=float(start), stop_s=float(stop), n_samples=0))
-    rounds = tuple(
-        RoundPower.no_data(round_label=r,
-                           start_s=float(min(s for (s, _), lab in zip(kd, labels, strict=True)
-                                             if lab == r)),
-                           stop_s=float(max(e for (_, e), lab in zip(kd, labels, strict=True)
-                                            if lab == r)))
-        for r in dict.fromkeys(labels)
-    )
+    none = np.zeros(len(kd), dtype=bool)
+    order = list(dict.fromkeys(labels))
+    dits = _dit_results(kd, labels, none, np.zeros(len(kd), dtype=int), (), (), None, None, 0.0)
+    rounds = _round_results(kd, labels, order, np.zeros(len(order), dtype=bool), (), (), 0.0)
     nan = float("nan")
-    return RadiometerResult(dits=tuple(dits), rounds=rounds, stack=None, pfa=pfa,
+    return RadiometerResult(dits=dits, rounds=rounds, stack=None, pfa=pfa,
                             z_threshold_dit=nan, z_threshold_round=nan, z_threshold_stack=nan,
                             noise_relative_std=nan, variance_inflation=nan,
                             n_samples_used=n_used, n_spikes=n_spikes, background_knot_s=knot_s)

@@ -11,20 +11,15 @@ True
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
+
+from dsp.results import AsDict
 
 __all__ = ["DitPower", "RadiometerResult", "RoundPower", "StackPower"]
 
 
-class _AsDict:
-    def to_dict(self) -> dict:
-        """Plain ``dict`` of the fields, ready for ``json.dumps``."""
-        return dataclasses.asdict(self)  # type: ignore[call-overload]
-
-
 @dataclass(frozen=True, slots=True)
-class DitPower(_AsDict):
+class DitPower(AsDict):
     """The test of one expected key-down.
 
     Attributes
@@ -74,7 +69,7 @@ class DitPower(_AsDict):
 
 
 @dataclass(frozen=True, slots=True)
-class RoundPower(_AsDict):
+class RoundPower(AsDict):
     """The test of one round's whole template (its key-downs with data).
 
     Attributes
@@ -105,7 +100,7 @@ class RoundPower(_AsDict):
 
 
 @dataclass(frozen=True, slots=True)
-class StackPower(_AsDict):
+class StackPower(AsDict):
     """All rounds combined, inverse-variance weighted, with the fit's full covariance.
 
     Attributes
@@ -125,7 +120,7 @@ class StackPower(_AsDict):
 
 
 @dataclass(frozen=True, slots=True)
-class RadiometerResult(_AsDict):
+class RadiometerResult(AsDict):
     """Everything :func:`~dsp.radiometer.radiometer_test` found.
 
     Attributes

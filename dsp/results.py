@@ -8,17 +8,19 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-__all__ = ["Decoded", "DecodedElement", "Detection", "DitResult", "RoundResult"]
+__all__ = ["AsDict", "Decoded", "DecodedElement", "Detection", "DitResult", "RoundResult"]
 
 
-class _AsDict:
+class AsDict:
+    """Mixin for frozen result dataclasses: :meth:`to_dict` for ``--json`` output."""
+
     def to_dict(self) -> dict:
         """Plain ``dict`` of the fields (nested results too), ready for ``json.dumps``."""
         return dataclasses.asdict(self)  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True, slots=True)
-class DecodedElement(_AsDict):
+class DecodedElement(AsDict):
     """One decoded mark or space.
 
     Attributes
@@ -42,7 +44,7 @@ class DecodedElement(_AsDict):
 
 
 @dataclass(frozen=True, slots=True)
-class Decoded(_AsDict):
+class Decoded(AsDict):
     """Result of blind decoding.
 
     Attributes
@@ -84,7 +86,7 @@ class Decoded(_AsDict):
 
 
 @dataclass(frozen=True, slots=True)
-class DitResult(_AsDict):
+class DitResult(AsDict):
     """Known-template test of one key-down element at the detected frequency track.
 
     Attributes
@@ -110,7 +112,7 @@ class DitResult(_AsDict):
 
 
 @dataclass(frozen=True, slots=True)
-class RoundResult(_AsDict):
+class RoundResult(AsDict):
     """Detection of one round (or of the stack of all rounds).
 
     Attributes
@@ -148,7 +150,7 @@ class RoundResult(_AsDict):
 
 
 @dataclass(frozen=True, slots=True)
-class Detection(_AsDict):
+class Detection(AsDict):
     """Known-template detection over all rounds.
 
     Attributes

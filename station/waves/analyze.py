@@ -26,33 +26,25 @@ Examples
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from dsp.morse import MORSE_CODE, normalize_text
 from dsp.radiometer import radiometer_test
+from dsp.results import AsDict
 from station.errors import InputError
 from station.schedule import Event
 from station.waves.series import WavesSeries, format_utc
 
 __all__ = ["WavesAnalysis", "WavesDit", "WavesRound", "analyze_series", "expected_key_downs"]
 
-EARTH_RADIUS_M = 6_378_137.0
-"""Equatorial radius (WGS-84); altitude here is range minus this (spherical Earth)."""
 DEFAULT_CHANNEL_HZ = 28.5e6
 """The Waves HFRH channel covering 28-29 MHz, used when the event names no receiver."""
 
 
-class _AsDict:
-    def to_dict(self) -> dict:
-        """Plain ``dict`` of the fields, ready for ``json.dumps``."""
-        return dataclasses.asdict(self)  # type: ignore[call-overload]
-
-
 @dataclass(frozen=True, slots=True)
-class WavesDit(_AsDict):
+class WavesDit(AsDict):
     """One expected key-down tested in the event channel (fields as in the table)."""
 
     round: int
@@ -69,7 +61,7 @@ class WavesDit(_AsDict):
 
 
 @dataclass(frozen=True, slots=True)
-class WavesRound(_AsDict):
+class WavesRound(AsDict):
     """One round: its template tested as a whole, and the same in the reference channels.
 
     Attributes
@@ -103,7 +95,7 @@ class WavesRound(_AsDict):
 
 
 @dataclass(frozen=True, slots=True)
-class WavesAnalysis(_AsDict):
+class WavesAnalysis(AsDict):
     """The whole analysis of one series against one event (``--json`` prints this)."""
 
     source: str
@@ -171,13 +163,14 @@ def _glyphs(token: str) -> list[str]:
     return out
 
 
-def _trajectory_ranges(name: str, t_unix_s: np.ndarray) -> tuple[np.ndarray | None, str]:
+def _trajectory_km(name: str, t_unix_s: np.ndarray):
+    """Geocentric range and altitude (km) from the named trajectory; Nones without one."""
     if not name:
-        return None, ""
+        return None, None
     from station.waves.flyby import trajectory_by_name
 
-    position = trajectory_by_name(name).position_eci_m(np.asarray(t_unix_s, dtype=np.float64))
-    return np.linalg.norm(position, axis=1), name
+    traj = trajectory_by_name(name)
+    return traj.range_m(t_unix_s) / 1e3, traj.altitude_m(t_unix_s) / 1e3
 
 
 def analyze_series(
@@ -246,7 +239,7 @@ def analyze_series(
                for k in refs]
     name = receiver.trajectory if (trajectory is None and receiver) else (trajectory or "")
     mids = np.array([(r.start_s + r.stop_s) / 2 + t0 for r in res.rounds])
-    ranges, name = _trajectory_ranges(name, mids)
+    range_km, altitude_km = _trajectory_km(name, mids)
     dits = tuple(
         WavesDit(round=d.round_label, index=d.index, letter=letter,
                  start_utc=format_utc(d.start_s + t0, 0), stop_utc=format_utc(d.stop_s + t0, 0),
@@ -256,12 +249,11 @@ def analyze_series(
     )
     out_rounds = []
     for j, r in enumerate(res.rounds):
-        rng_m = None if ranges is None else float(ranges[j])
         out_rounds.append(WavesRound(
             number=r.round_label, start_utc=format_utc(r.start_s + t0, 0),
             stop_utc=format_utc(r.stop_s + t0, 0),
-            range_km=None if rng_m is None else rng_m / 1e3,
-            altitude_km=None if rng_m is None else (rng_m - EARTH_RADIUS_M) / 1e3,
+            range_km=None if range_km is None else float(range_km[j]),
+            altitude_km=None if altitude_km is None else float(altitude_km[j]),
             z=r.z, p_value=r.p_value, detected=r.detected, amplitude=r.amplitude,
             dits_detected=sum(bool(d.detected) for d in dits if d.round == r.round_label),
             reference_z=tuple(x.rounds[j].z for x in ref_res),

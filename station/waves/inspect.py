@@ -19,13 +19,13 @@ Examples
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from dsp.radiometer import find_spikes
+from dsp.results import AsDict
 from station.waves.series import WavesSeries, format_utc
 
 __all__ = ["ChannelNoise", "WavesInspection", "channel_noise", "inspect_series"]
@@ -34,7 +34,7 @@ _MAX_LEVELS = 40
 
 
 @dataclass(frozen=True, slots=True)
-class ChannelNoise:
+class ChannelNoise(AsDict):
     """Noise statistics of one channel (power in the series' units).
 
     Attributes
@@ -84,13 +84,9 @@ class ChannelNoise:
     lag2_corr: float
     block30_std_ratio: float
 
-    def to_dict(self) -> dict:
-        """Plain ``dict``, ready for ``json.dumps``."""
-        return dataclasses.asdict(self)
-
 
 @dataclass(frozen=True, slots=True)
-class WavesInspection:
+class WavesInspection(AsDict):
     """A file's layout and the noise of its chosen channels (``--json`` prints this)."""
 
     source: str
@@ -108,10 +104,6 @@ class WavesInspection:
     freq_max_hz: float
     bands: tuple[str, ...]
     channels: tuple[ChannelNoise, ...]
-
-    def to_dict(self) -> dict:
-        """Plain ``dict``, ready for ``json.dumps``."""
-        return dataclasses.asdict(self)
 
 
 def _quantization(values: np.ndarray) -> tuple[float | None, tuple[int, ...]]:

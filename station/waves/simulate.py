@@ -15,7 +15,7 @@ probability of detection, and the operators needed for a 90 % chance.
 Examples
 --------
 >>> from station.schedule import load_event
->>> sim = simulate(load_event("juno-2013-10-09"), SimulationConfig(seed=1, full_window=False),
+>>> sim = simulate(load_event("juno-2013-10-09"), SimulationConfig(seed=1),
 ...                rounds=(3,))
 >>> sim.series.power.shape[1], sim.truth.rounds[0].number, bool(sim.truth.rounds[0].expected_z > 4)
 (126, 3, True)
@@ -30,6 +30,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from dsp.radiometer import sidak_z_threshold, template_standard_errors
+from dsp.results import AsDict
 from station.errors import InputError
 from station.schedule import Event
 from station.waves.analyze import DEFAULT_CHANNEL_HZ, expected_key_downs
@@ -64,8 +65,8 @@ CLOCK_ERROR_S = 1.0
 """Spread (1 sigma) of operators' key edges: a web countdown and a hand on the key, or
 an NTP-synchronized keyer (a few ms); 1 s is a round middle.  Edges blur, dits don't."""
 MARGIN_S = 1800.0
-"""Simulated time before the first key-down and after the last key-up (with
-``full_window``): enough quiet background for the fit either side."""
+"""Simulated time before the first key-down and after the last key-up (unless
+``full_day``): enough quiet background for the fit either side."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,6 @@ class SimulationConfig:
     clock_error_s: float = CLOCK_ERROR_S
     safe_mode_utc: str | None = "default"
     full_day: bool = False
-    full_window: bool = True
     cadence_s: float = 1.0
 
     def __post_init__(self) -> None:
@@ -117,7 +117,7 @@ class RoundTruth:
 
 
 @dataclass(frozen=True)
-class Prediction:
+class Prediction(AsDict):
     """Expected detectability of every round (``--report``)."""
 
     event_id: str
@@ -127,10 +127,6 @@ class Prediction:
     z_threshold_dit: float
     config: dict
     rounds: tuple[RoundTruth, ...]
-
-    def to_dict(self) -> dict:
-        """Plain ``dict``, ready for ``json.dumps``."""
-        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,11 +138,15 @@ class Simulation:
     keyed: np.ndarray = field(repr=False)
 
 
-def _window(event: Event, cfg: SimulationConfig, kd: np.ndarray) -> tuple[float, float]:
+def _sample_times(cfg: SimulationConfig, kd: np.ndarray, trajectory: str) -> np.ndarray:
+    """Survey sample times: the UTC day or the key-downs +- MARGIN_S, until safe mode."""
     if cfg.full_day:
-        day0 = kd[0, 0] - kd[0, 0] % 86400.0
-        return day0, max(day0 + 86400.0, kd[-1, 1] + 600)
-    return kd[0, 0] - MARGIN_S, kd[-1, 1] + MARGIN_S
+        t0 = kd[0, 0] - kd[0, 0] % 86400.0
+        t1 = max(t0 + 86400.0, kd[-1, 1] + 600)
+    else:
+        t0, t1 = kd[0, 0] - MARGIN_S, kd[-1, 1] + MARGIN_S
+    t = np.arange(t0 + SAMPLE_PHASE_S, t1, cfg.cadence_s)
+    return t[t < _safe_mode(cfg, trajectory)]
 
 
 def _keyed_fraction(t: np.ndarray, kd: np.ndarray, sigma_s: float) -> np.ndarray:
@@ -182,7 +182,7 @@ def simulate(
     config : SimulationConfig
         Operators, power, gain, seed, time span, safe mode.
     rounds : tuple of int, optional
-        Only these rounds are keyed and (without ``full_window``) simulated.
+        Only these rounds are keyed and (without ``full_day``) simulated.
     pfa : float
         False-alarm probability for the truth's predicted detection.
     """
@@ -196,9 +196,7 @@ def simulate(
         kd, labels = kd[pick], [lab for lab, p in zip(labels, pick, strict=True) if p]
     if kd.size == 0:
         raise InputError(f"rounds {rounds}: not in schedule {event.id}")
-    t0, t1 = _window(event, config, kd)
-    t = np.arange(t0 + SAMPLE_PHASE_S, t1, config.cadence_s)
-    t = t[t < _safe_mode(config, event.receiver.trajectory)]
+    t = _sample_times(config, kd, event.receiver.trajectory)
     rng = np.random.default_rng(config.seed)
     ops = spread_operators(config.n_operators, rng, event_table_hz=event.table_hz,
                            power_w=config.power_w, antenna_gain_dbi=config.antenna_gain_dbi)
@@ -217,11 +215,12 @@ def simulate(
                                                 channel_center_hz=channel_hz).psd_v2_m2_hz
     freq = np.array([c[0] for c in SURVEY_CHANNELS])
     main = int(np.argmin(np.abs(freq - channel_hz)))
-    terrestrial = background_psd(traj, t) - FLOOR_PSD
+    background = background_psd(traj, t)
+    terrestrial = background - FLOOR_PSD
     power = np.empty((t.size, freq.size))
     for k, (_, level, band) in enumerate(SURVEY_CHANNELS):
         if k == main:
-            true = background_psd(traj, t) + signal
+            true = background + signal
         elif band == "HFRH":
             true = level + terrestrial
         else:
@@ -259,9 +258,7 @@ def predict(
     if kd is None or labels is None:
         kd, labels, _ = expected_key_downs(event)
     if t is None or signal is None:
-        t0, t1 = _window(event, config, kd)
-        t = np.arange(t0 + SAMPLE_PHASE_S, t1, config.cadence_s)
-        t = t[t < _safe_mode(config, traj_name)]
+        t = _sample_times(config, kd, traj_name)
         ops = spread_operators(config.n_operators, np.random.default_rng(config.seed),
                                event_table_hz=event.table_hz, power_w=config.power_w,
                                antenna_gain_dbi=config.antenna_gain_dbi)
