@@ -94,6 +94,13 @@ class SimulationConfig:
             raise InputError(f"clock_error_s {self.clock_error_s}: must be 0-60 s")
         if not 0.1 <= self.cadence_s <= 60:
             raise InputError(f"cadence_s {self.cadence_s}: must be 0.1-60 s")
+        if self.safe_mode_utc not in (None, "default"):
+            try:
+                parse_utc(self.safe_mode_utc)
+            except ValueError:
+                raise InputError(
+                    f"safe_mode_utc {self.safe_mode_utc!r}: must be a UTC time like "
+                    "2013-10-09T19:24:00Z, 'default' or none") from None
 
 
 @dataclass(frozen=True)

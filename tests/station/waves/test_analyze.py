@@ -106,3 +106,39 @@ def test_real_das2_sample_is_inspected(runner):
     assert c["median"] == 1.277e-15
     assert c["amplitude_levels"][:2] == [6, 7] or 7 in c["amplitude_levels"]
     assert np.isclose(c["amplitude_step"], 5.1e-9, rtol=0.01)
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["simulate", "--report", "--operators", "-1"], "operators -1: must be >= 0"),
+        (["simulate", "--report", "--active-fraction", "2"], "active_fraction 2.0: must be in"),
+        (["simulate", "--report", "--safe-mode-utc", "tomorrow"], "safe_mode_utc 'tomorrow'"),
+        (["simulate", "--report", "--clock-error-s", "-1"], "clock_error_s -1.0"),
+        (["analyze", "SHIPPED", "--pfa", "0"], "pfa=0.0 must be between 0 and 1"),
+        (["analyze", "SHIPPED", "--channel-mhz", "100"], "channel 100 MHz: no channel"),
+        (["analyze", "MISSING"], "no such file or folder"),
+    ],
+)
+def test_cli_bad_values_are_one_line_exit_2(runner, tmp_path, args, match):
+    from station.demo import shipped_waves
+
+    args = [str(shipped_waves()) if a == "SHIPPED" else str(tmp_path / "nope.CSV")
+            if a == "MISSING" else a for a in args]
+    res = runner.invoke(app, ["waves", *args[:1], *args[1:], "--schedule", "juno-2013-10-09"])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.count("\n") == 1 and match in res.stderr
+
+
+def test_cli_outputs_are_never_overwritten(runner, tmp_path):
+    from station.demo import shipped_waves
+
+    png = tmp_path / "hi.png"
+    png.write_bytes(b"keep")
+    base = ["waves", "analyze", str(shipped_waves()), "--schedule", "juno-2013-10-09"]
+    res = runner.invoke(app, [*base, "--png", str(png)])
+    assert res.exit_code == 2 and "already exists" in res.stderr and png.read_bytes() == b"keep"
+    res = runner.invoke(app, ["waves", "simulate", "--schedule", "juno-2013-10-09", "--out",
+                              str(tmp_path), "--band", "XYZ"])
+    assert res.exit_code == 2 and "band XYZ: not a receiver band" in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hi.png"]
