@@ -18,65 +18,13 @@ event transmitters work.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import scipy.fft
-import scipy.ndimage
 
-from dsp.spectrum import dechirp, frame_power, to_baseband, track_sums
-from dsp.stack import family_false_alarm
+from dsp.candidates import Acquisition, TrackSearch
+from dsp.spectrum import dechirp, to_baseband
 
 __all__ = ["Acquisition", "acquire", "narrowband", "refine"]
-
-
-@dataclass(frozen=True, slots=True)
-class Acquisition:
-    """Best carrier track found by :func:`acquire`.
-
-    Attributes
-    ----------
-    freq_hz : float
-        Carrier frequency at t = 0 relative to the baseband centre, Hz.
-    drift_hz_per_s : float
-        Linear drift, Hz/s.
-    statistic : float
-        Sum of normalised frame powers along the track (noise: Gamma(frames, 1)).
-    frames : int
-        Number of frames summed.
-    cells : int
-        Number of frequency x drift tracks searched.
-    false_alarm_probability : float
-        Bonferroni bound on noise giving a track at least this strong.
-    noise_psd : float
-        Noise power spectral density at the carrier, in (sample units)^2 per Hz.
-    freq_step_hz : float
-        Bin spacing of the acquisition spectra, Hz.
-    drift_step_hz_per_s : float
-        Spacing of the searched drifts, Hz/s.
-    """
-
-    freq_hz: float
-    drift_hz_per_s: float
-    statistic: float
-    frames: int
-    cells: int
-    false_alarm_probability: float
-    noise_psd: float
-    freq_step_hz: float
-    drift_step_hz_per_s: float
-
-
-def _noise_floor(power: np.ndarray) -> np.ndarray:
-    """Per-bin mean noise power: median over frames, smoothed across frequency."""
-    m, b = power.shape
-    if m >= 8:
-        per_bin = np.median(power, axis=0) / np.log(2)
-        width = min(513, b - (1 - b % 2))
-        floor = scipy.ndimage.median_filter(per_bin, size=max(width, 1), mode="mirror")
-    else:
-        floor = np.full(b, np.median(power) / np.log(2))
-    return np.maximum(floor, np.finfo(np.float32).tiny)
 
 
 def acquire(
@@ -98,45 +46,10 @@ def acquire(
     >>> round(acq.freq_hz, 1), acq.false_alarm_probability < 1e-6
     (123.4, True)
     """
-    duration_s = baseband.size / rate_hz
-    if frame_s is None:
-        # 2 * drift * frame**2 <= 1: the track moves at most one (half-width) bin per frame.
-        frame_s = 0.7 / np.sqrt(max_drift_hz_per_s) if max_drift_hz_per_s > 0 else 10.0
-        frame_s = float(np.clip(frame_s, 0.25, 10.0))
-    frame_s = min(frame_s, duration_s / 4) if duration_s >= 1.0 else duration_s
-    pad = 2
-    power = frame_power(baseband, rate_hz, frame_s, pad=pad)
-    m, b = power.shape
-    n_frame = max(int(round(frame_s * rate_hz)), 1)
-    frame_s = n_frame / rate_hz
-    df = 1.0 / (pad * frame_s)
-    freqs = (np.arange(b) - b // 2) * df
-    keep = np.abs(freqs) <= search_hz
-    power, freqs = power[:, keep], freqs[keep]
-    floor = _noise_floor(power)
-    norm = power / floor
-    span_s = (m - 1) * frame_s
-    max_shift = int(np.ceil(max_drift_hz_per_s * span_s / df)) if m > 1 else 0
-    sums, shifts = track_sums(norm, max_shift)
-    flat = int(np.argmax(sums))
-    i, k = divmod(flat, sums.shape[1])
-    stat = float(sums[i, k])
-    cells = int(sums.size)
-    fap = family_false_alarm(stat, m, cells)
-    drift = float(shifts[i] * df / span_s) if m > 1 else 0.0
-    f0 = float(freqs[k] - drift * 0.5 * frame_s)
-    n0 = float(floor[k] / n_frame / rate_hz)
-    return Acquisition(
-        freq_hz=f0,
-        drift_hz_per_s=drift,
-        statistic=stat,
-        frames=m,
-        cells=cells,
-        false_alarm_probability=fap,
-        noise_psd=n0,
-        freq_step_hz=df,
-        drift_step_hz_per_s=df / span_s if m > 1 else 0.0,
-    )
+    return TrackSearch(
+        baseband, rate_hz, search_hz=search_hz, max_drift_hz_per_s=max_drift_hz_per_s,
+        frame_s=frame_s,
+    ).best()  # fmt: skip
 
 
 def narrowband(

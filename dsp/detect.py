@@ -3,13 +3,27 @@
 For every scheduled element (a 30 s dit, say) the baseband is integrated
 coherently over exactly the element: an FFT of the element's samples after
 removing a trial drift around its centre.  That is the matched filter of a
-constant carrier of unknown frequency.  Each element spectrum is normalised by its
-own noise level (median of blocks of bins, so a coloured floor is followed; noise
-bins become exponential, mean 1), and the spectra of
-a round are summed along straight frequency tracks ``f + drift * (t_i - t_ref)``
-for every frequency and drift in the search.  The best track's sum is compared with
-the Gamma law of :mod:`dsp.stack` with a Bonferroni correction for the number of
-cells searched; the threshold follows from the requested false-alarm probability.
+constant carrier of unknown frequency.  The key-up gaps of the round are integrated
+the same way (:mod:`dsp.pieces`).  Every piece's spectrum is normalised by its own
+local noise floor (noise bins exponential, mean 1, whatever the colour of the noise
+or its level at that time); impulses are blanked first (:mod:`dsp.noise`); bins that
+hold a strong steady carrier are masked.  Spectra are summed along straight tracks
+``f + drift * (t_i - t_ref)`` for every frequency and drift in the search, key-down
+pieces and key-up pieces separately.
+
+A round is detected when its best *keyed* track passes two tests:
+
+- **presence**: the key-down sum against the Gamma law of :mod:`dsp.stack`, with a
+  Bonferroni correction for the cells searched (the false-alarm probability of
+  noise);
+- **keying**: key-down against key-up on the same track (:func:`dsp.keyed.keying_test`),
+  whose null is a steady carrier of *any* level, corrected for the cells one steady
+  carrier can reach (:data:`dsp.keyed.STEADY_CELLS`), and key-up at most a fifth of
+  key-down.
+
+The reported false-alarm probability is the larger of the two.  Tracks are tried in
+order of presence, so a steady carrier elsewhere in the band (or a stronger one
+nearby) does not hide a keyed one.
 
 The cost of searching a +-1 kHz band is real: about 6e4 independent frequency
 cells per 30 s element, which puts the best possible one-round "HI" detection at
@@ -24,13 +38,20 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.fft
+import scipy.ndimage
 
 from dsp.errors import DspValueError, check_samples, check_search
-from dsp.results import Detection, DitResult, RoundResult
+from dsp.keyed import STEADY_CELLS, keying_test
+from dsp.noise import blank_impulses
+from dsp.pieces import Pieces, piece_powers, round_pieces, steady_mask
+from dsp.results import Detection, DitResult, KeyingTest, RoundResult
 from dsp.spectrum import to_baseband
-from dsp.stack import family_false_alarm
+from dsp.stack import family_false_alarm, threshold_for
 
 __all__ = ["detect"]
+
+#: Candidate tracks given the keying test at most, strongest presence first.
+MAX_TRIED = 200
 
 
 def _check_rounds(rounds_s: Sequence[np.ndarray], duration_s: float) -> list[np.ndarray]:
@@ -55,107 +76,96 @@ def _check_rounds(rounds_s: Sequence[np.ndarray], duration_s: float) -> list[np.
     return rounds
 
 
-def _element_powers(x, rate, intervals, drifts, n_fft, keep):
-    """Normalised power spectra, shape (drifts, elements, kept bins)."""
-    starts = np.rint(intervals[:, 0] * rate).astype(int)
-    stops = np.rint(intervals[:, 1] * rate).astype(int)
-    out = np.empty((len(drifts), len(intervals), int(keep.sum())), np.float32)
-    for length in np.unique(stops - starts):
-        idx = np.flatnonzero(stops - starts == length)
-        seg = np.stack([x[a : a + length] for a in starts[idx]])
-        t = np.arange(length) / rate - length / rate / 2
-        for i, d in enumerate(drifts):
-            chirped = seg * np.exp(-1j * np.pi * d * t**2).astype(np.complex64)
-            spec = scipy.fft.fftshift(scipy.fft.fft(chirped, n=n_fft, axis=1), axes=1)[:, keep]
-            p = spec.real**2 + spec.imag**2
-            out[i, idx] = p / _local_floor(p)
-    return out
-
-
-#: Bins per block of the noise-floor estimate (about 34 Hz for 30 s elements).
-FLOOR_BLOCK_BINS = 1024
-
-
-def _local_floor(p: np.ndarray) -> np.ndarray:
-    """Mean noise power per bin: medians of blocks of bins, interpolated across frequency.
-
-    A coloured noise floor (a channel filter's roll-off, a receiver's slope) is
-    followed, so normalised noise stays exponential with mean 1 in every bin; a
-    carrier fills a few bins of a block and does not move its median.
-    """
-    n = p.shape[1]
-    blocks = n // FLOOR_BLOCK_BINS
-    if blocks < 2:
-        return np.median(p, axis=1, keepdims=True) / np.log(2)
-    edges = np.linspace(0, n, blocks + 1).astype(int)
-    med = np.stack(
-        [np.median(p[:, a:b], axis=1) for a, b in zip(edges[:-1], edges[1:], strict=True)], 1
-    ) / np.log(2)
-    centers = 0.5 * (edges[:-1] + edges[1:] - 1)
-    bins = np.arange(n)
-    return np.stack([np.interp(bins, centers, m) for m in med]).astype(np.float32)
-
-
-def _track_search(powers, centers_s, coarse, fine, df):
-    """Best (statistic, bin, fine drift index) over tracks; powers (coarse, el, bins)."""
+def _track_sums(powers, pieces: Pieces, coarse, fine, df):
+    """Per bin, the fine drift with the largest key-down sum: (on, off, drift index)."""
     b = powers.shape[2]
-    rel = centers_s - 0.5 * (centers_s.min() + centers_s.max())
-    best = (-np.inf, 0, 0)
-    acc = np.empty(b, np.float32)
+    centres = pieces.intervals_s.mean(axis=1)
+    on_c = centres[: pieces.n_on]
+    rel = centres - 0.5 * (on_c.min() + on_c.max())
+    best_on = np.full(b, -np.inf, np.float32)
+    best_off = np.zeros(b, np.float32)
+    best_j = np.zeros(b, np.int32)
+    acc = np.empty((2, b), np.float32)
     for j, d in enumerate(fine):
         c = int(np.argmin(np.abs(coarse - d)))
         shifts = np.rint(d * rel / df).astype(int)
         acc[:] = 0
         for i, s in enumerate(shifts):
-            row = powers[c, i]
+            row, out = powers[c, i], acc[0 if i < pieces.n_on else 1]
             if s >= 0:
-                acc[: b - s] += row[s:]
+                out[: b - s] += row[s:]
             else:
-                acc[-s:] += row[: b + s]
-        k = int(np.argmax(acc))
-        if acc[k] > best[0]:
-            best = (float(acc[k]), k, j)
-    return best, rel
+                out[-s:] += row[: b + s]
+        better = acc[0] > best_on
+        best_on[better], best_off[better], best_j[better] = acc[0][better], acc[1][better], j
+    return best_on, best_off, best_j, rel
 
 
-def _search(powers, intervals, coarse, fine, df, freqs, pfa, dof_per_element, index, offset_s):
-    centers = intervals.mean(axis=1)
-    (stat, k, j), rel = _track_search(powers, centers, coarse, fine, df)
-    n_el = powers.shape[1]
+def _keying(stat_on, stat_off, pieces: Pieces, dof: int, pfa: float) -> KeyingTest:
+    lengths = pieces.lengths_s
+    if pieces.n_off == 0:
+        return KeyingTest(1.0, 1.0, 0.0, 0.0, False)
+    return keying_test(
+        float(stat_on), float(stat_off), pieces.n_on * dof, pieces.n_off * dof,
+        float(lengths[: pieces.n_on].sum()) * dof, float(lengths[pieces.n_on :].sum()) * dof,
+        log_search_factor=float(np.log(STEADY_CELLS)), pfa=pfa,
+    )  # fmt: skip
+
+
+def _choose(best_on, best_off, pieces, dof, cells, pfa):
+    """Bin of the strongest keyed track (or the strongest track) and its keying test."""
+    thr = threshold_for(pfa, pieces.n_on * dof, cells)
+    peaks = best_on == scipy.ndimage.maximum_filter1d(best_on, 5, mode="nearest")
+    order = np.flatnonzero(peaks & (best_on >= thr))
+    order = order[np.argsort(best_on[order])[::-1]][:MAX_TRIED]
+    first = int(np.argmax(best_on))
+    fallback = None
+    for k in order:
+        test = _keying(best_on[k], best_off[k], pieces, dof, pfa)
+        if test.keyed:
+            return int(k), test
+        fallback = fallback or (int(k), test)
+    return fallback or (first, _keying(best_on[first], best_off[first], pieces, dof, pfa))
+
+
+def _search(powers, pieces, coarse, fine, df, freqs, pfa, dof, index, offset_s):
+    best_on, best_off, best_j, rel = _track_sums(powers, pieces, coarse, fine, df)
     cells = int(len(fine) * powers.shape[2])
-    fap = family_false_alarm(stat, n_el * dof_per_element, cells)
-    drift = float(fine[j])
+    k, keying = _choose(best_on, best_off, pieces, dof, cells, pfa)
+    stat = float(best_on[k])
+    presence = family_false_alarm(stat, pieces.n_on * dof, cells)
+    drift = float(fine[best_j[k]])
     c = int(np.argmin(np.abs(coarse - drift)))
     shifts = np.rint(drift * rel / df).astype(int)
-    lengths = intervals[:, 1] - intervals[:, 0]
+    on = pieces.intervals_s[: pieces.n_on]
+    lengths = on[:, 1] - on[:, 0]
     dits = []
-    for i, s in enumerate(shifts):
-        kk = k + s
+    for i in range(pieces.n_on):
+        kk = k + shifts[i]
         value = float(powers[c, i, kk]) if 0 <= kk < powers.shape[2] else 0.0
-        rho = value / dof_per_element - 1.0  # Es/N0 of the element, averaged over rounds
-        p_value = family_false_alarm(value, dof_per_element, 1)
-        dits.append(
-            DitResult(
-                start_s=float(intervals[i, 0] + offset_s),
-                stop_s=float(intervals[i, 1] + offset_s),
-                statistic=value,
-                snr2500_db=_snr(rho, lengths[i]),
-                false_alarm_probability=p_value,
-                detected=p_value <= pfa,
-            )
-        )
-    rho_total = (stat - n_el * dof_per_element) / dof_per_element
-    mid_s = 0.5 * (centers.min() + centers.max())
+        rho = value / dof - 1.0  # Es/N0 of the element, averaged over rounds
+        p_value = family_false_alarm(value, dof, 1)
+        dits.append(DitResult(
+            start_s=float(on[i, 0] + offset_s), stop_s=float(on[i, 1] + offset_s),
+            statistic=value, snr2500_db=_snr(rho, lengths[i]),
+            false_alarm_probability=p_value, detected=p_value <= pfa,
+        ))  # fmt: skip
+    rho_total = (stat - pieces.n_on * dof) / dof
+    centres = on.mean(axis=1)
+    mid_s = 0.5 * (centres.min() + centres.max())
+    fap = max(presence, keying.false_alarm_probability)
     return RoundResult(
         index=index,
-        start_s=float(intervals[0, 0] + offset_s),
+        start_s=float(on[0, 0] + offset_s),
         statistic=stat,
         false_alarm_probability=fap,
-        detected=fap <= pfa,
+        detected=bool(presence <= pfa and keying.keyed),
         freq_hz=float(freqs[k] - drift * mid_s),
         drift_hz_per_s=drift,
         snr2500_db=_snr(rho_total, float(lengths.sum())),
         dits=tuple(dits),
+        presence_false_alarm_probability=presence,
+        keying=keying,
     ), cells
 
 
@@ -215,37 +225,49 @@ def detect(
     x = check_samples(samples, sample_rate_hz, search_hz=search_hz)
     check_search(pfa, max_drift_hz_per_s)
     baseband, rate = to_baseband(x, sample_rate_hz, center_hz=center_hz, half_band_hz=search_hz)
-    rounds = _check_rounds(rounds_s, baseband.size / rate)
+    baseband, _ = blank_impulses(baseband, rate)
+    duration_s = baseband.size / rate
+    rounds = _check_rounds(rounds_s, duration_s)
     template = rounds[0] - rounds[0][0, 0]
-    lengths = template[:, 1] - template[:, 0]
-    n_fft = scipy.fft.next_fast_len(int(np.ceil(2 * lengths.max() * rate)))
+    before = min(float(r[0, 0]) for r in rounds)
+    after = min(duration_s - float(r[-1, 1]) for r in rounds)
+    pieces = round_pieces(template, before, after)
+    lengths = pieces.lengths_s
+    longest = float(lengths.max())
+    n_fft = scipy.fft.next_fast_len(int(np.ceil(2 * longest * rate)))
     df = rate / n_fft
     freqs = scipy.fft.fftshift(scipy.fft.fftfreq(n_fft, 1 / rate))
     keep = np.abs(freqs) <= search_hz
     freqs = freqs[keep] + center_hz
     # In-element drift: a residual eps costs < 0.2 dB while eps * L**2 <= 1.
-    step = 2.0 / lengths.max() ** 2
+    step = 2.0 / longest**2
     n_c = int(np.ceil(max_drift_hz_per_s / step))
     coarse = np.linspace(-max_drift_hz_per_s, max_drift_hz_per_s, 2 * n_c + 1)
-    centers = template.mean(axis=1)
-    span = max(float(np.ptp(centers)) / 2, lengths.max())
+    zero = int(np.argmin(np.abs(coarse)))
+    centres = template.mean(axis=1)
+    span = max(float(np.ptp(centres)) / 2, float(lengths[: pieces.n_on].max()))
     fine_step = df / span
     n_f = int(np.ceil(max_drift_hz_per_s / fine_step))
     fine = np.linspace(-n_f * fine_step, n_f * fine_step, 2 * n_f + 1)
-    results, stacked_powers = [], None
+    spread_hz = max_drift_hz_per_s * longest / 2
+    results, stacked_powers, steady = [], None, set()
     cells = 1
     for r, iv in enumerate(rounds):
-        p = _element_powers(baseband, rate, iv, coarse, n_fft, keep)
+        start = iv[0, 0]
+        p = piece_powers(baseband, rate, pieces.intervals_s + start, coarse, n_fft, keep)
+        mask, centres_bins = steady_mask(p[zero], pieces, df, spread_hz)
+        p[:, :, mask] = 1.0
+        steady.update(round(float(freqs[int(c)]), 2) for c in centres_bins)
         stacked_powers = p.copy() if stacked_powers is None else stacked_powers + p
         if per_round or len(rounds) == 1:
-            res, cells = _search(p, iv - iv[0, 0], coarse, fine, df, freqs, pfa, 1, r + 1, iv[0, 0])
+            res, cells = _search(p, pieces, coarse, fine, df, freqs, pfa, 1, r + 1, start)
             results.append(res)
     stacked = None
     if len(rounds) > 1:
-        stacked, cells = _search(
-            stacked_powers, template, coarse, fine, df, freqs, pfa, len(rounds), 0, rounds[0][0, 0]
-        )
+        stacked, cells = _search(stacked_powers, pieces, coarse, fine, df, freqs, pfa,
+                                 len(rounds), 0, rounds[0][0, 0])  # fmt: skip
     main = stacked if stacked is not None else results[0]
     return Detection(
-        pfa=pfa, search_cells=cells, rounds=tuple(results), stacked=stacked, detected=main.detected
-    )
+        pfa=pfa, search_cells=cells, rounds=tuple(results), stacked=stacked,
+        detected=main.detected, steady_carriers_hz=tuple(sorted(steady)),
+    )  # fmt: skip

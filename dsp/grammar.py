@@ -17,7 +17,15 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MARK_STATES", "N_STATES", "viterbi_path", "viterbi_scores"]
+__all__ = [
+    "MARK_STATES",
+    "N_STATES",
+    "log_path_count",
+    "posteriors",
+    "sequence_posterior",
+    "viterbi_path",
+    "viterbi_scores",
+]
 
 # States: marks M1 M2 M3 (units into a mark), spaces S1..S6, S7 (>= 7 units).
 M1, M2, M3, S1, S2, S3, S4, S5, S6, S7 = range(10)
@@ -116,3 +124,114 @@ def viterbi_path(mark_scores: np.ndarray) -> tuple[np.ndarray, float]:
         states[k] = state
         state = back[k, state]
     return np.isin(states, MARK_STATES), best
+
+
+def _padded(table: dict[int, tuple[int, ...]]) -> np.ndarray:
+    """(N_STATES, 3) index table, padded with N_STATES (a -inf sentinel column)."""
+    out = np.full((N_STATES, 3), N_STATES)
+    for state, others in table.items():
+        out[state, : len(others)] = others
+    return out
+
+
+_PRED_IDX = _padded(_PRED)
+_SUCC_IDX = _padded(
+    {s: tuple(t for t, preds in _PRED.items() if s in preds) for s in range(N_STATES)}
+)
+_IS_MARK = np.isin(np.arange(N_STATES), MARK_STATES)
+
+
+def _step(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``logsumexp`` of ``values`` over each state's row of ``index``."""
+    padded = np.append(values, -np.inf)[index]
+    top = padded.max(axis=1)
+    safe = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        return safe + np.log(np.exp(padded - safe[:, None]).sum(axis=1))
+
+
+def _forward(emit: np.ndarray) -> np.ndarray:
+    """Log forward variables of the grammar for per-unit, per-state log emissions."""
+    alpha = np.empty_like(emit)
+    alpha[0] = emit[0]
+    for k in range(1, emit.shape[0]):
+        alpha[k] = _step(alpha[k - 1], _PRED_IDX) + emit[k]
+    return alpha
+
+
+def _emissions(mark_scores: np.ndarray) -> np.ndarray:
+    e = np.asarray(mark_scores, dtype=float).ravel()
+    return np.where(_IS_MARK[None, :], e[:, None], 0.0)
+
+
+def posteriors(mark_scores: np.ndarray) -> tuple[np.ndarray, float]:
+    """Forward-backward over the grammar: P(key-down) of every unit, and log Z.
+
+    With ``mark_scores`` the log-likelihood ratios of key-down per unit and a flat
+    prior over the grammar's state paths, the marginals are each unit's posterior
+    probability of key-down and :func:`sequence_posterior` the probability of a
+    whole key sequence.
+
+    Returns
+    -------
+    p_down : ndarray, shape (K,)
+    log_z : float
+        Log of the sum over grammatical state paths of ``exp(score)``.
+
+    Examples
+    --------
+        >>> llr = np.array([9.0, -9.0, 9.0] + [-9.0] * 7 + [9.0])    # a 7-unit word space
+    >>> p, log_z = posteriors(llr)
+    >>> path, _ = viterbi_path(llr)
+    >>> bool(np.all((p > 0.5) == path)), round(sequence_posterior(llr, path), 3)
+    (True, 0.999)
+    """
+    emit = _emissions(mark_scores)
+    k_units = emit.shape[0]
+    alpha = _forward(emit)
+    beta = np.zeros((k_units, N_STATES))
+    for k in range(k_units - 2, -1, -1):
+        beta[k] = _step(beta[k + 1] + emit[k + 1], _SUCC_IDX)
+    log_z = float(np.logaddexp.reduce(alpha[-1]))
+    post = np.exp(alpha + beta - log_z)
+    return post[:, _IS_MARK].sum(axis=1).clip(0.0, 1.0), log_z
+
+
+def sequence_posterior(mark_scores: np.ndarray, key_down: np.ndarray) -> float:
+    """Posterior probability of the key sequence ``key_down`` given the unit scores.
+
+    Sums over every state path that keys this sequence (a recording that starts or
+    ends inside an element has several), divided by the sum over all paths.
+
+    Examples
+    --------
+    >>> llr = np.array([2.0, -2.0, 2.0, -2.0])
+    >>> 0.3 < sequence_posterior(llr, np.array([1, 0, 1, 0], bool)) < 1.0
+    True
+    """
+    emit = _emissions(mark_scores)
+    down = np.asarray(key_down, dtype=bool).ravel()
+    if down.size != emit.shape[0]:
+        raise ValueError(f"key_down has {down.size} units, mark_scores {emit.shape[0]}")
+    allowed = np.where(down[:, None] == _IS_MARK[None, :], 0.0, -np.inf)
+    with np.errstate(invalid="ignore"):
+        log_seq = float(np.logaddexp.reduce(_forward(emit + allowed)[-1]))
+    log_z = float(np.logaddexp.reduce(_forward(emit)[-1]))
+    return float(np.exp(min(log_seq - log_z, 0.0)))
+
+
+def log_path_count(k_units: int) -> float:
+    """Natural log of the number of grammatical state paths of ``k_units`` units.
+
+    An upper bound on the number of key patterns a decoder can choose from (states
+    are determined by the keys except inside a first or last, cut element), for a
+    union bound over them; it grows about 1.53x per unit.
+
+    Examples
+    --------
+    >>> [round(float(np.exp(log_path_count(k)))) for k in (1, 2, 3, 13)]
+    [10, 14, 22, 1781]
+    """
+    if k_units < 1:
+        return 0.0
+    return float(np.logaddexp.reduce(_forward(np.zeros((k_units, N_STATES)))[-1]))

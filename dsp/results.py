@@ -8,7 +8,17 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-__all__ = ["AsDict", "Decoded", "DecodedElement", "Detection", "DitResult", "RoundResult"]
+__all__ = [
+    "AsDict",
+    "Decoded",
+    "DecodedElement",
+    "DecodedSignal",
+    "Detection",
+    "DitResult",
+    "KeyingTest",
+    "RoundResult",
+    "SteadyCarrier",
+]
 
 
 class AsDict:
@@ -44,15 +54,120 @@ class DecodedElement(AsDict):
 
 
 @dataclass(frozen=True, slots=True)
-class Decoded(AsDict):
-    """Result of blind decoding.
+class KeyingTest(AsDict):
+    """Whether a track is keyed: key-down against key-up energy (:mod:`dsp.keyed`).
+
+    Attributes
+    ----------
+    p_steady : float
+        p-value of "noise plus a steady carrier of any level" for this track alone.
+    false_alarm_probability : float
+        ``p_steady`` times the choices made before the test (tracks, timings, key
+        patterns; a union bound), at most 1.
+    key_down_c_n0_hz, key_up_c_n0_hz : float
+        Carrier-to-noise density during key-down and key-up, Hz (0 when at the noise).
+    keyed : bool
+        Significant at the requested false-alarm probability, and the key-up level
+        at most a fifth of the key-down level.
+    """
+
+    p_steady: float
+    false_alarm_probability: float
+    key_down_c_n0_hz: float
+    key_up_c_n0_hz: float
+    keyed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedSignal(AsDict):
+    """One keyed signal found by blind decoding.
 
     Attributes
     ----------
     text : str
-        Decoded text; empty when nothing was decoded.
+        Decoded text; empty when the carrier is keyed but the text is not sure
+        enough to report (``text_confidence`` below the decoder's threshold).
+    freq_hz : float
+        Carrier frequency at the first sample, Hz (baseband offset for I/Q, tone for
+        audio).
+    drift_hz_per_s : float
+        Linear drift, Hz/s.
+    dit_s : float
+        Dit length, s.
+    wpm : float
+        Speed in words per minute (PARIS), ``1.2 / dit_s``.
+    snr2500_db : float
+        Carrier-to-noise ratio in 2500 Hz during key-down, dB.
+    false_alarm_probability : float
+        Probability that noise, or a steady carrier, gives a keyed decode at least
+        this strong anywhere in the search: the larger of the carrier's and the
+        keying test's.
+    carrier_false_alarm_probability : float
+        Of the carrier track alone (presence; Bonferroni over the search).
+    keying : KeyingTest
+        Key-down against key-up on the decoded pattern.
+    text_confidence : float
+        Posterior probability of the decoded key sequence (every unit right) under
+        the grammar, given the unit energies.
+    reason : str
+        One sentence on what was found.
+    elements : tuple of DecodedElement
+        Mark/space timeline.
+    """
+
+    text: str
+    freq_hz: float
+    drift_hz_per_s: float
+    dit_s: float
+    wpm: float
+    snr2500_db: float
+    false_alarm_probability: float
+    carrier_false_alarm_probability: float
+    keying: KeyingTest
+    text_confidence: float
+    reason: str
+    elements: tuple[DecodedElement, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SteadyCarrier(AsDict):
+    """A carrier that is present but not keyed (a birdie, the DC spike, an unkeyed rig).
+
+    Attributes
+    ----------
+    freq_hz : float
+        Frequency at the first sample, Hz.
+    drift_hz_per_s : float
+        Linear drift, Hz/s.
+    snr2500_db : float
+        Its SNR2500, dB.
+    false_alarm_probability : float
+        Of its track (presence).
+    reason : str
+        Why it is not keyed.
+    """
+
+    freq_hz: float
+    drift_hz_per_s: float
+    snr2500_db: float
+    false_alarm_probability: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded(AsDict):
+    """Result of blind decoding: every keyed signal of the band, most significant first.
+
+    The top-level fields repeat those of the first signal (``signals[0]``), so a
+    caller interested in one signal reads them directly.
+
+    Attributes
+    ----------
+    text : str
+        Decoded text of the first signal; empty when nothing was decoded.
     detected : bool
-        Whether a keyed carrier was found at the requested false-alarm probability.
+        Whether a keyed signal with text was found at the requested false-alarm
+        probability.
     reason : str
         One sentence saying what was found, or why nothing was decoded.
     dit_s : float or None
@@ -67,10 +182,18 @@ class Decoded(AsDict):
     snr2500_db : float or None
         Estimated carrier-to-noise ratio in 2500 Hz during key-down, in dB.
     false_alarm_probability : float
-        Probability that noise alone would give a carrier at least this strong
-        anywhere in the searched frequencies and drifts.
+        Of the first signal (see :class:`DecodedSignal`); with no signal, of the
+        strongest track searched.
     elements : tuple of DecodedElement
-        Mark/space timeline.
+        Mark/space timeline of the first signal.
+    text_confidence : float or None
+        Of the first signal.
+    signals : tuple of DecodedSignal
+        Every keyed signal found, readable ones first, each most significant first.
+    steady_carriers : tuple of SteadyCarrier
+        Carriers found present but not keyed (never decoded as text).
+    blanked_fraction : float
+        Fraction of the recording blanked as impulsive noise.
     """
 
     text: str
@@ -83,6 +206,10 @@ class Decoded(AsDict):
     snr2500_db: float | None
     false_alarm_probability: float
     elements: tuple[DecodedElement, ...] = ()
+    text_confidence: float | None = None
+    signals: tuple[DecodedSignal, ...] = ()
+    steady_carriers: tuple[SteadyCarrier, ...] = ()
+    blanked_fraction: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,12 +249,13 @@ class RoundResult(AsDict):
     start_s : float
         First scheduled key-down of the round, seconds from the first sample.
     statistic : float
-        Sum of the normalised element energies along the best track.
+        Sum of the normalised key-down energies along the best keyed track (the
+        strongest track when none is keyed).
     false_alarm_probability : float
-        Probability of noise alone giving this statistic anywhere in the search
-        (frequency x drift cells, Bonferroni-corrected).
+        Probability of noise, or a steady carrier, giving this track anywhere in the
+        search: the larger of the presence and keying probabilities.
     detected : bool
-        ``false_alarm_probability <= pfa``.
+        Both at most ``pfa``, and the key-up level at most a fifth of key-down.
     freq_hz : float
         Carrier frequency of the best track at the round's first key-down, Hz.
     drift_hz_per_s : float
@@ -136,6 +264,11 @@ class RoundResult(AsDict):
         Carrier SNR2500 estimated from the statistic.
     dits : tuple of DitResult
         Per-element results on this track.
+    presence_false_alarm_probability : float or None
+        Of the key-down sum alone (noise; Bonferroni over the cells).
+    keying : KeyingTest or None
+        Key-down against key-up on this track (a steady carrier of any level as
+        the null).
     """
 
     index: int
@@ -147,6 +280,8 @@ class RoundResult(AsDict):
     drift_hz_per_s: float
     snr2500_db: float | None
     dits: tuple[DitResult, ...] = ()
+    presence_false_alarm_probability: float | None = None
+    keying: KeyingTest | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +300,8 @@ class Detection(AsDict):
         All rounds combined (index 0); None for a single round.
     detected : bool
         The stack (or the single round) is detected.
+    steady_carriers_hz : tuple of float
+        Steady carriers masked before the search (frequency of each, Hz).
     """
 
     pfa: float
@@ -172,3 +309,4 @@ class Detection(AsDict):
     rounds: tuple[RoundResult, ...]
     stacked: RoundResult | None
     detected: bool
+    steady_carriers_hz: tuple[float, ...] = ()

@@ -1,0 +1,171 @@
+"""The pieces of a scheduled round: key-down elements, key-up gaps, and their spectra.
+
+Known-template detection (:mod:`dsp.detect`) integrates the baseband coherently over
+exactly each scheduled key-down element (the matched filter of a constant carrier of
+unknown frequency) *and* over the key-up gaps between them, cut into pieces no longer
+than the longest element (so one in-piece drift grid serves all).  Each piece's power
+spectrum is normalised by its own local floor (:func:`dsp.noise.local_floor`: noise
+bins exponential with mean 1, in every piece whatever the colour or level of the
+noise at that time).
+
+A steady carrier fills key-up pieces as much as key-down ones.  A strong one would
+also give a drifting track that crosses it during one key-down piece a large,
+"keyed"-looking sum, so :func:`steady_mask` finds bins whose key-up energy (at the
+drift of a slow birdie) is a good fraction of their key-down energy and sets them,
+with their side lobes, to the noise mean in every piece.  Weaker steady carriers are
+left to the keying test of :mod:`dsp.keyed`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.fft
+import scipy.ndimage
+import scipy.stats
+
+from dsp.keyed import MAX_KEY_UP_RATIO
+from dsp.noise import local_floor
+
+__all__ = ["Pieces", "piece_powers", "round_pieces", "steady_mask"]
+
+
+@dataclass(frozen=True, slots=True)
+class Pieces:
+    """Key-down and key-up pieces of one round, s from the round's first key-down.
+
+    Attributes
+    ----------
+    intervals_s : ndarray, shape (n, 2)
+        Every piece, key-down ones first (in schedule order), then key-up ones.
+    n_on : int
+        Number of key-down pieces (the first ``n_on`` rows).
+    """
+
+    intervals_s: np.ndarray
+    n_on: int
+
+    @property
+    def n_off(self) -> int:
+        """Number of key-up pieces."""
+        return len(self.intervals_s) - self.n_on
+
+    @property
+    def lengths_s(self) -> np.ndarray:
+        """Length of every piece, s."""
+        return self.intervals_s[:, 1] - self.intervals_s[:, 0]
+
+
+def round_pieces(template_s: np.ndarray, before_s: float, after_s: float) -> Pieces:
+    """Key-down elements and key-up pieces of a round's ``template_s`` (from 0).
+
+    Key-up pieces are the gaps between elements, each cut into equal pieces no longer
+    than the longest element; when the round has fewer than two of them (a single
+    element, say), up to one longest-element length before and after the round is
+    used too, as far as ``before_s`` and ``after_s`` (the recording around it) allow.
+
+    Examples
+    --------
+    >>> from dsp.morse import key_intervals
+    >>> p = round_pieces(key_intervals("HI", 30.0), 5.0, 5.0)
+    >>> p.n_on, p.n_off, p.intervals_s[p.n_on:].tolist()[:4]
+    (6, 7, [[30.0, 60.0], [90.0, 120.0], [150.0, 180.0], [210.0, 240.0]])
+    """
+    on = np.asarray(template_s, dtype=float).reshape(-1, 2)
+    longest = float(np.max(on[:, 1] - on[:, 0]))
+    off = []
+    for a, b in zip(on[:-1, 1], on[1:, 0], strict=True):
+        if b - a >= 0.25 * longest:
+            k = int(np.ceil((b - a) / longest - 1e-9))
+            edges = np.linspace(a, b, k + 1)
+            off.extend(zip(edges[:-1], edges[1:], strict=True))
+    if len(off) < 2:
+        lead = min(longest, max(before_s, 0.0))
+        tail = min(longest, max(after_s, 0.0))
+        if lead >= 0.25 * longest:
+            off.insert(0, (on[0, 0] - lead, on[0, 0]))
+        if tail >= 0.25 * longest:
+            off.append((on[-1, 1], on[-1, 1] + tail))
+    rows = np.vstack([on, np.asarray(off, dtype=float).reshape(-1, 2)])
+    return Pieces(rows, len(on))
+
+
+def piece_powers(x, rate, intervals, drifts, n_fft, keep):
+    """Normalised power spectra, shape (drifts, pieces, kept bins), float32.
+
+    Each piece is dechirped by every trial in-piece drift around its centre and
+    transformed (``n_fft`` points, fftshifted, bins ``keep``).
+    """
+    starts = np.rint(intervals[:, 0] * rate).astype(int)
+    stops = np.rint(intervals[:, 1] * rate).astype(int)
+    out = np.empty((len(drifts), len(intervals), int(keep.sum())), np.float32)
+    for length in np.unique(stops - starts):
+        idx = np.flatnonzero(stops - starts == length)
+        seg = np.stack([x[a : a + length] for a in starts[idx]])
+        t = np.arange(length) / rate - length / rate / 2
+        for i, d in enumerate(drifts):
+            chirped = seg * np.exp(-1j * np.pi * d * t**2).astype(np.complex64)
+            spec = scipy.fft.fftshift(scipy.fft.fft(chirped, n=n_fft, axis=1), axes=1)[:, keep]
+            p = spec.real**2 + spec.imag**2
+            out[i, idx] = p / np.maximum(local_floor(p), np.finfo(np.float32).tiny)
+    return out
+
+
+#: Key-up energy (summed over the key-up pieces) this improbable for noise marks a
+#: bin as holding a steady carrier, before the side lobes are added.
+_MASK_PFA = 1e-6
+#: Bins either side over which a slow birdie may wander between pieces.
+_WANDER_BINS = 3
+
+
+def steady_mask(
+    powers0: np.ndarray, pieces: Pieces, df_hz: float, extra_hz: float
+) -> tuple[np.ndarray, list[float]]:
+    """Bins of a steady carrier (and its side lobes) in one round's zero-drift powers.
+
+    Parameters
+    ----------
+    powers0 : ndarray, shape (pieces, bins)
+        Normalised powers at zero in-piece drift.
+    pieces : Pieces
+    df_hz : float
+        Bin spacing.
+    extra_hz : float
+        Added to each side of a masked carrier (the spread of an in-piece dechirp).
+
+    Returns
+    -------
+    mask : ndarray of bool, shape (bins,)
+    centres_bins : list of float
+        Bin index of each masked carrier's peak.
+    """
+    n_on, n_off = pieces.n_on, pieces.n_off
+    b = powers0.shape[1]
+    mask = np.zeros(b, bool)
+    if n_off == 0:
+        return mask, []
+    size = 2 * _WANDER_BINS + 1
+    s_on = scipy.ndimage.maximum_filter1d(powers0[:n_on].sum(axis=0), size, mode="nearest")
+    s_off = scipy.ndimage.maximum_filter1d(powers0[n_on:].sum(axis=0), size, mode="nearest")
+    lengths = pieces.lengths_s
+    t_on, t_off = float(lengths[:n_on].sum()), float(lengths[n_on:].sum())
+    level_on = np.maximum(s_on - n_on, 0.0) / t_on
+    level_off = np.maximum(s_off - n_off, 0.0) / t_off
+    thr = scipy.stats.gamma.isf(_MASK_PFA / size, n_off)
+    steady = (s_off >= thr) & (level_off >= MAX_KEY_UP_RATIO * level_on)
+    if not steady.any():
+        return mask, []
+    labels, count = scipy.ndimage.label(steady)
+    centres = []
+    longest = float(lengths.max())
+    for k in range(1, count + 1):
+        idx = np.flatnonzero(labels == k)
+        peak = int(idx[np.argmax(s_off[idx])])
+        per_piece = float(s_off[peak]) / n_off
+        # Side lobes of a rectangular piece fall as peak / (pi k)**2 at k matched bins.
+        lobe_hz = max(np.sqrt(per_piece / 0.25) / np.pi, 2.0) / longest
+        half = int(np.ceil((lobe_hz + extra_hz) / df_hz))
+        mask[max(idx[0] - half, 0) : idx[-1] + half + 1] = True
+        centres.append(float(peak))
+    return mask, centres
