@@ -24,6 +24,9 @@ Method (details and the reasons for each step in ``docs/design.md``):
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
+
 import numpy as np
 
 from dsp.acquire import narrowband, refine
@@ -37,7 +40,13 @@ from dsp.results import Decoded, DecodedElement, DecodedSignal, SteadyCarrier
 from dsp.spectrum import to_baseband
 from dsp.timing import decode_units, find_timing
 
-__all__ = ["IMAGE_MARGIN_DB", "MIN_TEXT_CONFIDENCE", "decode"]
+__all__ = [
+    "IMAGE_MARGIN_DB",
+    "MIN_TEXT_CONFIDENCE",
+    "decode",
+    "is_image_of",
+    "with_signals",
+]
 
 #: Text is reported only when the decoded key sequence is at least this probable.
 MIN_TEXT_CONFIDENCE = 0.5
@@ -75,12 +84,22 @@ class _Band:
         if self.image_center_hz is None:
             return False
         mirror = 2 * self.image_center_hz - (self.center_hz + freq_hz)
-        for s in self.signals:
-            if (abs(s.freq_hz - mirror) <= 1.0 and abs(s.drift_hz_per_s + drift) <= 0.01
-                    and abs(s.dit_s / dit_s - 1) <= 0.03
-                    and s.snr2500_db >= snr_db + IMAGE_MARGIN_DB):  # fmt: skip
-                return True
-        return False
+        return any(is_image_of(mirror, -drift, dit_s, snr_db, s) for s in self.signals)
+
+
+def is_image_of(mirror_hz: float, mirror_drift_hz_per_s: float, dit_s: float,
+                snr2500_db: float, other: DecodedSignal) -> bool:  # fmt: skip
+    """Whether a signal mirrored to ``mirror_hz`` is the I/Q image of ``other``.
+
+    Same frequency within 1 Hz once mirrored (and its drift mirrored), same dit within
+    3 %, and at least :data:`IMAGE_MARGIN_DB` weaker.
+    """
+    return bool(
+        abs(other.freq_hz - mirror_hz) <= 1.0
+        and abs(other.drift_hz_per_s - mirror_drift_hz_per_s) <= 0.01
+        and abs(other.dit_s / dit_s - 1) <= 0.03
+        and other.snr2500_db >= snr2500_db + IMAGE_MARGIN_DB
+    )
 
 
 def _timeline(path, p_down, dit, phase, duration_s):
@@ -159,22 +178,44 @@ def _examine(band: _Band, acq: Acquisition) -> None:
 
 
 def _result(band: _Band, strongest: Acquisition, blanked: float) -> Decoded:
-    signals = sorted(band.signals, key=lambda s: (not s.text, s.false_alarm_probability))
-    extra = dict(signals=tuple(signals), steady_carriers=tuple(band.steady),
-                 blanked_fraction=blanked)  # fmt: skip
+    f = band.center_hz + strongest.freq_hz
+    if band.steady:
+        reason = (f"no keyed carrier found: {len(band.steady)} steady carrier(s) "
+                  f"(strongest at {band.steady[0].freq_hz:.2f} Hz) are not keyed")
+        fap = 1.0
+    else:
+        reason = (f"no keyed carrier found: the strongest track ({f:.1f} Hz) has "
+                  f"false-alarm probability {strongest.false_alarm_probability:.2g} > "
+                  f"pfa {band.pfa:g}")  # fmt: skip
+        fap = strongest.false_alarm_probability
+    empty = Decoded(text="", detected=False, reason=reason, dit_s=None, wpm=None, freq_hz=None,
+                    drift_hz_per_s=None, snr2500_db=None, false_alarm_probability=fap,
+                    steady_carriers=tuple(band.steady), blanked_fraction=blanked)  # fmt: skip
+    return with_signals(empty, band.signals)
+
+
+def with_signals(decoded: Decoded, signals: Sequence[DecodedSignal]) -> Decoded:
+    """Rebuild ``decoded`` around ``signals`` (readable first, most significant first).
+
+    The top-level fields follow the new first signal; with none, those of ``decoded``
+    without a signal are kept (its reason and false-alarm probability).  Used to drop
+    signals found to be images of signals in other channels.
+
+    Examples
+    --------
+    >>> d = Decoded("", False, "no keyed carrier found", None, None, None, None, None, 1.0)
+    >>> with_signals(d, []).reason
+    'no keyed carrier found'
+    """
+    signals = sorted(signals, key=lambda s: (not s.text, s.false_alarm_probability))
+    extra = dict(signals=tuple(signals), steady_carriers=decoded.steady_carriers,
+                 blanked_fraction=decoded.blanked_fraction)  # fmt: skip
     if not signals:
-        f = band.center_hz + strongest.freq_hz
-        if band.steady:
-            reason = (f"no keyed carrier found: {len(band.steady)} steady carrier(s) "
-                      f"(strongest at {band.steady[0].freq_hz:.2f} Hz) are not keyed")
-        else:
-            reason = (f"no keyed carrier found: the strongest track ({f:.1f} Hz) has "
-                      f"false-alarm probability {strongest.false_alarm_probability:.2g} > "
-                      f"pfa {band.pfa:g}")  # fmt: skip
-        fap = strongest.false_alarm_probability if not band.steady else 1.0
-        return Decoded(text="", detected=False, reason=reason, dit_s=None, wpm=None,
-                       freq_hz=None, drift_hz_per_s=None, snr2500_db=None,
-                       false_alarm_probability=fap, **extra)  # fmt: skip
+        if not decoded.signals:
+            return dataclasses.replace(decoded, **extra)
+        return Decoded(text="", detected=False, reason="no keyed signal left", dit_s=None,
+                       wpm=None, freq_hz=None, drift_hz_per_s=None, snr2500_db=None,
+                       false_alarm_probability=1.0, **extra)  # fmt: skip
     s = signals[0]
     more = f"; {len(signals) - 1} more signal(s)" if len(signals) > 1 else ""
     return Decoded(

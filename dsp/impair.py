@@ -271,8 +271,8 @@ def _burst_plan(band: Band, rng: np.random.Generator) -> list[tuple[int, int, fl
 class _Renderer:
     """Draws a band block by block; random draws in a fixed order per block."""
 
-    def __init__(self, band: Band, rng: np.random.Generator) -> None:
-        self.band, self.rng = band, rng
+    def __init__(self, band: Band, rng: np.random.Generator, gain: float = 1.0) -> None:
+        self.band, self.rng, self.gain = band, rng, gain
         rate = band.sample_rate_hz
         self.carrier_phase = [float(rng.uniform(0, 2 * np.pi)) for _ in band.carriers]
         self.station_phase = [float(rng.uniform(0, 2 * np.pi)) for _ in band.stations]
@@ -293,7 +293,7 @@ class _Renderer:
             noise *= 10 ** (swing / 20)
         x = noise
         for s, env, ph in zip(band.stations, self.envelopes, self.station_phase, strict=True):
-            a = _amplitude(s.snr2500_db, rate)
+            a = self.gain * _amplitude(s.snr2500_db, rate)
             x = x + a * env[n0 : n0 + n] * _tone(n0, n, rate, s.offset_hz, s.drift_hz_per_s, ph)
         for i, c in enumerate(band.carriers):
             phase = self.carrier_phase[i]
@@ -302,7 +302,7 @@ class _Renderer:
                 walk = phase + np.cumsum(steps)
                 self.carrier_phase[i] = float(walk[-1])
                 phase = walk
-            a = _amplitude(c.snr2500_db, rate)
+            a = self.gain * _amplitude(c.snr2500_db, rate)
             x = x + a * _tone(n0, n, rate, c.offset_hz, c.drift_hz_per_s, 0.0) * np.exp(1j * phase)
         for start, length, amp in self.bursts:
             a, b = max(start, n0), min(start + length, n0 + n)
@@ -424,9 +424,9 @@ def ssb_audio(
     for s in (*band.stations, *band.carriers):
         if not lo <= s.offset_hz <= hi:
             raise DspValueError(f"offset_hz={s.offset_hz:g} is outside passband_hz={passband_hz}")
-    r = _Renderer(band, rng)
-    # Real part of the analytic band: noise PSD halves, carrier power halves: the
-    # ratio at the carrier is unchanged.
+    # The real part of the analytic band keeps the one-sided noise density but halves
+    # a carrier's power: carriers are drawn 3 dB up so that SNR2500 holds.
+    r = _Renderer(band, rng, gain=np.sqrt(2.0))
     x = r.block(0, band.n_samples).real
     spec = scipy.fft.rfft(x)
     f = scipy.fft.rfftfreq(x.size, 1 / rate)

@@ -61,9 +61,10 @@ def round_pieces(template_s: np.ndarray, before_s: float, after_s: float) -> Pie
     """Key-down elements and key-up pieces of a round's ``template_s`` (from 0).
 
     Key-up pieces are the gaps between elements, each cut into equal pieces no longer
-    than the longest element; when the round has fewer than two of them (a single
-    element, say), up to one longest-element length before and after the round is
-    used too, as far as ``before_s`` and ``after_s`` (the recording around it) allow.
+    than the longest element, and up to two longest-element lengths before the round
+    as far as ``before_s`` (the quiet recording before it) allows.  The time after a
+    round is used only when the round has fewer than two key-up pieces (a single
+    element, say): operators send their identification right after a round.
 
     Examples
     --------
@@ -71,6 +72,8 @@ def round_pieces(template_s: np.ndarray, before_s: float, after_s: float) -> Pie
     >>> p = round_pieces(key_intervals("HI", 30.0), 5.0, 5.0)
     >>> p.n_on, p.n_off, p.intervals_s[p.n_on:].tolist()[:4]
     (6, 7, [[30.0, 60.0], [90.0, 120.0], [150.0, 180.0], [210.0, 240.0]])
+    >>> round_pieces(key_intervals("HI", 30.0), 80.0, 5.0).intervals_s[-2:].tolist()
+    [[-30.0, 0.0], [-60.0, -30.0]]
     """
     on = np.asarray(template_s, dtype=float).reshape(-1, 2)
     longest = float(np.max(on[:, 1] - on[:, 0]))
@@ -80,36 +83,45 @@ def round_pieces(template_s: np.ndarray, before_s: float, after_s: float) -> Pie
             k = int(np.ceil((b - a) / longest - 1e-9))
             edges = np.linspace(a, b, k + 1)
             off.extend(zip(edges[:-1], edges[1:], strict=True))
+    lead = min(2 * longest, max(before_s, 0.0))
+    for k in range(int(lead // longest) + 1):
+        a, b = on[0, 0] - min(lead, (k + 1) * longest), on[0, 0] - k * longest
+        if b - a >= 0.25 * longest:
+            off.append((a, b))
     if len(off) < 2:
-        lead = min(longest, max(before_s, 0.0))
         tail = min(longest, max(after_s, 0.0))
-        if lead >= 0.25 * longest:
-            off.insert(0, (on[0, 0] - lead, on[0, 0]))
         if tail >= 0.25 * longest:
             off.append((on[-1, 1], on[-1, 1] + tail))
     rows = np.vstack([on, np.asarray(off, dtype=float).reshape(-1, 2)])
     return Pieces(rows, len(on))
 
 
-def piece_powers(x, rate, intervals, drifts, n_fft, keep):
-    """Normalised power spectra, shape (drifts, pieces, kept bins), float32.
+def piece_powers(x, rate, intervals, drifts, n_fft, keep, *, floor_row: int = 0):
+    """Normalised power spectra, shape (drifts, pieces, kept bins), and noise floors.
 
     Each piece is dechirped by every trial in-piece drift around its centre and
-    transformed (``n_fft`` points, fftshifted, bins ``keep``).
+    transformed (``n_fft`` points, fftshifted, bins ``keep``).  Every spectrum of a
+    piece is divided by the :func:`dsp.noise.local_floor` of its spectrum at drift
+    ``floor_row`` (a dechirp moves a carrier's energy, not the noise's level); those
+    floors are returned too, shape (pieces, kept bins), float32.
     """
     starts = np.rint(intervals[:, 0] * rate).astype(int)
     stops = np.rint(intervals[:, 1] * rate).astype(int)
     out = np.empty((len(drifts), len(intervals), int(keep.sum())), np.float32)
+    floors = np.empty((len(intervals), int(keep.sum())), np.float32)
+    order = [floor_row] + [i for i in range(len(drifts)) if i != floor_row]
     for length in np.unique(stops - starts):
         idx = np.flatnonzero(stops - starts == length)
         seg = np.stack([x[a : a + length] for a in starts[idx]])
         t = np.arange(length) / rate - length / rate / 2
-        for i, d in enumerate(drifts):
-            chirped = seg * np.exp(-1j * np.pi * d * t**2).astype(np.complex64)
+        for i in order:
+            chirped = seg * np.exp(-1j * np.pi * drifts[i] * t**2).astype(np.complex64)
             spec = scipy.fft.fftshift(scipy.fft.fft(chirped, n=n_fft, axis=1), axes=1)[:, keep]
             p = spec.real**2 + spec.imag**2
-            out[i, idx] = p / np.maximum(local_floor(p), np.finfo(np.float32).tiny)
-    return out
+            if i == floor_row:
+                floors[idx] = np.maximum(local_floor(p), np.finfo(np.float32).tiny)
+            out[i, idx] = p / floors[idx]
+    return out, floors
 
 
 #: Key-up energy (summed over the key-up pieces) this improbable for noise marks a

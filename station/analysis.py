@@ -133,8 +133,14 @@ def decode_recording(
     max_dit_s: float = 130.0,
     max_drift_hz_per_s: float = 1 / 60,
     pfa: float = 1e-3,
+    image_center_hz: float | None = 0.0,
 ) -> Decoded:
-    """Blind-decode a recording with :func:`dsp.decode.decode` (band from :func:`search_band`)."""
+    """Blind-decode a recording with :func:`dsp.decode.decode` (band from :func:`search_band`).
+
+    ``image_center_hz`` is where, in the recording's baseband, an I/Q imbalance
+    mirrors signals: 0 (its own centre) for a recording as received, the capture's
+    centre for a channel cut out of a wider one.
+    """
     _check_pfa(pfa)
     band = search_band(recording, center_hz=center_hz, search_hz=search_hz)
     logger.info("decoding: %s", band)
@@ -147,6 +153,7 @@ def decode_recording(
         max_dit_s=max_dit_s,
         max_drift_hz_per_s=max_drift_hz_per_s,
         pfa=pfa,
+        image_center_hz=image_center_hz,
     )
 
 

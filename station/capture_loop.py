@@ -134,7 +134,7 @@ class CaptureLoop:
         if detect_rounds and plan.event is not None and info.start_utc is not None:
             self.watcher = RoundWatcher(
                 plan.event, plan.channels, self.rate_ch, info.start_utc, pfa=pfa,
-                on_result=on_round, synchronous=plan.fast,
+                on_result=on_round, synchronous=plan.fast, center_freq_hz=info.center_freq_hz,
             )  # fmt: skip
 
     def _annotate_schedule(self) -> None:

@@ -2,7 +2,8 @@
 
 :class:`RoundWatcher` keeps each channel's last round (its keyed span plus at most a
 minute, so memory stays constant however long the capture runs) and runs
-known-template detection (:func:`station.analysis.detect_recording`) on each
+known-template detection (:func:`station.analysis.detect_recording`) and blind
+decoding of every keyed signal (:func:`station.analysis.decode_recording`) on each
 scheduled round as soon as its last key-up has been captured, on a worker thread so
 the data path never waits for it; the result is a :class:`RoundDetection`.
 
@@ -27,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from station.analysis import detect_recording
+from dsp.results import DecodedSignal
+from station.analysis import decode_recording, detect_recording
 from station.recording import Recording, format_utc
 from station.replay import SEARCH_FRACTION, ReplayChannel
 from station.schedule.event import Event
@@ -52,6 +54,9 @@ class ChannelRound:
         Estimated carrier SNR2500 of the best track.
     offset_hz : float
         Best track's frequency relative to the channel centre, Hz.
+    signals : tuple of DecodedSignal
+        Every keyed signal blind-decoded in the round (offsets from the channel
+        centre), readable ones first.
     """
 
     label: str
@@ -60,6 +65,17 @@ class ChannelRound:
     false_alarm_probability: float
     snr2500_db: float | None
     offset_hz: float
+    signals: tuple[DecodedSignal, ...] = ()
+
+    def heard(self) -> str:
+        """Describe the texts heard, e.g. ``"HI +3.5 Hz, VVV -120.0 Hz"`` ("" when none).
+
+        Examples
+        --------
+        >>> ChannelRound("L", 28.35e6, True, 1e-9, -12.0, 3.5).heard()
+        ''
+        """
+        return ", ".join(f"{s.text} {s.freq_hz:+.1f} Hz" for s in self.signals if s.text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,14 +120,18 @@ class RoundDetection:
             return f"{head}: {self.note}"
         hits = [c for c in self.channels if c.detected]
         if not hits:
-            return f"{head}: not detected on {len(self.channels)} channel(s)"
+            heard = [f"{c.label}: {c.heard()}" for c in self.channels if c.heard()]
+            decoded = f"; decoded {'; '.join(heard)}" if heard else ""
+            return f"{head}: not detected on {len(self.channels)} channel(s){decoded}"
         parts = [
             f"{c.label} ("
             + ("" if c.snr2500_db is None else f"{c.snr2500_db:.1f} dB SNR2500, ")
             + f"{c.offset_hz:+.1f} Hz)"
             for c in hits
         ]
-        return f"{head}: detected on " + ", ".join(parts)
+        heard = [f"{c.label}: {c.heard()}" for c in self.channels if c.heard()]
+        decoded = f"; decoded {'; '.join(heard)}" if heard else ""
+        return f"{head}: detected on " + ", ".join(parts) + decoded
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -119,7 +139,7 @@ class RoundDetection:
             "round_number": self.round_number,
             "start_utc": format_utc(self.start_utc),
             "note": self.note,
-            "channels": [asdict(c) for c in self.channels],
+            "channels": [asdict(c) for c in self.channels],  # signals included
         }
 
 
@@ -143,6 +163,8 @@ class RoundWatcher:
     synchronous : bool, optional
         Detect in :meth:`feed` itself (for captures faster than real time, where
         nothing is lost by waiting and a worker could fall behind).
+    center_freq_hz : float, optional
+        Tuned frequency of the capture (where I/Q images mirror), Hz.
 
     Attributes
     ----------
@@ -162,8 +184,10 @@ class RoundWatcher:
         pfa: float = 1e-3,
         on_result: Callable[[RoundDetection], None] | None = None,
         synchronous: bool = False,
+        center_freq_hz: float | None = None,
     ) -> None:
         self._event, self._channels = event, list(channels)
+        self._center_hz = center_freq_hz
         self._rate, self._start = float(rate_hz), start_utc
         self._pfa, self._on_result = pfa, on_result
         self._kd = np.array(event.key_down_s, dtype=float)
@@ -251,12 +275,15 @@ class RoundWatcher:
                 rec = Recording(x, self._rate, ch.freq_hz, t0, "iq")
                 iv = self._kd + (start - t0).total_seconds()
                 search_hz = min(1000.0, SEARCH_FRACTION * self._rate)
+                image = None if self._center_hz is None else self._center_hz - ch.freq_hz
                 with np.errstate(divide="ignore", invalid="ignore"):  # a silent (lost) round
                     det = detect_recording(rec, [iv], search_hz=search_hz, pfa=self._pfa)
+                    dec = decode_recording(rec, search_hz=search_hz, pfa=self._pfa,
+                                           image_center_hz=image)  # fmt: skip
                 r = det.rounds[0]
                 found.append(ChannelRound(ch.label, ch.freq_hz, bool(r.detected),
                                           float(r.false_alarm_probability), r.snr2500_db,
-                                          float(r.freq_hz)))  # fmt: skip
+                                          float(r.freq_hz), dec.signals))  # fmt: skip
         except Exception as exc:  # a detector failure must not end the capture
             logger.warning("round %d: detection failed: %s", k + 1, exc)
             note, found = f"detection failed: {' '.join(str(exc).split())}", []

@@ -20,7 +20,6 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +27,10 @@ import numpy as np
 
 from dsp.channelize import Channelizer, nearest_out_rate_hz
 from dsp.results import Decoded, Detection
-from station.analysis import decode_recording, detect_recording, event_rounds
+from station.analysis import detect_recording, event_rounds
 from station.errors import InputError
 from station.recording import Recording, format_utc
+from station.replay_signals import best_window, decode_windows, drop_images
 from station.schedule.event import Event
 from station.sdr.base import SourceInfo
 from station.sdr.filesource import FileSource
@@ -51,8 +51,6 @@ DEFAULT_CHANNEL_RATE_HZ = 2000.0
 #: Recordings this narrow are analysed as one channel, without channelizing.
 NARROW_RATE_HZ = 16_000.0
 _BLOCK = 1 << 18
-#: Longest stretch of a channel decoded at once, s (memory stays bounded).
-DECODE_WINDOW_S = 600.0
 #: Half-width of the searched band as a fraction of the channel rate (inside the
 #: channel filter's flat passband of 80 %: +-750 Hz of a 2 kS/s channel).
 SEARCH_FRACTION = 0.375
@@ -90,6 +88,8 @@ class ChannelResult:
     windows : tuple of (float, Decoded)
         Every blind decode of the channel (one per window of a long recording), with
         its start in seconds from the first sample; :attr:`decoded` is the best.
+        Each holds every keyed signal of its window (``Decoded.signals``), I/Q images
+        of signals in other channels removed.
     """
 
     channel: ReplayChannel
@@ -312,6 +312,7 @@ def replay(
                 results.append(_analyse(ch, samples, rate, info, event, pfa, png_dir,
                                         callsign, grid, overwrite))  # fmt: skip
                 del samples
+            results = drop_images(results, info.center_freq_hz)
             t2 = time.perf_counter()
     duration_s = (src.sample_count or 0) / info.sample_rate_hz
     return ReplayResult(Path(path), info, duration_s, rate, tuple(results), t1 - t0, t2 - t1)
@@ -331,8 +332,8 @@ def _analyse(
 ) -> ChannelResult:
     rec = Recording(samples, rate, ch.freq_hz, info.start_utc, "iq")
     search_hz = min(1000.0, SEARCH_FRACTION * rate)
-    windows = _decode_windows(rec, event, search_hz, pfa)
-    decoded = max(windows, key=lambda w: _merit(w[1]))[1]
+    windows = decode_windows(rec, event, search_hz, pfa, info.center_freq_hz - ch.freq_hz)
+    decoded = best_window(windows)
     detection, numbers = None, ()
     if event is not None and info.start_utc is not None:
         try:
@@ -351,50 +352,3 @@ def _analyse(
             callsign=callsign, grid=grid, overwrite=overwrite,
         )  # fmt: skip
     return ChannelResult(ch, decoded, detection, numbers, pngs, tuple(windows))
-
-
-def _merit(d: Decoded) -> tuple[bool, float]:
-    """Order decodes: found something first, then the most significant."""
-    return (bool(d.detected and d.text), -float(d.false_alarm_probability))
-
-
-def _read_window(samples: np.ndarray, i: int, j: int) -> np.ndarray:
-    """Read samples ``[i, j)``; a mapped channel file by plain reads (page cache, not RSS)."""
-    name = getattr(samples, "filename", None)
-    if name is None:
-        return np.asarray(samples[i:j])
-    itemsize = np.dtype(np.complex64).itemsize
-    return np.fromfile(name, dtype=np.complex64, count=j - i, offset=i * itemsize)
-
-
-def _decode_windows(
-    rec: Recording, event: Event | None, search_hz: float, pfa: float
-) -> list[tuple[float, Decoded]]:
-    """Blind decodes of ``rec`` in windows of at most :data:`DECODE_WINDOW_S`.
-
-    A long channel is decoded piece by piece so memory does not grow with the
-    recording: with an event, one window per round inside the recording (the round
-    plus a minute each side); otherwise consecutive windows.  Returns
-    ``(start_s, decoded)`` pairs, the start in seconds from the channel's first sample.
-    """
-    if rec.duration_s <= DECODE_WINDOW_S:
-        return [(0.0, decode_recording(rec, search_hz=search_hz, pfa=pfa))]
-    spans: list[tuple[float, float]] = []
-    if event is not None and rec.start_utc is not None:
-        try:
-            _, rounds_s = event_rounds(rec, event)
-        except InputError:
-            rounds_s = []
-        spans = [(max(0.0, r[0, 0] - 60.0), min(rec.duration_s, r[-1, 1] + 60.0)) for r in rounds_s]
-    if not spans:
-        edges = np.arange(0.0, rec.duration_s, DECODE_WINDOW_S)
-        spans = [(float(a), min(rec.duration_s, float(a) + DECODE_WINDOW_S)) for a in edges]
-    out = []
-    for a, b in spans:
-        i, j = int(a * rec.sample_rate_hz), int(b * rec.sample_rate_hz)
-        start = None if rec.start_utc is None else rec.start_utc + timedelta(seconds=a)
-        window = _read_window(rec.samples, i, j)
-        part = Recording(window, rec.sample_rate_hz, rec.center_freq_hz, start, "iq")
-        if part.duration_s >= 10.0:
-            out.append((a, decode_recording(part, search_hz=search_hz, pfa=pfa)))
-    return out or [(0.0, decode_recording(rec, search_hz=search_hz, pfa=pfa))]

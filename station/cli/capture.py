@@ -63,10 +63,11 @@ def render_status(
         row = [ch.label, f"{ch.freq_hz / 1e6:.6f}", "-" if level is None else f"{level:.1f}"]
         if plan.event:
             r = rounds.get(ch.label)
+            heard = "" if r is None or not r.heard() else f"; heard {r.heard()}"
             row.append(
                 "-" if r is None
-                else f"[bold green]HI[/] {r.offset_hz:+.1f} Hz" if r.detected
-                else "not detected"
+                else f"[bold green]HI[/] {r.offset_hz:+.1f} Hz{heard}" if r.detected
+                else f"not detected{heard}"
             )  # fmt: skip
         table.add_row(*row)
     return Panel(Group(grid, table), title=f"capture from {plan.spec}", border_style="blue")

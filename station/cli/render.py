@@ -10,7 +10,7 @@ from rich.table import Table
 from dsp.results import Decoded, Detection, RoundResult
 from station.recording import Recording
 
-__all__ = ["print_decoded", "print_detection", "recording_line"]
+__all__ = ["print_decoded", "print_detection", "print_signals", "recording_line"]
 
 
 def _utc(recording: Recording, t_s: float) -> str:
@@ -47,8 +47,36 @@ def recording_line(recording: Recording) -> str:
     )
 
 
+def _steady_lines(console: Console, recording: Recording, decoded: Decoded) -> None:
+    for c in decoded.steady_carriers:
+        console.print(
+            f"steady carrier (not keyed, never read) at {_freq(recording, c.freq_hz)}, "
+            f"SNR2500 {c.snr2500_db:.1f} dB: {c.reason}"
+        )
+    if decoded.blanked_fraction > 0:
+        share = 100 * decoded.blanked_fraction
+        console.print(f"impulsive noise blanked: {share:.2f} % of the time")
+
+
+def print_signals(console: Console, recording: Recording, decoded: Decoded) -> None:
+    """Print one row per keyed signal found (text, speed, carrier, SNR, significance)."""
+    table = Table(title=f"{len(decoded.signals)} keyed signal(s)")
+    for name in ("#", "text", "dit s", "WPM", "carrier", "Hz/min", "SNR2500", "P(FA)",
+                 "confidence"):  # fmt: skip
+        table.add_column(name, justify="left" if name in ("text", "carrier") else "right",
+                         no_wrap=True)  # fmt: skip
+    for i, s in enumerate(decoded.signals, 1):
+        table.add_row(
+            str(i), s.text or "(keyed, text uncertain)", f"{s.dit_s:.3g}", f"{s.wpm:.3g}",
+            _freq(recording, s.freq_hz), f"{s.drift_hz_per_s * 60:+.3f}",
+            f"{s.snr2500_db:.1f}", f"{s.false_alarm_probability:.2g}",
+            f"{s.text_confidence:.3f}",
+        )  # fmt: skip
+    console.print(table)
+
+
 def print_decoded(console: Console, recording: Recording, decoded: Decoded) -> None:
-    """Print the decoded text, its parameters and the element timeline."""
+    """Print the decoded text, its parameters, the element timeline and every other signal."""
     console.print(recording_line(recording))
     if not decoded.detected or not decoded.text:
         console.print(f"no Morse found: {decoded.reason}")
@@ -56,6 +84,9 @@ def print_decoded(console: Console, recording: Recording, decoded: Decoded) -> N
             f"false-alarm probability of the strongest carrier: "
             f"{decoded.false_alarm_probability:.3g}"
         )
+        if decoded.signals:
+            print_signals(console, recording, decoded)
+        _steady_lines(console, recording, decoded)
         return
     console.print(f"decoded: {decoded.text}")
     wpm = "-" if decoded.wpm is None else f"{decoded.wpm:.3g}"
@@ -68,6 +99,7 @@ def print_decoded(console: Console, recording: Recording, decoded: Decoded) -> N
     )
     console.print(decoded.reason)
     if not decoded.elements:
+        _steady_lines(console, recording, decoded)
         return
     with_utc = recording.start_utc is not None
     table = Table(title="element timeline")
@@ -79,6 +111,9 @@ def print_decoded(console: Console, recording: Recording, decoded: Decoded) -> N
         times = [str(i), f"{e.start_s:.1f}", f"{e.stop_s:.1f}"]
         table.add_row(*times, *utc, e.kind, f"{e.confidence:.3f}")
     console.print(table)
+    if len(decoded.signals) > 1:
+        print_signals(console, recording, decoded)
+    _steady_lines(console, recording, decoded)
 
 
 def _round_row(recording: Recording, r: RoundResult) -> list[str]:
@@ -110,6 +145,15 @@ def print_detection(console: Console, recording: Recording, detection: Detection
     best = detection.stacked or (detection.rounds[0] if detection.rounds else None)
     p = "" if best is None else f" (false-alarm probability {best.false_alarm_probability:.3g})"
     console.print(f"detected: {'yes' if detection.detected else 'no'}{p}")
+    if best is not None and best.keying is not None and not best.keying.keyed:
+        console.print(
+            "the strongest track is not keyed (key-up "
+            f"{best.keying.key_up_c_n0_hz:.3g} Hz C/N0 against key-down "
+            f"{best.keying.key_down_c_n0_hz:.3g} Hz): a steady carrier, not the schedule"
+        )
+    if detection.steady_carriers_hz:
+        hz = ", ".join(_freq(recording, f) for f in detection.steady_carriers_hz)
+        console.print(f"steady carriers masked before the search: {hz}")
     console.print(
         "columns: statistic, false-alarm probability, detected at pfa, carrier "
         "offset, drift, SNR2500 in dB"

@@ -29,8 +29,6 @@ def _print(result: ReplayResult) -> None:
     for col in ("ch", "MHz", "decoded", "dit s", "Hz", "SNR2500", "rounds detected", "stack"):
         table.add_column(col, justify="left" if col in ("ch", "decoded") else "right")
     for c in result.channels:
-        d = c.decoded
-        text = d.text if d.detected and d.text else "-"
         det = c.detection
         if det is None:
             rounds, stack = "-", "-"
@@ -40,13 +38,17 @@ def _print(result: ReplayResult) -> None:
                 f" ({','.join(map(str, hits))})" if hits else ""
             )
             stack = "-" if det.stacked is None else ("yes" if det.stacked.detected else "no")
-        table.add_row(
-            c.channel.label, f"{c.channel.freq_hz / 1e6:.6f}", text,
-            "-" if d.dit_s is None or not d.detected else f"{d.dit_s:.3g}",
-            "-" if d.freq_hz is None or not d.detected else f"{d.freq_hz:+.2f}",
-            "-" if d.snr2500_db is None or not d.detected else f"{d.snr2500_db:.1f}",
-            rounds, stack,
-        )  # fmt: skip
+        # Every keyed signal of every window (one per round of a long recording).
+        heard = [s for _, d in c.windows for s in d.signals]
+        first = [c.channel.label, f"{c.channel.freq_hz / 1e6:.6f}"]
+        if not heard:
+            table.add_row(*first, "-", "-", "-", "-", rounds, stack)
+        for i, s in enumerate(heard):
+            table.add_row(
+                *(first if i == 0 else ["", ""]), s.text or "(keyed, unread)",
+                f"{s.dit_s:.3g}", f"{s.freq_hz:+.2f}", f"{s.snr2500_db:.1f}",
+                *((rounds, stack) if i == 0 else ("", "")),
+            )  # fmt: skip
     console.print(table)
     pngs = [p for c in result.channels for p in c.pngs]
     if pngs:
