@@ -169,7 +169,6 @@ def steady_mask(
     if not steady.any():
         return mask, []
     labels, count = scipy.ndimage.label(steady)
-    centres = []
     longest = float(lengths.max())
     for k in range(1, count + 1):
         idx = np.flatnonzero(labels == k)
@@ -179,5 +178,10 @@ def steady_mask(
         lobe_hz = max(np.sqrt(per_piece / 0.25) / np.pi, 2.0) / longest
         half = int(np.ceil((lobe_hz + extra_hz) / df_hz))
         mask[max(idx[0] - half, 0) : idx[-1] + half + 1] = True
-        centres.append(float(peak))
+    # One carrier per masked stretch (its side lobes may have qualified apart), at
+    # the peak of its (unfiltered) key-up energy.
+    raw = powers0[n_on:].sum(axis=0)
+    regions, count = scipy.ndimage.label(mask)
+    centres = [float(np.flatnonzero(regions == k)[np.argmax(raw[regions == k])])
+               for k in range(1, count + 1)]  # fmt: skip
     return mask, centres

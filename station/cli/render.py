@@ -145,7 +145,8 @@ def print_detection(console: Console, recording: Recording, detection: Detection
     best = detection.stacked or (detection.rounds[0] if detection.rounds else None)
     p = "" if best is None else f" (false-alarm probability {best.false_alarm_probability:.3g})"
     console.print(f"detected: {'yes' if detection.detected else 'no'}{p}")
-    if best is not None and best.keying is not None and not best.keying.keyed:
+    present = best is not None and (best.presence_false_alarm_probability or 1.0) <= detection.pfa
+    if present and best.keying is not None and not best.keying.keyed:
         console.print(
             "the strongest track is not keyed (key-up "
             f"{best.keying.key_up_c_n0_hz:.3g} Hz C/N0 against key-down "

@@ -58,3 +58,24 @@ def test_taylor_track_sums_match_brute_force_on_straight_tracks():
     s2, sh2 = track_sums(q, 15)
     i, k = np.unravel_index(np.argmax(s2), s2.shape)
     assert k == 10 and abs(sh2[i] - 7.5) <= 1.0 and s2[i, k] >= 140
+
+
+def test_posteriors_equal_brute_force_sums_over_key_sequences():
+    from dsp.grammar import log_path_count, posteriors, sequence_posterior
+
+    rng = np.random.default_rng(2)
+    seqs = [np.array(u, bool) for u in itertools.product([0, 1], repeat=8)]
+    # Weight of a key sequence under a flat prior over state paths: its path count.
+    counts = np.array([sequence_posterior(np.zeros(8), u) for u in seqs])
+    assert np.isclose(counts.sum(), 1.0)
+    assert np.log(np.sum(counts > 0)) <= log_path_count(8)  # a bound on key sequences
+    for _ in range(5):
+        e = rng.normal(0, 2, 8)
+        w = counts * np.exp([float(np.dot(e, u)) for u in seqs])
+        w /= w.sum()
+        p_down, _ = posteriors(e)
+        brute = np.sum([wi * u for wi, u in zip(w, seqs, strict=True)], axis=0)
+        assert np.allclose(p_down, brute, atol=1e-9)
+        path, _ = viterbi_path(e)
+        assert np.isclose(sequence_posterior(e, path), w[[np.array_equal(u, path)
+                                                           for u in seqs].index(True)])
