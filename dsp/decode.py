@@ -122,6 +122,23 @@ def _timeline(path, p_down, dit, phase, duration_s):
     return elements, tuple(out)
 
 
+#: Widest keying side band masked, Hz: beyond about twice the inverse of a keyer's
+#: 5 ms edges a keyed carrier's spectrum falls away steeply.
+MAX_SIDEBAND_HZ = 400.0
+
+
+def _keying_band_hz(peak: float, dit_s: float) -> float:
+    """Half-width where a keyed carrier's side bands fall to a quarter of the noise.
+
+    Keying at dit ``dit_s`` puts side-band lines about ``1 / (pi f dit)**2`` below the
+    carrier at ``f`` from it (a regular pattern such as "EEEE" or "VVV" gathers them
+    into lines as strong as that); ``peak`` is the carrier's strongest frame in noise
+    units.  At least three times the dit rate, at most :data:`MAX_SIDEBAND_HZ`.
+    """
+    spread = np.sqrt(max(peak, 0.0) / 0.25) / (np.pi * dit_s)
+    return float(min(max(3.0 / dit_s, spread), max(MAX_SIDEBAND_HZ, 3.0 / dit_s)))
+
+
 def _examine(band: _Band, acq: Acquisition) -> None:
     """Judge one candidate: steady, image, or a keyed signal (with or without text)."""
     search = band.search
@@ -152,7 +169,7 @@ def _examine(band: _Band, acq: Acquisition) -> None:
     keying = keying_test(float(s[on].sum()), float(s[off].sum()), int(on.sum()),
                          int(off.sum()), on.sum() * dit, off.sum() * dit,
                          log_search_factor=log_factor, pfa=band.pfa)  # fmt: skip
-    width = max(side_lobe_hz(peak, search.frame_s), 3.0 / dit)
+    width = max(side_lobe_hz(peak, search.frame_s), _keying_band_hz(peak, dit))
     if not keying.keyed:
         band.steady_carrier(acq, "key-up as strong as key-down: not keyed", freq, drift)
         return

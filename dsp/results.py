@@ -253,9 +253,9 @@ class RoundResult(AsDict):
         strongest track when none is keyed).
     false_alarm_probability : float
         Probability of noise, or a steady carrier, giving this track anywhere in the
-        search: the larger of the presence and keying probabilities.
+        search: the sum of the presence and keying probabilities.
     detected : bool
-        Both at most ``pfa``, and the key-up level at most a fifth of key-down.
+        Each at most ``pfa / 2`` (the track lies in the keying test's region).
     freq_hz : float
         Carrier frequency of the best track at the round's first key-down, Hz.
     drift_hz_per_s : float

@@ -102,3 +102,13 @@ def test_bad_samples():
         decode(np.zeros((2, 100)), 2000.0)
     with pytest.raises(DspValueError, match="sample_rate_hz"):
         decode(np.zeros(100, complex), 0.0)
+
+
+@pytest.mark.parametrize("text", ["PARIS PARIS PARIS PARIS PARIS PARIS PARIS PARIS", "E" * 40])
+def test_strong_fast_cw_is_one_signal_not_its_keying_sidebands(text):
+    # A strong, regularly keyed carrier puts side-band lines tens of dB above the
+    # noise; they are masked with it, never reported as signals or steady carriers.
+    y, _ = _signal(text, 0.06, 5.0, 3, offset_hz=123.0, lead=0.5)
+    d = decode(y, 2000.0)
+    assert d.text == text and [s.text for s in d.signals] == [text]
+    assert not d.steady_carriers

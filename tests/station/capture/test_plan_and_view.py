@@ -149,7 +149,10 @@ def test_round_watcher_detects_each_round_with_a_bounded_buffer():
     for r in watcher.results:
         assert r.detected_labels == ("A",) and r.note == ""
         assert r.channels[0].offset_hz == pytest.approx(50.0, abs=1.0)
+        # Every keyed signal is blind-decoded too: the round's HI, nothing in B.
+        assert [s.text for s in r.channels[0].signals] == ["HI"] and not r.channels[1].signals
     assert "detected on A" in watcher.results[0].summary()
+    assert "decoded A: HI +50.0 Hz" in watcher.results[0].summary()
 
 
 def test_round_watcher_skips_a_round_begun_before_the_capture_and_one_overwritten():
