@@ -60,6 +60,7 @@ __all__ = [
     "MAX_KEY_UP_RATIO",
     "STEADY_CELLS",
     "keying_test",
+    "region_allowance",
     "region_keying_test",
     "region_p_value",
     "steady_p_value",
@@ -285,6 +286,22 @@ def _critical_t0(thr, n_on, n_off, t_on_s, t_off_s, alpha) -> float:
         if hi - lo < 1e-3 * max(1.0, abs(lo)):
             break
     return lo
+
+
+def region_allowance(thr: float, n_on: int, n_off: int, t_on_s: float, t_off_s: float,
+                     alpha: float) -> float:  # fmt: skip
+    """Largest allowance ``t0`` whose region ``R(t0)`` has size at most ``alpha``.
+
+    A track is keyed at level ``alpha`` when ``s_on >= thr`` and
+    ``s_off - n_off - beta (s_on - n_on) <= t0`` (``-inf``: no region is small enough).
+
+    Examples
+    --------
+    >>> round(region_allowance(37.0, 6, 7, 180.0, 210.0, 1e-4), 1)
+    2.6
+    """
+    return _critical_t0(float(thr), int(n_on), int(n_off), float(t_on_s), float(t_off_s),
+                        float(alpha))  # fmt: skip
 
 
 def region_p_value(s_on: float, s_off: float, thr: float, n_on: int, n_off: int,
