@@ -264,7 +264,8 @@ def worst_level_rows(pool, n):
             for i, pfa in enumerate((0.01, 0.1))]  # fmt: skip
     rows.append(("decode 0.01", n, sum(r[4] for r in res), "-"))
     table("Weak steady carriers where they best mimic keying (3 per recording, -46 to -42 dB; "
-          "bar: all false alarms <= pfa, those on a carrier <= pfa / 2)",
+          "bar: those on a carrier <= pfa / 2, the keying test's share; the others are noise "
+          "false alarms, the presence test's share, also pfa / 2)",
           ["pfa", "recordings", "false alarms", "on a carrier"], rows)
 
 
