@@ -8,7 +8,11 @@ in the same run and on one core (``*_NUM_THREADS=1``, ``scipy.fft`` ``workers=1`
 * ``read+convert`` reading the data file block by block (``readinto``) and converting
   u8 -> complex64 (``dsp.channelize.cu8_to_complex64``);
 * ``channelize`` the same plus :class:`dsp.channelize.Channelizer` into narrow channels
-  (26 event frequencies at 2 kS/s over 28-29 MHz for 2.4 MS/s; 3 for 240 kS/s).
+  (26 event frequencies at 2 kS/s over 28-29 MHz for 2.4 MS/s; 3 for 240 kS/s);
+* ``replay`` end to end (read, channelize, decode every channel);
+
+the last two once per FFT engine (:mod:`dsp.fft`: scipy's pocketfft, and FFTW when
+``pyfftw`` is installed), so their ratio is measured in one run.
 
 Speeds are "x real time" (signal seconds per wall second; best of ``--repeat``) with the
 ratio to the issue's bars (replay at >= 300x for 240 kS/s and >= 30x for 2.4 MS/s).
@@ -40,11 +44,13 @@ import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
+from functools import partial  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from dsp.channelize import Channelizer, channel_offsets_for, cu8_to_complex64  # noqa: E402
+from dsp.fft import fftw_available  # noqa: E402
 from station.sdr.writer import SigmfStreamWriter  # noqa: E402
 
 BLOCK_S = 0.25  # signal time per block read
@@ -135,9 +141,9 @@ def read_convert(w: Workload) -> Row:
     return Row(w.name, "read+convert", n / w.sample_rate_hz, time.perf_counter() - t0, w.bar_x)
 
 
-def channelize(w: Workload) -> Row:
+def channelize(w: Workload, engine: str = "scipy") -> Row:
     offsets = channel_offsets_for(w.center_freq_hz, w.freqs_hz)
-    ch = Channelizer(w.sample_rate_hz, offsets, OUT_RATE_HZ)
+    ch = Channelizer(w.sample_rate_hz, offsets, OUT_RATE_HZ, fft_engine=engine)
     t0 = time.perf_counter()
     n = 0
     for raw in blocks(w):
@@ -146,28 +152,37 @@ def channelize(w: Workload) -> Row:
     ch.flush()
     note = f"{ch.n_channels} ch x {OUT_RATE_HZ:g} S/s, FFT {ch.fft_size}/{ch.hop}"
     return Row(
-        w.name, "read+convert+channelize", n / w.sample_rate_hz, time.perf_counter() - t0,
+        w.name, f"read+convert+channelize {engine}", n / w.sample_rate_hz,
+        time.perf_counter() - t0,
         w.bar_x, note,
     )  # fmt: skip
 
 
-def replay_stage(w: Workload) -> Row:
+def replay_stage(w: Workload, engine: str = "scipy") -> Row:
     """End to end: ``station.replay.replay`` (read, channelize, then decode every channel)."""
     from station.replay import replay
 
     meta = w.data_path.with_suffix(".sigmf-meta")
     t0 = time.perf_counter()
-    result = replay(meta, freqs_hz=list(w.freqs_hz))
+    result = replay(meta, freqs_hz=list(w.freqs_hz), fft_engine=engine)
     wall = time.perf_counter() - t0
     note = (
         f"{len(result.channels)} ch; channelize {result.channelize_s:.2f} s + decode "
         f"{result.analyse_s:.2f} s"
     )
-    return Row(w.name, "replay (channelize+decode)", result.duration_s, wall, w.bar_x, note)
+    return Row(w.name, f"replay {engine}", result.duration_s, wall, w.bar_x, note)
+
+
+def _engines() -> tuple[str, ...]:
+    """Return the FFT engines to time: scipy's pocketfft always, FFTW when pyfftw is installed."""
+    return ("scipy", "fftw") if fftw_available() else ("scipy",)
 
 
 #: The measured rows, in order; each takes a written Workload.
-STAGES: list[Callable[[Workload], Row]] = [read_convert, channelize, replay_stage]
+STAGES: list[Callable[[Workload], Row]] = [
+    read_convert,
+    *(partial(stage, engine=e) for stage in (channelize, replay_stage) for e in _engines()),
+]
 
 
 def capture_keep_up(seconds: float, folder: Path) -> list[str]:

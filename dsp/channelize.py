@@ -33,6 +33,7 @@ import scipy.fft
 import scipy.signal
 
 from dsp.errors import DspValueError
+from dsp.fft import Engine, ForwardFft
 
 __all__ = [
     "STOPBAND_DB",
@@ -164,6 +165,9 @@ class Channelizer:
     passband_hz : float, optional
         Width of the flat passband (two-sided), Hz; default ``out_rate_hz / 2``.
         Must be below ``out_rate_hz``; the narrower, the shorter the filter.
+    fft_engine : {"auto", "fftw", "scipy"}, optional
+        The whole-band FFT (see :mod:`dsp.fft`): FFTW when ``pyfftw`` is installed
+        (``auto``, the default), else scipy's pocketfft.
 
     Attributes
     ----------
@@ -176,6 +180,8 @@ class Channelizer:
         Length of the channel filter (input samples).
     bin_hz : float
         Grid of exactly-centred channels, ``sample_rate_hz / N``.
+    fft_engine : str
+        ``"fftw"`` or ``"scipy"``: the engine in use.
     residual_hz : ndarray
         Per channel, offset minus its grid bin (removed by the NCO).
 
@@ -203,6 +209,7 @@ class Channelizer:
         out_rate_hz: float,
         *,
         passband_hz: float | None = None,
+        fft_engine: Engine = "auto",
     ) -> None:
         fs = _finite("sample_rate_hz", sample_rate_hz)
         out = _finite("out_rate_hz", out_rate_hz)
@@ -240,6 +247,8 @@ class Channelizer:
         self.channel_offsets_hz = offsets
         offsets.flags.writeable = False
         self._design(len(offsets))
+        self._fft = ForwardFft(self.fft_size, fft_engine)
+        self.fft_engine = self._fft.engine
         self.reset()
 
     # -- design ---------------------------------------------------------------------
@@ -287,9 +296,7 @@ class Channelizer:
 
     def reset(self) -> None:
         """Forget the stream: the next sample is sample 0 again."""
-        n = self.fft_size
-        self._buf = np.zeros(n, np.complex64)
-        self._spare = np.zeros(n, np.complex64)
+        self._fft.input[:] = 0
         self._fill = self._q0 * self.decimation  # zeros before sample 0
         self._frame = 0
         self._n_in = 0
@@ -299,10 +306,9 @@ class Channelizer:
 
     def _run_frame(self) -> np.ndarray:
         n, hop, d = self.fft_size, self.hop, self.decimation
-        buf, spare = self._buf, self._spare
-        spare[: n - hop] = buf[hop:]
-        spec = scipy.fft.fft(buf, overwrite_x=True, workers=1)
-        z = spec[self._idx]
+        buf = self._fft.input
+        z = self._fft()[self._idx]
+        buf[: n - hop] = buf[hop:]  # the overlap starts the next frame
         z *= self._weights
         z = scipy.fft.ifft(z, axis=1, overwrite_x=True, workers=1)
         start = self._frame * hop - self._q0 * d  # input index of buf[0]
@@ -313,7 +319,6 @@ class Channelizer:
             m = self._frame * self._lc + np.arange(self._lc)
             cyc = np.mod(self._res_cycles[:, None] * m[None, :], 1.0)
             y *= np.exp(-2j * np.pi * cyc).astype(np.complex64)
-        self._buf, self._spare = spare, buf
         self._fill = n - hop
         self._frame += 1
         return y
@@ -368,7 +373,7 @@ class Channelizer:
         pos, total, n = 0, x.size, self.fft_size
         while pos < total:
             k = min(n - self._fill, total - pos)
-            self._buf[self._fill : self._fill + k] = x[pos : pos + k]
+            self._fft.input[self._fill : self._fill + k] = x[pos : pos + k]
             self._fill += k
             pos += k
             if self._fill == n:
@@ -390,7 +395,7 @@ class Channelizer:
         outs = []
         done = self._n_out
         while done < want:
-            self._buf[self._fill :] = 0
+            self._fft.input[self._fill :] = 0
             y = self._run_frame()
             outs.append(y[:, : want - done])
             done += outs[-1].shape[1]

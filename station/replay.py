@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from dsp.channelize import Channelizer, nearest_out_rate_hz
+from dsp.fft import Engine
 from dsp.results import Decoded, Detection
 from station.analysis import detect_recording, event_rounds
 from station.errors import InputError
@@ -211,6 +212,7 @@ def _channelize(
     rate_hz: float,
     workdir: Path,
     progress: Callable[[float], None] | None,
+    fft_engine: Engine = "auto",
 ) -> tuple[list[Path], float]:
     """Stream the file through the channelizer into one scratch file per channel."""
     files = [workdir / f"ch{i}.cf32" for i in range(len(channels))]
@@ -223,7 +225,9 @@ def _channelize(
         offsets = [c.freq_hz - info.center_freq_hz for c in channels]
         # Flat over 80 % of the channel: the searched band (37.5 % each side, see
         # _analyse) must see white noise, which the decoder and detector assume.
-        bank = Channelizer(info.sample_rate_hz, offsets, rate_hz, passband_hz=0.8 * rate_hz)
+        bank = Channelizer(
+            info.sample_rate_hz, offsets, rate_hz, passband_hz=0.8 * rate_hz, fft_engine=fft_engine
+        )
         total = source.sample_count or 0
         while (block := source.read(_BLOCK)) is not None:
             if block.dropped_before:  # keep time: the lost span is silence
@@ -256,6 +260,7 @@ def replay(
     grid: str = "",
     overwrite: bool = False,
     progress: Callable[[str, float], None] | None = None,
+    fft_engine: Engine = "auto",
 ) -> ReplayResult:
     """Channelize a recording and decode (and, with ``event``, detect) each channel.
 
@@ -281,6 +286,8 @@ def replay(
         Replace existing grabs.
     progress : callable, optional
         ``progress(stage, fraction)``.
+    fft_engine : {"auto", "fftw", "scipy"}, optional
+        The channelizer's whole-band FFT (:mod:`dsp.fft`).
 
     Returns
     -------
@@ -296,7 +303,7 @@ def replay(
         with tempfile.TemporaryDirectory(prefix="hi-station-replay-") as tmp:
             t0 = time.perf_counter()
             files, rate = _channelize(
-                src, info, channels, rate, Path(tmp), lambda f: say("channelizing", f)
+                src, info, channels, rate, Path(tmp), lambda f: say("channelizing", f), fft_engine
             )
             t1 = time.perf_counter()
             results = []
