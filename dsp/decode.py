@@ -157,7 +157,7 @@ def _examine(band: _Band, acq: Acquisition) -> None:
         search.mask(freq, drift, side_lobe_hz(peak, search.frame_s))
         return
     s = timing.energies
-    path, llr, rho = decode_units(s)
+    path, llr, rho = decode_units(s, timing.dit_s)
     valid = s > 0
     on, off = path & valid, ~path & valid
     dit = timing.dit_s

@@ -36,6 +36,7 @@ import scipy.fft
 from dsp.channel import noise_sigma
 from dsp.errors import DspValueError
 from dsp.keying import keying_envelope
+from dsp.variation import Fading, Warmup
 
 __all__ = [
     "Agc",
@@ -70,12 +71,19 @@ class Keyed:
         Carrier frequency at t = 0, Hz from the band centre.
     drift_hz_per_s : float
         Linear drift, Hz/s.
+    fading : Fading or None
+        QSB (:mod:`dsp.variation`); ``snr2500_db`` is then the mean over fades.
+    warmup : Warmup or None
+        A rig warming up from t = 0: the frequency moves by ``warmup.settle_hz``
+        beyond ``offset_hz`` plus the linear drift.
     """
 
     intervals_s: tuple[tuple[float, float], ...]
     snr2500_db: float
     offset_hz: float
     drift_hz_per_s: float = 0.0
+    fading: Fading | None = None
+    warmup: Warmup | None = None
 
     def __post_init__(self) -> None:
         _finite(snr2500_db=self.snr2500_db, offset_hz=self.offset_hz,
@@ -85,10 +93,11 @@ class Keyed:
 
     @classmethod
     def of(cls, intervals_s: np.ndarray, snr2500_db: float, offset_hz: float,
-           drift_hz_per_s: float = 0.0) -> Keyed:  # fmt: skip
+           drift_hz_per_s: float = 0.0, *, fading: Fading | None = None,
+           warmup: Warmup | None = None) -> Keyed:  # fmt: skip
         """Build from an ``(n, 2)`` array of key-down intervals."""
         return cls(tuple(map(tuple, np.asarray(intervals_s, float).tolist())), snr2500_db,
-                   offset_hz, drift_hz_per_s)  # fmt: skip
+                   offset_hz, drift_hz_per_s, fading, warmup)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +237,8 @@ class Band:
         nyq = self.sample_rate_hz / 2
         for s in (*self.stations, *self.carriers):
             reach = abs(s.offset_hz) + abs(s.drift_hz_per_s) * self.duration_s
+            warm = getattr(s, "warmup", None)
+            reach += 0.0 if warm is None else abs(warm.settle_hz)
             if reach >= nyq:
                 raise DspValueError(
                     f"a signal at offset_hz={s.offset_hz:g} drifting {s.drift_hz_per_s:g} Hz/s "
@@ -283,6 +294,10 @@ class _Renderer:
                             duration_s=band.duration_s)  # fmt: skip
             for s in band.stations
         ]
+        self.fades = [
+            None if s.fading is None else s.fading.gains(band.duration_s, rng)
+            for s in band.stations
+        ]
 
     def block(self, n0: int, n: int) -> np.ndarray:
         band, rng, rate = self.band, self.rng, self.band.sample_rate_hz
@@ -292,9 +307,15 @@ class _Renderer:
             swing = band.level_swing_db * np.sin(2 * np.pi * t / band.level_period_s)
             noise *= 10 ** (swing / 20)
         x = noise
-        for s, env, ph in zip(band.stations, self.envelopes, self.station_phase, strict=True):
-            a = self.gain * _amplitude(s.snr2500_db, rate)
-            x = x + a * env[n0 : n0 + n] * _tone(n0, n, rate, s.offset_hz, s.drift_hz_per_s, ph)
+        for i, (s, env) in enumerate(zip(band.stations, self.envelopes, strict=True)):
+            a = self.gain * _amplitude(s.snr2500_db, rate) * env[n0 : n0 + n]
+            tone = _tone(n0, n, rate, s.offset_hz, s.drift_hz_per_s, self.station_phase[i])
+            t = (n0 + np.arange(n)) / rate
+            if s.warmup is not None:
+                tone = tone * np.exp(1j * s.warmup.phase_rad(t))
+            if self.fades[i] is not None:
+                tone = tone * self.fades[i](t)
+            x = x + a * tone
         for i, c in enumerate(band.carriers):
             phase = self.carrier_phase[i]
             if c.phase_wander_hz > 0:

@@ -27,7 +27,10 @@ import scipy.special
 from dsp.grammar import log_path_count, posteriors, viterbi_path, viterbi_scores
 from dsp.morse import units_to_elements
 
-__all__ = ["Timing", "decode_units", "find_timing", "log_evidence", "unit_energies"]
+__all__ = [
+    "FADE_S", "Timing", "decode_units", "find_timing", "local_rho", "log_evidence",
+    "unit_energies",
+]  # fmt: skip
 
 _WINDOW_UNITS = 16
 _COARSE_RATIO = 1.03
@@ -187,13 +190,13 @@ def find_timing(
     _, dit3, phase3, more = _fine_search(prefix, rate_hz, noise_var, 3 * dit, duration_s)
     tried += more
     s3 = unit_energies(prefix, rate_hz, noise_var, dit3, np.array([phase3]))[0]
-    odds = log_evidence(s) - log_evidence(s3)
+    odds = log_evidence(s, dit) - log_evidence(s3, dit3)
     if odds >= 0:
         return Timing(float(dit), float(phase), s, int(tried), float(odds))
     return Timing(float(dit3), float(phase3), s3, int(tried), float(-odds))
 
 
-def log_evidence(s: np.ndarray) -> float:
+def log_evidence(s: np.ndarray, dit_s: float | None = None) -> float:
     """Log Bayes factor of "Morse at this timing" against noise, for unit energies ``s``.
 
     The mean over the grammar's paths (a flat prior) of their likelihood ratio, with
@@ -206,19 +209,74 @@ def log_evidence(s: np.ndarray) -> float:
     True
     """
     valid = s > 0
-    _, scores, _ = decode_units(s)
+    _, scores, _ = decode_units(s, dit_s)
     _, log_z = posteriors(np.where(valid, scores, -np.inf)[valid])
     return float(log_z - log_path_count(int(valid.sum())))
 
 
-def llr(s: np.ndarray, rho: float) -> np.ndarray:
-    """Log-likelihood ratio of key-down for normalised unit energies ``s`` at Es/N0 ``rho``."""
+def llr(s: np.ndarray, rho: float | np.ndarray, fade: float = 0.0) -> np.ndarray:
+    """Log-likelihood ratio of key-down for normalised unit energies ``s`` at Es/N0 ``rho``.
+
+    With ``fade`` > 0 a key-down unit is, with that probability, in a fade of its own
+    (Rayleigh: energy exponential with mean ``1 + rho``) rather than at ``rho``
+    exactly, so a weak unit among strong ones is not read as a gap with certainty.
+
+    Examples
+    --------
+    >>> s = np.array([1.0, 20.0, 300.0])
+    >>> llr(s, 300.0).round(0).tolist(), llr(s, 300.0, 0.1).round(1).tolist()
+    ([-268.0, -149.0, 296.0], [-7.0, 11.9, 295.8])
+    """
     x = 2.0 * np.sqrt(rho * np.maximum(s, 0.0))
-    return -rho + np.log(scipy.special.i0e(x)) + x
+    steady = -rho + np.log(scipy.special.i0e(x)) + x
+    if fade <= 0:
+        return steady
+    faded = -np.log1p(rho) + s * rho / (1.0 + rho)
+    return np.logaddexp(np.log1p(-fade) + steady, np.log(fade) + faded)
 
 
-def decode_units(s: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+#: Probability that a key-down unit sits in a fade of its own (see :func:`llr`).
+FADE_WEIGHT = 0.1
+#: Time scale of QSB the key-sequence likelihood follows, s: the signal's strength is
+#: estimated from the key-down units within about this of each unit (fades on 10 m
+#: last 60-300 s), so one faded element is not read as a gap with confidence.
+FADE_S = 60.0
+
+
+def local_rho(s: np.ndarray, key_down: np.ndarray, dit_s: float | None) -> np.ndarray:
+    """Es/N0 at every unit: key-down energies near it (Gaussian, :data:`FADE_S`).
+
+    Shrunk towards the mean over all key-down units (one unit's worth of weight), so a
+    stretch with few marks borrows from the rest.  Without ``dit_s``, or when the
+    recording is short against :data:`FADE_S`, the same everywhere.
+
+    Examples
+    --------
+    >>> s = np.array([90.0, 1, 90, 1, 1, 1, 10, 1, 10, 1, 10, 1, 10])
+    >>> r = local_rho(s, s > 5, 30.0)
+    >>> bool(r[0] > 40 > 20 > r[-1])
+    True
+    """
+    on = key_down & (s > 0)
+    mean = float(max(np.mean(s[on]) - 1.0, 1.0)) if on.any() else 1.0
+    if dit_s is None or not on.any():
+        return np.full(s.size, mean)
+    sigma = FADE_S / dit_s  # units
+    if sigma * 4 > s.size:
+        return np.full(s.size, mean)
+    k = np.arange(s.size)
+    w = np.exp(-0.5 * ((k[:, None] - k[None, on]) / sigma) ** 2)
+    num = w @ (s[on] - 1.0) + mean
+    return np.maximum(num / (w.sum(axis=1) + 1.0), 1.0)
+
+
+def decode_units(
+    s: np.ndarray, dit_s: float | None = None
+) -> tuple[np.ndarray, np.ndarray, float]:
     """ML key sequence of unit energies ``s``; returns (key_down, llr, rho).
+
+    ``rho`` is the mean Es/N0 of the key-down units; with ``dit_s`` the likelihood
+    follows the signal's strength as it fades (:func:`local_rho`).
 
     Examples
     --------
@@ -228,15 +286,16 @@ def decode_units(s: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     ('1010000000111', 39)
     """
     path, _ = viterbi_path(s - _penalty(s))
-    rho = 1.0
+    rho = np.ones(s.size)
+    fade = 0.0 if dit_s is None else FADE_WEIGHT
     for _ in range(4):
-        rho = float(max(np.mean(s[path]) - 1.0, 1.0)) if path.any() else 1.0
-        scores = llr(s, rho)
-        new, _ = viterbi_path(scores)
+        rho = local_rho(s, path, dit_s)
+        new, _ = viterbi_path(llr(s, rho, fade))
         if np.array_equal(new, path):
             break
         path = new
-    return path, llr(s, rho), rho
+    mean = float(max(np.mean(s[path]) - 1.0, 1.0)) if path.any() else 1.0
+    return path, llr(s, rho, fade), mean
 
 
 def _tripled(path: np.ndarray) -> bool:
