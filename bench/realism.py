@@ -370,7 +370,8 @@ def main() -> None:
     ap.add_argument("--noise", type=int, default=100)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--worst", type=int, default=200, help="recordings of the worst-level row")
-    ap.add_argument("--only", nargs="*", default=["fa", "worst", "decode", "varied", "white", "speed"])
+    ap.add_argument("--only", nargs="*",
+                    default=["fa", "worst", "decode", "varied", "white", "speed"])
     a = ap.parse_args()
     t0 = time.perf_counter()
     print(f"# bench/realism.py, {datetime.now(UTC):%Y-%m-%d %H:%M}Z, seeds {a.seeds}")

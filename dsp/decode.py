@@ -37,9 +37,10 @@ from dsp.grammar import log_path_count, posteriors, sequence_posterior
 from dsp.keyed import STEADY_CELLS, keying_test
 from dsp.morse import elements_to_text, units_to_elements
 from dsp.noise import blank_impulses
-from dsp.results import Decoded, DecodedElement, DecodedSignal, SteadyCarrier
+from dsp.results import Decoded, DecodedElement, DecodedSignal, Settling, SteadyCarrier
 from dsp.spectrum import to_baseband
 from dsp.timing import decode_units, find_timing
+from dsp.track import follow, settling_phase
 
 __all__ = [
     "IMAGE_MARGIN_DB",
@@ -139,12 +140,29 @@ def _keying_band_hz(peak: float, dit_s: float) -> float:
     return float(min(max(3.0 / dit_s, spread), max(MAX_SIDEBAND_HZ, 3.0 / dit_s)))
 
 
+def _straight_or_settling(band: _Band, acq: Acquisition):
+    """(baseband, freq, drift, settling): the reading of the carrier with more energy.
+
+    Straight: the refined drift line.  Settling (:func:`dsp.track.follow`, which
+    keeps it only when its 30 s segments hold more energy than the line's): its
+    exponential move removed from the baseband, and the line it settles onto.
+    """
+    freq, drift = refine(band.baseband, band.rate, acq)
+    found = follow(band.baseband, band.rate, freq_hz=freq, drift_hz_per_s=drift)
+    if found is None:
+        return band.baseband, freq, drift, None
+    phase = settling_phase(found, band.baseband.size, band.rate)
+    settled = band.baseband * np.exp(-1j * phase).astype(np.complex64)
+    f2, d2 = freq + found.offset_hz, drift + found.drift_hz_per_s
+    return settled, f2, d2, Settling(found.settle_hz, found.tau_s, band.center_hz + f2, d2)
+
+
 def _examine(band: _Band, acq: Acquisition) -> None:
     """Judge one candidate: steady, image, or a keyed signal (with or without text)."""
     search = band.search
-    freq, drift = refine(band.baseband, band.rate, acq)
+    baseband, freq, drift, settling = _straight_or_settling(band, acq)
     rate_n = min(band.rate, max(10.0 / band.min_dit_s, 4.0))
-    z, rate_n = narrowband(band.baseband, band.rate, freq_hz=freq, drift_hz_per_s=drift,
+    z, rate_n = narrowband(baseband, band.rate, freq_hz=freq, drift_hz_per_s=drift,
                            half_band_hz=rate_n / 2)  # fmt: skip
     duration_s = z.size / rate_n
     # Noise that rises and falls (band noise, AGC) is divided out, frame by frame.
@@ -164,8 +182,9 @@ def _examine(band: _Band, acq: Acquisition) -> None:
     if not on.any() or not off.any():
         band.steady_carrier(acq, "no key-up found in the decoded timing", freq, drift)
         return
+    # (x 2: the straight and the settling reading of the carrier were both tried)
     log_factor = (log_path_count(int(valid.sum())) + np.log(timing.hypotheses)
-                  + np.log(STEADY_CELLS))  # fmt: skip
+                  + np.log(STEADY_CELLS) + np.log(2))  # fmt: skip
     keying = keying_test(float(s[on].sum()), float(s[off].sum()), int(on.sum()),
                          int(off.sum()), on.sum() * dit, off.sum() * dit,
                          log_search_factor=log_factor, pfa=band.pfa)  # fmt: skip
@@ -174,7 +193,12 @@ def _examine(band: _Band, acq: Acquisition) -> None:
         band.steady_carrier(acq, "key-up as strong as key-down: not keyed", freq, drift)
         return
     snr_db = float(10 * np.log10(rho / (2500.0 * dit)))
-    search.mask(freq, drift, width)
+    if settling is not None:  # mask the whole move, and report where it starts
+        width += abs(settling.settle_hz) / 2
+        search.mask(freq + settling.settle_hz / 2, drift, width)
+        freq += settling.settle_hz
+    else:
+        search.mask(freq, drift, width)
     if band.is_image(freq, drift, dit, snr_db):
         return
     p_down, _ = posteriors(llr)
@@ -194,7 +218,7 @@ def _examine(band: _Band, acq: Acquisition) -> None:
         text=text, freq_hz=band.center_hz + freq, drift_hz_per_s=drift, dit_s=dit,
         wpm=1.2 / dit, snr2500_db=snr_db, false_alarm_probability=fap,
         carrier_false_alarm_probability=acq.false_alarm_probability, keying=keying,
-        text_confidence=confidence, reason=reason, elements=timeline,
+        text_confidence=confidence, reason=reason, elements=timeline, settling=settling,
     ))  # fmt: skip
 
 

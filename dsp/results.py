@@ -17,6 +17,7 @@ __all__ = [
     "DitResult",
     "KeyingTest",
     "RoundResult",
+    "Settling",
     "SteadyCarrier",
 ]
 
@@ -79,6 +80,31 @@ class KeyingTest(AsDict):
 
 
 @dataclass(frozen=True, slots=True)
+class Settling(AsDict):
+    """A carrier settling exponentially onto a straight line.
+
+    ``f(t) = offset_hz + drift_hz_per_s * t + settle_hz * exp(-t / tau_s)``, t from
+    the recording's first sample (:mod:`dsp.track` finds it relative to a straight
+    track; a decoded signal reports it on the band's axis).
+
+    Attributes
+    ----------
+    settle_hz : float
+        How far the carrier starts from where it settles, Hz (the move is
+        ``-settle_hz``).
+    tau_s : float
+        Time constant, s.
+    offset_hz, drift_hz_per_s : float
+        The straight line it settles onto (frequency at t = 0, Hz; drift, Hz/s).
+    """
+
+    settle_hz: float
+    tau_s: float
+    offset_hz: float = 0.0
+    drift_hz_per_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class DecodedSignal(AsDict):
     """One keyed signal found by blind decoding.
 
@@ -113,6 +139,9 @@ class DecodedSignal(AsDict):
         One sentence on what was found.
     elements : tuple of DecodedElement
         Mark/space timeline.
+    settling : Settling or None
+        The carrier's frequency was settling (a rig warming up): its track, whose
+        value at t = 0 is ``freq_hz``; None for a straight line.
     """
 
     text: str
@@ -127,6 +156,7 @@ class DecodedSignal(AsDict):
     text_confidence: float
     reason: str
     elements: tuple[DecodedElement, ...] = ()
+    settling: Settling | None = None
 
 
 @dataclass(frozen=True, slots=True)

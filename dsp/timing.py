@@ -235,7 +235,9 @@ def llr(s: np.ndarray, rho: float | np.ndarray, fade: float = 0.0) -> np.ndarray
     return np.logaddexp(np.log1p(-fade) + steady, np.log(fade) + faded)
 
 
-#: Probability that a key-down unit sits in a fade of its own (see :func:`llr`).
+#: Probability that a key-down unit of a 30 s dit sits in a fade of its own (see
+#: :func:`llr`), once the marks are seen to fade (:data:`MAX_SPREAD`); shorter units
+#: share their neighbours' fade: ``dit / 30 s`` of it.
 FADE_WEIGHT = 0.1
 #: Time scale of QSB the key-sequence likelihood follows, s: the signal's strength is
 #: estimated from the key-down units within about this of each unit (fades on 10 m
@@ -286,16 +288,40 @@ def decode_units(
     ('1010000000111', 39)
     """
     path, _ = viterbi_path(s - _penalty(s))
-    rho = np.ones(s.size)
-    fade = 0.0 if dit_s is None else FADE_WEIGHT
+    path, rho = _iterate(s, path, dit_s, 0.0)
+    fade = 0.0
+    if dit_s is not None and _excess_spread(s, path, rho) > MAX_SPREAD:
+        # The marks vary more than noise can make them: the signal fades.
+        fade = FADE_WEIGHT * min(1.0, 2.0 * dit_s / FADE_S)
+        path, rho = _iterate(s, path, dit_s, fade)
+    mean = float(max(np.mean(s[path]) - 1.0, 1.0)) if path.any() else 1.0
+    return path, llr(s, rho, fade), mean
+
+
+#: Mean squared standardised deviation of the marks from their local strength above
+#: which the signal is taken to fade (noise alone: about 1).
+MAX_SPREAD = 3.0
+
+
+def _excess_spread(s: np.ndarray, key_down: np.ndarray, rho: np.ndarray) -> float:
+    """Mean of ``((s - 1 - rho) / sqrt(1 + 2 rho))**2`` over the key-down units."""
+    on = key_down & (s > 0)
+    if np.count_nonzero(on) < 3:
+        return 0.0
+    r = (s[on] - 1.0 - rho[on]) / np.sqrt(1.0 + 2.0 * rho[on])
+    return float(np.mean(r**2))
+
+
+def _iterate(s: np.ndarray, path: np.ndarray, dit_s: float | None, fade: float):
+    """Alternate the key sequence and the strength behind it until they agree."""
+    rho = local_rho(s, path, dit_s)
     for _ in range(4):
-        rho = local_rho(s, path, dit_s)
         new, _ = viterbi_path(llr(s, rho, fade))
         if np.array_equal(new, path):
             break
         path = new
-    mean = float(max(np.mean(s[path]) - 1.0, 1.0)) if path.any() else 1.0
-    return path, llr(s, rho, fade), mean
+        rho = local_rho(s, path, dit_s)
+    return path, rho
 
 
 def _tripled(path: np.ndarray) -> bool:

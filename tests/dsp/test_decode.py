@@ -30,7 +30,8 @@ def test_qrss30_hi_at_minus_30_db_with_offset_and_drift(seed):
     marks = [e for e in d.elements if e.key_down]
     assert [e.kind for e in marks] == ["dit"] * 6
     assert np.allclose([[e.start_s, e.stop_s] for e in marks], iv, atol=1.5)
-    assert min(e.confidence for e in d.elements) > 0.99
+    # (not 0.99: the likelihood allows any key-down unit a fade of its own)
+    assert min(e.confidence for e in d.elements) > 0.95
 
 
 @pytest.mark.parametrize("seed", [11, 12, 13])
