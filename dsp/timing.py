@@ -218,27 +218,41 @@ def llr(s: np.ndarray, rho: float | np.ndarray, fade: float = 0.0) -> np.ndarray
     """Log-likelihood ratio of key-down for normalised unit energies ``s`` at Es/N0 ``rho``.
 
     With ``fade`` > 0 a key-down unit is, with that probability, in a fade of its own
-    (Rayleigh: energy exponential with mean ``1 + rho``) rather than at ``rho``
-    exactly, so a weak unit among strong ones is not read as a gap with certainty.
+    (its Es/N0 ``g rho`` with ``g`` Rayleigh-distributed power, down to
+    :data:`FADE_FLOOR`) rather than at ``rho`` exactly, so a weak unit among strong
+    ones is not read as a gap with certainty.
 
     Examples
     --------
     >>> s = np.array([1.0, 20.0, 300.0])
     >>> llr(s, 300.0).round(0).tolist(), llr(s, 300.0, 0.1).round(1).tolist()
-    ([-268.0, -149.0, 296.0], [-7.0, 11.9, 295.8])
+    ([-268.0, -149.0, 296.0], [-26.3, 11.0, 295.8])
     """
-    x = 2.0 * np.sqrt(rho * np.maximum(s, 0.0))
-    steady = -rho + np.log(scipy.special.i0e(x)) + x
+    steady = _steady_llr(s, rho)
     if fade <= 0:
         return steady
-    faded = -np.log1p(rho) + s * rho / (1.0 + rho)
+    rho_b = np.broadcast_to(np.asarray(rho, float), np.shape(s))
+    parts = [w + _steady_llr(s, g * rho_b) for g, w in zip(_FADE_G, _FADE_LOG_W, strict=True)]
+    faded = scipy.special.logsumexp(parts, axis=0) - scipy.special.logsumexp(_FADE_LOG_W)
     return np.logaddexp(np.log1p(-fade) + steady, np.log(fade) + faded)
+
+
+def _steady_llr(s: np.ndarray, rho: float | np.ndarray) -> np.ndarray:
+    x = 2.0 * np.sqrt(rho * np.maximum(s, 0.0))
+    return -rho + np.log(scipy.special.i0e(x)) + x
 
 
 #: Probability that a key-down unit of a 30 s dit sits in a fade of its own (see
 #: :func:`llr`), once the marks are seen to fade (:data:`MAX_SPREAD`); shorter units
-#: share their neighbours' fade: ``dit / 30 s`` of it.
+#: share their neighbours' fade: ``(dit / 30 s)**2`` of it, none below
+#: :data:`MIN_FADE_DIT_S` (fades last a minute or more).
 FADE_WEIGHT = 0.1
+MIN_FADE_DIT_S = 5.0
+#: Deepest fade of a unit of its own, relative to the local strength (10 dB): a unit
+#: much weaker than that is a gap, or a mark's edge spilling over, not a fade.
+FADE_FLOOR = 0.1
+_FADE_G = np.geomspace(FADE_FLOOR, 3.0, 8)
+_FADE_LOG_W = -_FADE_G + np.log(np.gradient(_FADE_G))  # Rayleigh power: Exp(1)
 #: Time scale of QSB the key-sequence likelihood follows, s: the signal's strength is
 #: estimated from the key-down units within about this of each unit (fades on 10 m
 #: last 60-300 s), so one faded element is not read as a gap with confidence.
@@ -277,8 +291,11 @@ def decode_units(
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """ML key sequence of unit energies ``s``; returns (key_down, llr, rho).
 
-    ``rho`` is the mean Es/N0 of the key-down units; with ``dit_s`` the likelihood
-    follows the signal's strength as it fades (:func:`local_rho`).
+    ``rho`` is the mean Es/N0 of the key-down units.  With ``dit_s`` (of at least
+    :data:`MIN_FADE_DIT_S`), when the marks vary more than noise makes them
+    (:data:`MAX_SPREAD`), the likelihood follows the signal's strength as it fades
+    (:func:`local_rho`) and allows a unit a fade of its own (:func:`llr`); a steady
+    signal keeps one strength, which is estimated best from all its marks.
 
     Examples
     --------
@@ -288,20 +305,19 @@ def decode_units(
     ('1010000000111', 39)
     """
     path, _ = viterbi_path(s - _penalty(s))
-    path, rho = _iterate(s, path, dit_s, 0.0)
+    path, rho = _iterate(s, path, None, 0.0)  # one strength for the whole message
     fade = 0.0
-    if dit_s is not None and _excess_spread(s, path, rho) > MAX_SPREAD:
+    if dit_s is not None and dit_s >= MIN_FADE_DIT_S and _excess_spread(s, path, rho) > MAX_SPREAD:
         # The marks vary more than noise can make them: the signal fades.
-        fade = FADE_WEIGHT * min(1.0, 2.0 * dit_s / FADE_S)
+        fade = FADE_WEIGHT * min(1.0, dit_s / 30.0) ** 2
         path, rho = _iterate(s, path, dit_s, fade)
     mean = float(max(np.mean(s[path]) - 1.0, 1.0)) if path.any() else 1.0
     return path, llr(s, rho, fade), mean
 
 
 #: Mean squared standardised deviation of the marks from their local strength above
-#: which the signal is taken to fade (noise alone: about 1).
+#: which the signal is taken to fade (noise alone: about 1) ...
 MAX_SPREAD = 3.0
-
 
 def _excess_spread(s: np.ndarray, key_down: np.ndarray, rho: np.ndarray) -> float:
     """Mean of ``((s - 1 - rho) / sqrt(1 + 2 rho))**2`` over the key-down units."""

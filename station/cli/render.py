@@ -73,6 +73,13 @@ def print_signals(console: Console, recording: Recording, decoded: Decoded) -> N
             f"{s.text_confidence:.3f}",
         )  # fmt: skip
     console.print(table)
+    for i, s in enumerate(decoded.signals, 1):
+        if s.settling is not None:  # a rig warming up: where it starts and settles
+            console.print(
+                f"signal {i} settles (rig warming up): from {_freq(recording, s.freq_hz)} "
+                f"to {_freq(recording, s.settling.offset_hz)} by {-s.settling.settle_hz:+.1f} Hz,"
+                f" time constant {s.settling.tau_s:.0f} s"
+            )
 
 
 def print_decoded(console: Console, recording: Recording, decoded: Decoded) -> None:
