@@ -43,12 +43,13 @@ import scipy.fft
 import scipy.ndimage
 
 from dsp.errors import DspValueError, check_samples, check_search
-from dsp.keyed import region_keying_test
+from dsp.keyed import MAX_KEY_UP_RATIO, region_keying_test
 from dsp.noise import blank_impulses
 from dsp.pieces import Pieces, piece_powers, round_pieces, steady_mask
 from dsp.results import Detection, DitResult, KeyingTest, RoundResult
 from dsp.spectrum import to_baseband
 from dsp.stack import family_false_alarm, threshold_for
+from dsp.template_refine import Track, offset_cells, offsets_for, refine
 
 __all__ = ["detect"]
 
@@ -140,86 +141,20 @@ class _Round:
     mask: np.ndarray  # (bins,) steady-carrier bins
 
 
-@dataclass(frozen=True)
-class _Track:
-    """A candidate track: baseband frequency at the key-down middle, drift, sums."""
-
-    freq_hz: float
-    drift_hz_per_s: float
-    s_on: float
-    s_off: float
-    on_values: np.ndarray
-
-
-#: Grid cells refined (frequency and drift between grid points) per search.
-N_REFINED = 5
-_DF_STEPS = np.linspace(-0.5, 0.5, 5)
-_DRIFT_STEPS = np.array([-0.5, 0.0, 0.5])
-
-
-#: Rate to which a piece is brought (mixed to the candidate, box-car decimated)
-#: before refinement: the offsets tried are a hundredth of a hertz.
-_REFINE_RATE_HZ = 20.0
-
-
-def _refine(x, geo: _Geometry, rounds: list[_Round], f0: float, d0: float) -> _Track:
-    """Best track near (f0, d0), every piece's energy computed at its exact frequency.
-
-    The grid search rounds each piece's frequency to a bin and its drift to the
-    coarse in-piece grid, losing up to a quarter of a dB on average; this puts the
-    candidate between the grid points (the extra cells this searches are counted in
-    the false-alarm probability, :data:`REFINED_CELLS`).  Each piece is mixed to the
-    candidate's frequency and decimated to :data:`_REFINE_RATE_HZ` first.
-    """
-    pieces = geo.pieces
-    rel = _rel(pieces)
-    step_d = float(geo.fine[1] - geo.fine[0]) if geo.fine.size > 1 else 0.0
-    q = max(int(geo.rate // _REFINE_RATE_HZ), 1)
-    total = np.zeros((_DRIFT_STEPS.size, _DF_STEPS.size, len(pieces.intervals_s)))
-    drifts = d0 + _DRIFT_STEPS * step_d
-    for r in rounds:
-        a_all = np.rint((pieces.intervals_s[:, 0] + r.start_s) * geo.rate).astype(int)
-        b_all = np.rint((pieces.intervals_s[:, 1] + r.start_s) * geo.rate).astype(int)
-        for i, (a, b) in enumerate(zip(a_all, b_all, strict=True)):
-            n = b - a
-            phi0 = f0 + d0 * rel[i]
-            mixed = x[a:b] * np.exp(-2j * np.pi * phi0 * np.arange(n) / geo.rate)
-            m = n // q
-            # Box-car decimation, keeping the sum (a matched filter's scale).
-            z = mixed[: m * q].reshape(m, q).sum(axis=1)
-            if m * q < n:
-                z = np.append(z, mixed[m * q :].sum())
-            t = (np.arange(z.size) + 0.5) * q / geo.rate
-            tc = t - n / geo.rate / 2
-            for u, d in enumerate(drifts):
-                shift = (d - d0) * rel[i]  # the piece's frequency moves with the drift
-                phase = np.pi * d * tc**2 + 2 * np.pi * np.outer(_DF_STEPS * geo.df + shift, t)
-                v = np.exp(-1j * phase) @ z
-                phi = phi0 + _DF_STEPS * geo.df + shift
-                k = np.clip(np.rint((phi - geo.freqs_bb[0]) / geo.df).astype(int), 0,
-                            geo.freqs_bb.size - 1)  # fmt: skip
-                value = (v.real**2 + v.imag**2) / r.floors[i, k]
-                total[u, :, i] += np.where(r.mask[k], 1.0, value)
-    on = total[:, :, : pieces.n_on].sum(axis=2)
-    u, v = np.unravel_index(int(np.argmax(on)), on.shape)
-    return _Track(
-        freq_hz=float(f0 + _DF_STEPS[v] * geo.df),
-        drift_hz_per_s=float(drifts[u]),
-        s_on=float(on[u, v]), s_off=float(total[u, v, pieces.n_on :].sum()),
-        on_values=total[u, v, : pieces.n_on].copy(),
-    )  # fmt: skip
-
-
-def _grid_track(geo: _Geometry, powers, k: int, j: int, best_on, best_off) -> _Track:
+def _grid_track(geo: _Geometry, powers, k: int, j: int, best_on, best_off) -> Track:
     d = float(geo.fine[j])
     c = int(np.argmin(np.abs(geo.coarse - d)))
     shifts = np.rint(d * _rel(geo.pieces)[: geo.pieces.n_on] / geo.df).astype(int)
     idx = np.clip(k + shifts, 0, powers.shape[2] - 1)
     values = powers[c, np.arange(geo.pieces.n_on), idx]
-    return _Track(float(geo.freqs_bb[k]), d, float(best_on[k]), float(best_off[k]), values)
+    return Track(float(geo.freqs_bb[k]), d, float(best_on[k]), float(best_off[k]), values)
 
 
-def _keying(track: _Track, thr, pieces: Pieces, dof: int, pfa: float) -> KeyingTest:
+#: Grid cells refined (frequency, drift and timing between grid points) per search.
+N_REFINED = 5
+
+
+def _keying(track: Track, thr, pieces: Pieces, dof: int, pfa: float) -> KeyingTest:
     lengths = pieces.lengths_s
     if pieces.n_off == 0:
         return KeyingTest(1.0, 1.0, 0.0, 0.0, False)
@@ -230,15 +165,17 @@ def _keying(track: _Track, thr, pieces: Pieces, dof: int, pfa: float) -> KeyingT
     )  # fmt: skip
 
 
-def _choose(x, geo: _Geometry, rounds: list[_Round], powers, dof: int, cells: int, pfa: float):
+def _choose(x, geo: _Geometry, rounds: list[_Round], powers, dof: int, cells: int, pfa: float,
+            offsets_s: np.ndarray):  # fmt: skip
     """Pick the strongest keyed track (else the strongest track); return it and its test."""
     pieces = geo.pieces
     best_on, best_off, best_j = _track_sums(powers, pieces, geo.coarse, geo.fine, geo.df)
     thr = threshold_for(pfa, pieces.n_on * dof, cells)
     peaks = np.flatnonzero(best_on == scipy.ndimage.maximum_filter1d(best_on, 5, mode="nearest"))
     peaks = peaks[np.argsort(best_on[peaks])[::-1]]
-    tracks = [_refine(x, geo, rounds, float(geo.freqs_bb[k]), float(geo.fine[best_j[k]]))
-              for k in peaks[:N_REFINED]]  # fmt: skip
+    rel = _rel(pieces)
+    tracks = [refine(x, geo, rounds, float(geo.freqs_bb[k]), float(geo.fine[best_j[k]]), rel,
+                     offsets_s) for k in peaks[:N_REFINED]]  # fmt: skip
     rest = [k for k in peaks[N_REFINED:MAX_TRIED] if best_on[k] >= thr]
     tracks += [_grid_track(geo, powers, k, best_j[k], best_on, best_off) for k in rest]
     tracks.sort(key=lambda t: t.s_on, reverse=True)
@@ -253,14 +190,16 @@ def _choose(x, geo: _Geometry, rounds: list[_Round], powers, dof: int, cells: in
     return fallback or (tracks[0], _keying(tracks[0], thr, pieces, dof, pfa))
 
 
-def _search(x, geo: _Geometry, rounds: list[_Round], powers, pfa, dof, index):
+def _search(x, geo: _Geometry, rounds: list[_Round], powers, pfa, dof, index, max_offset_s):
     pieces = geo.pieces
-    cells = int(len(geo.fine) * powers.shape[2] * REFINED_CELLS)
+    offsets = _offsets(geo, rounds, x.size / geo.rate, max_offset_s)
+    shortest = float(pieces.lengths_s[: pieces.n_on].min())
+    cells = int(len(geo.fine) * powers.shape[2] * REFINED_CELLS * offset_cells(offsets, shortest))
     # The false-alarm budget is split between the two ways a round can be faked:
     # noise (presence) and a steady carrier (keying); a union bound adds them.
-    track, keying = _choose(x, geo, rounds, powers, dof, cells, pfa / 2)
+    track, keying = _choose(x, geo, rounds, powers, dof, cells, pfa / 2, offsets)
     presence = family_false_alarm(track.s_on, pieces.n_on * dof, cells)
-    offset_s = rounds[0].start_s
+    offset_s = rounds[0].start_s + track.offset_s
     on = pieces.intervals_s[: pieces.n_on]
     lengths = on[:, 1] - on[:, 0]
     dits = []
@@ -278,7 +217,7 @@ def _search(x, geo: _Geometry, rounds: list[_Round], powers, pfa, dof, index):
     mid_s = 0.5 * (centres.min() + centres.max())
     return RoundResult(
         index=index,
-        start_s=float(on[0, 0] + offset_s),
+        start_s=float(on[0, 0] + rounds[0].start_s),
         statistic=track.s_on,
         false_alarm_probability=min(1.0, presence + keying.false_alarm_probability),
         detected=bool(presence <= pfa / 2 and keying.keyed),
@@ -288,7 +227,16 @@ def _search(x, geo: _Geometry, rounds: list[_Round], powers, pfa, dof, index):
         dits=tuple(dits),
         presence_false_alarm_probability=presence,
         keying=keying,
+        timing_offset_s=track.offset_s,
     ), cells
+
+
+def _offsets(geo: _Geometry, rounds: list[_Round], duration_s: float, max_offset_s: float):
+    """Return the timing offsets every round's pieces can move by and stay inside."""
+    iv = geo.pieces.intervals_s
+    earliest = min(r.start_s + float(iv[:, 0].min()) for r in rounds)
+    latest = min(duration_s - (r.start_s + float(iv[:, 1].max())) for r in rounds)
+    return offsets_for(max_offset_s, earliest, latest)
 
 
 def _snr(es_n0: float, keydown_s: float) -> float | None:
@@ -307,6 +255,7 @@ def detect(
     max_drift_hz_per_s: float = 1 / 60,
     pfa: float = 1e-3,
     per_round: bool = True,
+    max_timing_offset_s: float = 10.0,
 ) -> Detection:
     """Detect scheduled key-down elements of one or more rounds.
 
@@ -327,6 +276,10 @@ def detect(
         False-alarm probability of each test (each round, and the stack).
     per_round : bool, optional
         Search every round on its own too (the stack is always searched).
+    max_timing_offset_s : float, optional
+        Largest offset of the operator's keying from the schedule searched, s (a
+        clock that is off; the same for every round of the stack).  Counted in the
+        false-alarm probability; the offset found is ``RoundResult.timing_offset_s``.
 
     Returns
     -------
@@ -346,14 +299,22 @@ def detect(
     """
     x = check_samples(samples, sample_rate_hz, search_hz=search_hz)
     check_search(pfa, max_drift_hz_per_s)
+    if not (np.isfinite(max_timing_offset_s) and max_timing_offset_s >= 0):
+        raise DspValueError(f"max_timing_offset_s={max_timing_offset_s} must be >= 0 s")
     baseband, rate = to_baseband(x, sample_rate_hz, center_hz=center_hz, half_band_hz=search_hz)
     baseband, _ = blank_impulses(baseband, rate)
     duration_s = baseband.size / rate
     rounds = _check_rounds(rounds_s, duration_s)
-    geo = _geometry(rounds, duration_s, rate, center_hz, search_hz, max_drift_hz_per_s)
+    geo = _geometry(rounds, duration_s, rate, center_hz, search_hz, max_drift_hz_per_s,
+                    max_timing_offset_s)  # fmt: skip
     keep = np.abs(scipy.fft.fftshift(scipy.fft.fftfreq(geo.n_fft, 1 / rate))) <= search_hz
     zero = int(np.argmin(np.abs(geo.coarse)))
     spread_hz = max_drift_hz_per_s * float(geo.pieces.lengths_s.max()) / 2
+    # Keying up to max_timing_offset_s late or early spills that much of every mark
+    # into the key-up pieces: not a steady carrier (the keying test runs at the
+    # offset found, where the key-up is clean).
+    shortest = float(geo.pieces.lengths_s[: geo.pieces.n_on].min())
+    spill = min(0.8, MAX_KEY_UP_RATIO + max_timing_offset_s / shortest)
     results, data, steady = [], [], set()
     stacked_powers = None
     cells = 1
@@ -361,19 +322,20 @@ def detect(
         start = float(iv[0, 0])
         p, floors = piece_powers(baseband, rate, geo.pieces.intervals_s + start, geo.coarse,
                                  geo.n_fft, keep, floor_row=zero)  # fmt: skip
-        mask, centres_bins = steady_mask(p[zero], geo.pieces, geo.df, spread_hz)
+        mask, centres_bins = steady_mask(p[zero], geo.pieces, geo.df, spread_hz, spill)
         p[:, :, mask] = 1.0
         steady.update(round(float(geo.freqs_bb[int(c)] + center_hz), 2) for c in centres_bins)
         one = _Round(start, p, floors, mask)
         data.append(one)
         stacked_powers = p.copy() if stacked_powers is None else stacked_powers + p
         if per_round or len(rounds) == 1:
-            res, cells = _search(baseband, geo, [one], p, pfa, 1, r + 1)
+            res, cells = _search(baseband, geo, [one], p, pfa, 1, r + 1, max_timing_offset_s)
             results.append(res)
         one.powers = None  # the stack keeps the sum; refinement needs floors and masks
     stacked = None
     if len(rounds) > 1:
-        stacked, cells = _search(baseband, geo, data, stacked_powers, pfa, len(rounds), 0)
+        stacked, cells = _search(baseband, geo, data, stacked_powers, pfa, len(rounds), 0,
+                                 max_timing_offset_s)  # fmt: skip
     main = stacked if stacked is not None else results[0]
     return Detection(
         pfa=pfa, search_cells=cells, rounds=tuple(results), stacked=stacked,
@@ -381,10 +343,12 @@ def detect(
     )  # fmt: skip
 
 
-def _geometry(rounds, duration_s, rate, center_hz, search_hz, max_drift_hz_per_s) -> _Geometry:
+def _geometry(rounds, duration_s, rate, center_hz, search_hz, max_drift_hz_per_s,
+              max_offset_s=0.0) -> _Geometry:  # fmt: skip
     template = rounds[0] - rounds[0][0, 0]
-    before = min(float(r[0, 0]) for r in rounds)
-    after = min(duration_s - float(r[-1, 1]) for r in rounds)
+    # Pieces before and after the round leave room for the timing search.
+    before = max(min(float(r[0, 0]) for r in rounds) - max_offset_s, 0.0)
+    after = max(min(duration_s - float(r[-1, 1]) for r in rounds) - max_offset_s, 0.0)
     pieces = round_pieces(template, before, after)
     lengths = pieces.lengths_s
     longest = float(lengths.max())

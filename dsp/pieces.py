@@ -132,8 +132,9 @@ _WANDER_BINS = 3
 
 
 def steady_mask(
-    powers0: np.ndarray, pieces: Pieces, df_hz: float, extra_hz: float
-) -> tuple[np.ndarray, list[float]]:
+    powers0: np.ndarray, pieces: Pieces, df_hz: float, extra_hz: float,
+    key_up_ratio: float = MAX_KEY_UP_RATIO,
+) -> tuple[np.ndarray, list[float]]:  # fmt: skip
     """Bins of a steady carrier (and its side lobes) in one round's zero-drift powers.
 
     Parameters
@@ -145,6 +146,10 @@ def steady_mask(
         Bin spacing.
     extra_hz : float
         Added to each side of a masked carrier (the spread of an in-piece dechirp).
+    key_up_ratio : float, optional
+        A carrier is steady when its key-up level is at least this fraction of its
+        key-down level (raise it when the keying may be late or early: a keyed
+        carrier then spills into the key-up pieces).
 
     Returns
     -------
@@ -165,7 +170,7 @@ def steady_mask(
     level_on = np.maximum(s_on - n_on, 0.0) / t_on
     level_off = np.maximum(s_off - n_off, 0.0) / t_off
     thr = scipy.stats.gamma.isf(_MASK_PFA / size, n_off)
-    steady = (s_off >= thr) & (level_off >= MAX_KEY_UP_RATIO * level_on)
+    steady = (s_off >= thr) & (level_off >= key_up_ratio * level_on)
     if not steady.any():
         return mask, []
     labels, count = scipy.ndimage.label(steady)

@@ -299,6 +299,9 @@ class RoundResult(AsDict):
     keying : KeyingTest or None
         Key-down against key-up on this track (a steady carrier of any level as
         the null).
+    timing_offset_s : float
+        The keying found this much later than scheduled, s (an operator's clock;
+        ``dits`` are at the found times).
     """
 
     index: int
@@ -312,6 +315,7 @@ class RoundResult(AsDict):
     dits: tuple[DitResult, ...] = ()
     presence_false_alarm_probability: float | None = None
     keying: KeyingTest | None = None
+    timing_offset_s: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -313,9 +313,12 @@ def detect_recording(
     search_hz: float | None = None,
     max_drift_hz_per_s: float = 1 / 60,
     pfa: float = 1e-3,
+    max_timing_offset_s: float = 10.0,
 ) -> Detection:
     """Known-template detection with :func:`dsp.detect.detect` (band from :func:`search_band`)."""
     _check_pfa(pfa)
+    if not (math.isfinite(max_timing_offset_s) and max_timing_offset_s >= 0):
+        raise InputError(f"timing offset {max_timing_offset_s} s must be a finite span >= 0 s")
     band = search_band(recording, center_hz=center_hz, search_hz=search_hz)
     logger.info("detecting %d round(s): %s", len(rounds_s), band)
     return detect(
@@ -326,4 +329,5 @@ def detect_recording(
         search_hz=band.search_hz,
         max_drift_hz_per_s=max_drift_hz_per_s,
         pfa=pfa,
+        max_timing_offset_s=max_timing_offset_s,
     )

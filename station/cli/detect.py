@@ -55,6 +55,11 @@ def detect(
         float, typer.Option(help="Largest carrier drift searched, Hz/min.")
     ] = 1.0,
     pfa: Annotated[float, typer.Option(help="False-alarm probability per test.")] = 1e-3,
+    timing_offset_s: Annotated[
+        float,
+        typer.Option(help="Largest offset of the keying from the schedule searched, s "
+                     "(an operator's clock; 0 keys exactly on schedule)."),
+    ] = 10.0,
 ) -> None:
     """Detect the scheduled rounds of TEXT in FILE, one by one and stacked."""
     start_utc = None if start is None else parse_utc(start, name="--start")
@@ -84,6 +89,7 @@ def detect(
             search_hz=search_hz,
             max_drift_hz_per_s=max_drift_hz_per_min / 60.0,
             pfa=pfa,
+            max_timing_offset_s=timing_offset_s,
         )
     # Number rounds as the event does (round 5 stays 5 in a recording of rounds 5-7).
     detection = dataclasses.replace(

@@ -152,6 +152,9 @@ def print_detection(console: Console, recording: Recording, detection: Detection
     best = detection.stacked or (detection.rounds[0] if detection.rounds else None)
     p = "" if best is None else f" (false-alarm probability {best.false_alarm_probability:.3g})"
     console.print(f"detected: {'yes' if detection.detected else 'no'}{p}")
+    if best is not None and detection.detected and best.timing_offset_s:
+        off = best.timing_offset_s
+        console.print(f"keyed {off:+.0f} s from the schedule (the operator's clock)")
     present = best is not None and (best.presence_false_alarm_probability or 1.0) <= detection.pfa
     if present and best.keying is not None and not best.keying.keyed:
         console.print(

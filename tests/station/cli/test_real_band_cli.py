@@ -69,3 +69,22 @@ def test_replay_of_an_rtl_cu8_with_dc_spike_and_iq_imbalance_reads_the_hi(runner
     assert [(s["text"], round(s["freq_hz"])) for s in decoded["signals"]] == [("HI", 476)]
     assert [round(c["freq_hz"]) for c in decoded["steady_carriers"]] == [0]
     assert decoded["freq_hz"] == pytest.approx(476.0, abs=0.1)
+
+
+def test_detect_finds_an_operator_whose_clock_is_off(runner, tmp_path):
+    from dsp.variation import hand_keyed
+
+    # 10 s dits keyed by hand (0.5 s rms) by an operator whose clock is 3 s late; the
+    # grid search keys the schedule, the refinement finds the offset.
+    keyed = hand_keyed(HI * 5, 0.5, 3.0, np.random.default_rng(8))
+    band = Band(FS, 160.0, (Keyed.of(keyed, -26.0, 120.0),))
+    path = _write(tmp_path, "late", band, 8)
+    args = ("detect", path, "--start-offset-s", "15", "--dit-s", "10")
+    result = invoke(runner, *args, "--json")
+    data = json.loads(result.stdout)
+    assert data["detected"] and data["rounds"][0]["timing_offset_s"] == pytest.approx(3.0, abs=1.0)
+    assert "from the schedule (the operator's clock)" in invoke(runner, *args).stdout
+    exact = json.loads(invoke(runner, *args, "--timing-offset-s", "0", "--json").stdout)
+    assert exact["rounds"][0]["timing_offset_s"] == 0.0
+    bad = invoke(runner, *args, "--timing-offset-s", "-1")
+    assert bad.exit_code == 2 and "timing offset -1.0 s must be a finite span >= 0 s" in bad.output
