@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from dsp.decode import decode
+from dsp.errors import DspValueError
 from dsp.impair import Band, Keyed, render_band
 from dsp.morse import key_intervals
 from dsp.track import follow
@@ -49,3 +50,22 @@ def test_faded_hi_decodes_exactly(seed, k_db):
     band = Band(FS, DUR, (Keyed.of(HI, -25.0, -200.0, fading=Fading(k_db, 120.0)),))
     d = decode(render_band(band, np.random.default_rng(seed)), FS)
     assert [(s.text, round(s.freq_hz)) for s in d.signals] == [("HI", -200)]
+
+
+@pytest.mark.parametrize(("seed", "clock_s"), [(8, 5.0), (9, -4.0)])
+def test_detect_finds_the_operators_clock_offset(seed, clock_s):
+    from dsp.detect import detect
+    from dsp.variation import hand_keyed
+
+    rng = np.random.default_rng(seed)
+    keyed = hand_keyed(HI + 10.0, 1.5, clock_s, rng)
+    x = render_band(Band(FS, DUR + 20.0, (Keyed.of(keyed, -34.0, 250.0),)), rng)
+    found = detect(x, FS, [HI + 10.0]).rounds[0]
+    assert found.detected and found.freq_hz == pytest.approx(250.0, abs=0.1)
+    assert found.timing_offset_s == pytest.approx(clock_s, abs=1.5)
+    assert found.dits[0].start_s == pytest.approx(15.0 + found.timing_offset_s)
+    fixed = detect(x, FS, [HI + 10.0], max_timing_offset_s=0.0).rounds[0]
+    assert fixed.timing_offset_s == 0.0
+    assert fixed.statistic < found.statistic  # the schedule's timing holds less energy
+    with pytest.raises(DspValueError, match="max_timing_offset_s=-1.0 must be >= 0 s"):
+        detect(x, FS, [HI + 10.0], max_timing_offset_s=-1.0)
