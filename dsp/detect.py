@@ -49,6 +49,7 @@ from dsp.pieces import Pieces, piece_powers, round_pieces, steady_mask
 from dsp.results import Detection, DitResult, KeyingTest, RoundResult
 from dsp.spectrum import to_baseband
 from dsp.stack import family_false_alarm, threshold_for
+from dsp.stack_track import StackGrid, stack_sums
 from dsp.template_refine import Track, offset_cells, offsets_for, refine
 
 __all__ = ["detect"]
@@ -165,20 +166,15 @@ def _keying(track: Track, thr, pieces: Pieces, dof: int, pfa: float) -> KeyingTe
     )  # fmt: skip
 
 
-def _choose(x, geo: _Geometry, rounds: list[_Round], powers, dof: int, cells: int, pfa: float,
-            offsets_s: np.ndarray):  # fmt: skip
-    """Pick the strongest keyed track (else the strongest track); return it and its test."""
-    pieces = geo.pieces
-    best_on, best_off, best_j = _track_sums(powers, pieces, geo.coarse, geo.fine, geo.df)
-    thr = threshold_for(pfa, pieces.n_on * dof, cells)
+def _peaks(best_on: np.ndarray) -> np.ndarray:
+    """Local maxima of the per-bin sums, strongest first."""
     peaks = np.flatnonzero(best_on == scipy.ndimage.maximum_filter1d(best_on, 5, mode="nearest"))
-    peaks = peaks[np.argsort(best_on[peaks])[::-1]]
-    rel = _rel(pieces)
-    tracks = [refine(x, geo, rounds, float(geo.freqs_bb[k]), float(geo.fine[best_j[k]]), rel,
-                     offsets_s) for k in peaks[:N_REFINED]]  # fmt: skip
-    rest = [k for k in peaks[N_REFINED:MAX_TRIED] if best_on[k] >= thr]
-    tracks += [_grid_track(geo, powers, k, best_j[k], best_on, best_off) for k in rest]
-    tracks.sort(key=lambda t: t.s_on, reverse=True)
+    return peaks[np.argsort(best_on[peaks])[::-1]]
+
+
+def _first_keyed(tracks: list[Track], thr: float, pieces: Pieces, dof: int, pfa: float):
+    """Return the strongest keyed track over ``thr`` (else the strongest), and its test."""
+    tracks = sorted(tracks, key=lambda t: t.s_on, reverse=True)
     fallback = None
     for t in tracks:
         if t.s_on < thr:
@@ -190,14 +186,64 @@ def _choose(x, geo: _Geometry, rounds: list[_Round], powers, dof: int, cells: in
     return fallback or (tracks[0], _keying(tracks[0], thr, pieces, dof, pfa))
 
 
-def _search(x, geo: _Geometry, rounds: list[_Round], powers, pfa, dof, index, max_offset_s):
+def _choose(x, geo: _Geometry, rounds: list[_Round], powers, dof: int, cells: int, pfa: float,
+            offsets_s: np.ndarray):  # fmt: skip
+    """One round: the strongest keyed track of the grid, refined."""
+    pieces = geo.pieces
+    best_on, best_off, best_j = _track_sums(powers, pieces, geo.coarse, geo.fine, geo.df)
+    thr = threshold_for(pfa, pieces.n_on * dof, cells)
+    peaks = _peaks(best_on)
+    rel = _rel(pieces)
+    tracks = [refine(x, geo, rounds, float(geo.freqs_bb[k]), float(geo.fine[best_j[k]]), rel,
+                     offsets_s) for k in peaks[:N_REFINED]]  # fmt: skip
+    rest = [k for k in peaks[N_REFINED:MAX_TRIED] if best_on[k] >= thr]
+    tracks += [_grid_track(geo, powers, k, best_j[k], best_on, best_off) for k in rest]
+    return _first_keyed(tracks, thr, pieces, dof, pfa)
+
+
+#: Candidates of the drifting stack refined (no grid fall-backs: its per-piece
+#: values need the refinement).
+N_STACK_REFINED = 8
+
+
+def _choose_stacked(x, geo: _Geometry, rounds: list[_Round], grid: StackGrid, dof: int,
+                    cells: int, pfa: float, offsets_s: np.ndarray):  # fmt: skip
+    """Return the stack's strongest keyed track across rounds (:mod:`dsp.stack_track`)."""
+    pieces = geo.pieces
+    thr = threshold_for(pfa, pieces.n_on * dof, cells)
+    step = float(grid.drifts[1] - grid.drifts[0]) if grid.drifts.size > 1 else 0.0
+    rel = _rel(pieces)
+    tracks = [refine(x, geo, rounds, float(geo.freqs_bb[k]), float(grid.drifts[grid.best_d[k]]),
+                     rel, offsets_s, t_ref=grid.t_ref, drift_step_hz_per_s=step)
+              for k in _peaks(grid.best_on)[:N_STACK_REFINED]]  # fmt: skip
+    return _first_keyed(tracks, thr, pieces, dof, pfa)
+
+
+def _cells(geo: _Geometry, offsets: np.ndarray, grid: StackGrid | None) -> int:
+    """Cells a search counts: frequency x drift, refinement, timing offsets."""
+    shortest = float(geo.pieces.lengths_s[: geo.pieces.n_on].min())
+    drift_cells = len(geo.fine) if grid is None else grid.drifts.size
+    return int(drift_cells * geo.freqs_bb.size * REFINED_CELLS * offset_cells(offsets, shortest))
+
+
+def _search(x, geo: _Geometry, rounds: list[_Round], powers, pfa, dof, index, max_offset_s,
+            grid: StackGrid | None = None, also: StackGrid | None = None):  # fmt: skip
+    """Search one round (``powers``) or the stack across rounds (``grid``).
+
+    ``also``: a second search of the same rounds (the other kind of stack) whose
+    cells are counted too.
+    """
     pieces = geo.pieces
     offsets = _offsets(geo, rounds, x.size / geo.rate, max_offset_s)
-    shortest = float(pieces.lengths_s[: pieces.n_on].min())
-    cells = int(len(geo.fine) * powers.shape[2] * REFINED_CELLS * offset_cells(offsets, shortest))
+    cells = _cells(geo, offsets, grid)
+    if also is not None:
+        cells += _cells(geo, offsets, also if grid is None else None)
     # The false-alarm budget is split between the two ways a round can be faked:
     # noise (presence) and a steady carrier (keying); a union bound adds them.
-    track, keying = _choose(x, geo, rounds, powers, dof, cells, pfa / 2, offsets)
+    if grid is None:
+        track, keying = _choose(x, geo, rounds, powers, dof, cells, pfa / 2, offsets)
+    else:
+        track, keying = _choose_stacked(x, geo, rounds, grid, dof, cells, pfa / 2, offsets)
     presence = family_false_alarm(track.s_on, pieces.n_on * dof, cells)
     offset_s = rounds[0].start_s + track.offset_s
     on = pieces.intervals_s[: pieces.n_on]
@@ -215,19 +261,25 @@ def _search(x, geo: _Geometry, rounds: list[_Round], powers, pfa, dof, index, ma
     rho_total = (track.s_on - pieces.n_on * dof) / dof
     centres = on.mean(axis=1)
     mid_s = 0.5 * (centres.min() + centres.max())
+    if grid is None:  # at the round's first key-down
+        starts_hz = [track.freq_hz - track.drift_hz_per_s * mid_s]
+    else:  # the track across rounds, at each round's first key-down
+        starts_hz = [track.freq_hz + track.drift_hz_per_s * (r.start_s - grid.t_ref)
+                     for r in rounds]  # fmt: skip
     return RoundResult(
         index=index,
         start_s=float(on[0, 0] + rounds[0].start_s),
         statistic=track.s_on,
         false_alarm_probability=min(1.0, presence + keying.false_alarm_probability),
         detected=bool(presence <= pfa / 2 and keying.keyed),
-        freq_hz=float(geo.center_hz + track.freq_hz - track.drift_hz_per_s * mid_s),
+        freq_hz=float(geo.center_hz + starts_hz[0]),
         drift_hz_per_s=track.drift_hz_per_s,
         snr2500_db=_snr(rho_total, float(lengths.sum())),
         dits=tuple(dits),
         presence_false_alarm_probability=presence,
         keying=keying,
         timing_offset_s=track.offset_s,
+        track_hz=tuple(float(geo.center_hz + f) for f in starts_hz) if grid is not None else (),
     ), cells
 
 
@@ -256,6 +308,7 @@ def detect(
     pfa: float = 1e-3,
     per_round: bool = True,
     max_timing_offset_s: float = 10.0,
+    max_stack_drift_hz_per_s: float = 0.05 / 60,
 ) -> Detection:
     """Detect scheduled key-down elements of one or more rounds.
 
@@ -280,6 +333,10 @@ def detect(
         Largest offset of the operator's keying from the schedule searched, s (a
         clock that is off; the same for every round of the stack).  Counted in the
         false-alarm probability; the offset found is ``RoundResult.timing_offset_s``.
+    max_stack_drift_hz_per_s : float, optional
+        Largest drift of the carrier across the whole event searched by the stack
+        (:mod:`dsp.stack_track`; default 0.05 Hz/min, 8 Hz over 2.7 h); it is also
+        the stack's drift inside every round.  0 stacks position by position.
 
     Returns
     -------
@@ -301,6 +358,10 @@ def detect(
     check_search(pfa, max_drift_hz_per_s)
     if not (np.isfinite(max_timing_offset_s) and max_timing_offset_s >= 0):
         raise DspValueError(f"max_timing_offset_s={max_timing_offset_s} must be >= 0 s")
+    if not (np.isfinite(max_stack_drift_hz_per_s) and max_stack_drift_hz_per_s >= 0):
+        raise DspValueError(
+            f"max_stack_drift_hz_per_s={max_stack_drift_hz_per_s} must be >= 0 Hz/s"
+        )
     baseband, rate = to_baseband(x, sample_rate_hz, center_hz=center_hz, half_band_hz=search_hz)
     baseband, _ = blank_impulses(baseband, rate)
     duration_s = baseband.size / rate
@@ -316,7 +377,9 @@ def detect(
     shortest = float(geo.pieces.lengths_s[: geo.pieces.n_on].min())
     spill = min(0.8, MAX_KEY_UP_RATIO + max_timing_offset_s / shortest)
     results, data, steady = [], [], set()
-    stacked_powers = None
+    zero_rows, mids, stacked_powers = [], [], None
+    rel = _rel(geo.pieces)
+    on_mid = float(geo.pieces.intervals_s[: geo.pieces.n_on].mean(axis=1)[[0, -1]].mean())
     cells = 1
     for r, iv in enumerate(rounds):
         start = float(iv[0, 0])
@@ -327,15 +390,30 @@ def detect(
         steady.update(round(float(geo.freqs_bb[int(c)] + center_hz), 2) for c in centres_bins)
         one = _Round(start, p, floors, mask)
         data.append(one)
-        stacked_powers = p.copy() if stacked_powers is None else stacked_powers + p
+        if len(rounds) > 1:  # zero-drift powers for the track across rounds, and the sum
+            zero_rows.append(p[zero].copy())
+            mids.append(start + on_mid)
+            stacked_powers = p.copy() if stacked_powers is None else stacked_powers + p
         if per_round or len(rounds) == 1:
             res, cells = _search(baseband, geo, [one], p, pfa, 1, r + 1, max_timing_offset_s)
             results.append(res)
-        one.powers = None  # the stack keeps the sum; refinement needs floors and masks
+        one.powers = None  # refinement needs only floors and masks
+        del p
     stacked = None
     if len(rounds) > 1:
-        stacked, cells = _search(baseband, geo, data, stacked_powers, pfa, len(rounds), 0,
-                                 max_timing_offset_s)  # fmt: skip
+        grid = stack_sums(zero_rows, geo.pieces.n_on, rel, np.array(mids), geo.fine, geo.df,
+                          max_stack_drift_hz_per_s)  # fmt: skip
+        del zero_rows
+        # Two stacks: along a track across the rounds (one oscillator drifting over
+        # the event), and position by position (every round drifting alike inside
+        # itself, e.g. a rig that warms during each transmission); each counts the
+        # other's cells, the more significant is reported.
+        across, _ = _search(baseband, geo, data, None, pfa, len(rounds), 0,
+                            max_timing_offset_s, grid, also=grid)  # fmt: skip
+        alike, cells = _search(baseband, geo, data, stacked_powers, pfa, len(rounds), 0,
+                               max_timing_offset_s, also=grid)  # fmt: skip
+        stacked = min((across, alike), key=lambda r: (not r.detected,
+                                                      r.false_alarm_probability))  # fmt: skip
     main = stacked if stacked is not None else results[0]
     return Detection(
         pfa=pfa, search_cells=cells, rounds=tuple(results), stacked=stacked,

@@ -302,6 +302,9 @@ class RoundResult(AsDict):
     timing_offset_s : float
         The keying found this much later than scheduled, s (an operator's clock;
         ``dits`` are at the found times).
+    track_hz : tuple of float
+        For the stack: the carrier's frequency at each round's first key-down along
+        the track across rounds (empty for a single round).
     """
 
     index: int
@@ -316,6 +319,7 @@ class RoundResult(AsDict):
     presence_false_alarm_probability: float | None = None
     keying: KeyingTest | None = None
     timing_offset_s: float = 0.0
+    track_hz: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

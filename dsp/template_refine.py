@@ -85,9 +85,25 @@ def offset_cells(offsets_s: np.ndarray, shortest_on_s: float) -> float:
     return 1.0 + OFFSET_CELLS_PER_LENGTH * span / shortest_on_s
 
 
+def _phasor(turns: np.ndarray) -> np.ndarray:
+    """``exp(-2 pi i turns)`` in single precision (the turns reduced in double first)."""
+    ph = (np.mod(turns, 1.0) * (2 * np.pi)).astype(np.float32)
+    out = np.empty(ph.size, np.complex64)
+    out.real = np.cos(ph)
+    out.imag = -np.sin(ph)
+    return out
+
+
+def _steps(dfs: np.ndarray, length: int, rate_d: float) -> np.ndarray:
+    """``exp(-2 pi i df t)`` over a window of ``length`` samples, shape (length, dfs)."""
+    t = np.arange(length) / rate_d
+    return np.exp(-2j * np.pi * t[:, None] * dfs[None, :])
+
+
 def refine(
-    x: np.ndarray, geo, rounds, f0: float, d0: float, rel: np.ndarray, offsets_s: np.ndarray
-) -> Track:
+    x: np.ndarray, geo, rounds, f0: float, d0: float, rel: np.ndarray, offsets_s: np.ndarray,
+    t_ref: float | None = None, drift_step_hz_per_s: float | None = None,
+) -> Track:  # fmt: skip
     """Best track near (f0, d0) and timing offset, every piece at its exact frequency.
 
     Parameters
@@ -105,10 +121,18 @@ def refine(
         Piece centres relative to the key-down middle, s.
     offsets_s : ndarray
         Timing offsets to try (see :func:`offsets_for`); the same for every round.
+    t_ref : float, optional
+        For a stack that follows the drift across rounds (:mod:`dsp.stack_track`):
+        ``f0`` holds at ``t_ref`` and round ``r`` is at ``f0 + d (mid_r - t_ref)``.
+        Default: every round at ``f0`` (position by position).
+    drift_step_hz_per_s : float, optional
+        Drift grid step refined between (default: the detector's in-round fine step;
+        a stack across rounds needs its own, far finer).
     """
     pieces = geo.pieces
     n_pieces = len(pieces.intervals_s)
     step_d = float(geo.fine[1] - geo.fine[0]) if geo.fine.size > 1 else 0.0
+    step_d = step_d if drift_step_hz_per_s is None else drift_step_hz_per_s
     drifts = d0 + DRIFT_STEPS * step_d
     q = max(int(geo.rate // REFINE_RATE_HZ), 1)
     rate_d = geo.rate / q
@@ -119,30 +143,35 @@ def refine(
     total = np.zeros((offsets_s.size, drifts.size, dfs.size, n_pieces))
     for r in rounds:
         t_mid = r.start_s + mid
+        lag = 0.0 if t_ref is None else t_mid - t_ref
+        f_r = f0 + d0 * lag  # the round's frequency at its key-down middle
         first = r.start_s + float(pieces.intervals_s[:, 0].min()) + float(offsets_s.min())
         last = r.start_s + float(pieces.intervals_s[:, 1].max()) + float(offsets_s.max())
         a = max(int(np.floor(first * geo.rate)), 0)
         b = min(int(np.ceil(last * geo.rate)) + q, x.size)
         tau = (a + np.arange(b - a)) / geo.rate - t_mid
-        mixed = x[a:b] * np.exp(-2j * np.pi * (f0 * tau + 0.5 * d0 * tau**2)).astype(np.complex64)
+        mixed = x[a:b] * _phasor(f_r * tau + 0.5 * d0 * tau**2)
         m = (b - a) // q
         z = mixed[: m * q].reshape(m, q).sum(axis=1)
         tz = (a + (np.arange(m) + 0.5) * q) / geo.rate - t_mid
+        extra = (drifts - d0) * lag  # a drift step moves the whole round too
         for i, (p0_s, p1_s) in enumerate(pieces.intervals_s):
-            length = max(int(round((p1_s - p0_s) * rate_d)), 1)
+            length = min(max(int(round((p1_s - p0_s) * rate_d)), 1), m)
             p0 = int(round((r.start_s + p0_s - a / geo.rate) * rate_d))
             starts = np.clip(p0 + shifts, 0, max(m - length, 0))
-            win = sliding_window_view(z, min(length, m))[starts]  # (offsets, L)
-            tp = sliding_window_view(tz, min(length, m))[starts]
-            base = np.exp(-2j * np.pi * dfs[:, None, None] * tp[None])  # (dfs, offsets, L)
-            for u, d in enumerate(drifts):
-                chirp = np.exp(-1j * np.pi * (d - d0) * tp**2) * win  # (offsets, L)
-                v = np.einsum("fol,ol->of", base, chirp)  # (offsets, dfs)
-                phi = f0 + d * rel[i] + dfs
-                k = np.clip(np.rint((phi - geo.freqs_bb[0]) / geo.df).astype(int), 0,
-                            geo.freqs_bb.size - 1)  # fmt: skip
-                value = (v.real**2 + v.imag**2) / r.floors[i, k][None, :]
-                total[:, u, :, i] += np.where(r.mask[k][None, :], 1.0, value)
+            win = sliding_window_view(z, length)[starts]  # (offsets, L)
+            tp = sliding_window_view(tz, length)[starts]
+            # The frequency steps are the same within every window (their phase at
+            # the window's start does not change its energy): one (L, dfs) matrix.
+            steps = _steps(dfs, length, rate_d)
+            dd = (drifts - d0)[:, None, None]
+            chirp = np.exp(-1j * np.pi * (dd * tp[None] ** 2 + 2 * extra[:, None, None] * tp[None]))
+            v = (chirp * win[None]) @ steps  # (drifts, offsets, dfs)
+            phi = f_r + extra[:, None] + drifts[:, None] * rel[i] + dfs[None, :]  # (drifts, dfs)
+            k = np.clip(np.rint((phi - geo.freqs_bb[0]) / geo.df).astype(int), 0,
+                        geo.freqs_bb.size - 1)  # fmt: skip
+            value = (v.real**2 + v.imag**2) / r.floors[i, k][:, None, :]
+            total[:, :, :, i] += np.where(r.mask[k][:, None, :], 1.0, value).transpose(1, 0, 2)
     on = total[..., : pieces.n_on].sum(axis=-1)
     o, u, v = np.unravel_index(int(np.argmax(on)), on.shape)
     return Track(

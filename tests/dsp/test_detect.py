@@ -71,3 +71,24 @@ def test_bad_templates():
         detect(y, 2000.0, [])
     with pytest.raises(DspValueError, match="overlap"):
         detect(y, 2000.0, [np.array([[0.0, 10.0], [5.0, 12.0]])])
+
+
+def test_the_stack_follows_a_carrier_drifting_across_rounds():
+    # 8 rounds over 27 min drifting 0.04 Hz/min: 1 Hz in all, 20 bins of the 10 s dits'
+    # spectra; stacked position by position the carrier would be smeared over them.
+    from dsp.impair import Band, Keyed, render_band
+
+    iv = key_intervals("HI", 10.0, start_s=0.0)
+    rounds = [iv + 20.0 + 200.0 * k for k in range(8)]
+    drift = 0.04 / 60
+    stations = tuple(Keyed.of(r, -39.0, -150.0, drift) for r in rounds)
+    x = render_band(Band(400.0, 1640.0, stations), np.random.default_rng(12))
+    det = detect(x, 400.0, rounds, search_hz=150.0, per_round=False)
+    s = det.stacked
+    assert s.detected and s.drift_hz_per_s * 60 == pytest.approx(0.04, abs=0.005)
+    assert s.freq_hz == pytest.approx(-150.0 + drift * 20.0, abs=0.05)
+    assert np.allclose(s.track_hz, [-150.0 + drift * r[0, 0] for r in rounds], atol=0.05)
+    flat = detect(x, 400.0, rounds, search_hz=150.0, per_round=False, max_stack_drift_hz_per_s=0)
+    assert flat.stacked.statistic < s.statistic - 20
+    with pytest.raises(DspValueError, match="max_stack_drift_hz_per_s=-1"):
+        detect(x, 400.0, rounds, max_stack_drift_hz_per_s=-1.0)
