@@ -117,11 +117,16 @@ def qrss_spectrogram(
     )
 
 
-def stack_frames(spec: Spectrogram, starts_s: np.ndarray, frame_s: float) -> Spectrogram:
+def stack_frames(
+    spec: Spectrogram, starts_s: np.ndarray, frame_s: float, shifts_hz: np.ndarray | None = None
+) -> Spectrogram:
     """Average the frames ``[start, start + frame_s)`` of a spectrogram, one per start.
 
     Columns are aligned to each start (nearest column); frames that do not fit wholly
-    are left out.
+    are left out.  With ``shifts_hz`` (one per start: where a drifting carrier is in
+    each frame, relative to the first), every frame is moved back by its shift
+    (nearest bin; bins moved in from outside take the frame's median) so that the
+    carrier stacks in one line.
 
     Raises
     ------
@@ -138,12 +143,27 @@ def stack_frames(spec: Spectrogram, starts_s: np.ndarray, frame_s: float) -> Spe
     if step <= 0:
         raise DspValueError("the spectrogram needs at least two columns to stack")
     n = int(round(frame_s / step))
+    starts = np.asarray(starts_s, dtype=float)
+    shifts = np.zeros(starts.size) if shifts_hz is None else np.asarray(shifts_hz, float)
     frames = []
-    for start in np.asarray(starts_s, dtype=float):
+    for start, shift in zip(starts, shifts, strict=True):
         i = int(np.argmin(np.abs(spec.times_s - start)))
         if i + n <= spec.times_s.size:
-            frames.append(spec.power[:, i : i + n])
+            frames.append(_shifted(spec.power[:, i : i + n], int(round(shift / spec.bin_hz))))
     if not frames:
         raise DspValueError(f"no frame of {frame_s:g} s fits inside the spectrogram")
     t = spec.times_s[:n] - spec.times_s[0]
     return Spectrogram(t, spec.freqs_hz, np.mean(frames, axis=0, dtype=np.float32), spec.bin_hz)
+
+
+def _shifted(frame: np.ndarray, k: int) -> np.ndarray:
+    """``out[f] = frame[f + k]`` (frequency rows), the frame's median where none."""
+    if k == 0:
+        return frame
+    out = np.full_like(frame, np.median(frame))
+    if abs(k) < frame.shape[0]:
+        if k > 0:
+            out[:-k] = frame[k:]
+        else:
+            out[-k:] = frame[:k]
+    return out

@@ -8,12 +8,11 @@ the law of a round's statistic (``n`` = elements per round) and of the stack of
 keeping the best is corrected with the Bonferroni bound ``cells * sf``, which is
 conservative because neighbouring cells are correlated.
 
-Stacking adds element spectra position by position (first dit of every round,
-second dit of every round, ...), which assumes every round starts on the same
-carrier frequency to within one matched bin (1/(2 x dit) Hz) and drifts alike
-within the round: a stable transmitter and receiver, as in a coordinated event
-repeated every 10 minutes.  A slow drift across the whole event smears the stack;
-the per-round results do not depend on that assumption.
+The position-by-position stack (first dit of every round, second dit of every
+round, ...) assumes every round starts on the same carrier frequency to within one
+matched bin (1/(2 x dit) Hz) and drifts alike within the round;
+:mod:`dsp.stack_track` stacks along a carrier that drifts across the rounds, and
+:mod:`dsp.detect` searches both.
 """
 
 from __future__ import annotations

@@ -89,6 +89,7 @@ def render_grab(
     title: str = "",
     outlines: Sequence[Outline] = (),
     overwrite: bool = False,
+    line_hz: float | None = None,
 ) -> Path:
     """Draw one grab and write it crash-safely (never overwriting unless asked).
 
@@ -111,6 +112,8 @@ def render_grab(
         Expected key-downs, drawn as unfilled boxes over the whole frequency span.
     overwrite : bool
         Replace an existing file.
+    line_hz : float, optional
+        A carrier's track to draw across the frame (a dashed line), Hz on the y axis.
 
     Returns
     -------
@@ -138,6 +141,8 @@ def render_grab(
                     0.92 * (f_hi - f_lo), fill=False, edgecolor=o.color, linewidth=1.2,
                 )
             )  # fmt: skip
+        if line_hz is not None:
+            ax.axhline(line_hz, color="orange", linestyle="--", linewidth=0.8)
         ax.set_xlim(0, frame_s)
         ticks = np.arange(0, frame_s + 1, 60.0 if frame_s <= 1200 else 300.0)
         ax.set_xticks(ticks)

@@ -355,7 +355,7 @@ def _analyse(
         from station.replay_png import channel_grabs
 
         pngs = channel_grabs(
-            rec, Path(png_dir), label=ch.label, decoded=decoded, event=event,
+            rec, Path(png_dir), label=ch.label, decoded=decoded, detection=detection, event=event,
             callsign=callsign, grid=grid, overwrite=overwrite,
         )  # fmt: skip
     return ChannelResult(ch, decoded, detection, numbers, pngs, tuple(windows))

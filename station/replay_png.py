@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from dsp.errors import DspValueError
-from dsp.results import Decoded
+from dsp.results import Decoded, Detection
 from dsp.spectrogram import Spectrogram, qrss_spectrogram, stack_frames
 from station.analysis import event_rounds
 from station.errors import InputError
@@ -42,6 +42,7 @@ def channel_grabs(
     *,
     label: str,
     decoded: Decoded | None = None,
+    detection: Detection | None = None,
     event: Event | None = None,
     callsign: str = "",
     grid: str = "",
@@ -51,7 +52,9 @@ def channel_grabs(
 
     Files are named ``CALL_10m_YYYYMMDD_HHMMZ_<label>.png`` (``..._stack_<label>.png``
     for the stacked frame); a recording without a start time gets frames counted from
-    its first sample.
+    its first sample.  When ``detection``'s stack found a carrier drifting across the
+    rounds, the stacked frame follows it (each round moved back by its drift) and the
+    track is drawn.
     """
     center = 0.0
     if decoded is not None and decoded.detected and decoded.freq_hz is not None:
@@ -109,8 +112,14 @@ def channel_grabs(
             )  # fmt: skip
         )
     if len(round_starts) > 1 and event is not None and start is not None:
-        stacked = stack_frames(spec, np.array(round_starts), event.round_period_s)
+        best = detection.stacked if detection is not None else None
+        track = best.track_hz if best is not None and best.detected else ()
+        shifts = np.array(track) - track[0] if len(track) == len(round_starts) else None
+        stacked = stack_frames(spec, np.array(round_starts), event.round_period_s, shifts)
         outlines = [Outline(a, b, "white") for a, b in event.key_down_s]
+        along = ""
+        if shifts is not None:
+            along = f" along the track ({best.drift_hz_per_s * 60:+.3f} Hz/min)"
         first = start + timedelta(seconds=round_starts[0])
         name = grab_name(callsign or "NOCALL", first).replace(".png", f"_stack_{label}.png")
         paths.append(
@@ -122,8 +131,9 @@ def channel_grabs(
                 dial_freq_hz=dial,
                 callsign=callsign,
                 grid=grid,
-                title=f"channel {label}: {len(round_starts)} rounds stacked",
+                title=f"channel {label}: {len(round_starts)} rounds stacked{along}",
                 outlines=outlines,
+                line_hz=None if shifts is None else float(track[0]),
                 overwrite=overwrite,
             )  # fmt: skip
         )

@@ -57,3 +57,21 @@ def test_stacking_rounds_raises_a_weak_signal_out_of_noise():
 def test_bad_parameters(kwargs, match):
     with pytest.raises(DspValueError, match=match):
         qrss_spectrogram(np.zeros(1000, np.complex64), 100.0, **{"bin_hz": 1.0, **kwargs})
+
+
+def test_stacking_along_a_drifting_carrier_keeps_it_in_one_line():
+    from dsp.spectrogram import Spectrogram
+
+    freqs = np.arange(50) * 0.2
+    times = np.arange(40.0)
+    power = np.ones((50, 40), np.float32)
+    starts = np.array([0.0, 10.0, 20.0, 30.0])
+    track = np.array([2.0, 2.4, 2.8, 3.2])  # 2 bins more every frame
+    for s, f in zip(starts, track, strict=True):
+        power[int(round(f / 0.2)), int(s) : int(s) + 10] = 9.0
+    spec = Spectrogram(times, freqs, power, 0.2)
+    flat = stack_frames(spec, starts, 10.0)
+    along = stack_frames(spec, starts, 10.0, track - track[0])
+    assert along.power[10].tolist() == [9.0] * 10  # every round on the first's bin
+    assert flat.power.max() == pytest.approx(3.0)  # smeared: one round per bin
+    assert np.all(along.power[48:] == 1.0)  # bins moved in from outside: the median
