@@ -88,29 +88,6 @@ def _check_rounds(rounds_s: Sequence[np.ndarray], duration_s: float) -> list[np.
     return rounds
 
 
-def _track_sums(powers, pieces: Pieces, coarse, fine, df):
-    """Per bin, the fine drift with the largest key-down sum: (on, off, drift index)."""
-    b = powers.shape[2]
-    rel = _rel(pieces)
-    best_on = np.full(b, -np.inf, np.float32)
-    best_off = np.zeros(b, np.float32)
-    best_j = np.zeros(b, np.int32)
-    acc = np.empty((2, b), np.float32)
-    for j, d in enumerate(fine):
-        c = int(np.argmin(np.abs(coarse - d)))
-        shifts = np.rint(d * rel / df).astype(int)
-        acc[:] = 0
-        for i, s in enumerate(shifts):
-            row, out = powers[c, i], acc[0 if i < pieces.n_on else 1]
-            if s >= 0:
-                out[: b - s] += row[s:]
-            else:
-                out[-s:] += row[: b + s]
-        better = acc[0] > best_on
-        best_on[better], best_off[better], best_j[better] = acc[0][better], acc[1][better], j
-    return best_on, best_off, best_j
-
-
 def _rel(pieces: Pieces) -> np.ndarray:
     """Piece centres relative to the middle of the key-down pieces, s."""
     centres = pieces.intervals_s.mean(axis=1)
@@ -130,6 +107,31 @@ class _Geometry:
     center_hz: float
     coarse: np.ndarray
     fine: np.ndarray
+    rel: np.ndarray  # piece centres relative to the key-down middle, s
+    mid_s: float  # the key-down middle, s from the round's start
+
+
+def _track_sums(powers, geo: _Geometry):
+    """Per bin, the fine drift with the largest key-down sum: (on, off, drift index)."""
+    pieces, coarse, fine, df, rel = geo.pieces, geo.coarse, geo.fine, geo.df, geo.rel
+    b = powers.shape[2]
+    best_on = np.full(b, -np.inf, np.float32)
+    best_off = np.zeros(b, np.float32)
+    best_j = np.zeros(b, np.int32)
+    acc = np.empty((2, b), np.float32)
+    for j, d in enumerate(fine):
+        c = int(np.argmin(np.abs(coarse - d)))
+        shifts = np.rint(d * rel / df).astype(int)
+        acc[:] = 0
+        for i, s in enumerate(shifts):
+            row, out = powers[c, i], acc[0 if i < pieces.n_on else 1]
+            if s >= 0:
+                out[: b - s] += row[s:]
+            else:
+                out[-s:] += row[: b + s]
+        better = acc[0] > best_on
+        best_on[better], best_off[better], best_j[better] = acc[0][better], acc[1][better], j
+    return best_on, best_off, best_j
 
 
 @dataclass
@@ -145,7 +147,7 @@ class _Round:
 def _grid_track(geo: _Geometry, powers, k: int, j: int, best_on, best_off) -> Track:
     d = float(geo.fine[j])
     c = int(np.argmin(np.abs(geo.coarse - d)))
-    shifts = np.rint(d * _rel(geo.pieces)[: geo.pieces.n_on] / geo.df).astype(int)
+    shifts = np.rint(d * geo.rel[: geo.pieces.n_on] / geo.df).astype(int)
     idx = np.clip(k + shifts, 0, powers.shape[2] - 1)
     values = powers[c, np.arange(geo.pieces.n_on), idx]
     return Track(float(geo.freqs_bb[k]), d, float(best_on[k]), float(best_off[k]), values)
@@ -190,11 +192,10 @@ def _choose(x, geo: _Geometry, rounds: list[_Round], powers, dof: int, cells: in
             offsets_s: np.ndarray):  # fmt: skip
     """One round: the strongest keyed track of the grid, refined."""
     pieces = geo.pieces
-    best_on, best_off, best_j = _track_sums(powers, pieces, geo.coarse, geo.fine, geo.df)
+    best_on, best_off, best_j = _track_sums(powers, geo)
     thr = threshold_for(pfa, pieces.n_on * dof, cells)
     peaks = _peaks(best_on)
-    rel = _rel(pieces)
-    tracks = [refine(x, geo, rounds, float(geo.freqs_bb[k]), float(geo.fine[best_j[k]]), rel,
+    tracks = [refine(x, geo, rounds, float(geo.freqs_bb[k]), float(geo.fine[best_j[k]]),
                      offsets_s) for k in peaks[:N_REFINED]]  # fmt: skip
     rest = [k for k in peaks[N_REFINED:MAX_TRIED] if best_on[k] >= thr]
     tracks += [_grid_track(geo, powers, k, best_j[k], best_on, best_off) for k in rest]
@@ -212,9 +213,8 @@ def _choose_stacked(x, geo: _Geometry, rounds: list[_Round], grid: StackGrid, do
     pieces = geo.pieces
     thr = threshold_for(pfa, pieces.n_on * dof, cells)
     step = float(grid.drifts[1] - grid.drifts[0]) if grid.drifts.size > 1 else 0.0
-    rel = _rel(pieces)
     tracks = [refine(x, geo, rounds, float(geo.freqs_bb[k]), float(grid.drifts[grid.best_d[k]]),
-                     rel, offsets_s, t_ref=grid.t_ref, drift_step_hz_per_s=step)
+                     offsets_s, t_ref=grid.t_ref, drift_step_hz_per_s=step)
               for k in _peaks(grid.best_on)[:N_STACK_REFINED]]  # fmt: skip
     return _first_keyed(tracks, thr, pieces, dof, pfa)
 
@@ -227,17 +227,17 @@ def _cells(geo: _Geometry, offsets: np.ndarray, grid: StackGrid | None) -> int:
 
 
 def _search(x, geo: _Geometry, rounds: list[_Round], powers, pfa, dof, index, max_offset_s,
-            grid: StackGrid | None = None, also: StackGrid | None = None):  # fmt: skip
-    """Search one round (``powers``) or the stack across rounds (``grid``).
+            stack: StackGrid | None = None, across: bool = False):  # fmt: skip
+    """Search one round, or the stack of ``rounds``.
 
-    ``also``: a second search of the same rounds (the other kind of stack) whose
-    cells are counted too.
+    ``stack``: the track sums across the rounds (:mod:`dsp.stack_track`); given, the
+    rounds are stacked both ways and both searches' cells are counted.  ``across``:
+    read the track across the rounds from it, else position by position (``powers``).
     """
     pieces = geo.pieces
     offsets = _offsets(geo, rounds, x.size / geo.rate, max_offset_s)
-    cells = _cells(geo, offsets, grid)
-    if also is not None:
-        cells += _cells(geo, offsets, also if grid is None else None)
+    cells = _cells(geo, offsets, None) + (0 if stack is None else _cells(geo, offsets, stack))
+    grid = stack if across else None
     # The false-alarm budget is split between the two ways a round can be faked:
     # noise (presence) and a steady carrier (keying); a union bound adds them.
     if grid is None:
@@ -259,10 +259,8 @@ def _search(x, geo: _Geometry, rounds: list[_Round], powers, pfa, dof, index, ma
             false_alarm_probability=p_value, detected=p_value <= pfa,
         ))  # fmt: skip
     rho_total = (track.s_on - pieces.n_on * dof) / dof
-    centres = on.mean(axis=1)
-    mid_s = 0.5 * (centres.min() + centres.max())
     if grid is None:  # at the round's first key-down
-        starts_hz = [track.freq_hz - track.drift_hz_per_s * mid_s]
+        starts_hz = [track.freq_hz - track.drift_hz_per_s * geo.mid_s]
     else:  # the track across rounds, at each round's first key-down
         starts_hz = [track.freq_hz + track.drift_hz_per_s * (r.start_s - grid.t_ref)
                      for r in rounds]  # fmt: skip
@@ -378,8 +376,6 @@ def detect(
     spill = min(0.8, MAX_KEY_UP_RATIO + max_timing_offset_s / shortest)
     results, data, steady = [], [], set()
     zero_rows, mids, stacked_powers = [], [], None
-    rel = _rel(geo.pieces)
-    on_mid = float(geo.pieces.intervals_s[: geo.pieces.n_on].mean(axis=1)[[0, -1]].mean())
     cells = 1
     for r, iv in enumerate(rounds):
         start = float(iv[0, 0])
@@ -392,7 +388,7 @@ def detect(
         data.append(one)
         if len(rounds) > 1:  # zero-drift powers for the track across rounds, and the sum
             zero_rows.append(p[zero].copy())
-            mids.append(start + on_mid)
+            mids.append(start + geo.mid_s)
             stacked_powers = p.copy() if stacked_powers is None else stacked_powers + p
         if per_round or len(rounds) == 1:
             res, cells = _search(baseband, geo, [one], p, pfa, 1, r + 1, max_timing_offset_s)
@@ -401,7 +397,7 @@ def detect(
         del p
     stacked = None
     if len(rounds) > 1:
-        grid = stack_sums(zero_rows, geo.pieces.n_on, rel, np.array(mids), geo.fine, geo.df,
+        grid = stack_sums(zero_rows, geo.pieces.n_on, geo.rel, np.array(mids), geo.fine, geo.df,
                           max_stack_drift_hz_per_s)  # fmt: skip
         del zero_rows
         # Two stacks: along a track across the rounds (one oscillator drifting over
@@ -409,9 +405,9 @@ def detect(
         # itself, e.g. a rig that warms during each transmission); each counts the
         # other's cells, the more significant is reported.
         across, _ = _search(baseband, geo, data, None, pfa, len(rounds), 0,
-                            max_timing_offset_s, grid, also=grid)  # fmt: skip
+                            max_timing_offset_s, grid, across=True)  # fmt: skip
         alike, cells = _search(baseband, geo, data, stacked_powers, pfa, len(rounds), 0,
-                               max_timing_offset_s, also=grid)  # fmt: skip
+                               max_timing_offset_s, grid)  # fmt: skip
         stacked = min((across, alike), key=lambda r: (not r.detected,
                                                       r.false_alarm_probability))  # fmt: skip
     main = stacked if stacked is not None else results[0]
@@ -443,4 +439,7 @@ def _geometry(rounds, duration_s, rate, center_hz, search_hz, max_drift_hz_per_s
     fine_step = df / span
     n_f = int(np.ceil(max_drift_hz_per_s / fine_step))
     fine = np.linspace(-n_f * fine_step, n_f * fine_step, 2 * n_f + 1)
-    return _Geometry(pieces, float(rate), n_fft, df, freqs_bb, float(center_hz), coarse, fine)
+    rel = _rel(pieces)
+    mid_s = float(pieces.intervals_s[: pieces.n_on].mean(axis=1)[0] - rel[0])
+    return _Geometry(pieces, float(rate), n_fft, df, freqs_bb, float(center_hz), coarse, fine,
+                     rel, mid_s)  # fmt: skip

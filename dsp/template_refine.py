@@ -101,7 +101,7 @@ def _steps(dfs: np.ndarray, length: int, rate_d: float) -> np.ndarray:
 
 
 def refine(
-    x: np.ndarray, geo, rounds, f0: float, d0: float, rel: np.ndarray, offsets_s: np.ndarray,
+    x: np.ndarray, geo, rounds, f0: float, d0: float, offsets_s: np.ndarray,
     t_ref: float | None = None, drift_step_hz_per_s: float | None = None,
 ) -> Track:  # fmt: skip
     """Best track near (f0, d0) and timing offset, every piece at its exact frequency.
@@ -111,14 +111,13 @@ def refine(
     x : ndarray of complex
         The baseband the pieces were cut from.
     geo : dsp.detect geometry
-        Pieces (relative to a round's start), sample rate, FFT bin width and
-        frequencies, fine drift grid.
+        Pieces (relative to a round's start), their centres relative to the
+        key-down middle (``rel``) and that middle (``mid_s``), sample rate, FFT bin
+        width and frequencies, fine drift grid.
     rounds : sequence
         Each with ``start_s``, ``floors`` (pieces, bins) and ``mask`` (bins).
     f0, d0 : float
         Candidate frequency at the key-down middle and drift.
-    rel : ndarray
-        Piece centres relative to the key-down middle, s.
     offsets_s : ndarray
         Timing offsets to try (see :func:`offsets_for`); the same for every round.
     t_ref : float, optional
@@ -137,9 +136,9 @@ def refine(
     q = max(int(geo.rate // REFINE_RATE_HZ), 1)
     rate_d = geo.rate / q
     shifts = np.rint(offsets_s * rate_d).astype(int)
-    on_c = pieces.intervals_s[: pieces.n_on].mean(axis=1)
-    mid = 0.5 * (on_c.min() + on_c.max())
+    mid, rel = geo.mid_s, geo.rel
     dfs = DF_STEPS * geo.df
+    steps_by_length: dict[int, np.ndarray] = {}  # frequency steps, the same for every piece
     total = np.zeros((offsets_s.size, drifts.size, dfs.size, n_pieces))
     for r in rounds:
         t_mid = r.start_s + mid
@@ -163,7 +162,9 @@ def refine(
             tp = sliding_window_view(tz, length)[starts]
             # The frequency steps are the same within every window (their phase at
             # the window's start does not change its energy): one (L, dfs) matrix.
-            steps = _steps(dfs, length, rate_d)
+            steps = steps_by_length.get(length)
+            if steps is None:
+                steps = steps_by_length[length] = _steps(dfs, length, rate_d)
             dd = (drifts - d0)[:, None, None]
             chirp = np.exp(-1j * np.pi * (dd * tp[None] ** 2 + 2 * extra[:, None, None] * tp[None]))
             v = (chirp * win[None]) @ steps  # (drifts, offsets, dfs)

@@ -205,7 +205,7 @@ def _polish(z: np.ndarray, rate: float, tau: float, coef: np.ndarray):
     tb = (np.arange(m) + 0.5) * k / rate
     ref = _phase(tb, tau, coef)
     params = np.zeros(4)
-    straight, energy, unit = np.inf, 0.0, 1.0
+    last = None  # (segment length, usable length, energy) of the last pass
     for seg_s in POLISH_SEGMENTS_S:
         n_seg = max(int(round(seg_s * rate / k)), 1)
         usable = (m // n_seg) * n_seg
@@ -224,12 +224,15 @@ def _polish(z: np.ndarray, rate: float, tau: float, coef: np.ndarray):
                      "xatol": 1e-5, "fatol": 1e-3, "maxfev": 400},
         )  # fmt: skip
         params = found.x
-        flat = plain[:usable].reshape(-1, n_seg).sum(axis=1)
-        straight = float(np.sum(flat.real**2 + flat.imag**2))
-        unit = n_seg * np.median(np.abs(z) ** 2) / np.log(2) / k  # noise energy of a segment
-        energy = -found.fun
-    if not (np.isfinite(straight) and straight > 0):
+        last = (n_seg, usable, -found.fun)
+    if last is None:
         return tau, coef, 0.0, 0.0
+    n_seg, usable, energy = last
+    flat = plain[:usable].reshape(-1, n_seg).sum(axis=1)
+    straight = float(np.sum(flat.real**2 + flat.imag**2))
+    if not straight > 0:
+        return tau, coef, 0.0, 0.0
+    unit = n_seg * np.median(np.abs(z) ** 2) / np.log(2) / k  # noise energy of a segment
     gain, ratio = (energy - straight) / unit, energy / straight
     return float(tau * np.exp(params[3])), coef + params[:3], gain, ratio
 
@@ -250,4 +253,4 @@ def settling_phase(settling: Settling, n: int, rate_hz: float) -> np.ndarray:
     432.2
     """
     t = np.arange(n) / rate_hz
-    return 2 * np.pi * settling.settle_hz * settling.tau_s * -np.expm1(-t / settling.tau_s)
+    return _phase(t, settling.tau_s, np.array([0.0, 0.0, settling.settle_hz]))
