@@ -36,21 +36,29 @@ known.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import scipy.fft
 import scipy.ndimage
 
+from dsp.detect_geometry import (
+    Geometry,
+    Round,
+    check_rounds,
+    geometry,
+    grid_offsets,
+    timing_offsets,
+)
 from dsp.errors import DspValueError, check_samples, check_search
 from dsp.keyed import MAX_KEY_UP_RATIO, region_keying_test
 from dsp.noise import blank_impulses
-from dsp.pieces import Pieces, piece_powers, round_pieces, steady_mask
+from dsp.pieces import Pieces, piece_powers, steady_mask
 from dsp.results import Detection, DitResult, KeyingTest, RoundResult
 from dsp.spectrum import to_baseband
 from dsp.stack import family_false_alarm, threshold_for
 from dsp.stack_track import StackGrid, stack_sums
-from dsp.template_refine import Track, offset_cells, offsets_for, refine
+from dsp.stack_wander import WanderGrid, wander_false_alarm, wander_sums, wander_track
+from dsp.template_refine import Track, offset_cells, refine
 
 __all__ = ["detect"]
 
@@ -66,52 +74,7 @@ MAX_TRIED = 200
 REFINED_CELLS = 6.0
 
 
-def _check_rounds(rounds_s: Sequence[np.ndarray], duration_s: float) -> list[np.ndarray]:
-    rounds = [np.asarray(r, dtype=float).reshape(-1, 2) for r in rounds_s]
-    if not rounds or any(r.size == 0 for r in rounds):
-        raise DspValueError("rounds_s must hold at least one round with one key-down interval")
-    for k, r in enumerate(rounds, 1):
-        if np.any(r[:, 1] <= r[:, 0]) or np.any(r[1:, 0] < r[:-1, 1]):
-            raise DspValueError(
-                f"round {k}: key-down intervals must be [start, stop] pairs with stop > start, "
-                "in time order, without overlap"
-            )
-        if r[0, 0] < 0 or r[-1, 1] > duration_s + 1e-6:
-            raise DspValueError(
-                f"round {k} spans {r[0, 0]:g}-{r[-1, 1]:g} s but the recording spans "
-                f"0-{duration_s:g} s"
-            )
-    shape = rounds[0] - rounds[0][0, 0]
-    same = all(r.shape == shape.shape and np.allclose(r - r[0, 0], shape) for r in rounds)
-    if not same:
-        raise DspValueError("all rounds must key the same pattern (same element timing)")
-    return rounds
-
-
-def _rel(pieces: Pieces) -> np.ndarray:
-    """Piece centres relative to the middle of the key-down pieces, s."""
-    centres = pieces.intervals_s.mean(axis=1)
-    on_c = centres[: pieces.n_on]
-    return centres - 0.5 * (on_c.min() + on_c.max())
-
-
-@dataclass(frozen=True)
-class _Geometry:
-    """What every round shares: pieces, FFT grid, drift grids."""
-
-    pieces: Pieces
-    rate: float
-    n_fft: int
-    df: float
-    freqs_bb: np.ndarray  # kept bin frequencies, baseband
-    center_hz: float
-    coarse: np.ndarray
-    fine: np.ndarray
-    rel: np.ndarray  # piece centres relative to the key-down middle, s
-    mid_s: float  # the key-down middle, s from the round's start
-
-
-def _track_sums(powers, geo: _Geometry):
+def _track_sums(powers, geo: Geometry):
     """Per bin, the fine drift with the largest key-down sum: (on, off, drift index)."""
     pieces, coarse, fine, df, rel = geo.pieces, geo.coarse, geo.fine, geo.df, geo.rel
     b = powers.shape[2]
@@ -134,23 +97,15 @@ def _track_sums(powers, geo: _Geometry):
     return best_on, best_off, best_j
 
 
-@dataclass
-class _Round:
-    """One round's normalised piece powers and what refinement needs of it."""
-
-    start_s: float
-    powers: np.ndarray  # (coarse drifts, pieces, bins), masked
-    floors: np.ndarray  # (pieces, bins) noise floor at zero in-piece drift
-    mask: np.ndarray  # (bins,) steady-carrier bins
-
-
-def _grid_track(geo: _Geometry, powers, k: int, j: int, best_on, best_off) -> Track:
+def _grid_track(geo: Geometry, powers, k: int, j: int, best_on, best_off,
+                offset_s: float = 0.0) -> Track:  # fmt: skip
     d = float(geo.fine[j])
     c = int(np.argmin(np.abs(geo.coarse - d)))
     shifts = np.rint(d * geo.rel[: geo.pieces.n_on] / geo.df).astype(int)
     idx = np.clip(k + shifts, 0, powers.shape[2] - 1)
     values = powers[c, np.arange(geo.pieces.n_on), idx]
-    return Track(float(geo.freqs_bb[k]), d, float(best_on[k]), float(best_off[k]), values)
+    return Track(float(geo.freqs_bb[k]), d, float(best_on[k]), float(best_off[k]), values,
+                 offset_s)  # fmt: skip
 
 
 #: Grid cells refined (frequency, drift and timing between grid points) per search.
@@ -188,17 +143,30 @@ def _first_keyed(tracks: list[Track], thr: float, pieces: Pieces, dof: int, pfa:
     return fallback or (tracks[0], _keying(tracks[0], thr, pieces, dof, pfa))
 
 
-def _choose(x, geo: _Geometry, rounds: list[_Round], powers, dof: int, cells: int, pfa: float,
+def _choose(x, geo: Geometry, rounds: list[Round], powers, dof: int, cells: int, pfa: float,
             offsets_s: np.ndarray):  # fmt: skip
-    """One round: the strongest keyed track of the grid, refined."""
+    """One round: the strongest keyed track of the grid, refined.
+
+    ``powers``: ``(offset_s, piece powers)`` pairs, the grid at each timing offset of
+    :func:`dsp.detect_geometry.grid_offsets`.
+    """
     pieces = geo.pieces
-    best_on, best_off, best_j = _track_sums(powers, geo)
+    best_on = best_off = best_j = best_o = None
+    for o, (_, pw) in enumerate(powers):
+        on, off, j = _track_sums(pw, geo)
+        if best_on is None:
+            best_on, best_off, best_j, best_o = on, off, j, np.zeros(on.size, np.int32)
+            continue
+        better = on > best_on
+        best_on[better], best_off[better], best_j[better], best_o[better] = (
+            on[better], off[better], j[better], o)
     thr = threshold_for(pfa, pieces.n_on * dof, cells)
     peaks = _peaks(best_on)
     tracks = [refine(x, geo, rounds, float(geo.freqs_bb[k]), float(geo.fine[best_j[k]]),
                      offsets_s) for k in peaks[:N_REFINED]]  # fmt: skip
     rest = [k for k in peaks[N_REFINED:MAX_TRIED] if best_on[k] >= thr]
-    tracks += [_grid_track(geo, powers, k, best_j[k], best_on, best_off) for k in rest]
+    tracks += [_grid_track(geo, powers[best_o[k]][1], k, best_j[k], best_on, best_off,
+                           powers[best_o[k]][0]) for k in rest]  # fmt: skip
     return _first_keyed(tracks, thr, pieces, dof, pfa)
 
 
@@ -207,7 +175,7 @@ def _choose(x, geo: _Geometry, rounds: list[_Round], powers, dof: int, cells: in
 N_STACK_REFINED = 8
 
 
-def _choose_stacked(x, geo: _Geometry, rounds: list[_Round], grid: StackGrid, dof: int,
+def _choose_stacked(x, geo: Geometry, rounds: list[Round], grid: StackGrid, dof: int,
                     cells: int, pfa: float, offsets_s: np.ndarray):  # fmt: skip
     """Return the stack's strongest keyed track across rounds (:mod:`dsp.stack_track`)."""
     pieces = geo.pieces
@@ -219,24 +187,27 @@ def _choose_stacked(x, geo: _Geometry, rounds: list[_Round], grid: StackGrid, do
     return _first_keyed(tracks, thr, pieces, dof, pfa)
 
 
-def _cells(geo: _Geometry, offsets: np.ndarray, grid: StackGrid | None) -> int:
+def _cells(geo: Geometry, offsets: np.ndarray, grid: StackGrid | None) -> int:
     """Cells a search counts: frequency x drift, refinement, timing offsets."""
     shortest = float(geo.pieces.lengths_s[: geo.pieces.n_on].min())
     drift_cells = len(geo.fine) if grid is None else grid.drifts.size
     return int(drift_cells * geo.freqs_bb.size * REFINED_CELLS * offset_cells(offsets, shortest))
 
 
-def _search(x, geo: _Geometry, rounds: list[_Round], powers, pfa, dof, index, max_offset_s,
-            stack: StackGrid | None = None, across: bool = False):  # fmt: skip
+def _search(x, geo: Geometry, rounds: list[Round], powers, pfa, dof, index, max_offset_s,
+            stack: StackGrid | None = None, across: bool = False,
+            families: int = 1):  # fmt: skip
     """Search one round, or the stack of ``rounds``.
 
     ``stack``: the track sums across the rounds (:mod:`dsp.stack_track`); given, the
     rounds are stacked both ways and both searches' cells are counted.  ``across``:
     read the track across the rounds from it, else position by position (``powers``).
+    ``families``: searches of the stack with their own laws (a union bound).
     """
     pieces = geo.pieces
-    offsets = _offsets(geo, rounds, x.size / geo.rate, max_offset_s)
+    offsets = timing_offsets(geo, rounds, x.size / geo.rate, max_offset_s)
     cells = _cells(geo, offsets, None) + (0 if stack is None else _cells(geo, offsets, stack))
+    cells *= families
     grid = stack if across else None
     # The false-alarm budget is split between the two ways a round can be faked:
     # noise (presence) and a steady carrier (keying); a union bound adds them.
@@ -245,54 +216,107 @@ def _search(x, geo: _Geometry, rounds: list[_Round], powers, pfa, dof, index, ma
     else:
         track, keying = _choose_stacked(x, geo, rounds, grid, dof, cells, pfa / 2, offsets)
     presence = family_false_alarm(track.s_on, pieces.n_on * dof, cells)
-    offset_s = rounds[0].start_s + track.offset_s
-    on = pieces.intervals_s[: pieces.n_on]
-    lengths = on[:, 1] - on[:, 0]
-    dits = []
-    for i in range(pieces.n_on):
-        value = float(track.on_values[i])
-        rho = value / dof - 1.0  # Es/N0 of the element, averaged over rounds
-        p_value = family_false_alarm(value, dof, 1)
-        dits.append(DitResult(
-            start_s=float(on[i, 0] + offset_s), stop_s=float(on[i, 1] + offset_s),
-            statistic=value, snr2500_db=_snr(rho, lengths[i]),
-            false_alarm_probability=p_value, detected=p_value <= pfa,
-        ))  # fmt: skip
-    rho_total = (track.s_on - pieces.n_on * dof) / dof
     if grid is None:  # at the round's first key-down
         starts_hz = [track.freq_hz - track.drift_hz_per_s * geo.mid_s]
     else:  # the track across rounds, at each round's first key-down
         starts_hz = [track.freq_hz + track.drift_hz_per_s * (r.start_s - grid.t_ref)
                      for r in rounds]  # fmt: skip
+    result = _result(geo, rounds, index, track.on_values, track.s_on, dof, presence, keying,
+                     pfa, starts_hz, track.drift_hz_per_s, track.offset_s, grid is not None)
+    return result, cells
+
+
+def _result(geo: Geometry, rounds: list[Round], index: int, on_values, s_on: float, dof: int,
+            presence: float, keying: KeyingTest, pfa: float, starts_hz, drift_hz_per_s: float,
+            offset_s: float, across: bool) -> RoundResult:  # fmt: skip
+    """Return the result of a search: per-element values along its track, and its tests."""
+    pieces = geo.pieces
+    shift_s = rounds[0].start_s + offset_s
+    on = pieces.intervals_s[: pieces.n_on]
+    lengths = on[:, 1] - on[:, 0]
+    dits = []
+    for i in range(pieces.n_on):
+        value = float(on_values[i])
+        rho = value / dof - 1.0  # Es/N0 of the element, averaged over rounds
+        p_value = family_false_alarm(value, dof, 1)
+        dits.append(DitResult(
+            start_s=float(on[i, 0] + shift_s), stop_s=float(on[i, 1] + shift_s),
+            statistic=value, snr2500_db=_snr(rho, lengths[i]),
+            false_alarm_probability=p_value, detected=p_value <= pfa,
+        ))  # fmt: skip
+    rho_total = (s_on - pieces.n_on * dof) / dof
     return RoundResult(
         index=index,
         start_s=float(on[0, 0] + rounds[0].start_s),
-        statistic=track.s_on,
+        statistic=float(s_on),
         false_alarm_probability=min(1.0, presence + keying.false_alarm_probability),
         detected=bool(presence <= pfa / 2 and keying.keyed),
         freq_hz=float(geo.center_hz + starts_hz[0]),
-        drift_hz_per_s=track.drift_hz_per_s,
+        drift_hz_per_s=float(drift_hz_per_s),
         snr2500_db=_snr(rho_total, float(lengths.sum())),
         dits=tuple(dits),
         presence_false_alarm_probability=presence,
         keying=keying,
-        timing_offset_s=track.offset_s,
-        track_hz=tuple(float(geo.center_hz + f) for f in starts_hz) if grid is not None else (),
-    ), cells
+        timing_offset_s=float(offset_s),
+        track_hz=tuple(float(geo.center_hz + f) for f in starts_hz) if across else (),
+    )
 
 
-def _offsets(geo: _Geometry, rounds: list[_Round], duration_s: float, max_offset_s: float):
-    """Return the timing offsets every round's pieces can move by and stay inside."""
-    iv = geo.pieces.intervals_s
-    earliest = min(r.start_s + float(iv[:, 0].min()) for r in rounds)
-    latest = min(duration_s - (r.start_s + float(iv[:, 1].max())) for r in rounds)
-    return offsets_for(max_offset_s, earliest, latest)
+def _search_wander(geo: Geometry, rounds: list[Round], zero_rows, mids: np.ndarray, pfa: float,
+                   grid: WanderGrid, families: int, linear_cells: int):  # fmt: skip
+    """Search the stack along a track that wanders from round to round (:mod:`dsp.stack_wander`)."""
+    pieces, dof = geo.pieces, len(rounds)
+    cells = grid.best.size * grid.drifts.size * families
+    # Presence is decided by the marginalised statistic; the keying test asks of the
+    # track's key-down sum what it asks of the straight tracks'.
+    thr = threshold_for(pfa / 2, pieces.n_on * dof, linear_cells)
+    found = None
+    for k in _peaks(grid.best)[:N_STACK_REFINED]:
+        presence = wander_false_alarm(float(grid.best[k]), pieces.n_on, dof, grid.sigma_bins,
+                                      cells)  # fmt: skip
+        if found is not None and presence > pfa / 2:
+            break
+        t = wander_track(zero_rows, pieces.n_on, geo.rel, mids, geo.fine, geo.df, grid, int(k))
+        test = _keying(Track(0.0, 0.0, t.keying_on, t.keying_off, t.on_values),
+                       min(thr, t.keying_on), pieces, dof, pfa / 2)  # fmt: skip
+        if found is None or test.keyed:
+            found = (t, test, presence)
+        if test.keyed:
+            break
+    t, keying, presence = found
+    starts_hz = [float(geo.freqs_bb[b]) - t.drift_hz_per_s * geo.mid_s for b in t.bins]
+    return _result(geo, rounds, 0, t.on_values, t.s_on, dof, presence, keying, pfa, starts_hz,
+                   t.drift_hz_per_s, 0.0, True)
 
 
 def _snr(es_n0: float, keydown_s: float) -> float | None:
     if es_n0 <= 0:
         return None
     return float(10 * np.log10(es_n0 / (keydown_s * 2500.0)))
+
+
+def _round_grid(x, geo: Geometry, keep, start_s: float, offsets_s, spread_hz: float,
+                spill: float):  # fmt: skip
+    """One round's masked piece powers at each grid timing offset (zero first).
+
+    A bin is masked as a steady carrier only where it looks steady at every offset:
+    marks keyed late by most of an element fill the key-up pieces of the schedule's
+    timing, and would otherwise be masked as steady.
+    Returns ``([(offset_s, powers)], floors at zero offset, mask, steady centres)``.
+    """
+    at, masks = [], []
+    floors = None
+    for o in offsets_s:
+        p, fl = piece_powers(x, geo.rate, geo.pieces.intervals_s + start_s + o, geo.coarse,
+                             geo.n_fft, keep, floor_row=geo.zero)  # fmt: skip
+        floors = fl if floors is None else floors
+        masks.append(steady_mask(p[geo.zero], geo.pieces, geo.df, spread_hz, spill))
+        at.append((float(o), p))
+    mask = np.logical_and.reduce([m for m, _ in masks])
+    for _, p in at:
+        p[:, :, mask] = 1.0
+    centres = [c for c in masks[0][1] if mask[int(c)]]
+    return at, floors, mask, centres
 
 
 def detect(
@@ -307,6 +331,7 @@ def detect(
     per_round: bool = True,
     max_timing_offset_s: float = 10.0,
     max_stack_drift_hz_per_s: float = 0.05 / 60,
+    stack_wander_hz: float = 0.2,
 ) -> Detection:
     """Detect scheduled key-down elements of one or more rounds.
 
@@ -335,6 +360,9 @@ def detect(
         Largest drift of the carrier across the whole event searched by the stack
         (:mod:`dsp.stack_track`; default 0.05 Hz/min, 8 Hz over 2.7 h); it is also
         the stack's drift inside every round.  0 stacks position by position.
+    stack_wander_hz : float, optional
+        RMS wander of the carrier from round to round, off its drift, that the stack
+        also follows (:mod:`dsp.stack_wander`; default 0.2 Hz).  0: no wander search.
 
     Returns
     -------
@@ -360,14 +388,15 @@ def detect(
         raise DspValueError(
             f"max_stack_drift_hz_per_s={max_stack_drift_hz_per_s} must be >= 0 Hz/s"
         )
+    if not (np.isfinite(stack_wander_hz) and stack_wander_hz >= 0):
+        raise DspValueError(f"stack_wander_hz={stack_wander_hz} must be >= 0 Hz")
     baseband, rate = to_baseband(x, sample_rate_hz, center_hz=center_hz, half_band_hz=search_hz)
     baseband, _ = blank_impulses(baseband, rate)
     duration_s = baseband.size / rate
-    rounds = _check_rounds(rounds_s, duration_s)
-    geo = _geometry(rounds, duration_s, rate, center_hz, search_hz, max_drift_hz_per_s,
+    rounds = check_rounds(rounds_s, duration_s)
+    geo = geometry(rounds, duration_s, rate, center_hz, search_hz, max_drift_hz_per_s,
                     max_timing_offset_s)  # fmt: skip
     keep = np.abs(scipy.fft.fftshift(scipy.fft.fftfreq(geo.n_fft, 1 / rate))) <= search_hz
-    zero = int(np.argmin(np.abs(geo.coarse)))
     spread_hz = max_drift_hz_per_s * float(geo.pieces.lengths_s.max()) / 2
     # Keying up to max_timing_offset_s late or early spills that much of every mark
     # into the key-up pieces: not a steady carrier (the keying test runs at the
@@ -379,37 +408,52 @@ def detect(
     cells = 1
     for r, iv in enumerate(rounds):
         start = float(iv[0, 0])
-        p, floors = piece_powers(baseband, rate, geo.pieces.intervals_s + start, geo.coarse,
-                                 geo.n_fft, keep, floor_row=zero)  # fmt: skip
-        mask, centres_bins = steady_mask(p[zero], geo.pieces, geo.df, spread_hz, spill)
-        p[:, :, mask] = 1.0
+        alone = per_round or len(rounds) == 1
+        offsets = [0.0]
+        if alone:  # the grid again where an offset would hide the marks
+            allowed = timing_offsets(geo, [Round(start, None, None, None)], duration_s,
+                                     max_timing_offset_s)  # fmt: skip
+            offsets = sorted({0.0, *map(float, grid_offsets(allowed, shortest))}, key=abs)
+        grid_at, floors, mask, centres_bins = _round_grid(
+            baseband, geo, keep, start, offsets, spread_hz, spill)
+        p = grid_at[0][1]
         steady.update(round(float(geo.freqs_bb[int(c)] + center_hz), 2) for c in centres_bins)
-        one = _Round(start, p, floors, mask)
+        one = Round(start, p, floors, mask)
         data.append(one)
         if len(rounds) > 1:  # zero-drift powers for the track across rounds, and the sum
-            zero_rows.append(p[zero].copy())
+            zero_rows.append(p[geo.zero].copy())
             mids.append(start + geo.mid_s)
             stacked_powers = p.copy() if stacked_powers is None else stacked_powers + p
-        if per_round or len(rounds) == 1:
-            res, cells = _search(baseband, geo, [one], p, pfa, 1, r + 1, max_timing_offset_s)
+        if alone:
+            res, cells = _search(baseband, geo, [one], grid_at, pfa, 1, r + 1,
+                                 max_timing_offset_s)  # fmt: skip
             results.append(res)
         one.powers = None  # refinement needs only floors and masks
-        del p
+        del p, grid_at
     stacked = None
     if len(rounds) > 1:
-        grid = stack_sums(zero_rows, geo.pieces.n_on, geo.rel, np.array(mids), geo.fine, geo.df,
+        families = 2 if stack_wander_hz > 0 else 1
+        mids_s = np.array(mids)
+        grid = stack_sums(zero_rows, geo.pieces.n_on, geo.rel, mids_s, geo.fine, geo.df,
                           max_stack_drift_hz_per_s)  # fmt: skip
-        del zero_rows
         # Two stacks: along a track across the rounds (one oscillator drifting over
         # the event), and position by position (every round drifting alike inside
         # itself, e.g. a rig that warms during each transmission); each counts the
-        # other's cells, the more significant is reported.
+        # other's cells, the more significant is reported.  A second family follows a
+        # track that also wanders from round to round; a union bound over the two
+        # families.
         across, _ = _search(baseband, geo, data, None, pfa, len(rounds), 0,
-                            max_timing_offset_s, grid, across=True)  # fmt: skip
-        alike, cells = _search(baseband, geo, data, stacked_powers, pfa, len(rounds), 0,
-                               max_timing_offset_s, grid)  # fmt: skip
-        stacked = min((across, alike), key=lambda r: (not r.detected,
-                                                      r.false_alarm_probability))  # fmt: skip
+                            max_timing_offset_s, grid, across=True, families=families)
+        alike, cells = _search(baseband, geo, data, [(0.0, stacked_powers)], pfa, len(rounds), 0,
+                               max_timing_offset_s, grid, families=families)
+        wander = None
+        if families == 2:
+            wgrid = wander_sums(zero_rows, geo.pieces.n_on, geo.rel, mids_s, geo.fine, geo.df,
+                                max_stack_drift_hz_per_s, stack_wander_hz / geo.df)  # fmt: skip
+            wander = _search_wander(geo, data, zero_rows, mids_s, pfa, wgrid, families, cells)
+        del zero_rows
+        found = [r for r in (across, alike, wander) if r is not None]
+        stacked = min(found, key=lambda r: (not r.detected, r.false_alarm_probability))
     main = stacked if stacked is not None else results[0]
     return Detection(
         pfa=pfa, search_cells=cells, rounds=tuple(results), stacked=stacked,
@@ -417,29 +461,3 @@ def detect(
     )  # fmt: skip
 
 
-def _geometry(rounds, duration_s, rate, center_hz, search_hz, max_drift_hz_per_s,
-              max_offset_s=0.0) -> _Geometry:  # fmt: skip
-    template = rounds[0] - rounds[0][0, 0]
-    # Pieces before and after the round leave room for the timing search.
-    before = max(min(float(r[0, 0]) for r in rounds) - max_offset_s, 0.0)
-    after = max(min(duration_s - float(r[-1, 1]) for r in rounds) - max_offset_s, 0.0)
-    pieces = round_pieces(template, before, after)
-    lengths = pieces.lengths_s
-    longest = float(lengths.max())
-    n_fft = scipy.fft.next_fast_len(int(np.ceil(2 * longest * rate)))
-    df = rate / n_fft
-    freqs = scipy.fft.fftshift(scipy.fft.fftfreq(n_fft, 1 / rate))
-    freqs_bb = freqs[np.abs(freqs) <= search_hz]
-    # In-element drift: a residual eps costs < 0.2 dB while eps * L**2 <= 1.
-    step = 2.0 / longest**2
-    n_c = int(np.ceil(max_drift_hz_per_s / step))
-    coarse = np.linspace(-max_drift_hz_per_s, max_drift_hz_per_s, 2 * n_c + 1)
-    centres = template.mean(axis=1)
-    span = max(float(np.ptp(centres)) / 2, float(lengths[: pieces.n_on].max()))
-    fine_step = df / span
-    n_f = int(np.ceil(max_drift_hz_per_s / fine_step))
-    fine = np.linspace(-n_f * fine_step, n_f * fine_step, 2 * n_f + 1)
-    rel = _rel(pieces)
-    mid_s = float(pieces.intervals_s[: pieces.n_on].mean(axis=1)[0] - rel[0])
-    return _Geometry(pieces, float(rate), n_fft, df, freqs_bb, float(center_hz), coarse, fine,
-                     rel, mid_s)  # fmt: skip

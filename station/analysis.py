@@ -314,11 +314,19 @@ def detect_recording(
     max_drift_hz_per_s: float = 1 / 60,
     pfa: float = 1e-3,
     max_timing_offset_s: float = 10.0,
+    max_stack_drift_hz_per_s: float = 0.05 / 60,
+    stack_wander_hz: float = 0.2,
 ) -> Detection:
     """Known-template detection with :func:`dsp.detect.detect` (band from :func:`search_band`)."""
     _check_pfa(pfa)
     if not (math.isfinite(max_timing_offset_s) and max_timing_offset_s >= 0):
         raise InputError(f"timing offset {max_timing_offset_s} s must be a finite span >= 0 s")
+    if not (math.isfinite(max_stack_drift_hz_per_s) and max_stack_drift_hz_per_s >= 0):
+        raise InputError(
+            f"stack drift {max_stack_drift_hz_per_s * 60:g} Hz/min must be finite and >= 0"
+        )
+    if not (math.isfinite(stack_wander_hz) and stack_wander_hz >= 0):
+        raise InputError(f"stack wander {stack_wander_hz:g} Hz must be finite and >= 0")
     band = search_band(recording, center_hz=center_hz, search_hz=search_hz)
     logger.info("detecting %d round(s): %s", len(rounds_s), band)
     return detect(
@@ -330,4 +338,6 @@ def detect_recording(
         max_drift_hz_per_s=max_drift_hz_per_s,
         pfa=pfa,
         max_timing_offset_s=max_timing_offset_s,
+        max_stack_drift_hz_per_s=max_stack_drift_hz_per_s,
+        stack_wander_hz=stack_wander_hz,
     )

@@ -60,6 +60,16 @@ def detect(
         typer.Option(help="Largest offset of the keying from the schedule searched, s "
                      "(an operator's clock; 0 keys exactly on schedule)."),
     ] = 10.0,
+    stack_drift_hz_per_min: Annotated[
+        float,
+        typer.Option(help="Largest drift of the carrier across all the rounds that the "
+                     "stack follows, Hz/min (0: every round on one frequency)."),
+    ] = 0.05,
+    stack_wander_hz: Annotated[
+        float,
+        typer.Option(help="RMS wander of the carrier from round to round that the stack "
+                     "also follows, Hz (0: a straight track only)."),
+    ] = 0.2,
 ) -> None:
     """Detect the scheduled rounds of TEXT in FILE, one by one and stacked."""
     start_utc = None if start is None else parse_utc(start, name="--start")
@@ -90,6 +100,8 @@ def detect(
             max_drift_hz_per_s=max_drift_hz_per_min / 60.0,
             pfa=pfa,
             max_timing_offset_s=timing_offset_s,
+            max_stack_drift_hz_per_s=stack_drift_hz_per_min / 60.0,
+            stack_wander_hz=stack_wander_hz,
         )
     # Number rounds as the event does (round 5 stays 5 in a recording of rounds 5-7).
     detection = dataclasses.replace(

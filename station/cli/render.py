@@ -155,6 +155,10 @@ def print_detection(console: Console, recording: Recording, detection: Detection
     if best is not None and detection.detected and best.timing_offset_s:
         off = best.timing_offset_s
         console.print(f"keyed {off:+.0f} s from the schedule (the operator's clock)")
+    if best is not None and detection.detected and best.track_hz:
+        hz = " ".join(f"{f - best.track_hz[0]:+.2f}" for f in best.track_hz)
+        console.print(f"stack track from {_freq(recording, best.track_hz[0])}, "
+                      f"round by round (Hz): {hz}")  # fmt: skip
     present = best is not None and (best.presence_false_alarm_probability or 1.0) <= detection.pfa
     if present and best.keying is not None and not best.keying.keyed:
         console.print(

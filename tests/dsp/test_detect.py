@@ -88,7 +88,8 @@ def test_the_stack_follows_a_carrier_drifting_across_rounds():
     assert s.detected and s.drift_hz_per_s * 60 == pytest.approx(0.04, abs=0.005)
     assert s.freq_hz == pytest.approx(-150.0 + drift * 20.0, abs=0.05)
     assert np.allclose(s.track_hz, [-150.0 + drift * r[0, 0] for r in rounds], atol=0.05)
-    flat = detect(x, 400.0, rounds, search_hz=150.0, per_round=False, max_stack_drift_hz_per_s=0)
+    flat = detect(x, 400.0, rounds, search_hz=150.0, per_round=False, max_stack_drift_hz_per_s=0,
+                  stack_wander_hz=0)
     assert flat.stacked.statistic < s.statistic - 20
     with pytest.raises(DspValueError, match="max_stack_drift_hz_per_s=-1"):
         detect(x, 400.0, rounds, max_stack_drift_hz_per_s=-1.0)

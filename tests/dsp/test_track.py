@@ -69,3 +69,20 @@ def test_detect_finds_the_operators_clock_offset(seed, clock_s):
     assert fixed.statistic < found.statistic  # the schedule's timing holds less energy
     with pytest.raises(DspValueError, match="max_timing_offset_s=-1.0 must be >= 0 s"):
         detect(x, FS, [HI + 10.0], max_timing_offset_s=-1.0)
+
+
+@pytest.mark.parametrize("clock_s", [9.0, -9.0])
+def test_detect_finds_a_clock_offset_of_nearly_a_whole_dit(clock_s):
+    # 10 s dits keyed 9 s off the schedule: at the schedule's timing the key-down
+    # pieces hold a tenth of every mark and the key-up pieces the rest (it looks
+    # steady); the grid is searched again at offsets 2/3 of a dit apart.
+    from dsp.detect import detect
+    from dsp.morse import key_intervals
+
+    iv = key_intervals("HI", 10.0, start_s=20.0)
+    rng = np.random.default_rng(11)
+    x = render_band(Band(FS, 180.0, (Keyed.of(iv + clock_s, -34.0, 250.0),)), rng)
+    found = detect(x, FS, [iv]).rounds[0]
+    assert found.detected and found.freq_hz == pytest.approx(250.0, abs=0.1)
+    assert found.timing_offset_s == pytest.approx(clock_s, abs=1.0)
+    assert not detect(x, FS, [iv], max_timing_offset_s=0.0).detected

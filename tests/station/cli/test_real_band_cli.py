@@ -88,3 +88,25 @@ def test_detect_finds_an_operator_whose_clock_is_off(runner, tmp_path):
     assert exact["rounds"][0]["timing_offset_s"] == 0.0
     bad = invoke(runner, *args, "--timing-offset-s", "-1")
     assert bad.exit_code == 2 and "timing offset -1.0 s must be a finite span >= 0 s" in bad.output
+
+
+def test_detect_follows_a_carrier_wandering_between_rounds(runner, tmp_path):
+    # 6 rounds of 10 s dits, 200 s apart, the carrier off by 0.5 Hz rms each round:
+    # the stack reports the track it followed, round by round.
+    iv = key_intervals("HI", 10.0, start_s=0.0)
+    rng = np.random.default_rng(3)
+    wander = rng.normal(0.0, 0.5, 6)
+    stations = tuple(Keyed.of(iv + 15.0 + 200.0 * k, -37.0, 120.0 + w, 0.0)
+                     for k, w in enumerate(wander))  # fmt: skip
+    path = _write(tmp_path, "wander", Band(400.0, 1240.0, stations), 3)
+    args = ("detect", path, "--start-offset-s", "15", "--dit-s", "10", "--rounds", "6",
+            "--period-s", "200", "--search-hz", "150", "--stack-wander-hz", "0.5")  # fmt: skip
+    data = json.loads(invoke(runner, *args, "--json").stdout)
+    track = np.array(data["stacked"]["track_hz"])
+    assert data["stacked"]["detected"] and track.size == 6
+    assert np.sum(np.abs(track - (120.0 + wander)) < 0.06) >= 5
+    assert "stack track from" in invoke(runner, *args).stdout
+    bad = invoke(runner, *args, "--stack-wander-hz", "-1")
+    assert bad.exit_code == 2 and "stack wander -1 Hz must be finite and >= 0" in bad.output
+    bad = invoke(runner, *args, "--stack-drift-hz-per-min", "nan")
+    assert bad.exit_code == 2 and "stack drift nan Hz/min must be finite and >= 0" in bad.output
