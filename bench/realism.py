@@ -94,13 +94,14 @@ def _varied(base: str, snr: float, rng) -> Keyed:
     if base == "warmup":  # 25 Hz with a 90 s time constant, either way
         sign = 1.0 if rng.random() < 0.5 else -1.0
         return Keyed.of(HI, snr, f0 - sign * 12.5, drift, warmup=Warmup(sign * 25.0, 90.0))
-    if base == "hand":  # edges 1.5 s rms, the clock 5 s off either way
+    if base in ("hand", "hand3"):  # edges 1.5 (3) s rms, the clock 5 s off either way
         clock = 5.0 if rng.random() < 0.5 else -5.0
-        return Keyed.of(hand_keyed(HI, 1.5, clock, rng), snr, f0, drift)
+        jitter = 1.5 if base == "hand" else 3.0
+        return Keyed.of(hand_keyed(HI, jitter, clock, rng), snr, f0, drift)
     raise ValueError(base)
 
 
-VARIED = ("rician", "rayleigh", "warmup", "hand")
+VARIED = ("rician", "rayleigh", "warmup", "hand", "hand3")
 
 
 def case(kind: str, seed: int) -> Case:

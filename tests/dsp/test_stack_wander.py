@@ -34,14 +34,17 @@ def test_the_stack_follows_a_carrier_that_wanders_between_rounds(seed):
     assert len(s.track_hz) == len(ROUNDS)
     assert np.sum(np.abs(np.array(s.track_hz) - truth) < 0.06) >= 7
     straight = detect(x, 400.0, ROUNDS, search_hz=150.0, per_round=False, stack_wander_hz=0)
-    assert straight.stacked.false_alarm_probability > 30 * s.false_alarm_probability
+    assert straight.stacked.false_alarm_probability > 10 * s.false_alarm_probability
 
 
 def test_the_wandering_stack_does_not_call_noise_or_a_steady_carrier():
     rng = np.random.default_rng(5)
     noise = render_band(Band(400.0, 1640.0), rng)
     steady = render_band(Band(400.0, 1640.0, carriers=(Carrier(-25.0, 40.0, 0.0),)), rng)
-    for x in (noise, steady):
+    # A weak one, as strong as the keyed carrier the stack finds: the per-round
+    # choice would lift its key-down over its key-up if read where it chose.
+    weak = render_band(Band(400.0, 1640.0, carriers=(Carrier(-41.0, -60.0, 0.0),)), rng)
+    for x in (noise, steady, weak):
         det = detect(x, 400.0, ROUNDS, search_hz=150.0, per_round=False, stack_wander_hz=0.5)
         assert not det.stacked.detected
         assert det.stacked.false_alarm_probability > 1e-3
