@@ -15,7 +15,9 @@ child's stdin:
 
 If stdin closes without ``quit`` (the parent was killed, even by SIGKILL) while the
 key may be down, or a key-down outlasts ``limit_s`` (the parent is stopped or hung),
-the guardian sends ``\set_ptt 0`` and keeps trying until rigctld acknowledges it.
+the guardian sends ``\set_ptt 0`` and keeps trying until rigctld acknowledges it,
+then keeps reading PTT for :data:`HOLD_S` and releases it again should it read 1
+(a command queued in a daemon that was frozen may still run when it wakes).
 
 Run as ``python -m station.keyer.guardian HOST PORT LIMIT_S [TIMEOUT_S [LOG]]``; it
 prints ``ready`` once it has reached rigctld.  What it does goes to stderr (when that
@@ -60,8 +62,26 @@ def _say(text: str, log_path: str | None) -> None:
             pass
 
 
+#: After PTT reads 0, how long the guardian goes on reading it (and releasing it
+#: again if it reads 1), s: commands queued in a daemon that was frozen may still run
+#: once it answers again, in any order across its connections.
+HOLD_S = 3.0
+_HOLD_POLL_S = 0.1
+
+
+def _hold(client: RigctldClient, why: str, log_path: str | None) -> None:
+    """Keep PTT at 0 for :data:`HOLD_S` after it first read 0 (longer if it rises)."""
+    until = time.monotonic() + HOLD_S
+    while time.monotonic() < until:
+        time.sleep(_HOLD_POLL_S)
+        if client.get_ptt():
+            client.set_ptt(0)
+            _say(f"PTT read 1 again after the release ({why}); released again", log_path)
+            until = time.monotonic() + HOLD_S
+
+
 def _release(host: str, port: int, timeout_s: float, why: str, log_path: str | None) -> None:
-    """Send PTT 0 on a fresh connection until acknowledged and read back as 0."""
+    """Send PTT 0 on a fresh connection until acknowledged, read back as 0, and held."""
     attempt = 0
     give_up = time.monotonic() + _GIVE_UP_S
     while time.monotonic() < give_up:
@@ -71,6 +91,7 @@ def _release(host: str, port: int, timeout_s: float, why: str, log_path: str | N
             try:
                 client.set_ptt(0)
                 if not client.get_ptt():
+                    _hold(client, why, log_path)
                     _say(f"PTT released ({why})", log_path)
                     return
             finally:

@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from typing import TYPE_CHECKING
@@ -132,6 +133,23 @@ class RigctldClient:
         self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._file = self._sock.makefile("rb")
         self._lock = threading.Lock()
+        self._aborted = False
+
+    def _abort(self) -> None:
+        r"""Give up the connection after a failure, leaving ``\set_ptt 0`` queued last.
+
+        A command sent to a frozen or stalled rigctld waits in its socket and runs
+        when the daemon wakes, even after this side has closed (Linux delivers
+        queued data before a reset): a ``\set_ptt 1`` would key the transmitter
+        after keying has stopped.  rigctld runs one connection's commands in order,
+        so a ``\set_ptt 0`` queued behind it undoes it at once; the guardian's hold
+        (:mod:`station.keyer.guardian`) covers what other connections left queued.
+        """
+        self._aborted = True
+        with contextlib.suppress(OSError):
+            self._sock.settimeout(0.2)
+            self._sock.sendall(b"+\\set_ptt 0\n")
+        self.close()
 
     def command(self, cmd: str) -> dict[str, str]:
         r"""Send one command (long form, e.g. ``\set_ptt 1``); return its ``Key: value`` lines.
@@ -145,6 +163,9 @@ class RigctldClient:
         verb = cmd.split()[0].lstrip("\\")
         with self._lock:
             try:
+                if self._aborted:
+                    raise RigError(f"the connection to rigctld at {self.address} was dropped "
+                                   f"after a failure; keying stopped (not sending '{cmd}')")
                 self._sock.sendall(f"+{cmd}\n".encode("ascii"))
                 lines = []
                 while True:
@@ -158,12 +179,17 @@ class RigctldClient:
                     if line.startswith("RPRT"):
                         break
                     lines.append(line)
+            except RigError:
+                self._abort()
+                raise
             except TimeoutError:
+                self._abort()
                 raise RigError(
                     f"rigctld at {self.address} did not answer '{cmd}' within "
                     f"{self.timeout_s:g} s; keying stopped"
                 ) from None
             except OSError as exc:
+                self._abort()
                 raise RigError(
                     f"rigctld at {self.address} stopped answering during '{cmd}' "
                     f"({exc.strerror or exc}); keying stopped"
@@ -175,6 +201,7 @@ class RigctldClient:
                 f"rigctld at {self.address}: unreadable reply {line!r} to '{cmd}'"
             ) from None
         if not lines or not lines[0].startswith(f"{verb}:"):
+            self._abort()
             raise RigError(
                 f"rigctld at {self.address}: reply {lines[:1]!r} does not answer '{cmd}' "
                 "(protocol out of step); keying stopped"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 import socketserver
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -189,3 +191,26 @@ def test_identify_goes_on_when_the_keyer_speed_cannot_be_set(fake):
     k.open(28_400_000, "CW")
     assert "keyer speed not set" in k.identify("DE N0CALL", 20)
     assert any("send_morse DE N0CALL" in c for c in srv.seen)
+
+
+def test_a_command_that_timed_out_is_undone_where_it_waits():
+    # A frozen daemon: the kernel accepts the connection and queues what is sent,
+    # nobody reads it, and the daemon runs it when it wakes.  After the timeout the
+    # client queues "\set_ptt 0" behind it on the same connection (one connection's
+    # commands run in order), then sends nothing more.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        client = RigctldClient("127.0.0.1", listener.getsockname()[1], timeout_s=0.3)
+        daemon, _ = listener.accept()
+        with daemon:
+            with pytest.raises(RigError, match="did not answer"):
+                client.set_ptt(1)
+            with pytest.raises(RigError, match="dropped after a failure"):
+                client.set_ptt(1)  # the dead connection sends nothing more
+            time.sleep(0.1)  # the daemon wakes and reads its queue
+            daemon.settimeout(1.0)
+            queued = b""
+            while chunk := daemon.recv(100):
+                queued += chunk
+    assert queued.decode().splitlines() == ["+\\set_ptt 1", "+\\set_ptt 0"]

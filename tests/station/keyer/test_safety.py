@@ -159,3 +159,30 @@ def test_no_tick_just_before_the_target():
     sleep_until(clock, target, tick=slow_tick, quiet_s=1.0)
     assert clock.now() == target
     assert ticks and all((target - t).total_seconds() > 1.0 for t in ticks)
+
+
+@pytest.mark.parametrize("freeze_s", [4.0, 4.7, 5.3])
+def test_no_key_down_after_keying_stopped_on_a_frozen_rigctld(rigctld, freeze_s):
+    # rigctld frozen (SIGSTOP) just before a key-down: the \set_ptt 1 waits in its
+    # socket, keying stops with "the key may still be down".  When the daemon runs
+    # again, that command must not key the transmitter, not even for a moment.
+    rig = RigctldKeyer(rigctld.host, rigctld.port, timeout_s=1.0)
+    keyer = SafeKeyer(rig, allowed_hz=JUNO.band_hz, max_key_down_s=30)
+    keyer.open(28_400_000, "CW")
+    rigctld.proc.send_signal(signal.SIGSTOP)
+    try:
+        with pytest.raises(RigError, match="did not answer"):
+            keyer.key(True)
+        assert keyer.close() is False  # it could not be confirmed: the guardian goes on
+        time.sleep(freeze_s)
+    finally:
+        rigctld.proc.send_signal(signal.SIGCONT)
+    seen, t0 = [], time.monotonic()
+    probe = rigctld.probe()
+    try:
+        while time.monotonic() - t0 < 4.0:
+            seen.append(probe.get_ptt())
+            time.sleep(0.01)
+    finally:
+        probe.close()
+    assert len(seen) > 50 and not any(seen), f"PTT 1 in {sum(seen)} of {len(seen)} reads"
