@@ -282,7 +282,10 @@ class CaptureLoop:
             try:
                 path = w.close()
             except Exception as exc:  # close the others first
-                logger.error("closing %s failed: %s", w.meta_path, exc)
+                # The first failure is what the user is told (one error line, by the
+                # caller); the rest go to the log.
+                log = logger.debug if not errors or not strict else logger.warning
+                log("closing %s failed: %s", w.meta_path, exc)
                 errors.append(exc)
                 continue
             if path is not None:

@@ -12,6 +12,10 @@ while samples arrive:
   most once per ``sync_s`` of signal time (so a power cut loses at most that much);
   at those moments the metadata is rewritten if annotations that end inside the
   synced data have been added;
+- at every sync the open data file is checked to still be the file at its path
+  (device and inode, link count): a folder removed, moved or replaced while
+  recording stops the writer with a :class:`~station.errors.RecordingError`, so a
+  recording that is gone is never reported written;
 - :meth:`SigmfStreamWriter.close` writes the final metadata with every annotation and
   the ``core:sha512`` of the data (hashed as it was written).
 
@@ -188,6 +192,9 @@ class SigmfStreamWriter:
             self._fd: int | None = os.open(self.data_path, flags, 0o644)
         except FileExistsError:
             raise RecordingExistsError(self.data_path) from None
+        st = os.fstat(self._fd)
+        self._identity = (st.st_dev, st.st_ino)
+        self._lost: str | None = None
         try:
             self._write_meta(final=False, overwrite=overwrite)
         except BaseException:
@@ -304,6 +311,8 @@ class SigmfStreamWriter:
             Samples written, zero fill included.
         """
         if self._fd is None:
+            if self._lost is not None:
+                self._check_in_place()
             raise RecordingError(self.data_path, "the writer is closed")
         raw = self._encode(data)
         before = self._written
@@ -367,13 +376,46 @@ class SigmfStreamWriter:
         write_bytes_atomic(self.meta_path, encode_meta(meta), overwrite=overwrite)
         self._meta_annotations = len(anns)
 
+    def _check_in_place(self) -> None:
+        """Raise when the data file is no longer at its path (removed, moved, replaced).
+
+        Samples written to an unlinked file vanish with it: the writer stops with an
+        error instead of writing on and reporting a recording that does not exist.
+        """
+        if self._lost is None:
+            try:
+                st = os.lstat(self.data_path)
+                here = (st.st_dev, st.st_ino) == self._identity and os.fstat(self._fd).st_nlink > 0
+            except OSError:
+                here = False
+            if here:
+                return
+            self._lost = (
+                f"the file was removed, moved or replaced while recording; the "
+                f"{self._written} samples written to it are not at this path "
+                "(keep the output folder in place while capturing)"
+            )
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+        raise RecordingError(self.data_path, self._lost)
+
     def sync(self) -> None:
-        """Force the data to disk now; update the metadata if annotations were added."""
+        """Force the data to disk now; update the metadata if annotations were added.
+
+        Raises
+        ------
+        RecordingError
+            The data file was removed, moved or replaced meanwhile.
+        """
         if self._fd is None:
+            if self._lost is not None:
+                self._check_in_place()
             return
         if self._written != self._synced:
             os.fsync(self._fd)
             self._synced = self._written
+        self._check_in_place()
         if len(self._finished_annotations(self._synced, clip=False)) != self._meta_annotations:
             self._write_meta(final=False)
 
@@ -387,6 +429,8 @@ class SigmfStreamWriter:
             (empty) files are removed, since SigMF readers reject an empty dataset.
         """
         if self._fd is None:
+            if self._lost is not None:
+                self._check_in_place()
             return self.meta_path if self.meta_path.exists() else None
         self.sync()
         os.close(self._fd)

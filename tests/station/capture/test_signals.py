@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -107,3 +108,28 @@ def test_a_second_sigint_ends_a_capture_blocked_on_a_lost_server(tmp_path, serve
         handle = sigmf.fromfile(path)  # closed with a checksum
         handle.validate()
         assert handle.sample_count > 0
+
+
+@pytest.mark.parametrize("how", ["rm -rf", "mv"])
+def test_capture_whose_output_folder_goes_away_stops_with_one_error(tmp_path, how):
+    # The folder removed (or moved) mid-capture: the samples would go on into files
+    # that are no longer there.  Capture stops at the next sync, with one error line
+    # and exit 2, and never reports a recording written.
+    out = tmp_path / "cap"
+    proc = _start(out)
+    try:
+        _wait_for_data(proc, out)
+        if how == "rm -rf":
+            shutil.rmtree(out)
+        else:
+            out.rename(tmp_path / "moved")
+        t0 = time.monotonic()
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 2, stderr
+    assert time.monotonic() - t0 < 5
+    lines = [x for x in stderr.splitlines() if x.strip()]
+    assert lines[-1].startswith("error: ") and "removed, moved or replaced" in lines[-1]
+    assert sum(x.startswith("error") or "ERROR" in x for x in lines) == 1, stderr
+    assert "Traceback" not in stderr and "wrote" not in stdout

@@ -458,3 +458,27 @@ def test_recover_cli_prints_a_report(tmp_path, runner):
 def test_recover_cli_bad_path_is_one_line_and_exit_2(tmp_path, runner):
     result = invoke(runner, "recording", "recover", tmp_path / "nothing.sigmf-meta")
     assert_one_error_line(result, "nothing.sigmf-meta", "no such SigMF metadata file")
+
+
+@pytest.mark.parametrize("how", ["rm -rf", "mv", "replaced"])
+def test_a_recording_whose_folder_goes_away_is_an_error_not_a_success(tmp_path, how):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    w = writer(folder / "rec", sync_s=0.5)
+    block = np.full(2 * int(FS * 0.3), 128, np.uint8)
+    w.write(block)
+    if how == "rm -rf":
+        shutil.rmtree(folder)
+    elif how == "mv":
+        folder.rename(tmp_path / "elsewhere")
+    else:  # a new file of the same name where the recording was
+        w.data_path.unlink()
+        w.data_path.write_bytes(b"")
+    with pytest.raises(RecordingError, match="removed, moved or replaced while recording"):
+        w.write(block)  # 0.6 s: the sync at 0.5 s finds the file gone
+    with pytest.raises(RecordingError, match="removed, moved or replaced"):
+        w.close()  # and closing does not report a recording either
+    with pytest.raises(RecordingError, match="removed, moved or replaced"):
+        w.write(block)
+    if how == "mv":  # what was written is where the folder went, untouched
+        assert (tmp_path / "elsewhere" / "rec.sigmf-data").stat().st_size == block.size * 2
