@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -196,6 +197,23 @@ def _checked_meta(meta: dict[str, Any], where: Path) -> bytes:
         raise RecordingError(where, f"metadata is not valid SigMF: {message}") from None
 
 
+def _own_file(path: Path) -> None:
+    """Refuse a symbolic link or anything but a regular file.
+
+    Recover changes files in place, and must never reach one outside the recording.
+    """
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        raise RecordingError(path, f"cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISLNK(st.st_mode):
+        raise RecordingError(
+            path, "is a symbolic link; recover changes only the recording's own files "
+            "(copy the recording, or recover the link's target by its own name)")
+    if not stat.S_ISREG(st.st_mode):
+        raise RecordingError(path, "is not a regular file; nothing to recover")
+
+
 def recover_recording(path: str | os.PathLike[str], *, checksum: bool = True) -> RecoverReport:
     """Make a SigMF pair cut short by a crash valid again, in place.
 
@@ -213,8 +231,10 @@ def recover_recording(path: str | os.PathLike[str], *, checksum: bool = True) ->
     names, meta = _load_meta(path)
     meta_path, data_path = names["meta_fn"], names["data_fn"]
     glob = meta["global"]
-    if not data_path.is_file():
+    if not data_path.is_file() and not data_path.is_symlink():
         raise RecordingError(data_path, "data file is missing; nothing to recover")
+    _own_file(meta_path)
+    _own_file(data_path)
     _checked_meta(meta, meta_path)  # before touching anything
     size = data_path.stat().st_size
     sample_bytes = _sample_bytes(
@@ -234,8 +254,14 @@ def recover_recording(path: str | os.PathLike[str], *, checksum: bool = True) ->
             f"holds {size} bytes, not one whole sample; nothing to recover (delete the pair)",
         )
     dropped = size - kept * sample_bytes
-    if dropped:
-        os.truncate(data_path, kept * sample_bytes)
+    if dropped:  # through a descriptor that cannot follow a link swapped in meanwhile
+        fd = os.open(data_path, os.O_WRONLY | os.O_NOFOLLOW)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise RecordingError(data_path, "is not a regular file; not recovering it")
+            os.ftruncate(fd, kept * sample_bytes)
+        finally:
+            os.close(fd)
     fsync_path(data_path)
     anns, dropped_anns, clipped = [], 0, 0
     for ann in meta["annotations"]:

@@ -187,11 +187,17 @@ class SigmfStreamWriter:
         self._hash: Any = hashlib.sha512()  # None after a failed write
         self._written = 0
         self._synced = 0
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
+        flags |= os.O_TRUNC if overwrite else os.O_EXCL
         try:
             self._fd: int | None = os.open(self.data_path, flags, 0o644)
         except FileExistsError:
             raise RecordingExistsError(self.data_path) from None
+        except OSError:  # ELOOP: a symbolic link is never written through
+            if self.data_path.is_symlink():
+                raise RecordingError(self.data_path, "is a symbolic link; not writing "
+                                     "through it (remove it or choose another name)") from None
+            raise
         st = os.fstat(self._fd)
         self._identity = (st.st_dev, st.st_ino)
         self._lost: str | None = None

@@ -482,3 +482,31 @@ def test_a_recording_whose_folder_goes_away_is_an_error_not_a_success(tmp_path, 
         w.write(block)
     if how == "mv":  # what was written is where the folder went, untouched
         assert (tmp_path / "elsewhere" / "rec.sigmf-data").stat().st_size == block.size * 2
+
+
+@pytest.mark.parametrize("which", ["sigmf-data", "sigmf-meta"])
+def test_recover_never_follows_a_link_out_of_the_recording(tmp_path, runner, which):
+    # The data file (or the metadata) is a link to a file elsewhere: recover would
+    # truncate or rewrite that file.  It refuses, and nothing changes anywhere.
+    path = _closed(tmp_path)
+    own = Path(f"{path}.{which}")
+    outside = tmp_path / "elsewhere" / f"precious.{which}"
+    outside.parent.mkdir()
+    outside.write_bytes(own.read_bytes() + (b"\x80" if which == "sigmf-data" else b""))
+    own.unlink()
+    own.symlink_to(outside)
+    before = snapshot(tmp_path)
+    with pytest.raises(RecordingError, match="is a symbolic link"):
+        recover_recording(path)
+    result = invoke(runner, "recording", "recover", str(path))
+    assert_one_error_line(result, "is a symbolic link")
+    assert snapshot(tmp_path) == before
+
+
+def test_the_writer_never_writes_through_a_link(tmp_path):
+    outside = tmp_path / "precious.bin"
+    outside.write_bytes(b"keep me")
+    (tmp_path / "rec.sigmf-data").symlink_to(outside)
+    with pytest.raises(RecordingError, match="is a symbolic link"):
+        writer(tmp_path / "rec", overwrite=True)
+    assert outside.read_bytes() == b"keep me"
