@@ -89,6 +89,9 @@ def test_a_stop_request_ends_the_capture_after_the_block_in_hand(tmp_path):
 
 
 def test_a_second_signal_interrupts_a_blocked_read_but_not_a_write():
+    # The handlers found are restored, whatever they were (SIGINT is ignored when the
+    # suite runs in the background or under nohup).
+    before = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM))
     stop = StopRequest()
     with stop_on_signals(stop):
         signal.raise_signal(signal.SIGINT)
@@ -97,7 +100,7 @@ def test_a_second_signal_interrupts_a_blocked_read_but_not_a_write():
             signal.raise_signal(signal.SIGTERM)  # held: the write finishes
         with pytest.raises(CaptureInterrupted, match="SIGTERM"):
             signal.raise_signal(signal.SIGTERM)
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
 
 
 def test_level_meter_follows_the_last_second():
