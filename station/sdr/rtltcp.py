@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import socket
 import struct
+import time
 from datetime import datetime
 
 import numpy as np
@@ -106,11 +107,21 @@ def pack_command(cmd: int, param: int) -> bytes:
     return _COMMAND.pack(cmd, param & 0xFFFFFFFF)
 
 
-def _recv_exact(sock: socket.socket, n: int) -> bytes:
+def _recv_exact(sock: socket.socket, n: int, within_s: float) -> bytes:
+    """``n`` bytes, or fewer when the peer closes; ``TimeoutError`` after ``within_s`` in all.
+
+    A deadline for the whole read, not for each ``recv``: a server that trickles a
+    byte now and then never lets a per-call timeout expire.
+    """
     buf = bytearray(n)
     view = memoryview(buf)
     got = 0
+    deadline = time.monotonic() + within_s
     while got < n:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"{got} of {n} bytes in {within_s:g} s")
+        sock.settimeout(left)
         k = sock.recv_into(view[got:])
         if k == 0:
             break
@@ -223,7 +234,12 @@ use 225001-300000 or 900001-3200000 S/s (e.g. 240000 or 2400000)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF_BYTES)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            header = _recv_exact(sock, _HEADER.size)
+            try:
+                header = _recv_exact(sock, _HEADER.size, self.timeout_s)
+            except TimeoutError as exc:
+                raise self._fail(f"sent {exc} of the 12-byte header; not an rtl_tcp "
+                                 "server, or a stalled one") from None  # fmt: skip
+            sock.settimeout(self.timeout_s)
             if len(header) < _HEADER.size:
                 raise self._fail(
                     f"closed the connection after {len(header)} of the 12 header bytes; "
@@ -329,18 +345,33 @@ use 225001-300000 or 900001-3200000 S/s (e.g. 240000 or 2400000)
         logger.warning("rtl_tcp %s: connection lost (%s); reconnecting", self.address, reason)
 
     def _receive(self, nbytes: int) -> bytes:
-        """Up to ``nbytes`` bytes; fewer only when the connection dropped meanwhile."""
+        """Up to ``nbytes`` bytes; fewer only when the connection dropped meanwhile.
+
+        The block must arrive within its own duration plus ``timeout_s``: a server
+        that trickles bytes far below the sample rate counts as stalled (a gap, then
+        a reconnect) rather than holding the capture for ever.
+        """
         buf = bytearray(nbytes)
         view = memoryview(buf)
         got = 0
         sock = self._sock
         assert sock is not None
+        within_s = self.timeout_s + nbytes / 2 / self.settings.sample_rate_hz
+        deadline = time.monotonic() + within_s
         while got < nbytes:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self._drop(f"{got} of {nbytes} bytes in {within_s:.3g} s: far slower than the "
+                           "sample rate")  # fmt: skip
+                break
             try:
+                sock.settimeout(min(left, self.timeout_s))
                 k = sock.recv_into(view[got:])
             except TimeoutError:
-                self._drop(f"no data for {self.timeout_s:g} s")
-                break
+                if time.monotonic() < deadline:
+                    self._drop(f"no data for {self.timeout_s:g} s")
+                    break
+                continue
             except OSError as exc:
                 self._drop(exc.strerror or type(exc).__name__)
                 break

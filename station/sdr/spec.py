@@ -200,7 +200,9 @@ def parse_source(spec: str) -> tuple[str, Any]:
         try:
             # urlsplit does not take "_" in a scheme: parse the part after it.
             parts = urlsplit("//" + text[len("rtl_tcp://") :])
-            port = parts.port or _DEFAULT_RTL_TCP_PORT
+            port = _DEFAULT_RTL_TCP_PORT if parts.port is None else parts.port
+            if port == 0:
+                raise ValueError("port 0")
         except ValueError:
             raise InputError(
                 f"--source {spec!r}: the port must be a number 1-65535 (rtl_tcp://HOST:PORT)"

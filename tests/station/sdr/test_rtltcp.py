@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+import time
 from datetime import UTC, datetime
 
 import numpy as np
@@ -241,3 +242,56 @@ def test_server_parses_commands_in_any_chunking_and_refuses_bad_rates():
     assert server.commands == [(2, 500_000), (1, 5_000_000), (2, 250_000), (9, 0)]
     assert server.sample_rate_hz == 250_000 and server.center_freq_hz == 100_000_000
     assert len(server.errors) == 2 and "500000" in server.errors[0]
+
+
+def _trickling_server(header_too: bool):
+    """A server that sends 2 bytes every 0.3 s: of its header, or of samples after it."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve():
+        conn, _ = listener.accept()
+        with conn:
+            data = struct.pack(">4sII", b"RTL0", 5, 29)
+            if not header_too:
+                conn.sendall(data)
+                data = b"\x80" * 10_000
+            for i in range(0, len(data), 2):
+                if stop.wait(0.3):
+                    return
+                try:
+                    conn.sendall(data[i : i + 2])
+                except OSError:
+                    return
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, stop
+
+
+@pytest.mark.parametrize("header_too", [True, False])
+def test_a_trickling_server_is_a_stall_not_a_hang(header_too):
+    # A byte now and then never lets a per-recv timeout expire: the whole header,
+    # and every block, has a deadline of its own.
+    listener, stop = _trickling_server(header_too)
+    src = RtlTcpSource("127.0.0.1", listener.getsockname()[1], center_freq_hz=CENTER_HZ,
+                       sample_rate_hz=RATE_HZ, timeout_s=1.0, reconnect=False)  # fmt: skip
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(SourceError) as err:
+            src.open()
+            src.read(4096)
+    finally:
+        stop.set()
+        src.close()
+        listener.close()
+    assert time.monotonic() - t0 < 4.0
+    msg = str(err.value)
+    assert ("of the 12-byte header" if header_too else "far slower than the sample rate") in msg
+
+
+def test_port_zero_is_an_error_not_the_default_port():
+    from station.sdr.spec import parse_source
+
+    with pytest.raises(InputError, match="the port must be a number 1-65535"):
+        parse_source("rtl_tcp://127.0.0.1:0")
+    assert parse_source("rtl_tcp://127.0.0.1") == ("rtl_tcp", ("127.0.0.1", 1234))
