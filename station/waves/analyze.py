@@ -224,6 +224,13 @@ def analyze_series(
     refs = [series.channel_index(f) for f in reference_hz]
     kd, rounds, letters = expected_key_downs(event)
     t = series.time_unix_s
+    if t.size == 0 or kd.size == 0:
+        span = (f" ({format_utc(kd[0, 0], 0)} to {format_utc(kd[-1, 1], 0)})"
+                if kd.size else "")  # fmt: skip
+        raise InputError(
+            f"schedule {event.id}: no sample of the file lies in the event's time{span}; "
+            "the file covers other times (`hi-station waves inspect` shows its span)"
+        )
     if not np.any((kd[:, 1] > t[0]) & (kd[:, 0] < t[-1])):
         raise InputError(
             f"schedule {event.id}: its key-downs ({format_utc(kd[0, 0], 0)} to "

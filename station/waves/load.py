@@ -31,6 +31,7 @@ import gzip
 import math
 import os
 import re
+import zlib
 from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -63,7 +64,7 @@ def sniff_format(path: Path) -> str:
         if head[:2] == b"\x1f\x8b":
             with gzip.open(path, "rb") as f:
                 head = f.read(8192)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise WavesFormatError(path, f"cannot be read: {exc}") from None
     if not head:
         raise WavesFormatError(path, "is empty")

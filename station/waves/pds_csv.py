@@ -26,11 +26,13 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
 import math
 import os
+import zlib
 from array import array
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -55,6 +57,20 @@ LEADING_FIELDS = 28
 """Fields before the first spectral density (SCLK, SCET, an unknown, flags, 24 more)."""
 
 _SCLK_AT_EPOCH_S = 0.0
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[io.TextIOBase]:
+    """:func:`open_text` whose damaged or cut-short compressed data is one clear error."""
+    try:
+        with open_text(path) as stream:
+            yield stream
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise WavesFormatError(
+            path, f"compressed data is damaged or cut short ({exc}); fetch the file again"
+        ) from None
+    except OSError as exc:
+        raise WavesFormatError(path, f"cannot be read ({exc.strerror or exc})") from None
 
 
 def open_text(path: Path) -> io.TextIOBase:
@@ -188,7 +204,7 @@ def read_pds_csv(
         valid value at all.
     """
     path = Path(path)
-    with open_text(path) as stream:
+    with _reading(path) as stream:
         head = [stream.readline() for _ in range(5)]
         if not head[0]:
             raise WavesFormatError(path, "is empty")

@@ -344,3 +344,11 @@ def test_binary_planes_little_and_big_endian(tmp_path):
     )
     path.write_bytes(path.read_bytes()[:-3])
     _error(path, "truncated data packet :20:", "13 of 16 bytes")
+
+
+def test_analyze_of_a_file_outside_the_event_is_one_clear_error(runner):
+    from tests.station.helpers import assert_one_error_line, invoke
+
+    result = invoke(runner, "waves", "analyze", str(EXCERPT), "--schedule", "juno-2013-10-09")
+    assert_one_error_line(result, "no sample of the file lies in the event's time",
+                          "waves inspect")  # fmt: skip

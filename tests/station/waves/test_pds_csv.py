@@ -126,3 +126,27 @@ def test_all_fill_channel_and_empty_and_wrong_type(tmp_path):
     binary.write_bytes(b"\x00\x01\x02" * 10)
     with pytest.raises(WavesFormatError, match="binary file"):
         load_waves(binary)
+
+
+@pytest.mark.parametrize("damage", ["cut short", "bad block", "bad after the header"])
+def test_damaged_compressed_files_are_one_clear_error(tmp_path, runner, damage):
+    import gzip
+
+    from tests.station.helpers import assert_one_error_line, invoke
+
+    plain = write(tmp_path, 400).read_bytes()
+    packed = bytearray(gzip.compress(plain))
+    if damage == "cut short":
+        packed = packed[: len(packed) // 2]
+    elif damage == "bad block":
+        packed = packed[:10] + b"garbagegarbage"
+    else:
+        packed[len(packed) // 2 : len(packed) // 2 + 40] = b"\xff" * 40
+    path = tmp_path / "WAV_2013282T000000_E_V02.CSV.gz"
+    path.write_bytes(bytes(packed))
+    with pytest.raises(WavesFormatError):
+        load_waves(path)
+    for args in (["waves", "inspect", str(path)],
+                 ["waves", "analyze", str(path), "--schedule", "juno-2013-10-09"]):  # fmt: skip
+        result = invoke(runner, *args)
+        assert_one_error_line(result, path.name)
