@@ -50,6 +50,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from station._textin import TXLOG_LIMIT_BYTES, read_text_input
 from station.errors import InputError
 
 __all__ = ["TxLog", "read_tx_log"]
@@ -124,10 +125,8 @@ def read_tx_log(
         line number is named).
     """
     p = Path(path)
-    try:
-        lines = p.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"TX log {p}: cannot be read ({exc})") from None
+    lines = read_text_input(p, what="TX log", limit_bytes=TXLOG_LIMIT_BYTES,
+                            fail=lambda why: InputError(f"TX log {p}: {why}")).splitlines()
     records: list[dict[str, Any]] = []
     torn: list[str] = []
     content = [(i, line) for i, line in enumerate(lines, 1) if line.strip()]

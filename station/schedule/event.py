@@ -32,6 +32,7 @@ from typing import Any
 
 from dsp.errors import DspValueError
 from dsp.morse import text_to_units, wpm_to_dit_s
+from station._textin import EVENT_LIMIT_BYTES, read_text_input
 from station.errors import ScheduleError
 from station.schedule._rules import (
     field as _field,
@@ -353,10 +354,12 @@ def load_event(path_or_id: str | Path) -> Event:
                 "",
                 "no such event file (shipped events: " + ", ".join(sorted(shipped)) + ")",
             )
+    text = read_text_input(path, what="event file", limit_bytes=EVENT_LIMIT_BYTES,
+                           fail=lambda why: ScheduleError(str(path), "", why))  # fmt: skip
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScheduleError(str(path), "", f"malformed TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScheduleError(str(path), "", f"cannot be read: {exc}") from None
+    except RecursionError:
+        raise ScheduleError(str(path), "", "malformed TOML: nested too deeply") from None
     return event_from_dict(data, source=str(path))

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from station._textin import check_regular_file
 from station.errors import InputError, WavesFormatError
 from station.waves.series import WavesSeries, check_times, to_datetime
 
@@ -56,8 +57,9 @@ def sniff_format(path: Path) -> str:
     Raises
     ------
     WavesFormatError
-        Empty, binary, or none of the four.
+        Empty, binary, none of the four, or not a regular file (a FIFO would block).
     """
+    check_regular_file(path, what="Waves file", fail=lambda why: WavesFormatError(path, why))
     try:
         with open(path, "rb") as f:
             head = f.read(8192)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from station.errors import RigError
 from station.keyer.rigctld import RigctldClient
 from station.schedule.practice import practice_event_toml
 
@@ -41,11 +42,18 @@ class Rigctld:
         return RigctldClient(self.host, self.port, timeout_s=5.0)
 
     def ptt(self) -> bool:
-        c = self.probe()
-        try:
-            return c.get_ptt()
-        finally:
-            c.close()
+        """PTT as an observer reads it; under load rigctld may reset a connection
+        (seen with several clients at once), so the observer asks again on a fresh one."""
+        for attempt in range(3):
+            c = self.probe()
+            try:
+                return c.get_ptt()
+            except RigError:
+                if attempt == 2:
+                    raise
+            finally:
+                c.close()
+        raise AssertionError("unreachable")
 
 
 def start_rigctld() -> Rigctld:
@@ -59,12 +67,18 @@ def start_rigctld() -> Rigctld:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    # Ready when it answers a command, not when it accepts: just started, rigctld
+    # can accept a connection and then close it (seen under load).
     deadline = time.monotonic() + 10
     while True:
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            c = RigctldClient("127.0.0.1", port, timeout_s=1.0)
+            try:
+                c.get_ptt()
+            finally:
+                c.close()
             break
-        except OSError:
+        except RigError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
                 pytest.fail(f"rigctld did not start on port {port}")
