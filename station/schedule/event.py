@@ -24,6 +24,7 @@ field and the rule.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -80,6 +81,10 @@ MAX_ROUNDS = 1000
 IDENT_DELAY_S = 2.0
 
 
+#: Longest identification text accepted from an event file.
+MAX_IDENT_CHARS = 80
+
+
 @dataclass(frozen=True, slots=True)
 class Identification:
     """How a station identifies itself.
@@ -98,13 +103,24 @@ class Identification:
     text: str = "DE {callsign}"
     wpm: float = 20.0
 
+    def render(self, callsign: str) -> str:
+        """Return the text sent: :attr:`text` with ``{callsign}`` replaced.
+
+        Nothing else is interpreted: a format spec in an event file could ask for
+        gigabytes.
+
+        Examples
+        --------
+        >>> Identification("end", "DE {callsign} HI", 20.0).render("N0CALL")
+        'DE N0CALL HI'
+        """
+        return self.text.replace("{callsign}", callsign)
+
     def duration_s(self, callsign: str) -> float:
         """Time the identification takes at :attr:`wpm` (0 with rule ``"none"``)."""
         if self.rule == "none":
             return 0.0
-        return float(text_to_units(self.text.format(callsign=callsign)).size) * wpm_to_dit_s(
-            self.wpm
-        )
+        return float(text_to_units(self.render(callsign)).size) * wpm_to_dit_s(self.wpm)
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +271,10 @@ def event_from_dict(data: dict[str, Any], *, source: str = "<event>") -> Event:
                             + ", ".join(IDENT_RULES))  # fmt: skip
     if not 5.0 <= ident.wpm <= 60.0:
         raise ScheduleError(source, "identification.wpm", f"{ident.wpm:g} must be 5-60 WPM")
+    bare = ident.text.replace("{callsign}", "")
+    if len(ident.text) > MAX_IDENT_CHARS or re.search(r"[{}]", bare):
+        raise ScheduleError(source, "identification.text", f"{ident.text[:40]!r}: at most "
+                            f"{MAX_IDENT_CHARS} characters, with no braces but {{callsign}}")
     try:
         ident_s = ident.duration_s("VE3/N0CALL/QRP")
     except (DspValueError, KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:

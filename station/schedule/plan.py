@@ -270,5 +270,5 @@ def make_plan(
         idents = ident.rule == "after-each-round" or (ident.rule == "after-last-round" and last)
         ident_utc = kds[-1].end_utc + timedelta(seconds=IDENT_DELAY_S) if idents else None
         rounds.append(PlannedRound(i + 1, t0, kds, ident_utc))
-    text = "" if ident.rule == "none" else ident.text.format(callsign=call.text)
+    text = "" if ident.rule == "none" else ident.render(call.text)
     return OperatorPlan(event, call, loc, f, why, tuple(rounds), text)

@@ -150,6 +150,10 @@ def _juno_dict() -> dict:
         (lambda d: d["event"].update(round_period_s=300), "event.round_period_s"),
         (lambda d: d["identification"].update(rule="hourly"), "identification.rule"),
         (lambda d: d["identification"].update(text="DE {callsign.x}"), "identification.text"),
+        # A format spec would allocate 3 GB; nothing but {callsign} is interpreted.
+        (lambda d: d["identification"].update(text="DE {callsign:>3000000000}"),
+         "identification.text"),
+        (lambda d: d["identification"].update(text="DE " + "E" * 100), "identification.text"),
     ],
 )
 def test_event_rules_raise_schedule_errors_naming_the_field(change, field):
