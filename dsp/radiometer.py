@@ -257,6 +257,12 @@ def _check(t, x, kd, labels, knot_s, guard_s, spike_sigma) -> None:
             raise DspValueError(f"{name}={value} must be a finite number > 0")
     if not (np.isfinite(guard_s) and guard_s >= 0):
         raise DspValueError(f"edge_guard_s={guard_s} must be >= 0")
+    longest = float(np.max(kd[:, 1] - kd[:, 0])) if kd.size else 0.0
+    if knot_s < 2 * longest:
+        raise DspValueError(
+            f"background_knot_s={knot_s:g} must be at least twice the longest key-down "
+            f"({longest:g} s): a background that bends faster follows the keying itself"
+        )
 
 
 def find_spikes(x: np.ndarray, spike_sigma: float = 8.0) -> np.ndarray:

@@ -210,6 +210,10 @@ def _check_out(out_dir: Path, targets: list[Path], overwrite: bool, reads: set[P
         raise RecordingError(Path(clash[0]), "is the recording being read; choose another --out")
 
 
+#: Longest capture planned at once, s.
+MAX_CAPTURE_S = 31 * 86400.0
+
+
 def _stop(
     duration_s: float | None, until_utc: datetime | None, event: Event | None,
     start_utc: datetime | None,
@@ -218,8 +222,9 @@ def _stop(
     if duration_s is not None and until_utc is not None:
         raise InputError("give --duration-s or --until, not both")
     if duration_s is not None:
-        if not (math.isfinite(duration_s) and duration_s > 0):
-            raise InputError(f"--duration-s={duration_s} must be a finite time > 0 s")
+        if not (math.isfinite(duration_s) and 0 < duration_s <= MAX_CAPTURE_S):
+            raise InputError(f"--duration-s={duration_s} must be a time > 0 s and at most "
+                             f"{MAX_CAPTURE_S:g} s (31 days)")  # fmt: skip
         return float(duration_s), None, "duration", f"after {duration_s:g} s"
     if until_utc is not None:
         if until_utc.tzinfo is None:

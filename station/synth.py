@@ -85,6 +85,12 @@ class Synthesized:
         return self.samples.shape[0] / self.sample_rate_hz
 
 
+#: Largest sample rate synthesized, Hz.
+MAX_SAMPLE_RATE_HZ = 10e6
+#: Most samples one synthesized recording holds (2 GB of complex64).
+MAX_SAMPLES = 2.5e8
+
+
 def _finite(name: str, value: float, rule: str = "must be finite") -> float:
     value = float(value)
     if not math.isfinite(value):
@@ -173,10 +179,21 @@ def synthesize(
         raise InputError(f"lead_s={lead_s} and tail_s={tail_s} must be >= 0 seconds")
     if snr2500_db is not None:
         _finite("snr2500_db", snr2500_db, "must be a finite number of dB (negative is fine)")
+        if not -200.0 <= snr2500_db <= 200.0:
+            raise InputError(f"snr2500_db={snr2500_db} must be within -200..200 dB")
     offset = _finite("offset_hz", offset_hz)
     drift = _finite("drift_hz_per_s", drift_hz_per_s)
+    if rate > MAX_SAMPLE_RATE_HZ:
+        raise InputError(f"sample_rate_hz={sample_rate_hz} must be at most "
+                         f"{MAX_SAMPLE_RATE_HZ:g} Hz (an RTL-SDR gives 3.2e6)")  # fmt: skip
     intervals = key_intervals(text, dit_s, start_s=lead)
     duration = float(intervals[-1, 1]) + tail
+    if duration * rate > MAX_SAMPLES:
+        raise InputError(
+            f"{duration:g} s at {rate:g} S/s is {duration * rate:.3g} samples, more than the "
+            f"{MAX_SAMPLES:.3g} one recording may hold here; shorten the text, lead_s, "
+            "tail_s or dit_s, or lower the rate"
+        )
     nyquist = rate / 2
     if audio:
         tone = _finite("tone_hz", tone_hz)
