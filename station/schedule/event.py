@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -81,6 +82,8 @@ MAX_ROUNDS = 1000
 IDENT_DELAY_S = 2.0
 
 
+#: An event id names files (TX logs, reports): no separators, no leading dot.
+_EVENT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 #: Longest identification text accepted from an event file.
 MAX_IDENT_CHARS = 80
 
@@ -232,7 +235,14 @@ def event_from_dict(data: dict[str, Any], *, source: str = "<event>") -> Event:
         raise ScheduleError(source, "schema", f"{schema!r} is not supported (this version reads 1)")
     ev = _field(data, "", "event", dict, source)
     ident_id = _field(ev, "event", "id", str, source)
+    if not _EVENT_ID_RE.fullmatch(ident_id):
+        raise ScheduleError(source, "event.id", f"{ident_id[:40]!r} must be 1-64 letters, digits, "
+                            "'-', '_' or '.', starting with a letter or digit (it names files)")
     name = _field(ev, "event", "name", str, source)
+    if len(name) > 200 or any(unicodedata.category(ch)[0] == "C" or
+                              unicodedata.category(ch) in ("Zl", "Zp") for ch in name):
+        raise ScheduleError(source, "event.name", f"{name[:40]!r} must be at most 200 "
+                            "characters on one line (no control characters)")  # fmt: skip
     start = _start_utc(_field(ev, "event", "start_utc", (datetime, str), source), source)
     message = _field(ev, "event", "message", str, source)
     dit_s = _positive(_field(ev, "event", "dit_s", (int, float), source), "event.dit_s", source)

@@ -41,7 +41,7 @@ def test_defaults_give_three_rounds_of_hi_on_one_frequency():
         min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
     ),
     freq_hz=st.floats(min_value=28.0e6, max_value=29.7e6),
-    name=st.text(max_size=30),
+    name=st.text(st.characters(categories=("L", "N", "P", "S", "Zs")), max_size=30),
 )
 def test_written_text_loads_to_an_equal_event(dit_s, rounds, start, freq_hz, name):
     period_s = 16 * dit_s + 30.0  # "HI" keys for 13 dits; ident takes under 15 s
@@ -60,9 +60,13 @@ def test_written_text_loads_to_an_equal_event(dit_s, rounds, start, freq_hz, nam
     assert practice_event(**kwargs) == event_from_dict(tomllib.loads(text), source="practice event")
 
 
-def test_strings_with_quotes_and_newlines_are_escaped():
-    ev = _load(practice_event_toml(start_utc=START, name='A "quoted"\\ name\nover two lines'))
-    assert ev.name == 'A "quoted"\\ name\nover two lines'
+def test_strings_with_quotes_are_escaped_and_control_characters_refused():
+    ev = _load(practice_event_toml(start_utc=START, name='A "quoted"\\ name'))
+    assert ev.name == 'A "quoted"\\ name'
+    # A newline breaks calendar files; an escape sequence would reach the terminal.
+    for bad in ("over two\nlines", "red \x1b[31m"):
+        with pytest.raises(InputError, match="no control characters"):
+            practice_event_toml(start_utc=START, name=bad)
 
 
 @pytest.mark.parametrize(

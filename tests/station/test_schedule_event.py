@@ -154,6 +154,11 @@ def _juno_dict() -> dict:
         (lambda d: d["identification"].update(text="DE {callsign:>3000000000}"),
          "identification.text"),
         (lambda d: d["identification"].update(text="DE " + "E" * 100), "identification.text"),
+        # The id names files (the default TX log): no way out of the folder.
+        (lambda d: d["event"].update(id="a/../../x"), "event.id"),
+        (lambda d: d["event"].update(id=".hidden"), "event.id"),
+        (lambda d: d["event"].update(name="two\nlines"), "event.name"),
+        (lambda d: d["event"].update(name="red \x1b[31m"), "event.name"),
     ],
 )
 def test_event_rules_raise_schedule_errors_naming_the_field(change, field):
