@@ -113,11 +113,17 @@ N_REFINED = 5
 
 
 def _keying(track: Track, thr, pieces: Pieces, dof: int, pfa: float) -> KeyingTest:
+    return _keying_of(track.s_on, track.s_off, thr, pieces, dof, pfa)
+
+
+def _keying_of(s_on: float, s_off: float, thr, pieces: Pieces, dof: int,
+               pfa: float) -> KeyingTest:  # fmt: skip
+    """Key-down sum ``s_on`` against key-up sum ``s_off`` (:func:`dsp.keyed.region_keying_test`)."""
     lengths = pieces.lengths_s
     if pieces.n_off == 0:
         return KeyingTest(1.0, 1.0, 0.0, 0.0, False)
     return region_keying_test(
-        track.s_on, track.s_off, float(thr), pieces.n_on * dof, pieces.n_off * dof,
+        s_on, s_off, float(thr), pieces.n_on * dof, pieces.n_off * dof,
         float(lengths[: pieces.n_on].sum()) * dof, float(lengths[pieces.n_on :].sum()) * dof,
         pfa=pfa,
     )  # fmt: skip
@@ -277,8 +283,7 @@ def _search_wander(geo: Geometry, rounds: list[Round], zero_rows, mids: np.ndarr
         if found is not None and presence > pfa / 2:
             break
         t = wander_track(zero_rows, pieces.n_on, geo.rel, mids, geo.fine, geo.df, grid, int(k))
-        test = _keying(Track(0.0, 0.0, t.keying_on, t.keying_off, t.on_values),
-                       min(thr, t.keying_on), pieces, dof, pfa / 2)  # fmt: skip
+        test = _keying_of(t.keying_on, t.s_off, min(thr, t.keying_on), pieces, dof, pfa / 2)
         if found is None or test.keyed:
             found = (t, test, presence)
         if test.keyed:

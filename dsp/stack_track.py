@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["StackGrid", "stack_drifts", "stack_sums"]
+__all__ = ["StackGrid", "add_shifted", "stack_drifts", "stack_sums"]
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def stack_drifts(mids_s: np.ndarray, df: float, max_drift_hz_per_s: float) -> np
     return np.arange(-n, n + 1) * step
 
 
-def _add_shifted(out: np.ndarray, row: np.ndarray, shift: int) -> None:
+def add_shifted(out: np.ndarray, row: np.ndarray, shift: int) -> None:
     """``out[k] += row[k + shift]`` where both exist."""
     b = row.size
     if shift >= 0:
@@ -139,13 +139,13 @@ def stack_sums(
         rows = np.zeros((len(zero_powers), 2, bins), np.float32)
         for r, p in enumerate(zero_powers):
             for i, s in enumerate(shifts):
-                _add_shifted(rows[r, 0 if i < n_on else 1], p[i], int(s))
+                add_shifted(rows[r, 0 if i < n_on else 1], p[i], int(s))
         for u in np.flatnonzero(nearest == j):
             acc[:] = 0
             for r, m in enumerate(mids):
                 s = int(np.rint(drifts[u] * (m - t_ref) / df))
-                _add_shifted(acc[0], rows[r, 0], s)
-                _add_shifted(acc[1], rows[r, 1], s)
+                add_shifted(acc[0], rows[r, 0], s)
+                add_shifted(acc[1], rows[r, 1], s)
             better = acc[0] > best_on
             best_on[better], best_off[better], best_d[better] = acc[0][better], acc[1][better], u
     return StackGrid(drifts, best_on, best_off, best_d, t_ref)

@@ -67,7 +67,7 @@ import scipy.fft
 import scipy.ndimage
 import scipy.stats
 
-from dsp.stack_track import stack_drifts
+from dsp.stack_track import add_shifted, stack_drifts
 
 __all__ = ["WANDER_CELLS", "WanderGrid", "WanderTrack", "wander_false_alarm", "wander_sf",
            "wander_sums", "wander_track"]  # fmt: skip
@@ -125,11 +125,12 @@ class WanderTrack:
         Key-down and key-up sums along the track.
     drift_hz_per_s : float
         The cell's drift.
-    keying_on, keying_off : float
-        Key-down and key-up sums for the keying test, cross-fitted: each key-down
-        piece of a round is read at the bin the round's other key-down pieces chose
-        (leave one out), key-up on the track; under noise and a steady carrier no
-        value is read where its own noise chose it.
+    keying_on : float
+        Key-down sum for the keying test (against ``s_off``), cross-fitted: each
+        key-down piece of a round is read at the bin the round's other key-down
+        pieces chose (leave one out); key-up is read on the track, whose choice its
+        noise took no part in.  Under noise and a steady carrier no value is read
+        where its own noise chose it.
     """
 
     bins: np.ndarray
@@ -138,7 +139,6 @@ class WanderTrack:
     s_off: float
     drift_hz_per_s: float
     keying_on: float
-    keying_off: float
 
 
 def _box_widths(sigma_bins: float) -> int:
@@ -158,14 +158,9 @@ def _marginal(s: np.ndarray, n_on: int, sigma_bins: float) -> np.ndarray:
 
 def _key_down_sum(p: np.ndarray, n_on: int, shifts: np.ndarray) -> np.ndarray:
     """Key-down sum of one round's pieces along an in-round drift."""
-    bins = p.shape[1]
-    out = np.zeros(bins, np.float64)
+    out = np.zeros(p.shape[1], np.float64)
     for i in range(n_on):
-        s, row = int(shifts[i]), p[i]
-        if s >= 0:
-            out[: bins - s] += row[s:]
-        else:
-            out[-s:] += row[: bins + s]
+        add_shifted(out, p[i], int(shifts[i]))
     return out
 
 
@@ -264,8 +259,7 @@ def wander_track(zero_powers, n_on: int, rel_s, mids_s, fine, df: float, grid: W
         # track itself, whose choice its noise took no part in.
         for i in range(n_on):
             crossed_on += float(rows[i, pick(np.delete(np.arange(n_on), i))])
-    return WanderTrack(chosen, on_values, float(on_values.sum()), sums_off, d, crossed_on,
-                       sums_off)  # fmt: skip
+    return WanderTrack(chosen, on_values, float(on_values.sum()), sums_off, d, crossed_on)
 
 
 @functools.lru_cache(maxsize=32)
