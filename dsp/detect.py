@@ -49,11 +49,12 @@ from dsp.detect_geometry import (
     grid_offsets,
     timing_offsets,
 )
+from dsp.detect_result import round_result
 from dsp.errors import DspValueError, check_samples, check_search
 from dsp.keyed import MAX_KEY_UP_RATIO, region_keying_test
 from dsp.noise import blank_impulses
 from dsp.pieces import Pieces, piece_powers, steady_mask
-from dsp.results import Detection, DitResult, KeyingTest, RoundResult
+from dsp.results import Detection, KeyingTest
 from dsp.spectrum import to_baseband
 from dsp.stack import family_false_alarm, threshold_for
 from dsp.stack_track import StackGrid, stack_sums
@@ -227,45 +228,10 @@ def _search(x, geo: Geometry, rounds: list[Round], powers, pfa, dof, index, max_
     else:  # the track across rounds, at each round's first key-down
         starts_hz = [track.freq_hz + track.drift_hz_per_s * (r.start_s - grid.t_ref)
                      for r in rounds]  # fmt: skip
-    result = _result(geo, rounds, index, track.on_values, track.s_on, dof, presence, keying,
-                     pfa, starts_hz, track.drift_hz_per_s, track.offset_s, grid is not None)
+    result = round_result(geo, rounds, index, track.on_values, track.s_on, dof, presence,
+                          keying, pfa, starts_hz, track.drift_hz_per_s, track.offset_s,
+                          grid is not None)  # fmt: skip
     return result, cells
-
-
-def _result(geo: Geometry, rounds: list[Round], index: int, on_values, s_on: float, dof: int,
-            presence: float, keying: KeyingTest, pfa: float, starts_hz, drift_hz_per_s: float,
-            offset_s: float, across: bool) -> RoundResult:  # fmt: skip
-    """Return the result of a search: per-element values along its track, and its tests."""
-    pieces = geo.pieces
-    shift_s = rounds[0].start_s + offset_s
-    on = pieces.intervals_s[: pieces.n_on]
-    lengths = on[:, 1] - on[:, 0]
-    dits = []
-    for i in range(pieces.n_on):
-        value = float(on_values[i])
-        rho = value / dof - 1.0  # Es/N0 of the element, averaged over rounds
-        p_value = family_false_alarm(value, dof, 1)
-        dits.append(DitResult(
-            start_s=float(on[i, 0] + shift_s), stop_s=float(on[i, 1] + shift_s),
-            statistic=value, snr2500_db=_snr(rho, lengths[i]),
-            false_alarm_probability=p_value, detected=p_value <= pfa,
-        ))  # fmt: skip
-    rho_total = (s_on - pieces.n_on * dof) / dof
-    return RoundResult(
-        index=index,
-        start_s=float(on[0, 0] + rounds[0].start_s),
-        statistic=float(s_on),
-        false_alarm_probability=min(1.0, presence + keying.false_alarm_probability),
-        detected=bool(presence <= pfa / 2 and keying.keyed),
-        freq_hz=float(geo.center_hz + starts_hz[0]),
-        drift_hz_per_s=float(drift_hz_per_s),
-        snr2500_db=_snr(rho_total, float(lengths.sum())),
-        dits=tuple(dits),
-        presence_false_alarm_probability=presence,
-        keying=keying,
-        timing_offset_s=float(offset_s),
-        track_hz=tuple(float(geo.center_hz + f) for f in starts_hz) if across else (),
-    )
 
 
 def _search_wander(geo: Geometry, rounds: list[Round], zero_rows, mids: np.ndarray, pfa: float,
@@ -290,14 +256,8 @@ def _search_wander(geo: Geometry, rounds: list[Round], zero_rows, mids: np.ndarr
             break
     t, keying, presence = found
     starts_hz = [float(geo.freqs_bb[b]) - t.drift_hz_per_s * geo.mid_s for b in t.bins]
-    return _result(geo, rounds, 0, t.on_values, t.s_on, dof, presence, keying, pfa, starts_hz,
-                   t.drift_hz_per_s, 0.0, True)
-
-
-def _snr(es_n0: float, keydown_s: float) -> float | None:
-    if es_n0 <= 0:
-        return None
-    return float(10 * np.log10(es_n0 / (keydown_s * 2500.0)))
+    return round_result(geo, rounds, 0, t.on_values, t.s_on, dof, presence, keying, pfa,
+                        starts_hz, t.drift_hz_per_s, 0.0, True)  # fmt: skip
 
 
 def _round_grid(x, geo: Geometry, keep, start_s: float, offsets_s, spread_hz: float,
