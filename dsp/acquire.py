@@ -26,6 +26,8 @@ from dsp.spectrum import dechirp, to_baseband
 
 __all__ = ["Acquisition", "acquire", "narrowband", "refine"]
 
+_CHUNK_SAMPLES = 1 << 18
+
 
 def acquire(
     baseband: np.ndarray,
@@ -61,11 +63,13 @@ def narrowband(
     half_band_hz: float,
 ) -> tuple[np.ndarray, float]:
     """Mix the track ``freq_hz + drift_hz_per_s * t`` to 0 Hz and keep ``+-half_band_hz``."""
-    t = np.arange(baseband.size) / rate_hz
-    phase = 2 * np.pi * (freq_hz * t + 0.5 * drift_hz_per_s * t**2)
-    mixed = baseband * np.exp(-1j * phase)
+    mixed = np.empty(baseband.size, np.complex64)
+    for a in range(0, baseband.size, _CHUNK_SAMPLES):  # bounded float64 scratch
+        t = np.arange(a, min(a + _CHUNK_SAMPLES, baseband.size)) / rate_hz
+        phase = 2 * np.pi * (freq_hz * t + 0.5 * drift_hz_per_s * t**2)
+        mixed[a : a + t.size] = baseband[a : a + t.size] * np.exp(-1j * phase)
     half = min(half_band_hz, rate_hz / 2)
-    return to_baseband(mixed.astype(np.complex64), rate_hz, center_hz=0.0, half_band_hz=half)
+    return to_baseband(mixed, rate_hz, center_hz=0.0, half_band_hz=half)
 
 
 #: Acquisition drift cells searched on each side by :func:`refine`.

@@ -4,7 +4,7 @@
 few seconds, short enough that the largest searched drift stays inside one
 resolution cell per frame), normalises the frames-by-bins power by a noise floor
 local in frequency and time (:func:`dsp.noise.normalize_power`) and sums frame
-powers along every straight drift track (Taylor tree, :func:`dsp.spectrum.track_sums`).
+powers along every straight drift track (Taylor tree, :func:`dsp.spectrum.best_track`).
 For noise each normalised bin is exponential with mean 1 and independent between
 frames, so a track sum over M frames is Gamma(M, 1); the probability that *any* of
 the searched cells beats the best one by chance is bounded by
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dsp.noise import two_way_floor
-from dsp.spectrum import frame_power, track_sums
+from dsp.spectrum import best_track, frame_power
 from dsp.stack import family_false_alarm
 
 __all__ = ["Acquisition", "TrackSearch", "side_lobe_hz"]
@@ -69,6 +69,9 @@ class Acquisition:
     freq_step_hz: float
     drift_step_hz_per_s: float
     profile: tuple[float, ...] = ()
+
+
+_ROWS = 64  # frames normalised at a time
 
 
 def side_lobe_hz(peak: float, frame_s: float) -> float:
@@ -140,7 +143,11 @@ class TrackSearch:
         keep = np.abs(freqs) <= search_hz
         power, self.freqs = power[:, keep], freqs[keep]
         self.per_bin, self.per_frame = two_way_floor(power)
-        self.norm = (power / (self.per_bin[None, :] * self.per_frame[:, None])).astype(np.float32)
+        self.norm = np.empty(power.shape, np.float32)
+        for a in range(0, m, _ROWS):  # row blocks: bounded float64 scratch, same values
+            floor = self.per_bin[None, :] * self.per_frame[a : a + _ROWS, None]
+            self.norm[a : a + _ROWS] = power[a : a + _ROWS] / floor
+        del power
         # Frame levels measure the noise only where it exceeds the side lobes of the
         # strongest carrier at a typical distance (about 1e-8 of its peak); a
         # (near-)noiseless recording has no noise level to follow in time.
@@ -159,13 +166,10 @@ class TrackSearch:
         """Return the strongest track not yet masked."""
         norm = self.norm
         m = norm.shape[0]
-        sums, shifts = track_sums(norm, self.max_shift)
-        i, k = divmod(int(np.argmax(sums)), sums.shape[1])
-        stat = float(sums[i, k])
-        cells = int(sums.size)
-        drift = float(shifts[i] * self.df / self.span_s) if m > 1 else 0.0
+        stat, shift, k, cells = best_track(norm, self.max_shift)
+        drift = float(shift * self.df / self.span_s) if m > 1 else 0.0
         rows = np.arange(m)
-        cols = np.clip(k + np.rint(shifts[i] * rows / max(m - 1, 1)).astype(int), 0,
+        cols = np.clip(k + np.rint(shift * rows / max(m - 1, 1)).astype(int), 0,
                        norm.shape[1] - 1)  # fmt: skip
         return Acquisition(
             freq_hz=float(self.freqs[k] - drift * 0.5 * self.frame_s),

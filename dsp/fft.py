@@ -32,11 +32,35 @@ import scipy.fft
 
 from dsp.errors import DspValueError
 
-__all__ = ["ENGINES", "ForwardFft", "fftw_available"]
+__all__ = ["ENGINES", "ForwardFft", "fftw_available", "release_plans"]
 
 #: Accepted ``engine`` values: ``auto`` takes FFTW when ``pyfftw`` imports.
 ENGINES = ("auto", "fftw", "scipy")
 Engine = Literal["auto", "fftw", "scipy"]
+
+#: Plans scipy's pocketfft keeps (an LRU cache per process, size fixed in its C++).
+_POCKETFFT_PLANS = 16
+#: Transforms at least this long release their plan afterwards (:func:`release_plans`).
+LONG_FFT = 1 << 20
+
+
+def release_plans(n: int) -> None:
+    """Drop scipy's cached pocketfft plans after a transform of ``n`` >= :data:`LONG_FFT` points.
+
+    pocketfft keeps its last 16 plans, and a plan holds about 8 bytes of twiddle
+    factors per point: after one transform of a whole hour at 2,667 S/s, 77 MB stay
+    allocated until 16 other sizes have been planned.  scipy has no call to empty
+    that cache, so this plans 16 tiny distinct sizes (microseconds), which pushes the
+    long plans out.  Short transforms (``n`` below the limit) keep their plans.
+
+    Examples
+    --------
+    >>> release_plans(10)   # short: nothing to do
+    """
+    if n < LONG_FFT:
+        return
+    for k in range(_POCKETFFT_PLANS):
+        scipy.fft.fft(np.zeros(3 + k, np.complex64))
 
 _PLAN_LOCK = threading.Lock()  # FFTW's planner is not thread-safe
 

@@ -49,6 +49,7 @@ BLANK_FRAME_S = 0.008
 BLANK_FACTOR = 8.0
 #: Window of the running median of frame levels, s.
 _BLANK_WINDOW_S = 4.0
+_CHUNK_SAMPLES = 1 << 18
 
 
 def blank_impulses(x: np.ndarray, rate_hz: float) -> tuple[np.ndarray, float]:
@@ -74,9 +75,13 @@ def blank_impulses(x: np.ndarray, rate_hz: float) -> tuple[np.ndarray, float]:
     if m < 16:
         return x, 0.0
     frames = np.asarray(x[: m * n_frame]).reshape(m, n_frame)
-    spec = scipy.fft.fft(frames * scipy.signal.windows.hann(n_frame, sym=False), axis=1)
+    window = scipy.signal.windows.hann(n_frame, sym=False)
     k = n_frame // 4
-    level = np.partition(spec.real**2 + spec.imag**2, k, axis=1)[:, k]  # lower quartile
+    level = np.empty(m)
+    step = max(1, _CHUNK_SAMPLES // n_frame)  # frames per FFT: bounded scratch memory
+    for a in range(0, m, step):
+        spec = scipy.fft.fft(frames[a : a + step] * window, axis=1)
+        level[a : a + step] = np.partition(spec.real**2 + spec.imag**2, k, axis=1)[:, k]
     width = int(min(max(_BLANK_WINDOW_S * rate_hz / n_frame, 15), m)) | 1
     ref = scipy.ndimage.median_filter(level, size=width, mode="nearest")
     # Impulses are rare: never more than a fifth of the frames.  The floor keeps a

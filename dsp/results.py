@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 __all__ = [
     "AsDict",
@@ -19,6 +20,7 @@ __all__ = [
     "RoundResult",
     "Settling",
     "SteadyCarrier",
+    "shift_frequencies",
 ]
 
 
@@ -348,3 +350,39 @@ class Detection(AsDict):
     stacked: RoundResult | None
     detected: bool
     steady_carriers_hz: tuple[float, ...] = ()
+
+
+R = TypeVar("R")
+
+#: Fields holding frequencies on a recording's axis (moved by :func:`shift_frequencies`).
+FREQUENCY_FIELDS = frozenset({"freq_hz", "offset_hz", "track_hz", "steady_carriers_hz"})
+
+
+def shift_frequencies(result: R, shift_hz: float) -> R:
+    """Return ``result`` with every frequency moved by ``shift_hz`` (nested results too).
+
+    For results found in a channel whose 0 Hz is ``shift_hz`` on the recording's axis.
+    Rates (drifts), widths and carrier-to-noise densities are unchanged.
+
+    Examples
+    --------
+    >>> c = SteadyCarrier(12.0, 0.0, -20.0, 1e-9, "birdie")
+    >>> shift_frequencies(c, 1000.0).freq_hz
+    1012.0
+    >>> d = Decoded("", False, "none", None, None, None, None, None, 1.0, steady_carriers=(c,))
+    >>> shift_frequencies(d, -2.0).steady_carriers[0].freq_hz, shift_frequencies(d, 5.0).freq_hz
+    (10.0, None)
+    """
+    if shift_hz == 0 or not dataclasses.is_dataclass(result):
+        return result
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(result):  # type: ignore[arg-type]
+        value = getattr(result, f.name)
+        if f.name in FREQUENCY_FIELDS and value is not None:
+            changes[f.name] = (tuple(v + shift_hz for v in value) if isinstance(value, tuple)
+                               else value + shift_hz)  # fmt: skip
+        elif isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
+            changes[f.name] = tuple(shift_frequencies(v, shift_hz) for v in value)
+        elif dataclasses.is_dataclass(value):
+            changes[f.name] = shift_frequencies(value, shift_hz)
+    return dataclasses.replace(result, **changes)  # type: ignore[type-var]

@@ -12,8 +12,12 @@ import numpy as np
 import scipy.fft
 
 from dsp.errors import DspValueError
+from dsp.fft import release_plans
 
-__all__ = ["dechirp", "frame_power", "to_baseband", "track_sums"]
+__all__ = ["best_track", "dechirp", "frame_power", "to_baseband", "track_sums"]
+
+#: Samples transformed per FFT call where a long input is cut into frames.
+_CHUNK_SAMPLES = 1 << 20
 
 
 def to_baseband(
@@ -56,17 +60,42 @@ def to_baseband(
         )
     n_out = int(np.ceil(2 * half_band_hz * n / rate))
     n_out = min(scipy.fft.next_fast_len(max(n_out, 2)), n)
-    spec = scipy.fft.fft(x.astype(np.complex64 if not is_real else np.float32, copy=False))
-    freqs = scipy.fft.fftfreq(n, 1 / rate)
-    if is_real:
-        spec[freqs < 0] = 0
-        spec *= 2
+    # The kept bins, in fftfreq order, gathered slice by slice (no index array): one
+    # spectrum and the kept band are the only full-length arrays alive at once.
     k0 = int(round(center_hz * n / rate))
-    idx = (k0 + scipy.fft.fftfreq(n_out, 1 / n_out).astype(int)) % n
-    out = scipy.fft.ifft(spec[idx]) * (n_out / n)
+    n_pos = (n_out + 1) // 2  # bins 0 .. n_pos - 1 above the centre, then n_out - n_pos below
+    if is_real:
+        spec = scipy.fft.rfft(x.astype(np.float32, copy=False))  # bins 0 .. n // 2
+        spec *= 2
+    else:
+        spec = scipy.fft.fft(x.astype(np.complex64, copy=False))
+    kept = np.empty(n_out, np.complex64)
+    _circular_copy(spec, n, k0, kept[:n_pos], is_real)
+    _circular_copy(spec, n, k0 - (n_out - n_pos), kept[n_pos:], is_real)
+    del spec
+    out = scipy.fft.ifft(kept, overwrite_x=True)
+    out *= n_out / n
+    release_plans(n)  # the plans of a whole recording are as large as the recording
     if is_real:
         out /= np.sqrt(2)  # keep N0 per Hz: cos amplitude A -> baseband amplitude A/sqrt(2)
-    return out.astype(np.complex64), n_out * rate / n
+    return out.astype(np.complex64, copy=False), n_out * rate / n
+
+
+def _circular_copy(
+    spec: np.ndarray, n: int, start: int, out: np.ndarray, half_spectrum: bool
+) -> None:
+    """``out[i] = spectrum[(start + i) % n]``; a half (rfft) spectrum is 0 above ``n // 2``."""
+    i = 0
+    while i < out.size:
+        j = (start + i) % n
+        count = min(out.size - i, n - j)
+        if half_spectrum:
+            have = max(0, min(count, spec.size - j))  # bins past n // 2 are negative: 0
+            out[i : i + have] = spec[j : j + have]
+            out[i + have : i + count] = 0
+        else:
+            out[i : i + count] = spec[j : j + count]
+        i += count
 
 
 def dechirp(x: np.ndarray, rate_hz: float, drift_hz_per_s: float, t0_s: float = 0.0) -> np.ndarray:
@@ -96,10 +125,17 @@ def frame_power(x: np.ndarray, rate_hz: float, frame_s: float, *, pad: int = 2) 
         raise DspValueError(
             f"recording of {x.size / rate_hz:g} s is shorter than one {frame_s:g} s frame"
         )
+    n_fft = pad * n_frame
     frames = x[: m * n_frame].reshape(m, n_frame)
-    spec = scipy.fft.fft(frames, n=pad * n_frame, axis=1)
-    p = (spec.real**2 + spec.imag**2).astype(np.float32)
-    return scipy.fft.fftshift(p, axes=1)
+    out = np.empty((m, n_fft), np.float32)
+    step = max(1, _CHUNK_SAMPLES // n_fft)  # frames per FFT call: bounded scratch memory
+    half = n_fft // 2  # fftshift: bin n_fft // 2 of the output is 0 Hz
+    for a in range(0, m, step):
+        spec = scipy.fft.fft(frames[a : a + step], n=n_fft, axis=1)
+        p = spec.real**2 + spec.imag**2
+        out[a : a + step, half:] = p[:, : n_fft - half]
+        out[a : a + step, :half] = p[:, n_fft - half :]
+    return out
 
 
 def _taylor(power: np.ndarray, max_shift: int) -> np.ndarray:
@@ -167,3 +203,55 @@ def track_sums(power: np.ndarray, max_shift: int) -> tuple[np.ndarray, np.ndarra
     sums = np.concatenate((down[:0:-1], up))
     shifts = np.arange(-j_max, j_max + 1) / scale
     return sums, shifts
+
+
+#: Start bins per piece of :func:`best_track` (each piece also reads ``max_shift``
+#: bins either side).
+TRACK_CHUNK_BINS = 4096
+
+
+def best_track(
+    power: np.ndarray, max_shift: int, *, chunk_bins: int = TRACK_CHUNK_BINS
+) -> tuple[float, float, int, int]:
+    """Find the largest of :func:`track_sums`, piece by piece over the start bins.
+
+    The same value and track as ``track_sums(power, max_shift)`` and its argmax
+    (ties: the first in row-major order of that array), but the Taylor trees run over
+    ``chunk_bins`` start bins at a time (plus the ``max_shift`` bins either side that
+    their tracks reach), so scratch memory does not grow with the number of bins.
+
+    Returns
+    -------
+    statistic : float
+        The largest track sum.
+    shift : float
+        Its drift ``D`` in bins over the frames (a value of ``track_sums``'s shifts).
+    start_bin : int
+        Its bin in frame 0.
+    cells : int
+        Number of tracks searched (``sums.size`` of :func:`track_sums`).
+
+    Examples
+    --------
+    >>> p = np.zeros((4, 8), np.float32); p[0, 2] = p[1, 3] = p[2, 4] = p[3, 5] = 1
+    >>> best_track(p, 3, chunk_bins=3)
+    (4.0, 3.0, 2, 56)
+    """
+    m, b = power.shape
+    m2 = 1 << max(int(np.ceil(np.log2(max(m, 1)))), 0)
+    scale = (m2 - 1) / max(m - 1, 1)
+    j_max = int(min(np.ceil(min(max_shift, m2 - 1) * scale), m2 - 1))
+    best = (-np.inf, 0, 0)  # (value, row of sums, start bin)
+    for a in range(0, b, chunk_bins):
+        z = min(a + chunk_bins, b)
+        lo, hi = max(0, a - j_max), min(b, z + j_max)
+        sums, _ = track_sums(power[:, lo:hi], max_shift)
+        inner = sums[:, a - lo : z - lo]
+        i, k = divmod(int(np.argmax(inner)), inner.shape[1])
+        # Row-major first maximum over the whole array: a higher value, or an equal
+        # one in an earlier row (pieces are visited by bin, not by row).
+        value = float(inner[i, k])
+        if value > best[0] or (value == best[0] and i < best[1]):
+            best = (value, i, a + k)
+    shifts = np.arange(-j_max, j_max + 1) / scale
+    return best[0], float(shifts[best[1]]), best[2], int(shifts.size * b)

@@ -36,6 +36,8 @@ _WINDOW_UNITS = 16
 _COARSE_RATIO = 1.03
 _COARSE_PHASES = 8
 _FINE_PHASES = 32
+#: Viterbi columns (windows) scored per call of the coarse dit search.
+_COLUMNS_PER_RUN = 1 << 17
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +103,27 @@ def _penalty(s: np.ndarray) -> float:
 
 
 def _coarse_scores(prefix, rate_hz, noise_var, dits):
-    """Windowed penalised-energy score of each dit length (timing phase free per window)."""
-    blocks, owners = [], []
+    """Windowed penalised-energy score of each dit length (timing phase free per window).
+
+    Every column (one window of one phase of one dit) is an independent Viterbi run;
+    columns of equal window width are run together, at most :data:`_COLUMNS_PER_RUN`
+    at a time, so memory stays bounded however long the recording.
+    """
+    scores = np.full(len(dits), -np.inf)
+    pending: dict[int, list[tuple[int, np.ndarray]]] = {}
+
+    def run(w: int) -> None:
+        members = pending.pop(w, [])
+        if not members:
+            return
+        best = viterbi_scores(np.concatenate([b for _, b in members], axis=1))
+        pos = 0
+        for j, block in members:
+            n_win = block.shape[1] // _COARSE_PHASES
+            part = best[pos : pos + block.shape[1]].reshape(_COARSE_PHASES, n_win)
+            scores[j] = part.max(axis=0).sum()
+            pos += block.shape[1]
+
     for j, dit in enumerate(dits):
         phases = np.arange(_COARSE_PHASES) * dit / _COARSE_PHASES
         s = unit_energies(prefix, rate_hz, noise_var, dit, phases)
@@ -111,20 +132,11 @@ def _coarse_scores(prefix, rate_hz, noise_var, dits):
         n_win = -(-k_units // w)
         e = np.zeros((_COARSE_PHASES, n_win * w))
         e[:, :k_units] = s - _penalty(s)
-        blocks.append(e.reshape(_COARSE_PHASES * n_win, w).T)
-        owners.append((j, n_win, w))
-    scores = np.full(len(dits), -np.inf)
-    by_width: dict[int, list[int]] = {}
-    for idx, (_, _, w) in enumerate(owners):
-        by_width.setdefault(w, []).append(idx)
-    for members in by_width.values():
-        best = viterbi_scores(np.concatenate([blocks[i] for i in members], axis=1))
-        pos = 0
-        for i in members:
-            j, n_win, _ = owners[i]
-            block = best[pos : pos + _COARSE_PHASES * n_win].reshape(_COARSE_PHASES, n_win)
-            scores[j] = block.max(axis=0).sum()
-            pos += _COARSE_PHASES * n_win
+        pending.setdefault(w, []).append((j, e.reshape(_COARSE_PHASES * n_win, w).T))
+        if sum(b.shape[1] for _, b in pending[w]) >= _COLUMNS_PER_RUN:
+            run(w)
+    for w in list(pending):
+        run(w)
     return scores
 
 

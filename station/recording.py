@@ -180,11 +180,14 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
     return read_sigmf(path)
 
 
-def check_finite(samples: np.ndarray, where: Path) -> None:
-    """Raise :class:`RecordingError` naming how many samples read from ``where`` are NaN/inf."""
+def check_finite(samples: np.ndarray, where: Path, *, first_index: int = 0) -> None:
+    """Raise :class:`RecordingError` naming how many samples read from ``where`` are NaN/inf.
+
+    ``first_index`` is the file's index of ``samples[0]`` (for a block of a file).
+    """
     bad = ~np.isfinite(samples)
     if bad.any():
-        first = int(np.flatnonzero(bad)[0])
+        first = first_index + int(np.flatnonzero(bad)[0])
         raise RecordingError(
             where,
             f"{int(bad.sum())} samples are NaN or infinite (first at sample {first}); "

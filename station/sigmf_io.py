@@ -16,13 +16,15 @@ complete; the metadata goes last, so a crash never leaves metadata without data.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
 import os
 import tarfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,7 +46,14 @@ from station.recording import (
     recording_format,
 )
 
-__all__ = ["SUPPORTED_SIGMF_DATATYPES", "read_sigmf", "write_sigmf"]
+__all__ = [
+    "SUPPORTED_SIGMF_DATATYPES",
+    "SigmfInput",
+    "open_sigmf",
+    "read_sigmf",
+    "sigmf_blocks",
+    "write_sigmf",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -95,16 +104,59 @@ def _truncated(where: Path) -> RecordingError:
     )
 
 
-def read_sigmf(path: str | os.PathLike[str]) -> Recording:
-    """Read a SigMF pair or archive (``cf32_le``, ``ci16_le`` or ``cu8``) via :mod:`sigmf`.
+@dataclass(frozen=True, slots=True)
+class SigmfInput:
+    """A SigMF recording opened and checked, its samples not yet read.
 
-    The checksum (``core:sha512``) is verified when present.  ``core:frequency`` and
-    ``core:datetime`` come from the first capture.
+    Made by :func:`open_sigmf`; :func:`read_sigmf` reads it whole and
+    :func:`sigmf_blocks` block by block (memory independent of its length).
+
+    Attributes
+    ----------
+    handle : sigmf.SigMFFile
+        The open recording.
+    where : pathlib.Path
+        Metadata file or archive (named in errors).
+    datatype : str
+        One of :data:`SUPPORTED_SIGMF_DATATYPES`.
+    sample_count : int
+        Number of samples.
+    sample_rate_hz : float
+    center_freq_hz : float or None
+        ``core:frequency`` of the first capture.
+    start_utc : datetime or None
+        ``core:datetime`` of the first capture.
+    """
+
+    handle: sigmf.SigMFFile
+    where: Path
+    datatype: str
+    sample_count: int
+    sample_rate_hz: float
+    center_freq_hz: float | None
+    start_utc: datetime | None
+
+    def outline(self) -> Recording:
+        """Return a :class:`Recording` of this file's shape whose samples take no memory.
+
+        Its ``samples`` are a read-only broadcast of one zero, of the file's length:
+        rate, centre, start, path and ``duration_s`` are the file's.
+        """
+        zeros = np.broadcast_to(np.complex64(0), (self.sample_count,))
+        return Recording(zeros, self.sample_rate_hz, self.center_freq_hz, self.start_utc,
+                         "iq", self.where)  # fmt: skip
+
+
+def open_sigmf(path: str | os.PathLike[str]) -> SigmfInput:
+    """Open and check a SigMF pair or archive (``cf32_le``, ``ci16_le`` or ``cu8``).
+
+    The checksum (``core:sha512``) is verified when present (read in small pieces).
+    ``core:frequency`` and ``core:datetime`` come from the first capture.
 
     Raises
     ------
     RecordingError
-        See :func:`read_recording`.
+        See :func:`station.recording.read_recording`.
     """
     p = Path(path)
     names = get_sigmf_filenames(p)
@@ -126,44 +178,57 @@ def read_sigmf(path: str | os.PathLike[str]) -> Recording:
             raise _translate(exc, where, caught) from None
         if not isinstance(handle, sigmf.SigMFFile):
             raise RecordingError(where, "is a SigMF collection; give one recording of it")
-        datatype = handle.get_global_field(sigmf.DATATYPE_KEY)
-        if datatype not in SUPPORTED_SIGMF_DATATYPES:
+        datatype, count = _check_layout(handle, where, names["data_fn"], caught)
+    captures = handle.get_captures()
+    first = captures[0] if captures else {}
+    center = first.get(sigmf.FREQUENCY_KEY)
+    stamp = first.get(sigmf.DATETIME_KEY)
+    return SigmfInput(
+        handle, where, datatype, count, _sample_rate(handle, where),
+        None if center is None else float(center),
+        None if stamp is None else _parse_datetime(stamp, where),
+    )  # fmt: skip
+
+
+def _check_layout(
+    handle: sigmf.SigMFFile, where: Path, data_fn: Path, caught: list[warnings.WarningMessage]
+) -> tuple[str, int]:
+    """Datatype, channels, data presence, sample count and captures; return type and count."""
+    datatype = handle.get_global_field(sigmf.DATATYPE_KEY)
+    if datatype not in SUPPORTED_SIGMF_DATATYPES:
+        raise RecordingError(
+            where,
+            f"core:datatype={datatype!r} is not supported; hi-station reads "
+            f"{', '.join(SUPPORTED_SIGMF_DATATYPES)}",
+        )
+    channels = handle.get_global_field(sigmf.NUM_CHANNELS_KEY, 1)
+    if channels != 1:
+        raise RecordingError(where, f"core:num_channels={channels}; hi-station reads 1 channel")
+    if handle.data_file is None and handle.data_buffer is None:
+        raise RecordingError(data_fn, "data file is missing; the metadata has no samples with it")
+    if any("integer number of samples" in str(w.message) for w in caught):
+        raise _truncated(where)
+    count = int(handle.sample_count)
+    if count == 0:
+        raise RecordingError(where, "data is empty (0 samples)")
+    if any("ends before the final annotation" in str(w.message) for w in caught):
+        raise RecordingError(
+            where,
+            f"metadata disagrees with the data: an annotation ends after the last of "
+            f"{count} samples (data truncated?)",
+        )
+    for capture in handle.get_captures():
+        start = capture.get(sigmf.SAMPLE_START_KEY, 0)
+        if start >= count:
             raise RecordingError(
                 where,
-                f"core:datatype={datatype!r} is not supported; hi-station reads "
-                f"{', '.join(SUPPORTED_SIGMF_DATATYPES)}",
+                f"metadata disagrees with the data: a capture starts at sample {start} "
+                f"but the data holds {count} samples (data truncated?)",
             )
-        channels = handle.get_global_field(sigmf.NUM_CHANNELS_KEY, 1)
-        if channels != 1:
-            raise RecordingError(where, f"core:num_channels={channels}; hi-station reads 1 channel")
-        if handle.data_file is None and handle.data_buffer is None:
-            raise RecordingError(
-                names["data_fn"], "data file is missing; the metadata has no samples with it"
-            )
-        if any("integer number of samples" in str(w.message) for w in caught):
-            raise _truncated(where)
-        count = int(handle.sample_count)
-        if count == 0:
-            raise RecordingError(where, "data is empty (0 samples)")
-        if any("ends before the final annotation" in str(w.message) for w in caught):
-            raise RecordingError(
-                where,
-                f"metadata disagrees with the data: an annotation ends after the last of "
-                f"{count} samples (data truncated?)",
-            )
-        captures = handle.get_captures()
-        for capture in captures:
-            start = capture.get(sigmf.SAMPLE_START_KEY, 0)
-            if start >= count:
-                raise RecordingError(
-                    where,
-                    f"metadata disagrees with the data: a capture starts at sample {start} "
-                    f"but the data holds {count} samples (data truncated?)",
-                )
-        try:
-            samples = handle.read_samples()
-        except (SigMFError, ValueError, OSError) as exc:
-            raise _translate(exc, where, caught) from None
+    return str(datatype), count
+
+
+def _sample_rate(handle: sigmf.SigMFFile, where: Path) -> float:
     rate = handle.get_global_field(sigmf.SAMPLE_RATE_KEY)
     if rate is None:
         raise RecordingError(
@@ -176,20 +241,48 @@ def read_sigmf(path: str | os.PathLike[str]) -> Recording:
         or not (math.isfinite(rate))
     ):
         raise RecordingError(where, f"core:sample_rate={rate!r} must be a finite rate > 0 Hz")
-    first = captures[0] if captures else {}
-    center = first.get(sigmf.FREQUENCY_KEY)
-    stamp = first.get(sigmf.DATETIME_KEY)
-    samples = np.asarray(samples, dtype=np.complex64).reshape(-1)
-    check_finite(samples, where)
-    logger.info("read %s: %s, %d samples at %g S/s", where, datatype, samples.size, rate)
-    return Recording(
-        samples=samples,
-        sample_rate_hz=float(rate),
-        center_freq_hz=None if center is None else float(center),
-        start_utc=None if stamp is None else _parse_datetime(stamp, where),
-        kind="iq",
-        path=where,
-    )
+    return float(rate)
+
+
+def _read(opened: SigmfInput, start: int, count: int) -> np.ndarray:
+    """Read samples ``start .. start + count`` as complex64, checked finite."""
+    try:
+        block = opened.handle.read_samples(start_index=start, count=count)
+    except (SigMFError, ValueError, OSError) as exc:
+        raise _translate(exc, opened.where, []) from None
+    block = np.asarray(block, dtype=np.complex64).reshape(-1)
+    check_finite(block, opened.where, first_index=start)
+    return block
+
+
+def sigmf_blocks(opened: SigmfInput, block_samples: int) -> Iterator[np.ndarray]:
+    """Yield the samples of ``opened`` in order, ``block_samples`` at a time (complex64).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "ramp"
+    >>> _ = write_sigmf(out, np.arange(10, dtype=np.complex64), 100.0)
+    >>> [b.real.tolist() for b in sigmf_blocks(open_sigmf(out), 4)]
+    [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0], [8.0, 9.0]]
+    """
+    for start in range(0, opened.sample_count, block_samples):
+        yield _read(opened, start, min(block_samples, opened.sample_count - start))
+
+
+def read_sigmf(path: str | os.PathLike[str]) -> Recording:
+    """Read a SigMF pair or archive whole (see :func:`open_sigmf` for the checks).
+
+    Raises
+    ------
+    RecordingError
+        See :func:`station.recording.read_recording`.
+    """
+    opened = open_sigmf(path)
+    samples = _read(opened, 0, opened.sample_count)
+    logger.info("read %s: %s, %d samples at %g S/s", opened.where, opened.datatype,
+                samples.size, opened.sample_rate_hz)  # fmt: skip
+    return dataclasses.replace(opened.outline(), samples=samples)
 
 
 def _annotation_meta(a: Annotation, rate: float, n: int) -> tuple[int, int, dict]:
@@ -295,7 +388,7 @@ def write_sigmf(
         capture[sigmf.DATETIME_KEY] = format_utc(start_utc)
     anns = [_annotation_meta(a, rate, data.size) for a in annotations]
     stem = names["base_fn"].name
-    with staging_dir(targets[0].parent) as tmp:
+    with staging_dir(targets[0].parent, target=targets[0]) as tmp:
         staged_data = tmp / f"{stem}.sigmf-data"
         with open(staged_data, "wb") as fh:
             data.tofile(fh)

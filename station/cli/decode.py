@@ -8,10 +8,9 @@ from typing import Annotated
 
 import typer
 
-from station.analysis import decode_recording
+from station.band_input import decode_band, read_band
 from station.cli._common import out_console, spinner
 from station.cli.render import print_decoded
-from station.recording import read_recording
 
 __all__ = ["decode"]
 
@@ -35,12 +34,12 @@ def decode(
 ) -> None:
     """Decode Morse of unknown text, speed, frequency and drift in FILE."""
     with spinner(f"reading {file}") as say:
-        recording = read_recording(file)
-        say(f"decoding {recording.duration_s:.0f} s of {recording.sample_rate_hz:g} S/s")
-        decoded = decode_recording(
-            recording,
-            center_hz=center_hz,
-            search_hz=search_hz,
+        inp = read_band(file, center_hz=center_hz, search_hz=search_hz,
+                        progress=lambda f: say(f"reading {file}: {100 * f:.0f} %"))  # fmt: skip
+        recording = inp.recording
+        say(f"decoding {recording.duration_s:.0f} s of {inp.channel.sample_rate_hz:g} S/s")
+        decoded = decode_band(
+            inp,
             min_dit_s=min_dit_s,
             max_dit_s=max_dit_s,
             max_drift_hz_per_s=max_drift_hz_per_min / 60.0,

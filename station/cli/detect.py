@@ -9,11 +9,11 @@ from typing import Annotated
 
 import typer
 
-from station.analysis import detect_recording, event_rounds, parse_utc, schedule_rounds
+from station.analysis import event_rounds, parse_utc, schedule_rounds
+from station.band_input import detect_band, read_band
 from station.cli._common import out_console, spinner
 from station.cli.render import print_detection
 from station.errors import InputError
-from station.recording import read_recording
 from station.schedule import load_event
 
 __all__ = ["detect"]
@@ -77,7 +77,9 @@ def detect(
     if event is not None and (start_utc is not None or start_offset_s is not None):
         raise InputError("--schedule gives the round times; drop --start / --start-offset-s")
     with spinner(f"reading {file}") as say:
-        recording = read_recording(file)
+        inp = read_band(file, center_hz=center_hz, search_hz=search_hz,
+                        progress=lambda f: say(f"reading {file}: {100 * f:.0f} %"))  # fmt: skip
+        recording = inp.recording
         if event is not None:
             numbers, rounds_s = event_rounds(recording, event)
         else:
@@ -92,11 +94,9 @@ def detect(
             )
             numbers = list(range(1, len(rounds_s) + 1))
         say(f"detecting {len(rounds_s)} round(s) in {recording.duration_s:.0f} s")
-        detection = detect_recording(
-            recording,
+        detection = detect_band(
+            inp,
             rounds_s,
-            center_hz=center_hz,
-            search_hz=search_hz,
             max_drift_hz_per_s=max_drift_hz_per_min / 60.0,
             pfa=pfa,
             max_timing_offset_s=timing_offset_s,
