@@ -147,9 +147,12 @@ def write_wav(
             "use subtype='FLOAT'"
         )
     check_free([p], overwrite=overwrite)
-    with staging_dir(p.parent) as tmp:
+    with staging_dir(p.parent, target=p) as tmp:
         staged = tmp / p.name
-        sf.write(str(staged), frames, int(round(rate)), subtype=subtype, format="WAV")
+        try:
+            sf.write(str(staged), frames, int(round(rate)), subtype=subtype, format="WAV")
+        except sf.LibsndfileError as exc:  # no errno: staging_dir tells a full disk
+            raise OSError(None, exc.error_string) from None
         commit(staged, p, overwrite=overwrite)
     logger.info("wrote %s (%d frames, %s)", p, frames.shape[0], subtype)
     return p

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from dsp.channelize import Channelizer
+from station._atomic import make_output_dir
 from station.capture_rounds import RoundDetection, RoundWatcher
 from station.capture_view import (
     CaptureInterrupted,
@@ -37,6 +39,7 @@ from station.capture_view import (
     ChannelFile,
     LevelMeter,
     StopRequest,
+    rate_warning,
 )
 from station.errors import SourceError
 from station.sdr.base import IQBlock, SourceInfo
@@ -45,7 +48,7 @@ from station.sdr.writer import GAP_LABEL, SigmfStreamWriter
 if TYPE_CHECKING:
     from station.capture import CapturePlan
 
-__all__ = ["KEY_DOWN_LABEL", "CaptureLoop", "run_capture"]
+__all__ = ["FAST_SOURCE_LABEL", "KEY_DOWN_LABEL", "LIVE_KINDS", "CaptureLoop", "run_capture"]
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +57,10 @@ KEY_DOWN_LABEL = "key-down"
 _LIVE_BLOCK_S = 0.1
 _FAST_BLOCK = 1 << 18
 _GAP_CHUNK = 1 << 18
+#: Sources whose samples come from a receiver running in real time.
+LIVE_KINDS = ("rtlsdr", "rtl_tcp", "audio")
+#: Label of the annotation over a recording whose live source ran off its rate.
+FAST_SOURCE_LABEL = "source-rate"
 
 
 def _clipped(block: IQBlock, keep: int) -> IQBlock:
@@ -105,7 +112,7 @@ class CaptureLoop:
         self.pos = self.dropped = self.gaps = 0
         self.writers: list[SigmfStreamWriter] = []
         self.raw: SigmfStreamWriter | None = None
-        plan.out_dir.mkdir(parents=True, exist_ok=True)
+        created = make_output_dir(plan.out_dir)
         common = {
             "start_utc": info.start_utc, "hardware": info.hardware,
             "freq_correction_ppm": info.freq_correction_ppm, "overwrite": plan.overwrite,
@@ -128,6 +135,9 @@ class CaptureLoop:
             self._annotate_schedule()
         except BaseException:
             self._close(wait=False, strict=False)
+            if created:  # leave nothing behind (e.g. a disk too full for the metadata)
+                with contextlib.suppress(OSError):
+                    plan.out_dir.rmdir()
             raise
         self.meter = LevelMeter(len(plan.channels), self.rate_ch)
         self.watcher: RoundWatcher | None = None
@@ -232,7 +242,7 @@ class CaptureLoop:
                     n = self.block_n if self.end is None else min(self.block_n, self.end - self.pos)
                     block = self.source.read(n)
                     if block is None:
-                        reason = "end of source"
+                        reason = stop.reason or "end of source"
                     else:
                         with stop.critical():
                             self._take(block)
@@ -250,6 +260,7 @@ class CaptureLoop:
         self, stop: StopRequest, on_status: Callable[[CaptureStatus], None] | None = None
     ) -> CaptureResult:
         """Stream until the stop; close every file; say what was written."""
+        t0 = time.monotonic()
         try:
             reason = self._stream(stop, on_status)
         except CaptureInterrupted as exc:
@@ -257,6 +268,7 @@ class CaptureLoop:
         except BaseException:
             self._close(wait=False, strict=False)
             raise
+        warnings = self._check_rate(time.monotonic() - t0)
         channels, raw = self._close(wait=not reason.startswith("SIG"), strict=True)
         done = [] if self.watcher is None else self.watcher.results
         rounds = tuple(sorted(done, key=lambda r: r.round_number))
@@ -266,8 +278,21 @@ class CaptureLoop:
             sample_rate_hz=self.info.sample_rate_hz, channel_rate_hz=self.rate_ch,
             channels=channels, raw=raw, samples=self.pos, samples_dropped=self.dropped,
             gaps=self.gaps, reconnects=int(getattr(self.source, "reconnects", 0) or 0),
-            stop_reason=reason, rounds=rounds,
+            stop_reason=reason, rounds=rounds, warnings=warnings,
         )  # fmt: skip
+
+    def _check_rate(self, wall_s: float) -> tuple[str, ...]:
+        """Warn (and annotate every file) when a live source ran faster or slower than its rate."""
+        if self.plan.kind not in LIVE_KINDS:
+            return ()
+        text = rate_warning(self.pos / self.info.sample_rate_hz, wall_s)
+        if text is None:
+            return ()
+        logger.warning("%s: %s", self.plan.spec, text)
+        for w in (*self.writers, *([self.raw] if self.raw is not None else [])):
+            if w.samples_written:
+                w.annotate(0, w.samples_written, FAST_SOURCE_LABEL, text)
+        return (text,)
 
     def _close(self, *, wait: bool, strict: bool) -> tuple[tuple[ChannelFile, ...], Any]:
         """Close every writer (then the source and the detector); raise the first failure."""
@@ -348,6 +373,8 @@ def run_capture(
         Writing failed (the other files are closed first).
     """
     stop = stop if stop is not None else StopRequest()
+    if hasattr(plan.source, "should_stop"):  # a source that waits on the network
+        plan.source.should_stop = lambda: stop.reason is not None
     info = plan.source.open()
     try:
         loop = CaptureLoop(plan, info, on_note=on_note, on_round=on_round,

@@ -21,6 +21,7 @@ from pathlib import Path
 
 __all__ = [
     "InputError",
+    "OutputError",
     "RecordingError",
     "RecordingExistsError",
     "RigError",
@@ -42,6 +43,34 @@ class InputError(StationError, ValueError):
 
     The message names the parameter, its value and the rule.
     """
+
+
+class OutputError(StationError):
+    """An output file or folder cannot be written: read-only, full disk, no permission.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file (or folder) being written; kept as :attr:`path`.
+    message : str
+        What failed and how to fix it; the path is prefixed to it.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+    detail : str
+        ``message`` (without the path).
+
+    Examples
+    --------
+    >>> print(OutputError("plan.ics", "cannot write: No space left on device (ENOSPC)"))
+    plan.ics: cannot write: No space left on device (ENOSPC)
+    """
+
+    def __init__(self, path: str | os.PathLike[str], message: str) -> None:
+        self.path = Path(path)
+        self.detail = message
+        super().__init__(f"{self.path}: {message}")
 
 
 class RecordingError(StationError):

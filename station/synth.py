@@ -26,7 +26,7 @@ from sigmf.sigmffile import get_sigmf_filenames
 from dsp.channel import Channel, apply_channel
 from dsp.keying import keyed_baseband
 from dsp.morse import key_intervals, normalize_text, wpm_to_dit_s
-from station._atomic import check_free
+from station._atomic import check_free, check_not_special
 from station.audio import write_wav
 from station.errors import InputError
 from station.recording import Annotation, recording_format
@@ -337,6 +337,7 @@ def encode_to_file(
     if fmt == "wav":
         check_free([p], overwrite=overwrite)
     else:
+        check_not_special(p)  # e.g. /dev/full given as the recording's NAME
         names = get_sigmf_filenames(p)
         pair = [names["data_fn"], names["meta_fn"]]
         check_free([names["archive_fn"]] if fmt == "sigmf-archive" else pair, overwrite=overwrite)

@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 
 from station.errors import RigError
 from station.keyer.rigctld import RigctldClient
+from station.keyer.txlog import append_line
 from station.schedule.plan import utc_z
 
 __all__ = ["Guardian", "main"]
@@ -54,8 +55,7 @@ def _say(text: str, log_path: str | None) -> None:
         try:
             fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
-                os.write(fd, (json.dumps(record) + "\n").encode())
-                os.fsync(fd)
+                append_line(fd, (json.dumps(record) + "\n").encode())  # whole or not at all
             finally:
                 os.close(fd)
         except OSError:

@@ -25,6 +25,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from station.clock import Clock, sleep_until
-from station.errors import RigError, WatchdogTripped
+from station.errors import OutputError, RigError, WatchdogTripped
 from station.keyer.safety import KeyingInterrupted, SafeKeyer
 from station.keyer.txlog import TxLog
 from station.schedule.plan import OperatorPlan, utc_z
@@ -151,6 +152,34 @@ def _late_s(clock: Clock, act: Action) -> float:
     return (clock.now() - act.at_utc).total_seconds()
 
 
+class _LogWriter:
+    """Writes the run's TX-log records (none without a log) and keeps the first failure.
+
+    A record that cannot be written (a full disk) ends keying: :meth:`__call__` raises
+    :class:`~station.errors.OutputError`.  The ``stop`` record is written by
+    :meth:`stop`, which never raises (the key must be released and reported whatever
+    the disk does).
+    """
+
+    def __init__(self, log: TxLog | None) -> None:
+        self._log = log
+        self.error: OutputError | None = None
+
+    def __call__(self, record: dict[str, Any]) -> None:
+        if self._log is None:
+            return
+        try:
+            self._log.write(record)
+        except OutputError as exc:
+            self.error = self.error or exc
+            raise
+
+    def stop(self, record: dict[str, Any]) -> None:
+        """Write the ``stop`` record if the log takes it (it may, once a torn line is cut)."""
+        with contextlib.suppress(OutputError):
+            self(record)
+
+
 def run_plan(
     plan: OperatorPlan,
     keyer: SafeKeyer,
@@ -188,8 +217,8 @@ def run_plan(
     Returns
     -------
     RunSummary
-        For a completed run, or one ended by the watchdog or a rig error (the
-        error is in :attr:`RunSummary.message`).
+        For a completed run, or one ended by the watchdog, a rig error or a TX log
+        that cannot be written (the error is in :attr:`RunSummary.message`).
 
     Raises
     ------
@@ -205,7 +234,7 @@ def run_plan(
         "backend": backend.name,
         "transmit": backend.transmits,
     }
-    write = log.write if log is not None else (lambda record: None)
+    write = _LogWriter(log)
     write(
         {
             "type": "start",
@@ -307,12 +336,14 @@ def run_plan(
         reason, message = "watchdog", str(exc)
     except RigError as exc:
         reason, message = ("watchdog" if keyer.watchdog.tripped else "error"), str(exc)
+    except OutputError as exc:  # the TX log cannot be written: no keying without a log
+        reason, message = "error", f"{exc}; keying stopped, as the TX log cannot be written"
     except BaseException as exc:  # a bug: release, log, and let it show
         reason, message = "error", f"{type(exc).__name__}: {exc}"
         raise
     finally:
         unkeyed = keyer.release()
-        write(
+        write.stop(
             {
                 "type": "stop",
                 "utc": utc_z(clock.now()),
@@ -328,6 +359,8 @@ def run_plan(
     if interrupted is not None:
         interrupted.unkeyed = unkeyed
         raise interrupted
+    if write.error is not None and reason == "completed":  # the stop record did not fit
+        reason, message = "error", f"{write.error}; the TX log has no stop record"
     return RunSummary(
         reason=reason,
         message=message,

@@ -30,7 +30,9 @@ Each line is a JSON object with a ``"type"``:
 
 Times are ISO 8601 UTC with ``Z``.  A line is written with one ``write`` and then
 flushed and fsynced, so a crash loses at most the line being written; the reader
-skips a torn last line.
+skips a torn last line.  A line that cannot be written whole (a full disk) is cut off
+again (:func:`append_line`) and the write raises
+:class:`~station.errors.OutputError`: the log never holds a torn line it wrote.
 
 Examples
 --------
@@ -44,16 +46,44 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
+from station._atomic import writing
 from station._textin import TXLOG_LIMIT_BYTES, read_text_input
 from station.errors import InputError
 
-__all__ = ["TxLog", "read_tx_log"]
+__all__ = ["TxLog", "append_line", "read_tx_log"]
+
+
+def append_line(fd: int, data: bytes) -> None:
+    """Append ``data`` to the ``O_APPEND`` file ``fd`` whole, and flush it to disk.
+
+    When it cannot be written whole (e.g. the disk fills mid-line), the part that was
+    written is cut off again before the error is raised, so the file keeps only whole
+    lines.
+
+    Raises
+    ------
+    OSError
+        The write or the flush failed (the file is as it was before).
+    """
+    done = 0
+    try:
+        while done < len(data):
+            done += os.write(fd, data[done:])
+        os.fsync(fd)
+    except OSError:
+        if done:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, os.fstat(fd).st_size - done)
+        raise
+
 
 logger = logging.getLogger(__name__)
 
@@ -69,30 +99,54 @@ class TxLog:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        self._fd = -1
         if self.path.is_dir():
             raise InputError(f"--log={self.path} is a directory; give a file name")
         if not self.path.parent.is_dir():
             raise InputError(f"--log={self.path}: directory {self.path.parent} does not exist")
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        # A previous run killed mid-line leaves a torn line: start ours on a fresh one.
+        if self.path.exists() and not stat.S_ISREG(self.path.stat().st_mode):
+            raise InputError(f"--log={self.path} is not a regular file (a device, FIFO or "
+                             "socket); give a file name")
+        self._created = not self.path.exists()
+        with writing(self.path):
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            try:
+                self._end_torn_line()
+            except BaseException:
+                self.close()
+                raise
+
+    def _end_torn_line(self) -> None:
+        """Start on a fresh line after a torn one (a previous run killed mid-line)."""
         size = os.fstat(self._fd).st_size
         if size:
             with open(self.path, "rb") as fh:
                 fh.seek(size - 1)
                 if fh.read(1) != b"\n":
-                    os.write(self._fd, b"\n")
+                    append_line(self._fd, b"\n")
 
     def write(self, record: dict[str, Any]) -> None:
-        """Append one record as one line, then flush it to disk."""
+        """Append one record as one line, then flush it to disk.
+
+        Raises
+        ------
+        OutputError
+            The line cannot be written whole (a full disk, an I/O error); nothing of
+            it is left in the file.
+        """
         line = json.dumps(record, separators=(",", ":"), sort_keys=False) + "\n"
-        os.write(self._fd, line.encode("utf-8"))
-        os.fsync(self._fd)
+        with writing(self.path):
+            append_line(self._fd, line.encode("utf-8"))
 
     def close(self) -> None:
-        """Close the file (idempotent)."""
+        """Close the file (idempotent); a log created here that stayed empty is removed."""
         if self._fd >= 0:
+            empty = os.fstat(self._fd).st_size == 0
             os.close(self._fd)
             self._fd = -1
+            if empty and self._created:  # e.g. not even the start record fitted
+                with contextlib.suppress(OSError):
+                    self.path.unlink()
 
     def __enter__(self) -> TxLog:
         return self

@@ -28,7 +28,7 @@ from typing import Any, Literal
 import sigmf
 from sigmf.sigmffile import get_sigmf_filenames
 
-from station._atomic import fsync_path, write_bytes_atomic
+from station._atomic import commit, fsync_path, staging_dir, writing
 from station.errors import InputError, RecordingError
 
 __all__ = [
@@ -181,12 +181,26 @@ def _sample_bytes(dtype: str, channels: Any, where: Path) -> int:
     return (2 if kind == "c" else 1) * int(fmt[1:]) // 8 * channels
 
 
-def _sha512_of(path: Path) -> str:
+def _sha512_of(path: Path, size: int) -> str:
+    """SHA-512 of the first ``size`` bytes of ``path``."""
     digest = hashlib.sha512()
     with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
+        while size > 0 and (chunk := fh.read(min(size, 1 << 20))):
             digest.update(chunk)
+            size -= len(chunk)
     return digest.hexdigest()
+
+
+def _truncate(data_path: Path, size: int) -> None:
+    """Cut the data file to ``size`` bytes, through a descriptor that cannot follow a link."""
+    with writing(data_path):
+        fd = os.open(data_path, os.O_WRONLY | os.O_NOFOLLOW)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise RecordingError(data_path, "is not a regular file; not recovering it")
+            os.ftruncate(fd, size)
+        finally:
+            os.close(fd)
 
 
 def _checked_meta(meta: dict[str, Any], where: Path) -> bytes:
@@ -254,15 +268,6 @@ def recover_recording(path: str | os.PathLike[str], *, checksum: bool = True) ->
             f"holds {size} bytes, not one whole sample; nothing to recover (delete the pair)",
         )
     dropped = size - kept * sample_bytes
-    if dropped:  # through a descriptor that cannot follow a link swapped in meanwhile
-        fd = os.open(data_path, os.O_WRONLY | os.O_NOFOLLOW)
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise RecordingError(data_path, "is not a regular file; not recovering it")
-            os.ftruncate(fd, kept * sample_bytes)
-        finally:
-            os.close(fd)
-    fsync_path(data_path)
     anns, dropped_anns, clipped = [], 0, 0
     for ann in meta["annotations"]:
         start = ann.get(sigmf.SAMPLE_START_KEY, 0)
@@ -277,7 +282,7 @@ def recover_recording(path: str | os.PathLike[str], *, checksum: bool = True) ->
     captures = [c for c in meta["captures"] if c.get(sigmf.SAMPLE_START_KEY, 0) < kept]
     captures_dropped = len(meta["captures"]) - len(captures)
     old = glob.pop(sigmf.SHA512_KEY, None)
-    fresh = _sha512_of(data_path) if checksum else None
+    fresh = _sha512_of(data_path, kept * sample_bytes) if checksum else None
     previous = (
         "none"
         if old is None
@@ -287,7 +292,16 @@ def recover_recording(path: str | os.PathLike[str], *, checksum: bool = True) ->
         glob[sigmf.SHA512_KEY] = fresh
     meta["annotations"], meta["captures"] = anns, captures or [{sigmf.SAMPLE_START_KEY: 0}]
     text = _checked_meta(meta, meta_path)
-    write_bytes_atomic(meta_path, text, overwrite=True)
+    # The new metadata is staged (on disk, flushed) before the data is cut: a full or
+    # read-only disk stops recover with both files as they were.
+    with staging_dir(meta_path.parent, target=meta_path) as tmp:
+        staged = tmp / meta_path.name
+        staged.write_bytes(text)
+        fsync_path(staged)
+        if dropped:
+            _truncate(data_path, kept * sample_bytes)
+        fsync_path(data_path)
+        commit(staged, meta_path, overwrite=True)
     _remove_stale_staging(meta_path)
     rate = glob.get(sigmf.SAMPLE_RATE_KEY)
     report = RecoverReport(

@@ -46,7 +46,7 @@ import sigmf
 from sigmf.sigmffile import get_sigmf_filenames
 
 from station import __version__
-from station._atomic import check_free, write_bytes_atomic
+from station._atomic import check_free, output_error, write_bytes_atomic, writing
 from station.errors import InputError, RecordingError, RecordingExistsError
 from station.recording import format_utc, recording_format
 from station.sdr.base import IQBlock, SourceInfo
@@ -193,11 +193,11 @@ class SigmfStreamWriter:
             self._fd: int | None = os.open(self.data_path, flags, 0o644)
         except FileExistsError:
             raise RecordingExistsError(self.data_path) from None
-        except OSError:  # ELOOP: a symbolic link is never written through
+        except OSError as exc:  # ELOOP: a symbolic link is never written through
             if self.data_path.is_symlink():
                 raise RecordingError(self.data_path, "is a symbolic link; not writing "
                                      "through it (remove it or choose another name)") from None
-            raise
+            raise output_error(self.data_path, exc) from None
         st = os.fstat(self._fd)
         self._identity = (st.st_dev, st.st_ino)
         self._lost: str | None = None
@@ -280,7 +280,7 @@ class SigmfStreamWriter:
                 os.ftruncate(self._fd, self._written * self._sample_bytes)
             raise RecordingError(
                 self.data_path,
-                f"cannot write ({exc.strerror or exc}); the samples so far are kept: "
+                f"{output_error(self.data_path, exc).detail}; the samples so far are kept: "
                 "run `hi-station recording recover` on it",
             ) from None
 
@@ -419,7 +419,8 @@ class SigmfStreamWriter:
                 self._check_in_place()
             return
         if self._written != self._synced:
-            os.fsync(self._fd)
+            with writing(self.data_path):
+                os.fsync(self._fd)
             self._synced = self._written
         self._check_in_place()
         if len(self._finished_annotations(self._synced, clip=False)) != self._meta_annotations:

@@ -307,7 +307,7 @@ def write_pds_csv(
     sclk0 = (sclk_epoch_utc - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(seconds=1)
     row_format = ",".join(["%.4e"] * n_ch)
     empty_lead = "," * (LEADING_FIELDS - 5)
-    with staging_dir(path.parent) as tmp:
+    with staging_dir(path.parent, target=path) as tmp:
         staged = tmp / path.name
         if path.suffix.lower() == ".gz":
             raw = gzip.open(staged, "wt", encoding="ascii", newline="")

@@ -142,6 +142,10 @@ def write_simulation(
                   title=f"Juno Waves survey, SIMULATED by hi-station ({sim.truth.event_id})",
                   overwrite=overwrite)
     truth = sim.truth.to_dict() | {"csv": csv_path.name}
-    write_bytes_atomic(truth_path, (json.dumps(truth, indent=2) + "\n").encode(),
-                       overwrite=overwrite)
+    try:
+        write_bytes_atomic(truth_path, (json.dumps(truth, indent=2) + "\n").encode(),
+                           overwrite=overwrite)
+    except BaseException:  # never leave the CSV without its truth (a full disk)
+        csv_path.unlink(missing_ok=True)
+        raise
     return csv_path, truth_path
