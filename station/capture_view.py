@@ -49,6 +49,7 @@ __all__ = [
     "ChannelFile",
     "LevelMeter",
     "StopRequest",
+    "rate_warning",
     "stop_on_signals",
 ]
 
@@ -182,6 +183,34 @@ def stop_on_signals(stop: StopRequest) -> Iterator[StopRequest]:
             signal.signal(num, handler)
 
 
+def rate_warning(signal_s: float, wall_s: float) -> str | None:
+    """Return a warning when a live source delivered ``signal_s`` of signal in ``wall_s``.
+
+    A receiver delivers signal as fast as it happens: far faster is not a live
+    receiver (a start-up burst of buffered samples is allowed: 1 s, plus 20 %); far
+    slower means samples were lost before they reached the capture (a server
+    dropping buffers for a slow network), which the stream does not show, so the
+    recording's time runs slow.
+
+    Examples
+    --------
+    >>> rate_warning(4.0, 0.3)
+    'source delivered samples 13.3x faster than the sample rate: not a live receiver \
+(4.0 s of signal in 0.30 s)'
+    >>> rate_warning(4.0, 3.9) is None
+    True
+    """
+    what = f"({signal_s:.1f} s of signal in {wall_s:.2f} s)"
+    if signal_s > 1.2 * wall_s + 1.0:
+        return (f"source delivered samples {signal_s / max(wall_s, 1e-3):.3g}x faster than "
+                f"the sample rate: not a live receiver {what}")  # fmt: skip
+    if wall_s > 1.2 * signal_s + 2.0:
+        return (f"source delivered samples {wall_s / max(signal_s, 1e-3):.3g}x slower than "
+                f"the sample rate: samples were lost upstream, unseen, and the recording's "
+                f"time runs slow {what}")  # fmt: skip
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelFile:
     """One recording written: ``label`` (``"raw"`` for the raw stream), RF centre, path, samples."""
@@ -218,6 +247,9 @@ class CaptureResult:
         ``"duration"``, ``"until"``, ``"event end"``, ``"end of source"``, or the
         signal (``"SIGINT"``; ``"SIGINT (forced)"`` after a second one).
     rounds : tuple of RoundDetection
+    warnings : tuple of str
+        What the capture found wrong with the source (a live source delivering
+        samples faster than its rate); also annotated in every recording.
     """
 
     out_dir: Path
@@ -235,6 +267,7 @@ class CaptureResult:
     reconnects: int
     stop_reason: str
     rounds: tuple[RoundDetection, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def duration_s(self) -> float:
@@ -260,5 +293,6 @@ class CaptureResult:
             channels=[c.to_dict() for c in self.channels],
             raw=None if self.raw is None else self.raw.to_dict(),
             files=[str(p) for p in self.files], rounds=[r.to_dict() for r in self.rounds],
+            warnings=list(self.warnings),
         )  # fmt: skip
         return out

@@ -118,6 +118,8 @@ def _print(result: CaptureResult) -> None:
         f"stopped: {result.stop_reason}",
         markup=False,
     )
+    for text in result.warnings:
+        console.print(f"warning: {text}", markup=False)
     for r in result.rounds:
         console.print(r.summary(), markup=False)
 

@@ -240,7 +240,10 @@ class RigctldClient:
 
     def get_ptt(self) -> bool:
         """Return True while transmitting."""
-        return self.command("\\get_ptt")["PTT"] != "0"
+        value = self.command("\\get_ptt").get("PTT")
+        if value is None:
+            raise RigError(f"rigctld at {self.address}: its reply to '\\get_ptt' has no PTT")
+        return value != "0"
 
     def send_morse(self, text: str) -> None:
         """Send ``text`` with the rig's CW keyer."""
@@ -324,7 +327,18 @@ class RigctldKeyer:
 
         return Guardian(self.host, self.port, limit_s, timeout_s=self.timeout_s, log_path=log_path)
 
-    def set_key(self, down: bool) -> str:  # noqa: D102
+    def set_key(self, down: bool) -> str:
+        r"""Key down (``\set_ptt`` ``ptt_value``) or up; a key-down only to a daemon that answers.
+
+        A command sent to a frozen rigctld waits in its socket and runs when the
+        daemon wakes, whatever this side did meanwhile: so a key-down is preceded by
+        a ``\get_ptt`` that must be answered within the timeout (one round trip,
+        well under a millisecond on loopback).  Only a freeze in the moment between
+        that answer and the key-down can still leave one queued; the
+        ``\set_ptt 0`` queued behind it on failure undoes it at once.
+        """
+        if down:
+            self.client.get_ptt()
         self.client.set_ptt(self.ptt_value if down else 0)
         return "RPRT 0"
 

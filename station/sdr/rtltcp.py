@@ -31,6 +31,7 @@ import logging
 import socket
 import struct
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 import numpy as np
@@ -39,6 +40,7 @@ from dsp.channelize import cu8_to_complex64 as dsp_cu8_to_complex64
 from station.clock import Clock, SystemClock
 from station.errors import InputError, SourceError
 from station.sdr.base import IQBlock, SourceInfo
+from station.sdr.netwait import POLL_S, Stopped, dial, recv_exact
 from station.sdr.spec import RtlSettings
 
 __all__ = [
@@ -70,8 +72,6 @@ TUNER_TYPES = {0: "unknown", 1: "E4000", 2: "FC0012", 3: "FC0013", 4: "FC2580", 
                6: "R828D"}  # fmt: skip
 
 _RCVBUF_BYTES = 1 << 22
-
-
 def cu8_to_complex64(raw: bytes | bytearray | memoryview | np.ndarray) -> np.ndarray:
     """Interleaved u8 I/Q -> complex64 scaled ``(u8 - 128) / 128`` (as :mod:`sigmf`).
 
@@ -107,28 +107,6 @@ def pack_command(cmd: int, param: int) -> bytes:
     return _COMMAND.pack(cmd, param & 0xFFFFFFFF)
 
 
-def _recv_exact(sock: socket.socket, n: int, within_s: float) -> bytes:
-    """``n`` bytes, or fewer when the peer closes; ``TimeoutError`` after ``within_s`` in all.
-
-    A deadline for the whole read, not for each ``recv``: a server that trickles a
-    byte now and then never lets a per-call timeout expire.
-    """
-    buf = bytearray(n)
-    view = memoryview(buf)
-    got = 0
-    deadline = time.monotonic() + within_s
-    while got < n:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError(f"{got} of {n} bytes in {within_s:g} s")
-        sock.settimeout(left)
-        k = sock.recv_into(view[got:])
-        if k == 0:
-            break
-        got += k
-    return bytes(buf[:got])
-
-
 class RtlTcpSource:
     """An :class:`~station.sdr.base.IQSource` reading an ``rtl_tcp`` server.
 
@@ -159,6 +137,14 @@ class RtlTcpSource:
     clock : Clock, optional
         Time of arrival of the first byte (``start_utc``) and of drops; defaults to
         the system clock.
+
+    Attributes
+    ----------
+    should_stop : callable
+        ``should_stop()`` is asked at least every :data:`POLL_S` while a read or a
+        (re)connection waits (a capture sets it to "a stop was asked for"): when it
+        turns true, :meth:`read` returns what it has (None when nothing), and
+        :meth:`open` raises :class:`SourceError`, within :data:`POLL_S`.
 
     Examples
     --------
@@ -205,6 +191,7 @@ use 225001-300000 or 900001-3200000 S/s (e.g. 240000 or 2400000)
         self._info: SourceInfo | None = None
         self._next_sample = 0
         self._pending_dropped = 0
+        self._carry = b""  # half a sample, from a read cut short by a stop
         self._last_byte_utc: datetime | None = None
         #: Tuner type reported by the server (``TUNER_TYPES``), after :meth:`open`.
         self.tuner_type: int | None = None
@@ -212,6 +199,7 @@ use 225001-300000 or 900001-3200000 S/s (e.g. 240000 or 2400000)
         self.gain_count: int | None = None
         #: Connections re-established after a drop.
         self.reconnects = 0
+        self.should_stop: Callable[[], bool] = lambda: False
 
     @property
     def address(self) -> str:
@@ -224,7 +212,7 @@ use 225001-300000 or 900001-3200000 S/s (e.g. 240000 or 2400000)
     def _connect(self) -> datetime:
         """Connect, check the header, send the settings, wait for the first sample byte."""
         try:
-            sock = socket.create_connection((self.host, self.port), timeout=self.timeout_s)
+            sock = dial(self.host, self.port, self.timeout_s, self.should_stop)
         except OSError as exc:
             reason = exc.strerror or str(exc) or type(exc).__name__
             raise self._fail(
@@ -235,7 +223,7 @@ use 225001-300000 or 900001-3200000 S/s (e.g. 240000 or 2400000)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF_BYTES)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             try:
-                header = _recv_exact(sock, _HEADER.size, self.timeout_s)
+                header = recv_exact(sock, _HEADER.size, self.timeout_s, self.should_stop)
             except TimeoutError as exc:
                 raise self._fail(f"sent {exc} of the 12-byte header; not an rtl_tcp "
                                  "server, or a stalled one") from None  # fmt: skip
@@ -261,18 +249,35 @@ use 225001-300000 or 900001-3200000 S/s (e.g. 240000 or 2400000)
                 commands.append((CMD_SET_GAIN, s.gain_tenth_db))
             if s.freq_correction_ppm:
                 commands.append((CMD_SET_FREQ_CORRECTION, s.freq_correction_ppm))
+            sock.settimeout(self.timeout_s)
             sock.sendall(b"".join(pack_command(c, p) for c, p in commands))
-            if not sock.recv(1, socket.MSG_PEEK):
-                raise self._fail("closed the connection before sending samples")
+            self._first_byte(sock)
         except OSError as exc:
             sock.close()
             raise self._fail(f"connection failed during setup ({exc})") from None
-        except SourceError:
+        except (SourceError, Stopped):
             sock.close()
             raise
         self.tuner_type, self.gain_count = tuner, gains
         self._sock = sock
         return self._clock.now()
+
+    def _first_byte(self, sock: socket.socket) -> None:
+        """Wait (in slices) until the first sample byte is there, without taking it."""
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            if self.should_stop():
+                raise Stopped
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise self._fail(f"sent no samples within {self.timeout_s:g} s of connecting")
+            sock.settimeout(min(left, POLL_S))
+            try:
+                if not sock.recv(1, socket.MSG_PEEK):
+                    raise self._fail("closed the connection before sending samples")
+                return
+            except TimeoutError:
+                continue
 
     def open(self) -> SourceInfo:
         """Connect, tune and start the stream.
@@ -285,11 +290,15 @@ use 225001-300000 or 900001-3200000 S/s (e.g. 240000 or 2400000)
         Raises
         ------
         SourceError
-            Nothing listens there, the peer is not an ``rtl_tcp`` server, or it hung up.
+            Nothing listens there, the peer is not an ``rtl_tcp`` server, it hung up,
+            or :attr:`should_stop` turned true meanwhile.
         """
         if self._info is not None and self._sock is not None:
             return self._info
-        first = self._connect()
+        try:
+            first = self._connect()
+        except Stopped:
+            raise self._fail("stopped while connecting; nothing was recorded") from None
         self._last_byte_utc = first
         self._next_sample = self._pending_dropped = 0
         tuner = TUNER_TYPES.get(self.tuner_type or 0, f"type {self.tuner_type}")
@@ -309,7 +318,8 @@ use 225001-300000 or 900001-3200000 S/s (e.g. 240000 or 2400000)
         )  # fmt: skip
         return self._info
 
-    def _reconnect(self) -> None:
+    def _reconnect(self) -> bool:
+        """Connect again; False when :attr:`should_stop` turned true first."""
         lost_at = self._last_byte_utc or self._clock.now()
         start = self._clock.now()
         delay_s = 0.05
@@ -317,6 +327,8 @@ use 225001-300000 or 900001-3200000 S/s (e.g. 240000 or 2400000)
             try:
                 back_at = self._connect()
                 break
+            except Stopped:
+                return False
             except SourceError as exc:
                 waited_s = (self._clock.now() - start).total_seconds()
                 if waited_s >= self.reconnect_timeout_s:
@@ -324,7 +336,9 @@ use 225001-300000 or 900001-3200000 S/s (e.g. 240000 or 2400000)
                         f"connection lost and not back after {waited_s:.3g} s ({exc}); "
                         "restart rtl_tcp or raise reconnect_timeout_s"
                     ) from None
-                self._clock.sleep(delay_s)
+                until = time.monotonic() + delay_s
+                while not self.should_stop() and (left := until - time.monotonic()) > 0:
+                    self._clock.sleep(min(left, POLL_S))
                 delay_s = min(2 * delay_s, 1.0)
         gap_s = max(0.0, (back_at - lost_at).total_seconds())
         lost = int(round(gap_s * self.settings.sample_rate_hz))
@@ -335,6 +349,7 @@ use 225001-300000 or 900001-3200000 S/s (e.g. 240000 or 2400000)
             "rtl_tcp %s: connection lost after sample %d; back after %.3f s, %d samples lost",
             self.address, self._next_sample, gap_s, lost,
         )  # fmt: skip
+        return True
 
     def _drop(self, reason: str) -> None:
         sock, self._sock = self._sock, None
@@ -345,30 +360,33 @@ use 225001-300000 or 900001-3200000 S/s (e.g. 240000 or 2400000)
         logger.warning("rtl_tcp %s: connection lost (%s); reconnecting", self.address, reason)
 
     def _receive(self, nbytes: int) -> bytes:
-        """Up to ``nbytes`` bytes; fewer only when the connection dropped meanwhile.
+        """Up to ``nbytes`` bytes; fewer when the connection dropped or a stop was asked for.
 
         The block must arrive within its own duration plus ``timeout_s``: a server
         that trickles bytes far below the sample rate counts as stalled (a gap, then
-        a reconnect) rather than holding the capture for ever.
+        a reconnect) rather than holding the capture for ever; so does one silent for
+        ``timeout_s``.
         """
         buf = bytearray(nbytes)
         view = memoryview(buf)
-        got = 0
+        got = len(self._carry)
+        buf[:got], self._carry = self._carry, b""
         sock = self._sock
         assert sock is not None
         within_s = self.timeout_s + nbytes / 2 / self.settings.sample_rate_hz
-        deadline = time.monotonic() + within_s
-        while got < nbytes:
-            left = deadline - time.monotonic()
-            if left <= 0:
+        last = time.monotonic()
+        deadline = last + within_s
+        while got < nbytes and not self.should_stop():
+            now = time.monotonic()
+            if now >= deadline:
                 self._drop(f"{got} of {nbytes} bytes in {within_s:.3g} s: far slower than the "
                            "sample rate")  # fmt: skip
                 break
             try:
-                sock.settimeout(min(left, self.timeout_s))
+                sock.settimeout(min(deadline - now, POLL_S))
                 k = sock.recv_into(view[got:])
             except TimeoutError:
-                if time.monotonic() < deadline:
+                if time.monotonic() - last >= self.timeout_s:
                     self._drop(f"no data for {self.timeout_s:g} s")
                     break
                 continue
@@ -379,11 +397,15 @@ use 225001-300000 or 900001-3200000 S/s (e.g. 240000 or 2400000)
                 self._drop("closed by the server")
                 break
             got += k
+            last = time.monotonic()
             self._last_byte_utc = self._clock.now()
         return bytes(buf) if got == nbytes else bytes(buf[:got])
 
-    def read(self, n: int) -> IQBlock:
+    def read(self, n: int) -> IQBlock | None:
         """Return the next ``n`` samples (fewer when the connection dropped meanwhile).
+
+        Returns what has arrived when :attr:`should_stop` turns true, None when that
+        is nothing.
 
         Raises
         ------
@@ -396,12 +418,16 @@ use 225001-300000 or 900001-3200000 S/s (e.g. 240000 or 2400000)
         if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
             raise InputError(f"n={n!r} must be a whole number of samples > 0")
         while True:
-            if self._sock is None:
-                self._reconnect()
+            if self._sock is None and not self._reconnect():
+                return None
             raw = self._receive(2 * n)
             usable = len(raw) - len(raw) % 2
+            if self._sock is not None:  # half a sample waits for its other half
+                self._carry = raw[usable:]
             if usable:
                 break
+            if self.should_stop():
+                return None
         if usable != len(raw):
             raw = raw[:usable]
         dropped, self._pending_dropped = self._pending_dropped, 0

@@ -132,6 +132,9 @@ class RtlTcpServer:
         self._position = 0
         self._idle_since: float | None = None
         self._refuse_until = 0.0
+        self._stall_until = 0.0
+        #: Pace of the stream relative to real time while ``pace`` (0.1: ten times too slow).
+        self.speed = 1.0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._listener: socket.socket | None = None
@@ -242,14 +245,19 @@ class RtlTcpServer:
                 self._position += missed
         epoch, sent, epoch_rate = time.monotonic(), 0, None
         while not self._stop.is_set():
+            if time.monotonic() < self._stall_until:  # connected, sending nothing
+                self._stop.wait(min(0.02, self._stall_until - time.monotonic()))
+                epoch_rate = None
+                continue
             with self._lock:
                 rate, freq = self.sample_rate_hz, self.center_freq_hz
-            if rate != epoch_rate:
-                epoch, sent, epoch_rate = time.monotonic(), 0, rate
+                paced = rate * self.speed
+            if paced != epoch_rate:
+                epoch, sent, epoch_rate = time.monotonic(), 0, paced
             if self.pace:
-                behind_s = time.monotonic() - (epoch + sent / rate)
+                behind_s = time.monotonic() - (epoch + sent / paced)
                 if behind_s > self.max_lag_s:
-                    skip = int(behind_s * rate)
+                    skip = int(behind_s * paced)
                     self._position += skip
                     self.samples_skipped += skip
                     sent += skip
@@ -270,7 +278,7 @@ class RtlTcpServer:
             self.samples_sent += n
             sent += n
             if self.pace:
-                wait_s = epoch + sent / rate - time.monotonic()
+                wait_s = epoch + sent / paced - time.monotonic()
                 if wait_s > 0:
                     self._stop.wait(wait_s)
         try:
@@ -295,6 +303,10 @@ class RtlTcpServer:
                 conn.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+    def stall(self, seconds: float) -> None:
+        """Keep the connection open but send nothing for ``seconds`` (a hung server)."""
+        self._stall_until = time.monotonic() + max(0.0, seconds)
 
     def wait_for(self, predicate: Callable[[RtlTcpServer], bool], timeout_s: float = 5.0) -> bool:
         """Poll ``predicate(self)`` until it is true or ``timeout_s`` passes; return its value."""

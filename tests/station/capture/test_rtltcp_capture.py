@@ -54,6 +54,13 @@ def test_raw_is_bit_exact_channels_hold_the_tones_and_the_schedule(
     assert summary["gaps"] == 0 and summary["samples_dropped"] == 0
     assert (summary["center_freq_hz"], summary["sample_rate_hz"]) == (CENTER_HZ, RATE_HZ)
     assert server.gain_tenth_db == 297 and server.freq_correction_ppm == -3 and not server.errors
+    # An unpaced server delivers 4 s in a fraction of that: not a live receiver, and said so,
+    # in the summary and over every recording.
+    (warning,) = summary["warnings"]
+    assert "faster than the sample rate: not a live receiver" in warning
+    for path in out.glob("*.sigmf-meta"):
+        (note,) = annotations(path, "source-rate")
+        assert note["core:sample_start"] == 0 and note["core:comment"] == warning
 
     # The raw stream, read back by the sigmf package, is exactly what the server sent.
     raw_meta = out / "raw_28.280000MHz.sigmf-meta"
@@ -124,6 +131,7 @@ def test_a_dropped_connection_is_a_zero_filled_gap_and_time_stays_right(
         timer.cancel()
     n = int(3 * RATE_HZ)
     assert summary["samples"] == n and summary["reconnects"] == 1 and summary["gaps"] == 1
+    assert summary["warnings"] == []  # paced in real time, the gap accounted for
     lost = summary["samples_dropped"]
     assert 0.25 * RATE_HZ < lost < 1.0 * RATE_HZ
     raw = out / "raw_28.280000MHz.sigmf-meta"

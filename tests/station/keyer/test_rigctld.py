@@ -124,6 +124,8 @@ def _normal(cmd: str) -> bytes:
         return b"get_freq:\nFrequency: 28400000\nRPRT 0\n"
     if verb == "get_mode":
         return b"get_mode:\nMode: CW\nPassband: 500\nRPRT 0\n"
+    if verb == "get_ptt":
+        return b"get_ptt:\nPTT: 0\nRPRT 0\n"
     return f"{verb}: x\nRPRT 0\n".encode()
 
 
@@ -214,3 +216,26 @@ def test_a_command_that_timed_out_is_undone_where_it_waits():
             while chunk := daemon.recv(100):
                 queued += chunk
     assert queued.decode().splitlines() == ["+\\set_ptt 1", "+\\set_ptt 0"]
+
+
+def test_a_key_down_is_never_queued_in_a_daemon_that_does_not_answer():
+    # rigctld frozen just before a key-down: a "\set_ptt 1" sent then would wait in
+    # its socket and key the transmitter when it wakes, after keying has stopped
+    # (the daemon's trace showed it run, bench/faults.py).  The key-down goes only
+    # to a daemon that has just answered; here it never is sent at all.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        keyer = RigctldKeyer("127.0.0.1", listener.getsockname()[1], timeout_s=0.3)
+        keyer.client  # noqa: B018  (connects)
+        daemon, _ = listener.accept()
+        with daemon:
+            with pytest.raises(RigError, match="did not answer"):
+                keyer.set_key(True)
+            time.sleep(0.1)
+            daemon.settimeout(1.0)
+            queued = b""
+            while chunk := daemon.recv(100):
+                queued += chunk
+        keyer.close()
+    assert queued.decode().splitlines() == ["+\\get_ptt", "+\\set_ptt 0"]

@@ -295,3 +295,44 @@ def test_port_zero_is_an_error_not_the_default_port():
     with pytest.raises(InputError, match="the port must be a number 1-65535"):
         parse_source("rtl_tcp://127.0.0.1:0")
     assert parse_source("rtl_tcp://127.0.0.1") == ("rtl_tcp", ("127.0.0.1", 1234))
+
+
+def test_a_stalled_server_is_a_gap_then_a_reconnect():
+    with RtlTcpServer(rf_tone) as server:
+        src = RtlTcpSource(*server.address, center_freq_hz=CENTER_HZ, sample_rate_hz=RATE_HZ,
+                           timeout_s=0.5)  # fmt: skip
+        with src:
+            src.read(24_000)
+            server.stall(1.0)  # connected, silent: a drop after 0.5 s, back after ~1 s
+            blocks = [src.read(24_000) for _ in range(3)]
+    assert src.reconnects == 1
+    lost = sum(b.dropped_before for b in blocks)
+    assert 0.5 * RATE_HZ < lost < 2.0 * RATE_HZ
+    assert all(b.samples.size == 24_000 for b in blocks[1:])
+
+
+@pytest.mark.parametrize("stage", ["read", "reconnect", "open"])
+def test_a_stop_request_ends_a_blocked_read_within_the_poll_slice(stage):
+    from station.sdr.netwait import POLL_S
+
+    with RtlTcpServer(rf_tone) as server:
+        src = RtlTcpSource(*server.address, center_freq_hz=CENTER_HZ, sample_rate_hz=RATE_HZ,
+                           timeout_s=30.0)  # fmt: skip
+        stop = threading.Event()
+        src.should_stop = stop.is_set
+        if stage != "open":
+            src.open()
+            src.read(1000)
+        server.drop(refuse_s=60) if stage == "reconnect" else server.stall(60)
+        threading.Timer(0.3, stop.set).start()
+        t0 = time.monotonic()
+        try:
+            if stage == "open":
+                with pytest.raises(SourceError, match="stopped while connecting"):
+                    src.open()
+            else:
+                block = src.read(240_000)
+                assert block is None or block.samples.size < 240_000
+        finally:
+            src.close()
+        assert time.monotonic() - t0 < 0.3 + POLL_S + 0.3
