@@ -22,11 +22,10 @@ import numpy as np
 import scipy.fft
 
 from dsp.candidates import Acquisition, TrackSearch
-from dsp.spectrum import dechirp, to_baseband
+from dsp.spectrum import band_of, dechirp
 
 __all__ = ["Acquisition", "acquire", "narrowband", "refine"]
 
-_CHUNK_SAMPLES = 1 << 18
 
 
 def acquire(
@@ -63,13 +62,13 @@ def narrowband(
     half_band_hz: float,
 ) -> tuple[np.ndarray, float]:
     """Mix the track ``freq_hz + drift_hz_per_s * t`` to 0 Hz and keep ``+-half_band_hz``."""
-    mixed = np.empty(baseband.size, np.complex64)
-    for a in range(0, baseband.size, _CHUNK_SAMPLES):  # bounded float64 scratch
-        t = np.arange(a, min(a + _CHUNK_SAMPLES, baseband.size)) / rate_hz
+    def mix(block: np.ndarray, index: np.ndarray) -> np.ndarray:
+        t = index / rate_hz
         phase = 2 * np.pi * (freq_hz * t + 0.5 * drift_hz_per_s * t**2)
-        mixed[a : a + t.size] = baseband[a : a + t.size] * np.exp(-1j * phase)
+        return (block * np.exp(-1j * phase)).astype(np.complex64)
+
     half = min(half_band_hz, rate_hz / 2)
-    return to_baseband(mixed, rate_hz, center_hz=0.0, half_band_hz=half)
+    return band_of(baseband, rate_hz, center_hz=0.0, half_band_hz=half, premix=mix)
 
 
 #: Acquisition drift cells searched on each side by :func:`refine`.

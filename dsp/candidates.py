@@ -141,13 +141,15 @@ class TrackSearch:
         self.df = 1.0 / (pad * self.frame_s)
         freqs = (np.arange(b) - b // 2) * self.df
         keep = np.abs(freqs) <= search_hz
-        power, self.freqs = power[:, keep], freqs[keep]
+        if not keep.all():
+            power = power[:, keep]
+        self.freqs = freqs[keep]
         self.per_bin, self.per_frame = two_way_floor(power)
-        self.norm = np.empty(power.shape, np.float32)
-        for a in range(0, m, _ROWS):  # row blocks: bounded float64 scratch, same values
+        for a in range(0, m, _ROWS):  # in place, by row blocks: bounded float64 scratch
             floor = self.per_bin[None, :] * self.per_frame[a : a + _ROWS, None]
-            self.norm[a : a + _ROWS] = power[a : a + _ROWS] / floor
-        del power
+            rows = power[a : a + _ROWS]
+            np.divide(rows, floor, out=rows, casting="same_kind")
+        self.norm = power
         # Frame levels measure the noise only where it exceeds the side lobes of the
         # strongest carrier at a typical distance (about 1e-8 of its peak); a
         # (near-)noiseless recording has no noise level to follow in time.

@@ -53,8 +53,9 @@ from dsp.detect_result import round_result
 from dsp.errors import DspValueError, check_samples, check_search
 from dsp.keyed import MAX_KEY_UP_RATIO, region_keying_test
 from dsp.noise import blank_impulses
-from dsp.pieces import Pieces, piece_powers, steady_mask
+from dsp.pieces import Pieces
 from dsp.results import Detection, KeyingTest
+from dsp.round_grid import round_grid
 from dsp.spectrum import to_baseband
 from dsp.stack import family_false_alarm, threshold_for
 from dsp.stack_track import StackGrid, stack_sums
@@ -159,8 +160,8 @@ def _choose(x, geo: Geometry, rounds: list[Round], powers, dof: int, cells: int,
     """
     pieces = geo.pieces
     best_on = best_off = best_j = best_o = None
-    for o, (_, pw) in enumerate(powers):
-        on, off, j = _track_sums(pw, geo)
+    for o in range(len(powers)):  # one offset's powers alive at a time (an OffsetGrid)
+        on, off, j = _track_sums(powers[o][1], geo)
         if best_on is None:
             best_on, best_off, best_j, best_o = on, off, j, np.zeros(on.size, np.int32)
             continue
@@ -260,30 +261,6 @@ def _search_wander(geo: Geometry, rounds: list[Round], zero_rows, mids: np.ndarr
                         starts_hz, t.drift_hz_per_s, 0.0, True)  # fmt: skip
 
 
-def _round_grid(x, geo: Geometry, keep, start_s: float, offsets_s, spread_hz: float,
-                spill: float):  # fmt: skip
-    """One round's masked piece powers at each grid timing offset (zero first).
-
-    A bin is masked as a steady carrier only where it looks steady at every offset:
-    marks keyed late by most of an element fill the key-up pieces of the schedule's
-    timing, and would otherwise be masked as steady.
-    Returns ``([(offset_s, powers)], floors at zero offset, mask, steady centres)``.
-    """
-    at, masks = [], []
-    floors = None
-    for o in offsets_s:
-        p, fl = piece_powers(x, geo.rate, geo.pieces.intervals_s + start_s + o, geo.coarse,
-                             geo.n_fft, keep, floor_row=geo.zero)  # fmt: skip
-        floors = fl if floors is None else floors
-        masks.append(steady_mask(p[geo.zero], geo.pieces, geo.df, spread_hz, spill))
-        at.append((float(o), p))
-    mask = np.logical_and.reduce([m for m, _ in masks])
-    for _, p in at:
-        p[:, :, mask] = 1.0
-    centres = [c for c in masks[0][1] if mask[int(c)]]
-    return at, floors, mask, centres
-
-
 def detect(
     samples: np.ndarray,
     sample_rate_hz: float,
@@ -369,7 +346,7 @@ def detect(
     shortest = float(geo.pieces.lengths_s[: geo.pieces.n_on].min())
     spill = min(0.8, MAX_KEY_UP_RATIO + max_timing_offset_s / shortest)
     results, data, steady = [], [], set()
-    zero_rows, mids, stacked_powers = [], [], None
+    zero_rows, mids, stacked_powers, deferred = [], [], None, []
     cells = 1
     for r, iv in enumerate(rounds):
         start = float(iv[0, 0])
@@ -379,16 +356,21 @@ def detect(
             allowed = timing_offsets(geo, [Round(start, None, None, None)], duration_s,
                                      max_timing_offset_s)  # fmt: skip
             offsets = sorted({0.0, *map(float, grid_offsets(allowed, shortest))}, key=abs)
-        grid_at, floors, mask, centres_bins = _round_grid(
+        grid_at, floors, mask, centres_bins = round_grid(
             baseband, geo, keep, start, offsets, spread_hz, spill)
-        p = grid_at[0][1]
+        p = grid_at.zero
         steady.update(round(float(geo.freqs_bb[int(c)] + center_hz), 2) for c in centres_bins)
         one = Round(start, p, floors, mask)
         data.append(one)
         if len(rounds) > 1:  # zero-drift powers for the track across rounds, and the sum
             zero_rows.append(p[geo.zero].copy())
             mids.append(start + geo.mid_s)
-            stacked_powers = p.copy() if stacked_powers is None else stacked_powers + p
+            if alone:  # summed after the loop: no stack beside a round's search grid
+                deferred.append(grid_at.compute)
+            elif stacked_powers is None:
+                stacked_powers = p.copy()
+            else:
+                stacked_powers += p  # in place: one stack's worth of memory
         if alone:
             res, cells = _search(baseband, geo, [one], grid_at, pfa, 1, r + 1,
                                  max_timing_offset_s)  # fmt: skip
@@ -396,6 +378,11 @@ def detect(
         one.powers = None  # refinement needs only floors and masks
         del p, grid_at
     stacked = None
+    for i, again in enumerate(deferred):  # each round's zero-offset powers, recomputed
+        if i == 0:
+            stacked_powers = again(0.0)
+        else:
+            stacked_powers += again(0.0)
     if len(rounds) > 1:
         families = 2 if stack_wander_hz > 0 else 1
         mids_s = np.array(mids)

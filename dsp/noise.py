@@ -134,7 +134,7 @@ def two_way_floor(power: np.ndarray, *, smooth_bins: int = 257) -> tuple[np.ndar
     m, b = p.shape
     tiny = np.finfo(np.float32).tiny
     if m >= 8:
-        f = _smooth_floor(np.median(p, axis=0) / np.log(2), smooth_bins)
+        f = _smooth_floor(_column_medians(p) / np.log(2), smooth_bins)
     else:
         f = np.full(b, np.median(p) / np.log(2))
     f = np.maximum(f, tiny)
@@ -144,6 +144,12 @@ def two_way_floor(power: np.ndarray, *, smooth_bins: int = 257) -> tuple[np.ndar
     g = np.maximum(g, tiny)
     scale = float(np.median(g))
     return (f * scale).astype(np.float64), (g / scale).astype(np.float64)
+
+
+def _column_medians(p: np.ndarray, block: int = 1024) -> np.ndarray:
+    """``np.median(p, axis=0)`` a block of columns at a time (its copy stays small)."""
+    return np.concatenate([np.median(p[:, a : a + block], axis=0)
+                           for a in range(0, p.shape[1], block)])  # fmt: skip
 
 
 def _smooth_floor(per_bin: np.ndarray, width: int) -> np.ndarray:

@@ -110,18 +110,27 @@ def piece_powers(x, rate, intervals, drifts, n_fft, keep, *, floor_row: int = 0)
     out = np.empty((len(drifts), len(intervals), int(keep.sum())), np.float32)
     floors = np.empty((len(intervals), int(keep.sum())), np.float32)
     order = [floor_row] + [i for i in range(len(drifts)) if i != floor_row]
+    # Pieces of one length are transformed together, a few at a time (bounded scratch).
+    group = max(1, _PIECE_POINTS // int(n_fft))
     for length in np.unique(stops - starts):
-        idx = np.flatnonzero(stops - starts == length)
-        seg = np.stack([x[a : a + length] for a in starts[idx]])
+        same = np.flatnonzero(stops - starts == length)
         t = np.arange(length) / rate - length / rate / 2
-        for i in order:
-            chirped = seg * np.exp(-1j * np.pi * drifts[i] * t**2).astype(np.complex64)
-            spec = scipy.fft.fftshift(scipy.fft.fft(chirped, n=n_fft, axis=1), axes=1)[:, keep]
-            p = spec.real**2 + spec.imag**2
-            if i == floor_row:
-                floors[idx] = np.maximum(local_floor(p), np.finfo(np.float32).tiny)
-            out[i, idx] = p / floors[idx]
+        for g in range(0, same.size, group):
+            idx = same[g : g + group]
+            seg = np.stack([x[a : a + length] for a in starts[idx]])
+            for i in order:
+                chirped = seg * np.exp(-1j * np.pi * drifts[i] * t**2).astype(np.complex64)
+                spec = scipy.fft.fftshift(scipy.fft.fft(chirped, n=n_fft, axis=1), axes=1)
+                p = spec[:, keep]
+                p = p.real**2 + p.imag**2
+                if i == floor_row:
+                    floors[idx] = np.maximum(local_floor(p), np.finfo(np.float32).tiny)
+                out[i, idx] = p / floors[idx]
     return out, floors
+
+
+#: Samples per FFT batch in :func:`piece_powers` (pieces of one length go together).
+_PIECE_POINTS = 1 << 19
 
 
 #: Key-up energy (summed over the key-up pieces) this improbable for noise marks a

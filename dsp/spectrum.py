@@ -12,9 +12,10 @@ import numpy as np
 import scipy.fft
 
 from dsp.errors import DspValueError
-from dsp.fft import release_plans
+from dsp.fft import LONG_FFT, release_plans
+from dsp.fourstep import Premix, spectrum_band, split_for
 
-__all__ = ["best_track", "dechirp", "frame_power", "to_baseband", "track_sums"]
+__all__ = ["band_of", "best_track", "dechirp", "frame_power", "to_baseband", "track_sums"]
 
 #: Samples transformed per FFT call where a long input is cut into frames.
 _CHUNK_SAMPLES = 1 << 20
@@ -43,14 +44,33 @@ def to_baseband(
     >>> rate, int(np.argmax(np.abs(np.fft.fft(y)))) * rate / y.size
     (200.0, 10.0)
     """
+    return band_of(samples, sample_rate_hz, center_hz=center_hz, half_band_hz=half_band_hz)
+
+
+def band_of(
+    samples: np.ndarray,
+    sample_rate_hz: float,
+    *,
+    center_hz: float,
+    half_band_hz: float,
+    premix: Premix | None = None,
+    overwrite_x: bool = False,
+) -> tuple[np.ndarray, float]:
+    """:func:`to_baseband` of ``premix(samples, index)`` (by pieces when the input is long).
+
+    A recording of at least :data:`~dsp.fft.LONG_FFT` samples is transformed by
+    :func:`dsp.fourstep.spectrum_band` (bounded scratch; the premixed signal never
+    exists whole); a shorter one by one FFT, exactly as before.  ``overwrite_x``:
+    ``samples`` may be destroyed (a long one is then transformed in its own memory).
+    """
     x = np.asarray(samples)
     rate = float(sample_rate_hz)
     n = x.size
     if n == 0:
         raise DspValueError("samples is empty; need at least one second of signal")
-    is_real = not np.iscomplexobj(x)
+    is_real = not np.iscomplexobj(x) and premix is None
     nyquist = rate / 2
-    if not is_real and center_hz == 0 and half_band_hz >= nyquist:
+    if premix is None and not is_real and center_hz == 0 and half_band_hz >= nyquist:
         return x.astype(np.complex64, copy=False), rate
     low_edge_hz = center_hz - half_band_hz if is_real else 0.0
     if abs(center_hz) + half_band_hz > nyquist + 1e-9 or low_edge_hz < -1e-9:
@@ -60,10 +80,34 @@ def to_baseband(
         )
     n_out = int(np.ceil(2 * half_band_hz * n / rate))
     n_out = min(scipy.fft.next_fast_len(max(n_out, 2)), n)
-    # The kept bins, in fftfreq order, gathered slice by slice (no index array): one
-    # spectrum and the kept band are the only full-length arrays alive at once.
     k0 = int(round(center_hz * n / rate))
     n_pos = (n_out + 1) // 2  # bins 0 .. n_pos - 1 above the centre, then n_out - n_pos below
+    if premix is None and not is_real and k0 == 0 and n_out == n:
+        return x.astype(np.complex64, copy=False), rate  # every bin kept: the input itself
+    if n >= LONG_FFT and split_for(n, n_out) is not None:
+        kept = _kept_by_pieces(x, k0, n_out, n_pos, is_real, premix, overwrite_x)
+    else:
+        if premix is not None:
+            x = premix(x, np.arange(n))
+        kept = _kept_at_once(x, k0, n_out, n_pos, is_real)
+    if n_out >= LONG_FFT and split_for(n_out, n_out) is not None:
+        out = np.conjugate(kept, out=kept)  # ifft(y) = conj(fft(conj(y))) / n_out
+        out = spectrum_band(out, 0, n_out, overwrite_x=True)
+        del kept  # its memory held the intermediate rows
+        out = np.conjugate(out, out=out)
+        out *= 1 / n
+    else:
+        out = scipy.fft.ifft(kept, overwrite_x=True)
+        out *= n_out / n
+        release_plans(n_out)
+    if is_real:
+        out /= np.sqrt(2)  # keep N0 per Hz: cos amplitude A -> baseband amplitude A/sqrt(2)
+    return out.astype(np.complex64, copy=False), n_out * rate / n
+
+
+def _kept_at_once(x: np.ndarray, k0: int, n_out: int, n_pos: int, is_real: bool) -> np.ndarray:
+    """Gather the kept bins, in fftfreq order, from one FFT of ``x``, slice by slice."""
+    n = x.size
     if is_real:
         spec = scipy.fft.rfft(x.astype(np.float32, copy=False))  # bins 0 .. n // 2
         spec *= 2
@@ -73,12 +117,27 @@ def to_baseband(
     _circular_copy(spec, n, k0, kept[:n_pos], is_real)
     _circular_copy(spec, n, k0 - (n_out - n_pos), kept[n_pos:], is_real)
     del spec
-    out = scipy.fft.ifft(kept, overwrite_x=True)
-    out *= n_out / n
     release_plans(n)  # the plans of a whole recording are as large as the recording
-    if is_real:
-        out /= np.sqrt(2)  # keep N0 per Hz: cos amplitude A -> baseband amplitude A/sqrt(2)
-    return out.astype(np.complex64, copy=False), n_out * rate / n
+    return kept
+
+
+def _kept_by_pieces(
+    x: np.ndarray, k0: int, n_out: int, n_pos: int, is_real: bool, premix: Premix | None,
+    overwrite_x: bool,
+) -> np.ndarray:
+    """:func:`_kept_at_once` by :func:`dsp.fourstep.spectrum_band` (bounded scratch)."""
+    n = x.size
+    below = n_out - n_pos
+    kept = spectrum_band(x, k0 - below, n_out, premix=premix, out=np.empty(n_out, np.complex64),
+                         out_offset=n_pos, overwrite_x=overwrite_x)  # fmt: skip
+    if is_real:  # the rfft's half spectrum: bins above n // 2 are 0, the others doubled
+        kept *= 2
+        for lo, hi in ((n // 2 + 1, n), (n // 2 + 1 - n, 0)):  # as k, and as k - n
+            a, b = max(lo, k0 - below), min(hi, k0 + n_pos)
+            if a < b:
+                offsets = np.arange(a, b) - k0  # -below .. n_pos - 1
+                kept[offsets % n_out] = 0
+    return kept
 
 
 def _circular_copy(
@@ -190,6 +249,12 @@ def track_sums(power: np.ndarray, max_shift: int) -> tuple[np.ndarray, np.ndarra
     >>> int(shifts[np.argmax(sums.max(axis=1))]), int(np.argmax(sums.max(axis=0))), sums.max()
     (3, 2, np.float32(4.0))
     """
+    down, up, shifts = _track_halves(power, max_shift)
+    return np.concatenate((down, up)), shifts
+
+
+def _track_halves(power: np.ndarray, max_shift: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`track_sums` as its rows of negative drift (a view) and the rest, and the shifts."""
     m, b = power.shape
     m2 = 1 << max(int(np.ceil(np.log2(max(m, 1)))), 0)
     max_shift = int(min(max_shift, m2 - 1))
@@ -200,14 +265,14 @@ def track_sums(power: np.ndarray, max_shift: int) -> tuple[np.ndarray, np.ndarra
     j_max = int(min(np.ceil(max_shift * scale), m2 - 1))
     up = _taylor(padded, j_max)
     down = _taylor(padded[:, ::-1], j_max)[:, ::-1]
-    sums = np.concatenate((down[:0:-1], up))
-    shifts = np.arange(-j_max, j_max + 1) / scale
-    return sums, shifts
+    del padded
+    shifts = np.arange(-j_max, j_max + 1) / max(scale, 1.0)  # one frame: scale 0, shift 0
+    return down[:0:-1], up, shifts
 
 
 #: Start bins per piece of :func:`best_track` (each piece also reads ``max_shift``
 #: bins either side).
-TRACK_CHUNK_BINS = 4096
+TRACK_CHUNK_BINS = 2048
 
 
 def best_track(
@@ -245,13 +310,16 @@ def best_track(
     for a in range(0, b, chunk_bins):
         z = min(a + chunk_bins, b)
         lo, hi = max(0, a - j_max), min(b, z + j_max)
-        sums, _ = track_sums(power[:, lo:hi], max_shift)
-        inner = sums[:, a - lo : z - lo]
-        i, k = divmod(int(np.argmax(inner)), inner.shape[1])
-        # Row-major first maximum over the whole array: a higher value, or an equal
-        # one in an earlier row (pieces are visited by bin, not by row).
-        value = float(inner[i, k])
-        if value > best[0] or (value == best[0] and i < best[1]):
-            best = (value, i, a + k)
-    shifts = np.arange(-j_max, j_max + 1) / scale
+        down, up, _ = _track_halves(power[:, lo:hi], max_shift)
+        for first_row, part in ((0, down), (down.shape[0], up)):  # the rows of track_sums
+            inner = part[:, a - lo : z - lo]
+            if not inner.size:
+                continue
+            i, k = divmod(int(np.argmax(inner)), inner.shape[1])
+            # Row-major first maximum over the whole array: a higher value, or an equal
+            # one in an earlier row (pieces are visited by bin, not by row).
+            value, row = float(inner[i, k]), first_row + i
+            if value > best[0] or (value == best[0] and row < best[1]):
+                best = (value, row, a + k)
+    shifts = np.arange(-j_max, j_max + 1) / max(scale, 1.0)  # one frame: scale 0, shift 0
     return best[0], float(shifts[best[1]]), best[2], int(shifts.size * b)

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from station import __version__
+from station._memory import pin_mmap_threshold
 from station.cli import (
     capture,
     decode,
@@ -84,6 +85,7 @@ waves.app.command("simulate")(waves.simulate_command)
 
 def main() -> None:
     """Run the ``hi-station`` console script."""
+    pin_mmap_threshold()  # freed large arrays leave at once (station._memory)
     try:
         app()
     except EXPECTED_ERRORS as exc:  # raised outside a command (belt and braces)
