@@ -9,9 +9,11 @@ channel writers, and the live-view helpers (:mod:`station.capture_view`) see the
 channel outputs.  Whatever ends the capture, every writer is closed with its final
 metadata (``core:sha512``).
 
-A :class:`~station.capture_view.StopRequest` is checked after every block; a
-:class:`~station.capture_view.CaptureInterrupted` raised out of a blocked read (a
-second stop signal) becomes a clean, forced stop.
+A :class:`~station.capture_view.StopRequest` is checked after every block (and by a
+network source while it waits); a :class:`~station.capture_view.CaptureInterrupted`
+raised out of a blocked read (a second stop signal) becomes a clean, forced stop.  A
+live source far slower than its rate stops :data:`LATE_S` after the planned end by the
+clock, short of it and said so, rather than running on.
 
 Examples
 --------
@@ -48,7 +50,9 @@ from station.sdr.writer import GAP_LABEL, SigmfStreamWriter
 if TYPE_CHECKING:
     from station.capture import CapturePlan
 
-__all__ = ["FAST_SOURCE_LABEL", "KEY_DOWN_LABEL", "LIVE_KINDS", "CaptureLoop", "run_capture"]
+__all__ = [
+    "FAST_SOURCE_LABEL", "KEY_DOWN_LABEL", "LATE_S", "LIVE_KINDS", "CaptureLoop", "run_capture",
+]  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +65,9 @@ _GAP_CHUNK = 1 << 18
 LIVE_KINDS = ("rtlsdr", "rtl_tcp", "audio")
 #: Label of the annotation over a recording whose live source ran off its rate.
 FAST_SOURCE_LABEL = "source-rate"
+#: A live source still short of the planned samples this long after the planned end (by
+#: the clock) stops there: it is far slower than its rate.
+LATE_S = 3.0
 
 
 def _clipped(block: IQBlock, keep: int) -> IQBlock:
@@ -110,6 +117,9 @@ class CaptureLoop:
             self.end = max(0, int(round((plan.end_utc - info.start_utc).total_seconds() * rate)))
         self.block_n = _FAST_BLOCK if plan.fast else max(4096, int(round(_LIVE_BLOCK_S * rate)))
         self.pos = self.dropped = self.gaps = 0
+        self._wall_end: float | None = None  # a live source's planned end, time.monotonic()
+        #: Whether a live source stopped at the planned end by the clock, short of samples.
+        self.short = False
         self.writers: list[SigmfStreamWriter] = []
         self.raw: SigmfStreamWriter | None = None
         created = make_output_dir(plan.out_dir)
@@ -230,19 +240,29 @@ class CaptureLoop:
             self.gaps, int(getattr(self.source, "reconnects", 0) or 0), self.meter.dbfs(),
         )  # fmt: skip
 
+    def _late(self) -> bool:
+        """Tell whether a live source is past the planned end by the clock (a slow source)."""
+        if self._wall_end is None or time.monotonic() <= self._wall_end:
+            return False
+        self.short = True
+        return True
+
     def _stream(self, stop: StopRequest, on_status: Callable[[CaptureStatus], None] | None) -> str:
         reason = ""
+        if hasattr(self.source, "should_stop"):  # its waits also end at the planned end
+            self.source.should_stop = lambda: stop.reason is not None or self._late()
         try:
             while not reason:
                 if stop.reason is not None:
                     reason = stop.reason
-                elif self.end is not None and self.pos >= self.end:
+                elif (self.end is not None and self.pos >= self.end) or self._late():
                     reason = self.plan.stop_reason
                 else:
                     n = self.block_n if self.end is None else min(self.block_n, self.end - self.pos)
                     block = self.source.read(n)
                     if block is None:
-                        reason = stop.reason or "end of source"
+                        late = self.short or self._late()
+                        reason = stop.reason or (self.plan.stop_reason if late else "end of source")
                     else:
                         with stop.critical():
                             self._take(block)
@@ -259,8 +279,14 @@ class CaptureLoop:
     def run(
         self, stop: StopRequest, on_status: Callable[[CaptureStatus], None] | None = None
     ) -> CaptureResult:
-        """Stream until the stop; close every file; say what was written."""
+        """Stream until the stop; close every file; say what was written.
+
+        A live source that falls behind the clock stops :data:`LATE_S` after the
+        planned end, short of it (a warning says so), rather than running on.
+        """
         t0 = time.monotonic()
+        if self.plan.kind in LIVE_KINDS and self.end is not None:
+            self._wall_end = t0 + self.end / self.info.sample_rate_hz + LATE_S
         try:
             reason = self._stream(stop, on_status)
         except CaptureInterrupted as exc:
@@ -285,7 +311,9 @@ class CaptureLoop:
         """Warn (and annotate every file) when a live source ran faster or slower than its rate."""
         if self.plan.kind not in LIVE_KINDS:
             return ()
-        text = rate_warning(self.pos / self.info.sample_rate_hz, wall_s)
+        rate = self.info.sample_rate_hz
+        planned_s = None if self.end is None or not self.short else self.end / rate
+        text = rate_warning(self.pos / rate, wall_s, planned_s)
         if text is None:
             return ()
         logger.warning("%s: %s", self.plan.spec, text)

@@ -169,12 +169,17 @@ class StopRequest:
 
 @contextlib.contextmanager
 def stop_on_signals(stop: StopRequest) -> Iterator[StopRequest]:
-    """Turn SIGINT, SIGTERM and SIGHUP into ``stop`` while the block runs (main thread only)."""
+    """Turn SIGINT, SIGTERM and SIGHUP into ``stop`` while the block runs (main thread only).
+
+    A signal the process was started ignoring stays ignored: ``nohup`` ignores SIGHUP so
+    that closing the terminal does not end a long capture, and a shell ignores SIGINT
+    in a background job so that a Ctrl-C meant for the foreground does not either.
+    """
     old: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-            if hasattr(signal, name):
-                num = getattr(signal, name)
+            num = getattr(signal, name, None)
+            if num is not None and signal.getsignal(num) is not signal.SIG_IGN:
                 old[num] = signal.signal(num, stop._on_signal)
     try:
         yield stop
@@ -183,14 +188,15 @@ def stop_on_signals(stop: StopRequest) -> Iterator[StopRequest]:
             signal.signal(num, handler)
 
 
-def rate_warning(signal_s: float, wall_s: float) -> str | None:
+def rate_warning(signal_s: float, wall_s: float, planned_s: float | None = None) -> str | None:
     """Return a warning when a live source delivered ``signal_s`` of signal in ``wall_s``.
 
     A receiver delivers signal as fast as it happens: far faster is not a live
     receiver (a start-up burst of buffered samples is allowed: 1 s, plus 20 %); far
     slower means samples were lost before they reached the capture (a server
     dropping buffers for a slow network), which the stream does not show, so the
-    recording's time runs slow.
+    recording's time runs slow.  ``planned_s`` is given when the capture stopped at its
+    planned end (wall clock) with only ``signal_s`` of the ``planned_s`` received.
 
     Examples
     --------
@@ -199,15 +205,20 @@ def rate_warning(signal_s: float, wall_s: float) -> str | None:
 (4.0 s of signal in 0.30 s)'
     >>> rate_warning(4.0, 3.9) is None
     True
+    >>> rate_warning(3.0, 7.0, planned_s=4.0).split("; ")[-1]
+    'stopped at the planned end with 3.0 s of 4.0 s'
     """
     what = f"({signal_s:.1f} s of signal in {wall_s:.2f} s)"
     if signal_s > 1.2 * wall_s + 1.0:
         return (f"source delivered samples {signal_s / max(wall_s, 1e-3):.3g}x faster than "
                 f"the sample rate: not a live receiver {what}")  # fmt: skip
-    if wall_s > 1.2 * signal_s + 2.0:
+    if wall_s > 1.2 * signal_s + 2.0 or planned_s is not None:
+        short = ""
+        if planned_s is not None:
+            short = f"; stopped at the planned end with {signal_s:.1f} s of {planned_s:.1f} s"
         return (f"source delivered samples {wall_s / max(signal_s, 1e-3):.3g}x slower than "
                 f"the sample rate: samples were lost upstream, unseen, and the recording's "
-                f"time runs slow {what}")  # fmt: skip
+                f"time runs slow {what}{short}")  # fmt: skip
     return None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import json
 from pathlib import Path
 from typing import Annotated
@@ -195,6 +197,11 @@ def capture(
             )
 
     display = _Display(plan, console, live=console.is_terminal and not quiet, lines=not quiet)
+    # Once the capture is over the process ends: skip the interpreter's final garbage
+    # collections over numpy's and scipy's objects (0.4 s), so a Ctrl-C ends it well
+    # within 1 s.  Every file is closed explicitly before; atexit hooks still run.
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
     try:
         with stop_on_signals(StopRequest()) as stop:
             result = run_capture(

@@ -25,7 +25,6 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -165,19 +164,22 @@ class _LogWriter:
         self._log = log
         self.error: OutputError | None = None
 
-    def __call__(self, record: dict[str, Any]) -> None:
+    def __call__(self, record: dict[str, Any], *, final: bool = False) -> None:
         if self._log is None:
             return
         try:
-            self._log.write(record)
+            self._log.write(record, final=final)
         except OutputError as exc:
             self.error = self.error or exc
             raise
 
-    def stop(self, record: dict[str, Any]) -> None:
-        """Write the ``stop`` record if the log takes it (it may, once a torn line is cut)."""
-        with contextlib.suppress(OutputError):
-            self(record)
+    def stop(self, record: dict[str, Any]) -> bool:
+        """Write the ``stop`` record into the space the log keeps for it; False if it failed."""
+        try:
+            self(record, final=True)
+        except OutputError:
+            return False
+        return True
 
 
 def run_plan(
@@ -343,7 +345,7 @@ def run_plan(
         raise
     finally:
         unkeyed = keyer.release()
-        write.stop(
+        logged = write.stop(
             {
                 "type": "stop",
                 "utc": utc_z(clock.now()),
@@ -359,8 +361,10 @@ def run_plan(
     if interrupted is not None:
         interrupted.unkeyed = unkeyed
         raise interrupted
-    if write.error is not None and reason == "completed":  # the stop record did not fit
-        reason, message = "error", f"{write.error}; the TX log has no stop record"
+    if not logged:  # not even into the space kept for it (a file system without fallocate)
+        if reason == "completed":
+            reason, message = "error", str(write.error)
+        message += "; the TX log has no stop record"
     return RunSummary(
         reason=reason,
         message=message,

@@ -34,6 +34,21 @@ skips a torn last line.  A line that cannot be written whole (a full disk) is cu
 again (:func:`append_line`) and the write raises
 :class:`~station.errors.OutputError`: the log never holds a torn line it wrote.
 
+A run that ends, however it ends, must say so in its log, even when the disk fills
+mid-keying: an operator reading the log afterwards must not have to guess whether the
+key came up.  So the log keeps :data:`STOP_RESERVE_BYTES` allocated on disk past its
+end for the ``stop`` record (``fallocate`` with ``FALLOC_FL_KEEP_SIZE``: the file's
+size, and what a reader sees, are unchanged).  Every other record is written only
+when the disk can hold it *and* the reserve after it; when it cannot, the write
+raises ``OutputError`` with nothing written (keying stops, the key is released) and
+the ``stop`` record (:meth:`TxLog.write` with ``final=True``) goes into the reserve.
+A log whose reserve cannot be allocated at all (a full disk) is refused when opened,
+before anything is keyed.  On a file system without ``fallocate`` (or off Linux) the
+reserve is skipped and a full disk can leave a run without its ``stop`` record; the
+run's error line says so.  The reserve is not given back when the log closes (cutting
+the file could race with the guardian appending to it): at most a few kB that the
+file's size does not show, reused by the next run appending to the same log.
+
 Examples
 --------
 >>> import tempfile, pathlib
@@ -47,6 +62,8 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import json
 import logging
 import os
@@ -58,7 +75,11 @@ from station._atomic import writing
 from station._textin import TXLOG_LIMIT_BYTES, read_text_input
 from station.errors import InputError
 
-__all__ = ["TxLog", "append_line", "read_tx_log"]
+__all__ = ["STOP_RESERVE_BYTES", "TxLog", "append_line", "read_tx_log", "reserve_space"]
+
+#: Bytes kept allocated past the log's end for its ``stop`` record (a few times its size).
+STOP_RESERVE_BYTES = 4096
+_FALLOC_FL_KEEP_SIZE = 1
 
 
 def append_line(fd: int, data: bytes) -> None:
@@ -88,6 +109,46 @@ def append_line(fd: int, data: bytes) -> None:
 logger = logging.getLogger(__name__)
 
 
+def _load_fallocate() -> Any:
+    """Return libc's ``fallocate`` (Linux), or None where there is none."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        func = getattr(libc, "fallocate64", None) or libc.fallocate
+    except (OSError, AttributeError):
+        return None
+    func.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
+    func.restype = ctypes.c_int
+    return func
+
+
+_fallocate = _load_fallocate()
+
+
+def reserve_space(fd: int, nbytes: int) -> bool:
+    """Allocate ``nbytes`` on disk past the end of ``fd`` without changing its size.
+
+    Returns
+    -------
+    bool
+        True when the space is allocated, False when the file system (or the
+        platform) cannot reserve space this way.
+
+    Raises
+    ------
+    OSError
+        The disk cannot hold it (``ENOSPC``, ``EDQUOT``) or another I/O error.
+    """
+    if _fallocate is None:
+        return False
+    size = os.fstat(fd).st_size
+    if _fallocate(fd, _FALLOC_FL_KEEP_SIZE, size, nbytes) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
+        return False
+    raise OSError(code, os.strerror(code))
+
+
 class TxLog:
     """Append-only JSON Lines log, safe against crashes.
 
@@ -95,11 +156,17 @@ class TxLog:
     ----------
     path : str or os.PathLike
         The log file; created if missing, appended to otherwise (never truncated).
+
+    Attributes
+    ----------
+    reserved : bool
+        Whether the ``stop`` record has its space kept on disk (see the module notes).
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self._fd = -1
+        self.reserved = False
         if self.path.is_dir():
             raise InputError(f"--log={self.path} is a directory; give a file name")
         if not self.path.parent.is_dir():
@@ -112,6 +179,7 @@ class TxLog:
             self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
             try:
                 self._end_torn_line()
+                self.reserved = reserve_space(self._fd, STOP_RESERVE_BYTES)
             except BaseException:
                 self.close()
                 raise
@@ -125,18 +193,29 @@ class TxLog:
                 if fh.read(1) != b"\n":
                     append_line(self._fd, b"\n")
 
-    def write(self, record: dict[str, Any]) -> None:
+    def write(self, record: dict[str, Any], *, final: bool = False) -> None:
         """Append one record as one line, then flush it to disk.
+
+        Parameters
+        ----------
+        record : dict
+            One JSON object with a ``"type"``.
+        final : bool, optional
+            The run's last record (its ``stop``): written into the space kept for it,
+            whatever the disk holds.  Any other record is written only when the disk
+            can hold it and that space after it.
 
         Raises
         ------
         OutputError
-            The line cannot be written whole (a full disk, an I/O error); nothing of
-            it is left in the file.
+            The line cannot be written whole (a full disk, an I/O error), or would
+            leave no room for the ``stop`` record; nothing of it is left in the file.
         """
-        line = json.dumps(record, separators=(",", ":"), sort_keys=False) + "\n"
+        data = (json.dumps(record, separators=(",", ":"), sort_keys=False) + "\n").encode()
         with writing(self.path):
-            append_line(self._fd, line.encode("utf-8"))
+            if not final and self.reserved:
+                reserve_space(self._fd, len(data) + STOP_RESERVE_BYTES)
+            append_line(self._fd, data)
 
     def close(self) -> None:
         """Close the file (idempotent); a log created here that stayed empty is removed."""
@@ -158,7 +237,7 @@ class TxLog:
 def _starts_run(line: str) -> bool:
     try:
         rec = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return isinstance(rec, dict) and rec.get("type") == "start"
 
@@ -189,7 +268,7 @@ def read_tx_log(
             rec = json.loads(line)
             if not isinstance(rec, dict) or "type" not in rec:
                 raise ValueError("not an object with a 'type'")
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             if n == len(content) - 1 or _starts_run(content[n + 1][1]):
                 torn.append(f"{p}:{lineno}: skipped a torn line ({exc})")
                 continue

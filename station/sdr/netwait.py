@@ -17,7 +17,7 @@ from collections.abc import Callable
 __all__ = ["POLL_S", "Stopped", "dial", "recv_exact"]
 
 #: Longest any socket call waits before the source looks at :attr:`RtlTcpSource.should_stop`.
-POLL_S = 0.2
+POLL_S = 0.1
 
 
 class Stopped(Exception):  # noqa: N818

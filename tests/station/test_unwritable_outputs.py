@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from station.errors import OutputError
+from station.keyer.txlog import TxLog, read_tx_log
 from station.sdr.writer import SigmfStreamWriter
 from tests.station.helpers import invoke
 from tests.station.keyer.conftest import practice_toml, start_rigctld
@@ -231,10 +233,12 @@ def test_transmit_log_on_a_device_or_unwritable_disk_is_refused_before_keying(
         assert sorted(p.name for p in folder.iterdir()) == ["filler"]  # no empty log
 
 
-def test_a_tx_log_filling_the_disk_mid_keying_releases_the_key_and_tears_no_line(tmp_path):
-    """The log's last free bytes hold its start and tune records (about 510 bytes) and
-    half of the first edge record, which is written just after the first key-down: the
-    write fails with the key down; the key is released and the run ends in one line."""
+def test_a_tx_log_filling_the_disk_mid_keying_releases_the_key_and_keeps_its_stop(tmp_path):
+    """The disk holds the log's start and tune records (about 510 bytes) and the space it
+    keeps for its stop record (STOP_RESERVE_BYTES), but not the first edge record as
+    well, which is written just after the first key-down: the write fails with the key
+    down, nothing of it written; the key is released, the stop record goes into the
+    kept space, and the run ends in one line."""
     rig = start_rigctld()
     try:
         with _tmpfs(tmp_path / "fs", "64k") as folder:
@@ -242,6 +246,8 @@ def test_a_tx_log_filling_the_disk_mid_keying_releases_the_key_and_tears_no_line
             old = json.dumps({"type": "note", "text": "x" * (PAGE - 720)}) + "\n"
             log.write_text(old)  # a previous run's line: all but 700 bytes of the page
             _fill(folder)
+            filler = folder / "filler"
+            os.truncate(filler, filler.stat().st_size - PAGE)  # one page free: the reserve
             sched = practice_toml(tmp_path / "p.toml", lead_s=2.5, dit_s=1.0)
             proc = subprocess.run(
                 [sys.executable, "-m", "station.cli", "transmit", str(sched), "--callsign",
@@ -258,7 +264,31 @@ def test_a_tx_log_filling_the_disk_mid_keying_releases_the_key_and_tears_no_line
         assert "keying stopped" in lines[-1] and "key released" in lines[-1]
         assert text.startswith(old) and text.endswith("\n")
         records = [json.loads(x) for x in text[len(old) :].splitlines()]  # no torn line
-        assert [r["type"] for r in records] == ["start", "tune"]  # the key-down's failed
+        assert [r["type"] for r in records] == ["start", "tune", "stop"]  # no edge record
+        stop = records[-1]
+        assert stop["reason"] == "error" and stop["unkeyed"] is True and stop["edges"] == 1
+        assert "No space left on device" in stop["message"]
+        assert "no stop record" not in lines[-1]
     finally:
         rig.proc.kill()
         rig.proc.wait(timeout=5)
+
+
+def test_a_tx_log_keeps_room_for_its_stop_record_on_a_full_disk(tmp_path):
+    """Records stop being written while the disk can still hold the reserve; the stop
+    record (``final``) always fits in it, and the file's size never shows the reserve."""
+    with _tmpfs(tmp_path / "fs", "64k") as folder:
+        path = folder / "tx.jsonl"
+        with TxLog(path) as log:
+            assert log.reserved and path.stat().st_size == 0
+            _fill(folder)
+            record = {"type": "note", "text": "x" * 200}
+            written = 0
+            with pytest.raises(OutputError, match="No space left on device"):
+                for _ in range(PAGE):  # refused once it would eat into the reserve
+                    log.write(record)
+                    written += 1
+            log.write({"type": "stop", "reason": "error", "message": "y" * 1500}, final=True)
+        records = read_tx_log(path)
+    assert [r["type"] for r in records] == ["note"] * written + ["stop"]
+    assert len(records[-1]["message"]) == 1500

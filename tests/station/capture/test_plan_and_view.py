@@ -90,17 +90,26 @@ def test_a_stop_request_ends_the_capture_after_the_block_in_hand(tmp_path):
 
 def test_a_second_signal_interrupts_a_blocked_read_but_not_a_write():
     # The handlers found are restored, whatever they were (SIGINT is ignored when the
-    # suite runs in the background or under nohup).
-    before = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM))
-    stop = StopRequest()
-    with stop_on_signals(stop):
-        signal.raise_signal(signal.SIGINT)
-        assert stop.reason == "SIGINT"
-        with stop.critical():
-            signal.raise_signal(signal.SIGTERM)  # held: the write finishes
-        with pytest.raises(CaptureInterrupted, match="SIGTERM"):
-            signal.raise_signal(signal.SIGTERM)
-    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+    # suite runs in the background, SIGHUP under nohup): here as in a foreground process.
+    nums = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    suite = [signal.getsignal(n) for n in nums]
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        before = [signal.getsignal(n) for n in nums]
+        stop = StopRequest()
+        with stop_on_signals(stop):
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN  # nohup: kept ignored
+            signal.raise_signal(signal.SIGINT)
+            assert stop.reason == "SIGINT"
+            with stop.critical():
+                signal.raise_signal(signal.SIGTERM)  # held: the write finishes
+            with pytest.raises(CaptureInterrupted, match="SIGTERM"):
+                signal.raise_signal(signal.SIGTERM)
+        assert [signal.getsignal(n) for n in nums] == before
+    finally:
+        for num, handler in zip(nums, suite, strict=True):
+            signal.signal(num, handler)
 
 
 def test_level_meter_follows_the_last_second():

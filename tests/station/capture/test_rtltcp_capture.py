@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -181,3 +182,36 @@ def test_a_server_gone_for_good_ends_with_an_error_and_every_file_closed(tmp_pat
     x = sigmf.fromfile(plan.channel_paths[0]).sample_count
     raw = sigmf.fromfile(plan.raw_path).sample_count
     assert x == -(-raw // D)  # the channelizer's last outputs were kept
+
+
+def test_a_flooding_server_is_a_warning_line_not_a_clean_capture(runner, tmp_path, server_factory):
+    # 4 s of samples delivered in a fraction of a second: not a live receiver, and the
+    # text summary says so on a line of its own (the JSON test above: in "warnings").
+    server = server_factory(band(), pace=False)
+    result = invoke(runner, "capture", "--source", server.url, "--out", tmp_path / "cap",
+                    "--freq-mhz", CH_HZ[0] / 1e6, "--duration-s", 4)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert any(x.startswith("captured 4.0 s") for x in lines)
+    (warning,) = [x for x in lines if x.startswith("warning: ")]
+    assert "faster than the sample rate: not a live receiver (4.0 s of signal in" in warning
+
+
+def test_a_server_far_slower_than_its_rate_stops_on_time_and_says_so(
+    runner, tmp_path, server_factory
+):
+    # A tenth of the rate: --duration-s 2 would take 20 s of samples; the capture stops
+    # LATE_S after the planned end by the clock, with what arrived, and says so.
+    from station.capture_loop import LATE_S
+
+    server = server_factory(band(), pace=True, block_s=0.05)
+    server.speed = 0.1
+    t0 = time.monotonic()
+    summary = _capture(runner, server, tmp_path / "cap", "--duration-s", 2)
+    took_s = time.monotonic() - t0
+    assert took_s < 2 + LATE_S + 1.5 and summary["stop_reason"] == "duration"
+    assert 0 < summary["samples"] < 0.5 * 2 * RATE_HZ
+    (warning,) = summary["warnings"]
+    assert "slower than the sample rate" in warning and "stopped at the planned end" in warning
+    for f in [*summary["channels"], summary["raw"]]:
+        assert sigmf.fromfile(f["path"]).sample_count == f["samples"]  # checksum verified

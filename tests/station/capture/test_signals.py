@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -19,12 +20,33 @@ from tests.station.helpers import invoke
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _start(out: Path) -> subprocess.Popen:
-    args = [sys.executable, "-m", "station.cli", "capture", "--source", "synthetic",
-            "--freq-mhz", "28.25", "--freq-mhz", "28.31", "--raw", "--out", str(out),
-            "--duration-s", "120"]  # fmt: skip
-    return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)  # fmt: skip
+# Sets the stop signals as a shell would for a foreground command (those named in
+# argv[1] ignored, as by nohup), then runs the CLI with the rest of argv.
+_LAUNCH = """import runpy, signal, sys
+ignored = {int(x) for x in sys.argv.pop(1).split(",") if x}
+for num in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    default = signal.default_int_handler if num == signal.SIGINT else signal.SIG_DFL
+    signal.signal(num, signal.SIG_IGN if num in ignored else default)
+runpy.run_module("station.cli", run_name="__main__", alter_sys=True)
+"""
+
+
+def _popen(args: list[str], ignore: tuple[int, ...] = ()) -> subprocess.Popen:
+    """Start ``hi-station *args`` with the usual stop signals (``ignore`` ignored).
+
+    A suite run in the background or under nohup ignores SIGINT or SIGHUP, children
+    inherit that, and a capture keeps a signal it was started ignoring ignored: so the
+    child sets its own (in the child, not in a ``preexec_fn``, unsafe with threads).
+    """
+    flags = ",".join(str(int(x)) for x in ignore)
+    return subprocess.Popen([sys.executable, "-c", _LAUNCH, flags, *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def _start(out: Path, ignore: tuple[int, ...] = ()) -> subprocess.Popen:
+    args = ["capture", "--source", "synthetic", "--freq-mhz", "28.25", "--freq-mhz", "28.31",
+            "--raw", "--out", str(out), "--duration-s", "120"]  # fmt: skip
+    return _popen(args, ignore)
 
 
 def _wait_for_data(proc: subprocess.Popen, out: Path, min_bytes: int = 2000 * 8) -> list[Path]:
@@ -84,25 +106,42 @@ def test_sigkill_leaves_recordings_that_recover_makes_valid(tmp_path, runner):
         assert handle.sample_count == report["samples_kept"]
 
 
-@pytest.mark.parametrize("fault", ["refused", "stalled"])
+def test_a_capture_started_under_nohup_is_not_stopped_by_a_hangup(tmp_path):
+    out = tmp_path / "cap"
+    proc = _start(out, ignore=(signal.SIGHUP,))
+    try:
+        _wait_for_data(proc, out)
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        assert proc.poll() is None  # still capturing
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0 and "stopped: SIGINT" in stdout, stderr
+
+
+@pytest.mark.parametrize("fault", ["refused", "stalled", "slow"])
 def test_the_first_sigint_ends_a_capture_blocked_on_a_lost_server_within_1_s(
     tmp_path, server_factory, fault
 ):
-    # The client waits to reconnect (connections refused) or on a server that sends
-    # nothing (a 5 s silence before it counts as a drop): the first Ctrl-C still
-    # ends the capture at once, every file closed, exit 0.
-    server = server_factory(band(), pace=True)
+    # The client waits to reconnect (connections refused), on a server that sends
+    # nothing (a 5 s silence before it counts as a drop) or on one far slower than the
+    # sample rate (a 0.1 s block every 2 s): the first Ctrl-C still ends the capture
+    # at once with what has arrived, every file closed, exit 0.
+    server = server_factory(band(), pace=True, block_s=0.1)
     out = tmp_path / "cap"
-    args = [sys.executable, "-m", "station.cli", "capture", "--source", server.url,
-            "--freq-mhz", "28.25", "--freq-mhz", "28.31", "--raw", "--out", str(out)]  # fmt: skip
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)  # fmt: skip
+    args = ["capture", "--source", server.url, "--freq-mhz", "28.25", "--freq-mhz", "28.31",
+            "--raw", "--json", "--out", str(out)]  # fmt: skip
+    proc = _popen(args)
     try:
-        metas = _wait_for_data(proc, out)
+        _wait_for_data(proc, out)
         if fault == "refused":
             server.drop(refuse_s=60)
-        else:
+        elif fault == "stalled":
             server.stall(60)
+        else:
+            server.speed = 0.05
         time.sleep(0.6)
         proc.send_signal(signal.SIGINT)
         t0 = time.monotonic()
@@ -113,11 +152,36 @@ def test_the_first_sigint_ends_a_capture_blocked_on_a_lost_server_within_1_s(
     assert proc.returncode == 0, stderr
     assert took_s < 1.0
     assert "stopped by SIGINT; files closed" in stderr and "Traceback" not in stderr
-    assert "stopped: SIGINT" in stdout
-    for path in metas:
-        handle = sigmf.fromfile(path)  # closed with a checksum
+    summary = json.loads(stdout)
+    assert summary["stop_reason"] == "SIGINT"
+    for f in [*summary["channels"], summary["raw"]]:  # reported as written
+        handle = sigmf.fromfile(f["path"])  # closed with a checksum
         handle.validate()
-        assert handle.sample_count > 0
+        assert handle.sample_count == f["samples"] > 0
+
+
+def test_the_first_sigint_ends_a_capture_waiting_for_a_server_header_within_1_s(tmp_path):
+    # A peer that accepts the connection and sends nothing (the header would be waited
+    # for 5 s): Ctrl-C ends it at once, one error line, nothing created.
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        out = tmp_path / "cap"
+        proc = _popen(["capture", "--source", f"rtl_tcp://127.0.0.1:{port}", "--freq-mhz",
+                       "28.25", "--out", str(out)])
+        try:
+            conn, _ = listener.accept()
+            time.sleep(0.5)
+            proc.send_signal(signal.SIGINT)
+            t0 = time.monotonic()
+            _, stderr = proc.communicate(timeout=30)
+            took_s = time.monotonic() - t0
+            conn.close()
+        finally:
+            proc.kill()
+    assert took_s < 1.0 and proc.returncode == 2, stderr
+    lines = [x for x in stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "stopped" in lines[0], stderr
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("how", ["rm -rf", "mv"])
