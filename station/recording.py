@@ -138,6 +138,8 @@ def recording_format(path: str | os.PathLike[str]) -> FileFormat:
     'sigmf-archive'
     """
     p = Path(path)
+    if not p.name or p.name in (".", ".."):
+        raise RecordingError(p, f"names a folder, not a recording; {EXTENSIONS_HELP}")
     suffix = p.suffix.lower()
     if suffix == ".wav":
         return "wav"

@@ -294,7 +294,8 @@ def replay(
     ReplayResult
     """
     say = progress or (lambda stage, fraction: None)
-    with FileSource(path, sample_rate_hz=sample_rate_hz, center_freq_hz=center_freq_hz) as src:
+    with FileSource(path, sample_rate_hz=sample_rate_hz, center_freq_hz=center_freq_hz,
+                    verify_checksum=True) as src:  # judged as decode judges it
         info = src.open()
         rate = min(nearest_out_rate_hz(info.sample_rate_hz, channel_rate_hz), info.sample_rate_hz)
         channels = plan_channels(info, freqs_hz=freqs_hz, event=event, channel_rate_hz=rate)

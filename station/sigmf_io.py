@@ -25,7 +25,7 @@ import tarfile
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +45,7 @@ from station.recording import (
     format_utc,
     recording_format,
 )
+from station.sigmf_meta import check_metadata, load_metadata, parse_datetime, sample_rate
 
 __all__ = [
     "SUPPORTED_SIGMF_DATATYPES",
@@ -59,20 +60,6 @@ logger = logging.getLogger(__name__)
 
 #: SigMF datatypes hi-station reads.
 SUPPORTED_SIGMF_DATATYPES = ("cf32_le", "ci16_le", "cu8")
-
-
-def _parse_datetime(value: object, where: Path) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise RecordingError(
-            where,
-            f"core:datetime={value!r} is not an RFC 3339 time with a zone "
-            "(e.g. 2013-10-09T18:00:00.000000Z)",
-        )
-    return parsed.astimezone(UTC)
 
 
 def _translate(
@@ -121,7 +108,8 @@ class SigmfInput:
         One of :data:`SUPPORTED_SIGMF_DATATYPES`.
     sample_count : int
         Number of samples.
-    sample_rate_hz : float
+    sample_rate_hz : float or None
+        None only when opened with ``rate_required=False`` and the file has none.
     center_freq_hz : float or None
         ``core:frequency`` of the first capture.
     start_utc : datetime or None
@@ -132,7 +120,7 @@ class SigmfInput:
     where: Path
     datatype: str
     sample_count: int
-    sample_rate_hz: float
+    sample_rate_hz: float | None
     center_freq_hz: float | None
     start_utc: datetime | None
 
@@ -147,11 +135,25 @@ class SigmfInput:
                          "iq", self.where)  # fmt: skip
 
 
-def open_sigmf(path: str | os.PathLike[str]) -> SigmfInput:
+def open_sigmf(
+    path: str | os.PathLike[str], *, verify_checksum: bool = True, rate_required: bool = True
+) -> SigmfInput:
     """Open and check a SigMF pair or archive (``cf32_le``, ``ci16_le`` or ``cu8``).
 
-    The checksum (``core:sha512``) is verified when present (read in small pieces).
-    ``core:frequency`` and ``core:datetime`` come from the first capture.
+    The one judge of a SigMF file: ``decode``, ``detect`` and ``replay`` all open
+    recordings here.  The metadata's shape is checked first
+    (:mod:`station.sigmf_meta`); the checksum (``core:sha512``) is verified when
+    present (read in small pieces).  ``core:frequency`` and ``core:datetime`` come
+    from the first capture.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    verify_checksum : bool, optional
+        Check ``core:sha512`` (reads the data once).
+    rate_required : bool, optional
+        A missing ``core:sample_rate`` is an error; otherwise ``sample_rate_hz`` is
+        None then (the caller supplies it).
 
     Raises
     ------
@@ -159,8 +161,9 @@ def open_sigmf(path: str | os.PathLike[str]) -> SigmfInput:
         See :func:`station.recording.read_recording`.
     """
     p = Path(path)
+    fmt = recording_format(p)
     names = get_sigmf_filenames(p)
-    if recording_format(p) == "sigmf-archive":
+    if fmt == "sigmf-archive":
         where = names["archive_fn"]
         if not where.is_file():
             raise RecordingError(where, "no such SigMF archive")
@@ -168,25 +171,29 @@ def open_sigmf(path: str | os.PathLike[str]) -> SigmfInput:
         where = names["meta_fn"]
         if not where.is_file():
             raise RecordingError(where, "no such SigMF metadata file")
+        load_metadata(where)
         if names["data_fn"].is_file() and names["data_fn"].stat().st_size == 0:
             raise RecordingError(names["data_fn"], "data is empty (0 samples)")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            handle = sigmf.fromfile(where, skip_checksum=False, autoscale=True)
-        except (SigMFError, ValueError, KeyError, TypeError, OSError, tarfile.TarError) as exc:
+            handle = sigmf.fromfile(where, skip_checksum=not verify_checksum, autoscale=True)
+        except (SigMFError, ValueError, KeyError, TypeError, OSError, tarfile.TarError,
+                RecursionError, AttributeError) as exc:  # fmt: skip
             raise _translate(exc, where, caught) from None
         if not isinstance(handle, sigmf.SigMFFile):
             raise RecordingError(where, "is a SigMF collection; give one recording of it")
+        check_metadata(handle._metadata, where)  # an archive's metadata, checked here
         datatype, count = _check_layout(handle, where, names["data_fn"], caught)
     captures = handle.get_captures()
     first = captures[0] if captures else {}
     center = first.get(sigmf.FREQUENCY_KEY)
     stamp = first.get(sigmf.DATETIME_KEY)
     return SigmfInput(
-        handle, where, datatype, count, _sample_rate(handle, where),
+        handle, where, datatype, count,
+        sample_rate(handle.get_global_field(sigmf.SAMPLE_RATE_KEY), where, rate_required),
         None if center is None else float(center),
-        None if stamp is None else _parse_datetime(stamp, where),
+        None if stamp is None else parse_datetime(stamp, where),
     )  # fmt: skip
 
 
@@ -214,7 +221,7 @@ def _check_layout(
     if any("ends before the final annotation" in str(w.message) for w in caught):
         raise RecordingError(
             where,
-            f"metadata disagrees with the data: an annotation ends after the last of "
+            f"metadata disagrees with the data: an annotation ends after the last of its "
             f"{count} samples (data truncated?)",
         )
     for capture in handle.get_captures():
@@ -226,22 +233,6 @@ def _check_layout(
                 f"but the data holds {count} samples (data truncated?)",
             )
     return str(datatype), count
-
-
-def _sample_rate(handle: sigmf.SigMFFile, where: Path) -> float:
-    rate = handle.get_global_field(sigmf.SAMPLE_RATE_KEY)
-    if rate is None:
-        raise RecordingError(
-            where, "core:sample_rate is missing; add the sample rate in Hz to the metadata"
-        )
-    if (
-        isinstance(rate, bool)
-        or not isinstance(rate, int | float)
-        or not rate > 0
-        or not (math.isfinite(rate))
-    ):
-        raise RecordingError(where, f"core:sample_rate={rate!r} must be a finite rate > 0 Hz")
-    return float(rate)
 
 
 def _read(opened: SigmfInput, start: int, count: int) -> np.ndarray:

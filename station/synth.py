@@ -87,8 +87,10 @@ class Synthesized:
 
 #: Largest sample rate synthesized, Hz.
 MAX_SAMPLE_RATE_HZ = 10e6
-#: Most samples one synthesized recording holds (2 GB of complex64).
-MAX_SAMPLES = 2.5e8
+#: Most samples one synthesized recording holds: the 2013 event's 16 rounds at
+#: 2,000 S/s (1.92e7).  Synthesis holds the whole signal at about 31 bytes a sample
+#: (complex128 keying, noise and channel), so this is about 620 MB at most.
+MAX_SAMPLES = 2e7
 
 
 def _finite(name: str, value: float, rule: str = "must be finite") -> float:

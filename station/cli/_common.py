@@ -3,33 +3,78 @@
 from __future__ import annotations
 
 import contextlib
+import errno
+import math
 import queue
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 import typer
 from rich.console import Console
 from rich.live import Live
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from typer._click import exceptions as click  # typer vendors click: its exceptions are these
 from typer.core import TyperGroup
 
 from dsp.errors import DspValueError
-from station.errors import StationError
+from station.errors import InputError, StationError
 
 __all__ = [
     "EXPECTED_ERRORS",
+    "MAX_DRIFT_HZ_PER_MIN",
     "LiveLines",
     "ReportingGroup",
+    "bounded",
     "err_console",
+    "in_years",
     "out_console",
     "report_error",
+    "report_usage_error",
     "spinner",
 ]
 
+#: Largest carrier drift a search may be asked to follow, Hz/min (10 Hz/s).
+MAX_DRIFT_HZ_PER_MIN = 600.0
+
 #: Exceptions that are the user's to fix: one line on stderr, exit code 2.
 EXPECTED_ERRORS = (StationError, DspValueError)
+
+
+def bounded(name: str, value: float | None, low: float, high: float, unit: str = "") -> None:
+    """Refuse an absurd magnitude of an option: above ``high``, or below ``low`` in size.
+
+    Checked at the command line so that ``1e308`` or ``1e-308`` is one error line,
+    never an overflow or an allocation deep inside a search.  None, NaN, infinities,
+    zero and values of the wrong sign pass: the library's own rule for the parameter
+    names those.
+
+    Raises
+    ------
+    InputError
+        Naming the option, the value and the range.
+
+    Examples
+    --------
+    >>> bounded("--dit-s", 30.0, 1e-3, 3600.0, " s")
+    >>> bounded("--dit-s", 1e308, 1e-3, 3600.0, " s")
+    Traceback (most recent call last):
+    ...
+    station.errors.InputError: --dit-s=1e+308 must be from 0.001 to 3600 s
+    """
+    if value is None or not math.isfinite(value):
+        return
+    if value > high or 0 < value < low or value < low < 0:
+        raise InputError(f"{name}={value:g} must be from {low:g} to {high:g}{unit}")
+
+
+def in_years(when: datetime, name: str) -> datetime:
+    """Refuse a time outside the years 1900-2999 (later ones overflow when dated)."""
+    if not 1900 <= when.year <= 2999:
+        raise InputError(f"{name}={when.isoformat()} must lie in the years 1900-2999")
+    return when
 
 
 def report_error(exc: BaseException) -> None:
@@ -38,18 +83,77 @@ def report_error(exc: BaseException) -> None:
     print(f"error: {message}", file=sys.stderr)
 
 
+#: Key of the command line (as given to the root command) in ``ctx.meta``.
+_ARGV = "hi_station.argv"
+
+
+def _given_value(exc: click.BadParameter, argv: list[str]) -> str | None:
+    """Return the text given on the command line for the option of ``exc``, if found."""
+    param = exc.param
+    if param is None or not hasattr(param, "opts"):
+        return None
+    for k, arg in enumerate(argv):
+        for opt in param.opts:
+            if arg == opt and k + 1 < len(argv):
+                return argv[k + 1]
+            if arg.startswith(opt + "="):
+                return arg[len(opt) + 1 :]
+    return None
+
+
+def report_usage_error(exc: click.UsageError) -> None:
+    """Print a command-line mistake (bad value, unknown option) as one ``error:`` line."""
+    message = exc.format_message().rstrip(".")
+    if isinstance(exc, click.BadParameter) and not isinstance(exc, click.MissingParameter):
+        argv = exc.ctx.meta.get(_ARGV, sys.argv[1:]) if exc.ctx is not None else sys.argv[1:]
+        given = _given_value(exc, argv)
+        if given is not None:
+            shown = given if len(given) <= 40 else given[:40] + "..."
+            message = f"{message} (given {shown!r})"
+    hint = f"; see {exc.ctx.command_path} --help" if exc.ctx is not None else ""
+    report_error(Exception(message + hint))
+
+
 class ReportingGroup(TyperGroup):
     """Command group that turns expected errors into one stderr line and exit code 2.
 
-    Doing it here (not only in :func:`station.cli.main`) gives the same behaviour under
-    ``typer.testing.CliRunner``.
+    Expected errors (:data:`EXPECTED_ERRORS`) and command-line mistakes (a value that
+    does not parse, an unknown option, a missing argument) both become one
+    ``error: ...`` line, never a traceback or a usage box.  Doing it here (not only in
+    :func:`station.cli.main`) gives the same behaviour under ``typer.testing.CliRunner``.
     """
+
+    def make_context(  # noqa: D102
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        try:
+            ctx = super().make_context(info_name, args, parent=parent, **extra)
+            ctx.meta.setdefault(_ARGV, list(args))  # shared by every sub-context
+            return ctx
+        except click.NoArgsIsHelpError:
+            raise
+        except click.UsageError as exc:
+            report_usage_error(exc)
+            raise typer.Exit(2) from None
 
     def invoke(self, ctx: Any) -> Any:  # noqa: D102
         try:
             return super().invoke(ctx)
         except EXPECTED_ERRORS as exc:
             report_error(exc)
+            raise typer.Exit(2) from None
+        except click.NoArgsIsHelpError:
+            raise
+        except click.UsageError as exc:
+            report_usage_error(exc)
+            raise typer.Exit(2) from None
+        except OSError as exc:
+            if exc.errno != errno.ENAMETOOLONG:  # any other OSError is a bug: its traceback
+                raise
+            name = str(exc.filename or "")
+            shown = name if len(name) <= 80 else f"{name[:40]}...{name[-30:]}"
+            report_error(Exception(f"{shown}: file name too long (ENAMETOOLONG); the system "
+                                   "allows 255 bytes a name, 4095 a path"))  # fmt: skip
             raise typer.Exit(2) from None
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from station.band_input import decode_band, read_band
-from station.cli._common import out_console, spinner
+from station.cli._common import MAX_DRIFT_HZ_PER_MIN, bounded, out_console, spinner
 from station.cli.render import print_decoded
 
 __all__ = ["decode"]
@@ -33,6 +33,8 @@ def decode(
     pfa: Annotated[float, typer.Option(help="False-alarm probability of the search.")] = 1e-3,
 ) -> None:
     """Decode Morse of unknown text, speed, frequency and drift in FILE."""
+    bounded("--search-hz", search_hz, 0.01, 1e7, " Hz")
+    bounded("--max-drift-hz-per-min", max_drift_hz_per_min, 0.0, MAX_DRIFT_HZ_PER_MIN, " Hz/min")
     with spinner(f"reading {file}") as say:
         inp = read_band(file, center_hz=center_hz, search_hz=search_hz,
                         progress=lambda f: say(f"reading {file}: {100 * f:.0f} %"))  # fmt: skip

@@ -11,7 +11,7 @@ import typer
 
 from station.analysis import event_rounds, parse_utc, schedule_rounds
 from station.band_input import detect_band, read_band
-from station.cli._common import out_console, spinner
+from station.cli._common import MAX_DRIFT_HZ_PER_MIN, bounded, out_console, spinner
 from station.cli.render import print_detection
 from station.errors import InputError
 from station.schedule import load_event
@@ -72,6 +72,12 @@ def detect(
     ] = 0.2,
 ) -> None:
     """Detect the scheduled rounds of TEXT in FILE, one by one and stacked."""
+    bounded("--search-hz", search_hz, 0.01, 1e7, " Hz")
+    bounded("--max-drift-hz-per-min", max_drift_hz_per_min, 0.0, MAX_DRIFT_HZ_PER_MIN, " Hz/min")
+    bounded("--start-offset-s", start_offset_s, -1e8, 1e8, " s")
+    bounded("--dit-s", dit_s, 1e-3, 3600.0, " s")
+    bounded("--period-s", period_s, 1e-3, 7 * 86400.0, " s")
+    bounded("--timing-offset-s", timing_offset_s, 0.0, 3600.0, " s")
     start_utc = None if start is None else parse_utc(start, name="--start")
     event = None if schedule is None else load_event(schedule)
     if event is not None and (start_utc is not None or start_offset_s is not None):

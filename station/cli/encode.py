@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from station.analysis import parse_utc
-from station.cli._common import out_console, spinner
+from station.cli._common import bounded, in_years, out_console, spinner
 from station.synth import encode_to_file
 
 __all__ = ["encode"]
@@ -53,8 +53,10 @@ def encode(
     overwrite: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
 ) -> None:
     """Synthesize TEXT as slow Morse into a WAV audio tone or SigMF I/Q recording."""
+    bounded("--dit-s", dit_s, 1e-3, 3600.0, " s")
+    bounded("--wpm", wpm, 1e-3, 1000.0, " WPM")
     key_start = (
-        parse_utc(start_utc, name="--start-utc")
+        in_years(parse_utc(start_utc, name="--start-utc"), "--start-utc")
         if start_utc is not None
         else datetime.now(UTC).replace(microsecond=0)
     )

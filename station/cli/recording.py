@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from station.cli._common import ReportingGroup, out_console
+from station.errors import RecordingError
 from station.sdr.recover import recover_recording
 
 __all__ = ["app", "recover"]
@@ -40,6 +41,8 @@ def recover(
     Cuts a partial last sample off the data, drops annotations past its end and
     rewrites the metadata (atomically) with a fresh checksum.
     """
+    if not path.name:
+        raise RecordingError(path, "names a folder; give NAME, NAME.sigmf-meta or NAME.sigmf-data")
     report = recover_recording(path, checksum=checksum)
     if json_:
         print(json.dumps(report.to_dict(), indent=2))

@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from station.cli._common import out_console, spinner
+from station.cli._common import bounded, out_console, spinner
 from station.replay import DEFAULT_CHANNEL_RATE_HZ, ReplayResult, replay
 from station.schedule import load_event
+from station.sigmf_meta import RATE_LIMITS_HZ
 
 __all__ = ["replay_command"]
 
@@ -84,6 +85,9 @@ def replay_command(
     overwrite: Annotated[bool, typer.Option(help="Replace existing grabs.")] = False,
 ) -> None:
     """Channelize PATH, decode (and with --schedule detect) every channel, draw QRSS grabs."""
+    bounded("--rate-hz", rate_hz, *RATE_LIMITS_HZ, " S/s")
+    bounded("--channel-rate-hz", channel_rate_hz, *RATE_LIMITS_HZ, " S/s")
+    bounded("--center-mhz", center_mhz, 0.0, 1e5, " MHz")
     event = None if schedule is None else load_event(schedule)
     with spinner(f"replaying {path}") as say:
         result = replay(

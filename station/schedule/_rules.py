@@ -38,6 +38,10 @@ def positive(value: float, where: str, source: str, minimum: float = 0.0) -> flo
     return value
 
 
+#: Years an event may start in (so every round and the Waves day around it can be dated).
+YEARS = (1900, 2999)
+
+
 def start_utc(value: Any, source: str) -> datetime:
     where = "event.start_utc"
     if isinstance(value, str):
@@ -56,6 +60,9 @@ def start_utc(value: Any, source: str) -> datetime:
             source, where, f"{value.isoformat()} has no time zone; write it in UTC with Z "
             f"({value.isoformat()}Z)"
         )  # fmt: skip
+    if not YEARS[0] <= value.year <= YEARS[1]:  # later times would overflow datetime
+        raise ScheduleError(source, where, f"{value.isoformat()} must lie in the years "
+                            f"{YEARS[0]}-{YEARS[1]}")  # fmt: skip
     return value.astimezone(UTC)
 
 

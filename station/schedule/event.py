@@ -69,6 +69,8 @@ TEN_METRE_BAND_HZ = (28_000_000.0, 29_700_000.0)
 #: Station-identification rules an event file may name.
 IDENT_RULES = ("none", "after-each-round", "after-last-round")
 _MIN_DIT_S = 0.5
+#: Longest dit and longest time between round starts an event may have, s.
+_MAX_DIT_S, _MAX_PERIOD_S = 3600.0, 7 * 86400.0
 #: Rig modes an event may name: the ones rigctld's ``set_mode`` takes (Hamlib 4.5).
 MODES = (
     "CW", "CWR", "USB", "LSB", "AM", "FM", "WFM", "RTTY", "RTTYR", "AMS", "PKTLSB", "PKTUSB",
@@ -248,9 +250,14 @@ def event_from_dict(data: dict[str, Any], *, source: str = "<event>") -> Event:
     dit_s = _positive(_field(ev, "event", "dit_s", (int, float), source), "event.dit_s", source)
     if dit_s < _MIN_DIT_S:
         raise ScheduleError(source, "event.dit_s", f"{dit_s:g} s is shorter than {_MIN_DIT_S} s")
+    if dit_s > _MAX_DIT_S:
+        raise ScheduleError(source, "event.dit_s", f"{dit_s:g} s is longer than {_MAX_DIT_S:g} s")
     period_s = _positive(
         _field(ev, "event", "round_period_s", (int, float), source), "event.round_period_s", source
     )
+    if period_s > _MAX_PERIOD_S:
+        raise ScheduleError(source, "event.round_period_s", f"{period_s:g} s is more than "
+                            f"{_MAX_PERIOD_S:g} s (a week)")  # fmt: skip
     rounds = _field(ev, "event", "rounds", int, source)
     if not 1 <= rounds <= MAX_ROUNDS:
         raise ScheduleError(source, "event.rounds", f"{rounds} must be 1-{MAX_ROUNDS}")
@@ -392,4 +399,6 @@ def load_event(path_or_id: str | Path) -> Event:
         raise ScheduleError(str(path), "", f"malformed TOML: {exc}") from None
     except RecursionError:
         raise ScheduleError(str(path), "", "malformed TOML: nested too deeply") from None
+    except ValueError:  # an integer over Python's 4300-digit conversion limit
+        raise ScheduleError(str(path), "", "malformed TOML: a number has too many digits") from None
     return event_from_dict(data, source=str(path))

@@ -36,24 +36,20 @@ from __future__ import annotations
 import logging
 import math
 import os
-import tarfile
-import warnings
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
 import sigmf
 import soundfile as sf
-from sigmf.error import SigMFError
-from sigmf.sigmffile import get_sigmf_filenames
 
 from station.audio import _riff_data_shortfall
 from station.clock import Clock, SystemClock
 from station.errors import InputError, RecordingError
-from station.recording import recording_format
 from station.sdr.base import IQBlock, SourceInfo
 from station.sdr.rtltcp import cu8_to_complex64
+from station.sigmf_io import open_sigmf
 
 __all__ = ["REPLAY_DATATYPES", "FileSource"]
 
@@ -208,91 +204,20 @@ class FileSource:
         return p, {"rate": float(wav.samplerate), "hw": f"WAV file {p.name}"}
 
     def _open_sigmf(self) -> tuple[Path, dict[str, Any]]:
-        names = get_sigmf_filenames(self.path)
-        archive = recording_format(self.path) == "sigmf-archive"
-        where = names["archive_fn"] if archive else names["meta_fn"]
-        if not where.is_file():
-            raise RecordingError(
-                where, f"no such SigMF {'archive' if archive else 'metadata'} file"
-            )
-        if not archive:
-            data_fn = names["data_fn"]
-            if not data_fn.is_file():
-                raise RecordingError(data_fn, "data file is missing; the metadata has no samples")
-            if data_fn.stat().st_size == 0:
-                raise RecordingError(data_fn, "data is empty (0 samples)")
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                h = sigmf.fromfile(where, skip_checksum=not self.verify_checksum, autoscale=False)
-            except (SigMFError, ValueError, KeyError, TypeError, OSError, tarfile.TarError) as exc:
-                text = str(exc).rstrip(".") or type(exc).__name__
-                if any("integer number of samples" in str(w.message) for w in caught):
-                    text = "data is truncated: not a whole number of samples for its datatype"
-                    raise RecordingError(where, text) from None
-                if "hash does not match" in text:
-                    text = "core:sha512 checksum does not match the data (changed or cut short)"
-                elif "datatype" in text.lower():
-                    text += f"; replay reads {', '.join(REPLAY_DATATYPES)}"
-                raise RecordingError(where, f"cannot read as SigMF: {text}") from None
-        messages = " ".join(str(w.message) for w in caught)
-        if not isinstance(h, sigmf.SigMFFile):
-            raise RecordingError(where, "is a SigMF collection; give one recording of it")
-        datatype = h.get_global_field(sigmf.DATATYPE_KEY)
-        if datatype not in REPLAY_DATATYPES:
-            raise RecordingError(
-                where, f"core:datatype={datatype!r} is not replayable; use one of "
-                f"{', '.join(REPLAY_DATATYPES)}",
-            )  # fmt: skip
-        channels = h.get_global_field(sigmf.NUM_CHANNELS_KEY, 1)
-        if channels != 1:
-            raise RecordingError(where, f"core:num_channels={channels}; replay reads 1 channel")
+        """Judge the file exactly as ``decode`` does (:func:`station.sigmf_io.open_sigmf`)."""
+        opened = open_sigmf(self.path, verify_checksum=self.verify_checksum, rate_required=False)
+        h, where = opened.handle, opened.where
         if h.data_file is None:
             raise RecordingError(where, "no data to stream (compressed archive?); decompress it")
-        count = int(h.sample_count)
-        size = REPLAY_DATATYPES[datatype]
-        if "integer number of samples" in messages:
-            raise RecordingError(
-                where, f"data is truncated: its size is not a whole number of {size}-byte "
-                f"{datatype} samples",
-            )  # fmt: skip
-        if count == 0:
-            raise RecordingError(where, "data is empty (0 samples)")
-        if "ends before the final annotation" in messages:
-            raise RecordingError(
-                where, f"metadata disagrees with the data: an annotation ends after the last "
-                f"of its {count} samples (data truncated?)",
-            )  # fmt: skip
-        captures = h.get_captures()
-        for capture in captures:
-            if capture.get(sigmf.SAMPLE_START_KEY, 0) >= count:
-                raise RecordingError(
-                    where, f"metadata disagrees with the data: a capture starts at sample "
-                    f"{capture[sigmf.SAMPLE_START_KEY]} but the data holds {count} samples",
-                )  # fmt: skip
-        first = captures[0] if captures else {}
-        rate = h.get_global_field(sigmf.SAMPLE_RATE_KEY)
-        if rate is not None and not (isinstance(rate, int | float) and rate > 0):
-            raise RecordingError(where, f"core:sample_rate={rate!r} must be a rate > 0 Hz")
-        stamp = first.get(sigmf.DATETIME_KEY)
-        try:
-            when = None if stamp is None else datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-        except (AttributeError, ValueError):
-            when = datetime.min  # naive: rejected below
-        if when is not None and when.tzinfo is None:
-            raise RecordingError(
-                where, f"core:datetime={stamp!r} is not RFC 3339 UTC (2013-10-09T18:00:00Z)"
-            )
         self._fh = open(h.data_file, "rb")
         self._offset = int(getattr(h, "data_offset", 0) or 0)
-        self._datatype, self.sample_count = datatype, count
+        self._datatype, self.sample_count = opened.datatype, opened.sample_count
         hw = h.get_global_field(sigmf.HW_KEY)
         return where, {
-            "rate": None if rate is None else float(rate),
-            "center": first.get(sigmf.FREQUENCY_KEY),
-            "start": None if when is None else when.astimezone(UTC),
-            "hw": f"{hw + '; ' if hw else ''}replay of {where.name}",
-        }
+            "rate": opened.sample_rate_hz, "center": opened.center_freq_hz,
+            "start": opened.start_utc,
+            "hw": f"{hw + '; ' if isinstance(hw, str) and hw else ''}replay of {where.name}",
+        }  # fmt: skip
 
     def open(self) -> SourceInfo:
         """Check the file and get ready to read from its first sample.

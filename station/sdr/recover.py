@@ -105,7 +105,7 @@ def _load_meta(path: str | os.PathLike[str]) -> tuple[dict[str, Path], dict[str,
         raise RecordingError(where, "no such SigMF metadata file; not a SigMF recording")
     try:
         meta = json.loads(where.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, deep, huge ints
         raise RecordingError(where, f"is not SigMF metadata (not JSON: {exc})") from None
     glob = meta.get("global") if isinstance(meta, dict) else None
     dtype = glob.get(sigmf.DATATYPE_KEY) if isinstance(glob, dict) else None

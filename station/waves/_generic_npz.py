@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from station.errors import WavesFormatError
-from station.waves.series import WavesSeries, format_utc, parse_utc
+from station.waves.series import MAX_POWER, WavesSeries, format_utc, parse_utc
 
 __all__ = ["DEFAULT_UNITS", "clean_power", "iso_utc", "read_npz"]
 
@@ -37,7 +37,7 @@ def iso_utc(text: str) -> float:
 def clean_power(power: np.ndarray) -> np.ndarray:
     """Float copy of `power` with values <= 0 and non-finite values set to NaN."""
     power = np.array(power, dtype=float)
-    power[~np.isfinite(power) | (power <= 0)] = np.nan
+    power[~np.isfinite(power) | (power <= 0) | (power > MAX_POWER)] = np.nan
     return power
 
 

@@ -42,7 +42,7 @@ import numpy as np
 from station.errors import InputError, WavesFormatError
 from station.waves._das2_header import parse_oob, parse_packet_header, parse_stream_header
 from station.waves._das2_packets import Rows, read_packet, skip_space
-from station.waves.series import WavesSeries, check_times
+from station.waves.series import MAX_POWER, WavesSeries, check_times
 
 __all__ = ["read_das2", "read_das2_channels"]
 
@@ -180,7 +180,7 @@ def _series(rows: Rows, path: str) -> WavesSeries:
             for p in layout.values
         ]
     )
-    power[~np.isfinite(power) | (power <= 0) | (power == fill)] = np.nan
+    power[~np.isfinite(power) | (power <= 0) | (power > MAX_POWER) | (power == fill)] = np.nan
     return WavesSeries(
         time_unix_s=times,
         freq_hz=layout.freq_hz,

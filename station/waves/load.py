@@ -86,12 +86,34 @@ def sniff_format(path: Path) -> str:
     raise WavesFormatError(path, f"is not a Waves file; expected {_FORMATS}", line=1)
 
 
+#: Most entries a folder search looks at, and how deep (a PDS volume nests files 5 deep).
+WALK_LIMIT, WALK_DEPTH = 100_000, 8
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Files named ``WAV_*`` below ``folder``, at most :data:`WALK_DEPTH` folders down.
+
+    Unreadable folders (``/proc``, no permission) are skipped; a tree of more than
+    :data:`WALK_LIMIT` entries is refused rather than searched for minutes.
+    """
+    found, seen = [], 0
+    for top, dirs, names in os.walk(folder):
+        seen += len(dirs) + len(names)
+        if seen > WALK_LIMIT:
+            raise WavesFormatError(folder, f"holds more than {WALK_LIMIT:,} entries below it; "
+                                   "give the folder of the Waves files themselves")  # fmt: skip
+        if len(Path(top).relative_to(folder).parts) >= WALK_DEPTH:
+            dirs.clear()
+        found += [Path(top, n) for n in names if n.startswith("WAV_")]
+    return found
+
+
 def find_day_files(folder: str | os.PathLike[str], day: date | str) -> list[Path]:
     """PDS electric survey files of one UTC day below `folder`, highest version, in time order."""
     day = date.fromisoformat(day) if isinstance(day, str) else day
     key = f"{day.year:04d}{day.timetuple().tm_yday:03d}"
     best: dict[str, tuple[int, Path]] = {}
-    for p in sorted(Path(folder).rglob("WAV_*")):
+    for p in sorted(_walk(Path(folder))):
         m = _PDS_NAME.match(p.name)
         if m and m.group(1) == key:
             version = int(m.group(3))

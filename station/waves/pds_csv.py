@@ -43,6 +43,7 @@ import numpy as np
 from station._atomic import check_free, commit, staging_dir
 from station.errors import WavesFormatError
 from station.waves.series import (
+    MAX_POWER,
     PSD_UNITS,
     WavesSeries,
     check_times,
@@ -237,7 +238,7 @@ def read_pds_csv(
             path, f"no rows between {_utc_or_dash(start_unix_s)} and {_utc_or_dash(stop_unix_s)}"
             f"; the file spans {format_utc(all_times[0], 0)} to {format_utc(all_times[-1], 0)}")
     power = np.frombuffer(flat, dtype=np.float64).reshape(len(times), len(cols))  # no copy
-    power[~(power > 0)] = np.nan
+    power[~((power > 0) & (power <= MAX_POWER))] = np.nan  # inf, huge: not measured
     for j, c in enumerate(cols[: len(channels_hz or ())]):
         if np.all(np.isnan(power[:, j])):
             raise WavesFormatError(

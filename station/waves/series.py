@@ -34,7 +34,9 @@ import numpy as np
 from station.errors import InputError, WavesFormatError
 
 __all__ = [
+    "MAX_POWER",
     "PSD_UNITS",
+    "TIME_RANGE_UNIX_S",
     "WavesSeries",
     "check_times",
     "format_utc",
@@ -158,6 +160,13 @@ class WavesSeries:
         return replace(self, time_unix_s=self.time_unix_s[keep], power=self.power[keep])
 
 
+#: Largest value read as a power: beyond it squares overflow, so it is missing (NaN).
+MAX_POWER = 1e100
+
+#: Times a Waves file may hold, unix seconds: the years 1900-2999 (later ones cannot be dated).
+TIME_RANGE_UNIX_S = (-2208988800.0, 32503680000.0)
+
+
 def check_times(
     time_unix_s: np.ndarray, path: str, lines: np.ndarray | Sequence[int] | None = None
 ) -> None:
@@ -186,12 +195,17 @@ def check_times(
     """
     if len(time_unix_s) == 0:
         raise WavesFormatError(path, "no data rows")
+    where = (lambda r: int(lines[r])) if lines is not None else (lambda r: r + 1)
+    t = np.asarray(time_unix_s, dtype=float)
+    outside = np.flatnonzero(~((t >= TIME_RANGE_UNIX_S[0]) & (t <= TIME_RANGE_UNIX_S[1])))
+    if outside.size:
+        raise WavesFormatError(path, f"time {t[outside[0]]!r} s (unix) is not in the years "
+                               "1900-2999", line=where(int(outside[0])))  # fmt: skip
     step = np.diff(time_unix_s)
     bad = np.flatnonzero(~(step > 0))
     if bad.size == 0:
         return
     i = int(bad[0]) + 1
-    where = (lambda r: int(lines[r])) if lines is not None else (lambda r: r + 1)
     kind = "duplicate" if step[i - 1] == 0 else "non-increasing"
     raise WavesFormatError(
         path,

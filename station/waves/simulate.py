@@ -86,12 +86,16 @@ class SimulationConfig:
     def __post_init__(self) -> None:
         if self.n_operators < 0:
             raise InputError(f"operators {self.n_operators}: must be >= 0")
-        if not self.power_w >= 0:
-            raise InputError(f"power_w {self.power_w}: must be >= 0 W")
+        if not 0 <= self.power_w <= 1e7:
+            raise InputError(f"power_w {self.power_w}: must be 0-1e7 W")
+        if not -50 <= self.antenna_gain_dbi <= 100:
+            raise InputError(f"antenna_gain_dbi {self.antenna_gain_dbi}: must be -50-100 dBi")
+        if not 0 <= self.seed < 2**63:
+            raise InputError(f"seed {self.seed}: must be a whole number >= 0")
         if not 0 <= self.active_fraction <= 1:
             raise InputError(f"active_fraction {self.active_fraction}: must be in [0, 1]")
-        if not 0 <= self.clock_error_s <= 60:
-            raise InputError(f"clock_error_s {self.clock_error_s}: must be 0-60 s")
+        if not (self.clock_error_s == 0 or 1e-3 <= self.clock_error_s <= 60):
+            raise InputError(f"clock_error_s {self.clock_error_s}: must be 0 or 0.001-60 s")
         if not 0.1 <= self.cadence_s <= 60:
             raise InputError(f"cadence_s {self.cadence_s}: must be 0.1-60 s")
         if self.safe_mode_utc not in (None, "default"):
@@ -153,7 +157,11 @@ def _sample_times(cfg: SimulationConfig, kd: np.ndarray, trajectory: str) -> np.
     else:
         t0, t1 = kd[0, 0] - MARGIN_S, kd[-1, 1] + MARGIN_S
     t = np.arange(t0 + SAMPLE_PHASE_S, t1, cfg.cadence_s)
-    return t[t < _safe_mode(cfg, trajectory)]
+    t = t[t < _safe_mode(cfg, trajectory)]
+    if t.size < 2:
+        raise InputError(f"safe_mode_utc {cfg.safe_mode_utc!r}: the survey ends before it "
+                         "starts (the first key-down is later); give a later time or none")
+    return t
 
 
 def _keyed_fraction(t: np.ndarray, kd: np.ndarray, sigma_s: float) -> np.ndarray:
