@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 __all__ = [
+    "YEARS",
     "Clock",
     "ClockStatus",
     "SimulatedClock",
@@ -34,6 +35,12 @@ __all__ = [
     "clock_status",
     "sleep_until",
 ]
+
+
+#: Years a UTC time given to hi-station may lie in (event starts, recording starts,
+#: command-line times): every round, Waves day and file name around them can be dated
+#: (later years overflow :class:`datetime.datetime` arithmetic).
+YEARS = (1900, 2999)
 
 
 class Clock(Protocol):

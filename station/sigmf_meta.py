@@ -26,24 +26,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from station.clock import YEARS
 from station.errors import RecordingError
 
 __all__ = [
-    "META_LIMIT_BYTES", "RATE_LIMITS_HZ", "YEARS", "check_metadata", "load_metadata",
+    "META_LIMIT_BYTES", "RATE_LIMITS_HZ", "check_metadata", "load_metadata",
     "parse_datetime", "sample_rate",
 ]  # fmt: skip
 
 #: Largest metadata file read, bytes (a recording's annotations stay far below it).
 META_LIMIT_BYTES = 64 * 2**20
-#: Years a recording's ``core:datetime`` may lie in (later ones overflow when dated).
-YEARS = (1900, 2999)
 #: Sample rates a recording may have, S/s (below 1 S/s nothing is keyed; above 10 MS/s
 #: is no receiver hi-station reads, and the searches would ask for terabytes).
 RATE_LIMITS_HZ = (1.0, 10e6)
 
 
 def parse_datetime(value: object, where: Path) -> datetime:
-    """``core:datetime`` as an aware UTC datetime (RFC 3339 with a zone, years :data:`YEARS`)."""
+    """``core:datetime`` as aware UTC (RFC 3339 with a zone, years :data:`~station.clock.YEARS`)."""
     try:
         parsed = datetime.fromisoformat(str(value))
     except ValueError:

@@ -20,6 +20,7 @@ from typer._click import exceptions as click  # typer vendors click: its excepti
 from typer.core import TyperGroup
 
 from dsp.errors import DspValueError
+from station.clock import YEARS
 from station.errors import InputError, StationError
 
 __all__ = [
@@ -71,9 +72,9 @@ def bounded(name: str, value: float | None, low: float, high: float, unit: str =
 
 
 def in_years(when: datetime, name: str) -> datetime:
-    """Refuse a time outside the years 1900-2999 (later ones overflow when dated)."""
-    if not 1900 <= when.year <= 2999:
-        raise InputError(f"{name}={when.isoformat()} must lie in the years 1900-2999")
+    """Refuse a time outside :data:`station.clock.YEARS` (later ones overflow when dated)."""
+    if not YEARS[0] <= when.year <= YEARS[1]:
+        raise InputError(f"{name}={when.isoformat()} must lie in the years {YEARS[0]}-{YEARS[1]}")
     return when
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from dsp.errors import DspValueError
 from dsp.morse import key_intervals
+from station.clock import YEARS
 from station.errors import ScheduleError
 
 LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -36,10 +37,6 @@ def positive(value: float, where: str, source: str, minimum: float = 0.0) -> flo
     if not np.isfinite(value) or value <= minimum:
         raise ScheduleError(source, where, f"{value:g} must be a finite number > {minimum:g}")
     return value
-
-
-#: Years an event may start in (so every round and the Waves day around it can be dated).
-YEARS = (1900, 2999)
 
 
 def start_utc(value: Any, source: str) -> datetime:
