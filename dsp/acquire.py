@@ -27,7 +27,6 @@ from dsp.spectrum import band_of, dechirp
 __all__ = ["Acquisition", "acquire", "narrowband", "refine"]
 
 
-
 def acquire(
     baseband: np.ndarray,
     rate_hz: float,

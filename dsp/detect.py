@@ -378,11 +378,12 @@ def detect(
         one.powers = None  # refinement needs only floors and masks
         del p, grid_at
     stacked = None
-    for i, again in enumerate(deferred):  # each round's zero-offset powers, recomputed
-        if i == 0:
-            stacked_powers = again(0.0)
+    for again in deferred:  # each round's zero-offset powers, recomputed
+        p = again(0.0)
+        if stacked_powers is None:
+            stacked_powers = p
         else:
-            stacked_powers += again(0.0)
+            stacked_powers += p
     if len(rounds) > 1:
         families = 2 if stack_wander_hz > 0 else 1
         mids_s = np.array(mids)

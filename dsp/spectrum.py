@@ -84,15 +84,17 @@ def band_of(
     n_pos = (n_out + 1) // 2  # bins 0 .. n_pos - 1 above the centre, then n_out - n_pos below
     if premix is None and not is_real and k0 == 0 and n_out == n:
         return x.astype(np.complex64, copy=False), rate  # every bin kept: the input itself
-    if n >= LONG_FFT and split_for(n, n_out) is not None:
-        kept = _kept_by_pieces(x, k0, n_out, n_pos, is_real, premix, overwrite_x)
+    n1 = split_for(n, n_out) if n >= LONG_FFT else None
+    if n1 is not None:
+        kept = _kept_by_pieces(x, n1, k0, n_out, n_pos, is_real, premix, overwrite_x)
     else:
         if premix is not None:
             x = premix(x, np.arange(n))
         kept = _kept_at_once(x, k0, n_out, n_pos, is_real)
-    if n_out >= LONG_FFT and split_for(n_out, n_out) is not None:
+    n1_out = split_for(n_out, n_out) if n_out >= LONG_FFT else None
+    if n1_out is not None:
         out = np.conjugate(kept, out=kept)  # ifft(y) = conj(fft(conj(y))) / n_out
-        out = spectrum_band(out, 0, n_out, overwrite_x=True)
+        out = spectrum_band(out, 0, n_out, n1=n1_out, overwrite_x=True)
         del kept  # its memory held the intermediate rows
         out = np.conjugate(out, out=out)
         out *= 1 / n
@@ -122,14 +124,15 @@ def _kept_at_once(x: np.ndarray, k0: int, n_out: int, n_pos: int, is_real: bool)
 
 
 def _kept_by_pieces(
-    x: np.ndarray, k0: int, n_out: int, n_pos: int, is_real: bool, premix: Premix | None,
-    overwrite_x: bool,
+    x: np.ndarray, n1: int, k0: int, n_out: int, n_pos: int, is_real: bool,
+    premix: Premix | None, overwrite_x: bool,
 ) -> np.ndarray:
     """:func:`_kept_at_once` by :func:`dsp.fourstep.spectrum_band` (bounded scratch)."""
     n = x.size
     below = n_out - n_pos
-    kept = spectrum_band(x, k0 - below, n_out, premix=premix, out=np.empty(n_out, np.complex64),
-                         out_offset=n_pos, overwrite_x=overwrite_x)  # fmt: skip
+    kept = spectrum_band(x, k0 - below, n_out, n1=n1, premix=premix,
+                         out=np.empty(n_out, np.complex64), out_offset=n_pos,
+                         overwrite_x=overwrite_x)  # fmt: skip
     if is_real:  # the rfft's half spectrum: bins above n // 2 are 0, the others doubled
         kept *= 2
         for lo, hi in ((n // 2 + 1, n), (n // 2 + 1 - n, 0)):  # as k, and as k - n
@@ -256,18 +259,23 @@ def track_sums(power: np.ndarray, max_shift: int) -> tuple[np.ndarray, np.ndarra
 def _track_halves(power: np.ndarray, max_shift: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`track_sums` as its rows of negative drift (a view) and the rest, and the shifts."""
     m, b = power.shape
-    m2 = 1 << max(int(np.ceil(np.log2(max(m, 1)))), 0)
-    max_shift = int(min(max_shift, m2 - 1))
+    m2, j_max, shifts = _drift_grid(m, max_shift)
     padded = np.zeros((m2, b), np.float32)
     padded[:m] = power
-    # Express the drift over the padded length: D bins over m frames ~ D*m2/m over m2.
-    scale = (m2 - 1) / max(m - 1, 1)
-    j_max = int(min(np.ceil(max_shift * scale), m2 - 1))
     up = _taylor(padded, j_max)
     down = _taylor(padded[:, ::-1], j_max)[:, ::-1]
     del padded
-    shifts = np.arange(-j_max, j_max + 1) / max(scale, 1.0)  # one frame: scale 0, shift 0
     return down[:0:-1], up, shifts
+
+
+def _drift_grid(m: int, max_shift: int) -> tuple[int, int, np.ndarray]:
+    """Return the padded frame count, the largest drift row ``j_max`` and each row's ``D``."""
+    m2 = 1 << max(int(np.ceil(np.log2(max(m, 1)))), 0)
+    # Express the drift over the padded length: D bins over m frames ~ D*m2/m over m2.
+    scale = (m2 - 1) / max(m - 1, 1)
+    j_max = int(min(np.ceil(min(max_shift, m2 - 1) * scale), m2 - 1))
+    shifts = np.arange(-j_max, j_max + 1) / max(scale, 1.0)  # one frame: scale 0, shift 0
+    return m2, j_max, shifts
 
 
 #: Start bins per piece of :func:`best_track` (each piece also reads ``max_shift``
@@ -303,9 +311,7 @@ def best_track(
     (4.0, 3.0, 2, 56)
     """
     m, b = power.shape
-    m2 = 1 << max(int(np.ceil(np.log2(max(m, 1)))), 0)
-    scale = (m2 - 1) / max(m - 1, 1)
-    j_max = int(min(np.ceil(min(max_shift, m2 - 1) * scale), m2 - 1))
+    _, j_max, shifts = _drift_grid(m, max_shift)
     best = (-np.inf, 0, 0)  # (value, row of sums, start bin)
     for a in range(0, b, chunk_bins):
         z = min(a + chunk_bins, b)
@@ -321,5 +327,4 @@ def best_track(
             value, row = float(inner[i, k]), first_row + i
             if value > best[0] or (value == best[0] and row < best[1]):
                 best = (value, row, a + k)
-    shifts = np.arange(-j_max, j_max + 1) / max(scale, 1.0)  # one frame: scale 0, shift 0
     return best[0], float(shifts[best[1]]), best[2], int(shifts.size * b)
