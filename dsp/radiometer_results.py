@@ -11,11 +11,17 @@ True
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numpy as np
+from scipy.stats import norm
+
+from dsp.errors import DspValueError
 from dsp.results import AsDict
 
-__all__ = ["DitPower", "RadiometerResult", "RoundPower", "StackPower"]
+__all__ = ["DitPower", "RadiometerResult", "RoundPower", "StackPower", "dit_results",
+           "empty_result", "round_results", "sidak_z_threshold", "stack_power"]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +41,12 @@ class DitPower(AsDict):
     amplitude : float or None
         Estimated power added while keyed (input units); may be negative in noise.
     sigma : float or None
-        Standard error of `amplitude` from the fitted noise model.
+        Standard error of `amplitude` from the fitted noise model (the signal's own
+        fluctuation included).
+    sigma_null : float or None
+        Its standard error under the null (background only).
     z : float or None
-        ``amplitude / sigma``.
+        ``amplitude / sigma_null``: linear in the signal.
     p_value : float or None
         One-sided false-alarm probability of this `z` alone.
     detected : bool or None
@@ -55,6 +64,7 @@ class DitPower(AsDict):
     n_samples: int
     amplitude: float | None
     sigma: float | None
+    sigma_null: float | None
     z: float | None
     p_value: float | None
     detected: bool | None
@@ -64,8 +74,8 @@ class DitPower(AsDict):
     @classmethod
     def no_data(cls, **fields) -> DitPower:
         """Make the result of a key-down with too few samples to test."""
-        return cls(**fields, amplitude=None, sigma=None, z=None, p_value=None,
-                   detected=None, background=None, snr_db=None)
+        return cls(**fields, amplitude=None, sigma=None, sigma_null=None, z=None, p_value=None,
+                   detected=None, background=None, snr_db=None)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +88,7 @@ class RoundPower(AsDict):
         The round.
     start_s, stop_s : float
         First key-down start and last key-down stop of the round.
-    amplitude, sigma, z, p_value : float or None
+    amplitude, sigma, sigma_null, z, p_value, background : float or None
         As for :class:`DitPower`, for one amplitude shared by the round's key-downs.
     detected : bool or None
         Above the Šidák threshold of the round level; None without data.
@@ -89,32 +99,42 @@ class RoundPower(AsDict):
     stop_s: float
     amplitude: float | None
     sigma: float | None
+    sigma_null: float | None
     z: float | None
     p_value: float | None
     detected: bool | None
+    background: float | None
 
     @classmethod
     def no_data(cls, **fields) -> RoundPower:
         """Make the result of a round with no testable key-down."""
-        return cls(**fields, amplitude=None, sigma=None, z=None, p_value=None, detected=None)
+        return cls(**fields, amplitude=None, sigma=None, sigma_null=None, z=None, p_value=None,
+                   detected=None, background=None)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class StackPower(AsDict):
-    """All rounds combined, inverse-variance weighted, with the fit's full covariance.
+    """All rounds combined: every round alike, and the strongest round (Bonferroni).
 
     Attributes
     ----------
     n_rounds : int
         Rounds with data.
-    z, p_value : float
-        Combined statistic and its one-sided false-alarm probability.
+    z : float
+        Every round alike: inverse-variance weighted (null variances), with the fit's
+        full covariance.
+    z_strongest : float
+        The largest round ``z``.
+    p_value : float
+        The family's one-sided false-alarm probability: twice the smaller of the two
+        tests' (every round alike: ``Q(z)``; strongest: Šidák over ``n_rounds``).
     detected : bool
-        ``z`` above the single-test threshold.
+        ``p_value`` at most the level's ``pfa``.
     """
 
     n_rounds: int
     z: float
+    z_strongest: float
     p_value: float
     detected: bool
 
@@ -138,9 +158,11 @@ class RadiometerResult(AsDict):
     variance_inflation : float
         Measured correlated-noise factor applied to variances (1 for white noise).
     n_samples_used, n_spikes : int
-        Samples in the fit; outliers removed.
+        Samples in the fit; spikes removed.
     background_knot_s : float
         Knot spacing of the background spline.
+    n_outliers : int
+        Samples left out as outliers or bursts found in the fit's residuals.
     """
 
     dits: tuple[DitPower, ...]
@@ -155,3 +177,97 @@ class RadiometerResult(AsDict):
     n_samples_used: int
     n_spikes: int
     background_knot_s: float
+    n_outliers: int = 0
+
+
+def sidak_z_threshold(pfa: float, tests: int) -> float:
+    """One-sided Gaussian threshold giving family-wise false-alarm `pfa` over `tests` tests.
+
+    Examples
+    --------
+    >>> round(sidak_z_threshold(1e-3, 1), 3)
+    3.09
+    >>> round(sidak_z_threshold(1e-3, 16), 2)
+    3.84
+    """
+    if not (0 < pfa < 1):
+        raise DspValueError(f"pfa={pfa} must be between 0 and 1")
+    return float(norm.isf(_sidak_per_test(pfa, tests)))
+
+
+def _sidak_per_test(pfa: float, tests: int) -> float:
+    return -math.expm1(math.log1p(-pfa) / max(tests, 1))
+
+
+def _family_p(p_min: float, tests: int) -> float:
+    """Probability that the smallest of ``tests`` independent p-values is ``p_min`` or less."""
+    return float(-math.expm1(tests * math.log1p(-min(p_min, 1 - 1e-16))))
+
+
+def dit_results(kd, labels, has_data, support, amp, se, se0, bg, z_thr, z=None):
+    """Assemble :class:`DitPower` per key-down; ``z`` defaults to ``amp / se0``."""
+    z = np.asarray(amp) / np.asarray(se0) if z is None else z
+    out, k_data, seen = [], 0, {}
+    for k, (start, stop) in enumerate(kd):
+        index = seen.get(labels[k], 0)
+        seen[labels[k]] = index + 1
+        common = dict(round_label=labels[k], index=index, start_s=float(start), stop_s=float(stop),
+                      n_samples=int(support[k]))  # fmt: skip
+        if not has_data[k]:
+            out.append(DitPower.no_data(**common))
+            continue
+        a, b, zk = float(amp[k_data]), float(bg[k_data]), float(z[k_data])
+        snr = 10 * math.log10(a / b) if a > 0 and b > 0 else None
+        out.append(DitPower(**common, amplitude=a, sigma=float(se[k_data]),
+                            sigma_null=float(se0[k_data]), z=zk, p_value=float(norm.sf(zk)),
+                            detected=bool(zk > z_thr), background=b, snr_db=snr))  # fmt: skip
+        k_data += 1
+    return tuple(out)
+
+
+def round_results(kd, labels, order, rounds_used, amp, se, se0, bg, z_thr, z=None):
+    """Assemble :class:`RoundPower` per round; ``z`` defaults to ``amp / se0``."""
+    z = np.asarray(amp) / np.asarray(se0) if z is None else z
+    out, j = [], 0
+    for r, label in enumerate(order):
+        mine = kd[[lab == label for lab in labels]]
+        common = dict(round_label=label, start_s=float(mine[:, 0].min()),
+                      stop_s=float(mine[:, 1].max()))  # fmt: skip
+        if not rounds_used[r]:
+            out.append(RoundPower.no_data(**common))
+            continue
+        zj = float(z[j])
+        out.append(RoundPower(**common, amplitude=float(amp[j]), sigma=float(se[j]),
+                              sigma_null=float(se0[j]), z=zj, p_value=float(norm.sf(zj)),
+                              detected=bool(zj > z_thr), background=float(bg[j])))  # fmt: skip
+        j += 1
+    return tuple(out)
+
+
+def stack_power(amp: np.ndarray, cov0: np.ndarray, pfa: float, z=None) -> StackPower | None:
+    """Make the two stack tests of ``amp`` (null covariance ``cov0``; ``z``: rounds' own)."""
+    if np.size(amp) == 0:
+        return None
+    cov0 = np.asarray(cov0)
+    weights = 1.0 / np.maximum(np.diag(cov0), 1e-300)
+    z_all = float(weights @ amp / math.sqrt(weights @ cov0 @ weights))
+    z_rounds = np.asarray(amp) / np.sqrt(np.diag(cov0)) if z is None else np.asarray(z)
+    z_max = float(np.max(z_rounds))
+    p_strongest = _family_p(float(norm.sf(z_max)), int(np.size(amp)))
+    p = min(1.0, 2 * min(float(norm.sf(z_all)), p_strongest))
+    return StackPower(n_rounds=int(np.size(amp)), z=z_all, z_strongest=z_max, p_value=p,
+                      detected=bool(p <= pfa))  # fmt: skip
+
+
+def empty_result(kd, labels, pfa, knot_s, n_spikes, n_used) -> RadiometerResult:
+    """Make the result of a series with no testable key-down."""
+    none = np.zeros(len(kd), dtype=bool)
+    order = list(dict.fromkeys(labels))
+    dits = dit_results(kd, labels, none, np.zeros(len(kd), dtype=int), (), (), (), (), 0.0, ())
+    rounds = round_results(kd, labels, order, np.zeros(len(order), dtype=bool), (), (), (), (),
+                           0.0, ())  # fmt: skip
+    nan = float("nan")
+    return RadiometerResult(dits=dits, rounds=rounds, stack=None, pfa=pfa,
+                            z_threshold_dit=nan, z_threshold_round=nan, z_threshold_stack=nan,
+                            noise_relative_std=nan, variance_inflation=nan,
+                            n_samples_used=n_used, n_spikes=n_spikes, background_knot_s=knot_s)

@@ -2,9 +2,12 @@
 
 The event file gives every expected key-down in UTC and (``[receiver]``) the channel
 to test and a trajectory for the range of each round.  The channel is tested with
-:func:`dsp.radiometer.radiometer_test`; the neighbouring channels (27.5 and 29.5 MHz
-for Waves) are tested the same way as off-band references: hams add power only in
-the event channel, while broadband interference shows in all of them.
+:func:`dsp.broadband.broadband_test` against the neighbouring channels (27.5 and
+29.5 MHz for Waves) as off-band references: hams add power only in the event
+channel, while broadband interference shows in all of them, so bursts the references
+show are masked and a template they show too is tested as the event channel's
+excess beyond them (vetoed).  Without references,
+:func:`dsp.radiometer.radiometer_test` alone.
 
 Examples
 --------
@@ -30,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dsp.broadband import BroadbandResult, Check, broadband_test
 from dsp.morse import MORSE_CODE, normalize_text
 from dsp.radiometer import radiometer_test
 from dsp.results import AsDict
@@ -58,6 +62,10 @@ class WavesDit(AsDict):
     detected: bool | None
     snr_db: float | None
     amplitude: float | None
+    event_z: float | None = None
+    reference_z: float | None = None
+    vetoed: bool = False
+    veto_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +82,19 @@ class WavesRound(AsDict):
         Spacecraft geocentric range and altitude at mid-round (trajectory model).
     z, p_value, detected, amplitude : float, float, bool or None
         Round statistic, its one-sided p, the decision at the round-level Šidák
-        threshold (None: no data), the added power (units of the series).
+        threshold (None: no data), the added power (units of the series).  Where the
+        references show the round (``vetoed``), ``z`` is the event channel's excess
+        beyond them (:mod:`dsp.broadband`).
     dits_detected : int
         Key-downs of this round detected on their own.
     reference_z : tuple of float or None
         The same statistic in each reference channel.
+    event_z : float or None
+        The event channel's own ``z``, before the references are considered.
+    reference_mean_z : float or None
+        The references' mean relative amplitude over its standard error.
+    vetoed, veto_reason : bool, str
+        Whether the references (or bursts they show) decided the test, and why.
     """
 
     number: int
@@ -92,6 +108,10 @@ class WavesRound(AsDict):
     amplitude: float | None
     dits_detected: int
     reference_z: tuple[float | None, ...]
+    event_z: float | None = None
+    reference_mean_z: float | None = None
+    vetoed: bool = False
+    veto_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +142,9 @@ class WavesAnalysis(AsDict):
     trajectory: str
     rounds: tuple[WavesRound, ...]
     dits: tuple[WavesDit, ...]
+    stack_z_strongest: float | None = None
+    n_outliers: int = 0
+    masked_utc: tuple[tuple[str, str], ...] = ()
 
 
 def expected_key_downs(event: Event) -> tuple[np.ndarray, list[int], list[str]]:
@@ -241,21 +264,31 @@ def analyze_series(
     rows = (t >= kd[0, 0] - margin) & (t < kd[-1, 1] + margin)
     t0 = float(kd[0, 0])
     test = dict(pfa=pfa, background_knot_s=background_knot_s, edge_guard_s=edge_guard_s)
-    res = radiometer_test(t[rows] - t0, series.power[rows, main], kd - t0, rounds, **test)
-    ref_res = [radiometer_test(t[rows] - t0, series.power[rows, k], kd - t0, rounds, **test)
-               for k in refs]
+    tt = t[rows] - t0
+    if refs:
+        both = broadband_test(tt, series.power[rows, main], series.power[rows][:, refs].T,
+                              kd - t0, rounds, **test)  # fmt: skip
+    else:
+        alone = radiometer_test(tt, series.power[rows, main], kd - t0, rounds, **test)
+        both = BroadbandResult(alone, (), (), (), np.zeros(tt.size, bool))
+    res, ref_res = both.main, both.references
     name = receiver.trajectory if (trajectory is None and receiver) else (trajectory or "")
     mids = np.array([(r.start_s + r.stop_s) / 2 + t0 for r in res.rounds])
     range_km, altitude_km = _trajectory_km(name, mids)
+    none = Check(None, None, False, "")
+    dit_checks = both.dits or (none,) * len(res.dits)
     dits = tuple(
         WavesDit(round=d.round_label, index=d.index, letter=letter,
                  start_utc=format_utc(d.start_s + t0, 0), stop_utc=format_utc(d.stop_s + t0, 0),
                  n_samples=d.n_samples, z=d.z, p_value=d.p_value, detected=d.detected,
-                 snr_db=d.snr_db, amplitude=d.amplitude)
-        for d, letter in zip(res.dits, letters, strict=True)
-    )
+                 snr_db=d.snr_db, amplitude=d.amplitude,
+                 event_z=c.event_z if refs else d.z, reference_z=c.reference_z,
+                 vetoed=c.vetoed, veto_reason=c.reason)
+        for d, letter, c in zip(res.dits, letters, dit_checks, strict=True)
+    )  # fmt: skip
+    round_checks = both.rounds or (none,) * len(res.rounds)
     out_rounds = []
-    for j, r in enumerate(res.rounds):
+    for j, (r, c) in enumerate(zip(res.rounds, round_checks, strict=True)):
         out_rounds.append(WavesRound(
             number=r.round_label, start_utc=format_utc(r.start_s + t0, 0),
             stop_utc=format_utc(r.stop_s + t0, 0),
@@ -264,7 +297,9 @@ def analyze_series(
             z=r.z, p_value=r.p_value, detected=r.detected, amplitude=r.amplitude,
             dits_detected=sum(bool(d.detected) for d in dits if d.round == r.round_label),
             reference_z=tuple(x.rounds[j].z for x in ref_res),
-        ))
+            event_z=c.event_z if refs else r.z, reference_mean_z=c.reference_z,
+            vetoed=c.vetoed, veto_reason=c.reason,
+        ))  # fmt: skip
     stack = res.stack
     return WavesAnalysis(
         source=series.source, file_format=series.file_format, event_id=event.id,
@@ -279,4 +314,16 @@ def analyze_series(
         reference_stack_z=tuple(x.stack.z if x.stack else None for x in ref_res),
         noise_relative_std=res.noise_relative_std, variance_inflation=res.variance_inflation,
         n_spikes=res.n_spikes, trajectory=name, rounds=tuple(out_rounds), dits=dits,
+        stack_z_strongest=stack.z_strongest if stack else None, n_outliers=res.n_outliers,
+        masked_utc=_runs_utc(tt + t0, both.masked),
     )
+
+
+def _runs_utc(t: np.ndarray, mask: np.ndarray) -> tuple[tuple[str, str], ...]:
+    """Return the ``[start, stop)`` UTC of every run of ``mask``."""
+    if not mask.any():
+        return ()
+    edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
+    step = float(np.median(np.diff(t))) if t.size > 1 else 1.0
+    return tuple((format_utc(t[a], 0), format_utc(t[b - 1] + step, 0))
+                 for a, b in zip(edges[::2], edges[1::2], strict=True))  # fmt: skip

@@ -287,8 +287,12 @@ def predict(
     background = background_psd(traj, t)
     level = background + signal  # the survey's noise grows with the signal near Earth
     grid = np.geomspace(level.min(), level.max() * 1.0001, 32)
-    std = np.interp(level, grid, [sample_std_psd(g) for g in grid])
-    dit_se, round_se = template_standard_errors(t, kd, labels, std)
+    table = [sample_std_psd(g) for g in grid]
+    # z is read against the noise without the signal (the analyzer's null); the
+    # signal's own fluctuation only widens z's spread around its mean.
+    dit_se, round_se = template_standard_errors(t, kd, labels, np.interp(background, grid, table))
+    round_spread = template_standard_errors(t, kd, labels, np.interp(level, grid, table))[1] \
+        / round_se  # fmt: skip
     gain = np.array([expected_measured_psd(b + s) - expected_measured_psd(b)
                      for b, s in zip(background[::10], signal[::10], strict=True)])
     lift = np.interp(t, t[::10], gain)  # quantization-aware mean added power
@@ -322,7 +326,8 @@ def predict(
             n_visible=float(np.mean(signal[inside] > 0)) if inside.any() else 0.0,
             signal_psd=float(signal[inside].mean()) if inside.any() else 0.0,
             background_psd=float(background[inside].mean()) if inside.any() else float("nan"),
-            has_data=has, expected_z=z, pd=None if z is None else float(ndtr(z - z_round)),
+            has_data=has, expected_z=z,
+            pd=None if z is None else float(ndtr((z - z_round) / round_spread[j])),
             operators_for_pd90=need, dit_expected_z=tuple(dz)))
     cfg = dataclasses.asdict(config)
     return Prediction(event.id, traj_name, pfa, z_round, z_dit, cfg, tuple(out))

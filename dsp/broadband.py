@@ -1,0 +1,340 @@
+"""Tell the HI from broadband interference: the event channel against its references.
+
+Hams at 28-29 MHz add power only to the event channel; spacecraft and terrestrial
+interference is broadband and raises the neighbouring channels (27.5 and 29.5 MHz
+for Waves) alike.  :func:`broadband_test` runs :func:`dsp.radiometer.radiometer_test`'s
+fit on the event channel and on each reference, and:
+
+1. **Masks what the references show.**  Each reference's relative excess over its
+   running level is averaged over the references; where its mean over 3, 10 or 30
+   samples stands :data:`MASK_Z` standard errors high (a burst), those samples are
+   left out of every channel's fit; a sample that is a spike (:data:`SPIKE_RATIO` x
+   its running median) in every reference is an instrument spike (pre-amp toggling
+   reaches all channels) and is left out everywhere.  The references' noise is
+   independent of the event channel's, so the mask cannot bias the event channel.
+2. **Tests what the mask leaves against the references.**  For every dit and round,
+   the event channel's relative amplitude ``m`` (amplitude over background) and the
+   references' mean ``c`` (with their standard errors under the null).  Where the
+   references show the template (``c`` above :data:`GATE_Z` standard errors, or, for
+   a dit, its round so), the test is ``(m - c) / sqrt(se_m**2 + se_c**2)``: HI must
+   be in the event channel *beyond* what the references show, and interference common
+   to all channels cannot be reported as HI (the test is then *vetoed*, with its
+   reason).  Elsewhere the event channel's own ``z``, so a quiet band loses nothing.
+3. **Stacks** the rounds' chosen statistics with their full null covariance (event
+   channel's plus, for vetoed rounds, the references'), as
+   :func:`dsp.radiometer_results.stack_power`.
+
+Limits: interference whose spectrum curves across the three channels is cancelled
+only to its linear part (the mean of the two neighbours); interference far below the
+noise of one dit but timed with every dit of a round is caught by the round's gate.
+
+Examples
+--------
+>>> import numpy as np
+>>> rng = np.random.default_rng(4)
+>>> t = np.arange(0.0, 3600.0)
+>>> kd = np.array([[1200.0 + 60 * k, 1230.0 + 60 * k] for k in range(6)])
+>>> on = ((t[:, None] >= kd[:, 0]) & (t[:, None] < kd[:, 1])).any(axis=1)
+>>> bands = rng.gamma(17.0, 1 / 17.0, (3, t.size)) * (1 + 0.1 * on)   # interference
+>>> r = broadband_test(t, bands[1], bands[[0, 2]], kd, [1] * 6)
+>>> r.rounds[0].event_z > 4, r.rounds[0].reference_z > 5, r.rounds[0].vetoed
+(True, True, True)
+>>> r.main.rounds[0].detected, r.rounds[0].reason
+(False, 'the references rise too (z 6.1)')
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.ndimage import maximum_filter1d, median_filter, uniform_filter1d
+
+from dsp.errors import DspValueError
+from dsp.radiometer import assemble, check_inputs, near_edges
+from dsp.radiometer_fit import SPIKE_RATIO, TemplateFit, find_spikes, fit_template
+from dsp.radiometer_results import (
+    RadiometerResult,
+    dit_results,
+    round_results,
+    sidak_z_threshold,
+    stack_power,
+)
+from dsp.results import AsDict
+
+__all__ = ["GATE_Z", "MASK_Z", "BroadbandResult", "Check", "broadband_test", "burst_mask",
+           "running_level"]  # fmt: skip
+
+#: The references' mean excess, averaged over a burst window, this many standard
+#: errors high: the samples are interference (Gaussian tail 3e-7 per window).
+MASK_Z = 5.0
+#: Windows (samples) over which the references' excess is averaged for the mask.
+MASK_WINDOWS = (3, 10, 30)
+#: A template the references show at this z or more is tested against them.
+GATE_Z = 2.0
+#: In every reference at once, a spike at this factor is the instrument's.
+COMMON_SPIKE_RATIO = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Check(AsDict):
+    """One dit's or round's comparison with the references.
+
+    Attributes
+    ----------
+    reference_z : float or None
+        The references' mean relative amplitude over its standard error (None: no
+        reference data).
+    event_z : float or None
+        The event channel's own ``z``.
+    vetoed : bool
+        True when the references show the template (or a burst masked it): the
+        reported ``z`` is then the event channel's excess beyond the references.
+    reason : str
+        Why it was vetoed ("" if not).
+    """
+
+    reference_z: float | None
+    event_z: float | None
+    vetoed: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class BroadbandResult:
+    """The event channel's test with the references applied, and what they showed.
+
+    Attributes
+    ----------
+    main : RadiometerResult
+        The event channel; its dits', rounds' and stack's ``z`` and decisions are the
+        vetoed tests where the references show the template.
+    references : tuple of RadiometerResult
+        Each reference channel's own test.
+    dits, rounds : tuple of Check
+        Per key-down (input order) and per round (as ``main.rounds``).
+    masked : numpy.ndarray of bool
+        Samples left out as broadband bursts or common spikes.
+    """
+
+    main: RadiometerResult
+    references: tuple[RadiometerResult, ...]
+    dits: tuple[Check, ...]
+    rounds: tuple[Check, ...]
+    masked: np.ndarray
+
+
+def running_level(x: np.ndarray, block: int = 60, blocks: int = 11) -> np.ndarray:
+    """Return the running median of ``block``-sample medians over ``blocks`` blocks, per column.
+
+    Long enough to ignore 30-s dits and short bursts, short enough to follow a
+    flyby's rising noise.
+
+    Examples
+    --------
+    >>> x = np.ones((600, 2)); x[100:130] = 5.0
+    >>> float(running_level(x)[110, 0])
+    1.0
+    """
+    import warnings
+
+    x = np.asarray(x, float)
+    two_d = x.reshape(x.shape[0], -1)
+    n = two_d.shape[0]
+    nb = max(1, math.ceil(n / block))
+    pad = np.full((nb * block, two_d.shape[1]), np.nan)
+    pad[:n] = two_d
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN blocks stay NaN
+        med = np.nanmedian(pad.reshape(nb, block, -1), axis=1)
+        fill = np.nanmedian(med, axis=0)
+    med = np.where(np.isfinite(med), med, fill)
+    smooth = median_filter(med, size=(blocks, 1), mode="nearest")
+    return np.repeat(smooth, block, axis=0)[:n].reshape(x.shape)
+
+
+def burst_mask(refs: np.ndarray) -> np.ndarray:
+    """Flag samples where the references' mean relative excess is a burst (see the module).
+
+    ``refs`` is (channels, samples), NaN where missing.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> r = rng.gamma(17.0, 1 / 17.0, (2, 2000)); r[:, 1000:1020] *= 3.0
+    >>> m = burst_mask(r); bool(m[1000:1020].all()), int(m[:900].sum())
+    (True, 0)
+    """
+    refs = np.atleast_2d(np.asarray(refs, float))
+    level = running_level(refs.T).T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = refs / level - 1.0
+    ok = np.isfinite(rel)
+    count = ok.sum(axis=0)
+    r = np.where(count > 0, np.where(ok, rel, 0.0).sum(axis=0) / np.maximum(count, 1), 0.0)
+    have = count > 0
+    if have.sum() < 10:
+        return np.zeros(refs.shape[1], bool)
+    centre = np.median(r[have])
+    sigma = 1.4826 * np.median(np.abs(r[have] - centre)) or float(np.std(r[have])) or 1.0
+    mask = np.zeros(refs.shape[1], bool)
+    for w in MASK_WINDOWS:
+        n = uniform_filter1d(have.astype(float), w, mode="constant") * w
+        s = uniform_filter1d(np.where(have, r - centre, 0.0), w, mode="constant") * w
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = s / (sigma * np.sqrt(n))
+        hot = (z > MASK_Z) & (n >= w / 2)
+        mask |= maximum_filter1d(hot.astype(np.uint8), w + 4) > 0
+    return mask
+
+
+def broadband_test(t_s: np.ndarray, power: np.ndarray, references: np.ndarray,
+                   key_down_s, round_of: Sequence[int], *, pfa: float = 1e-3,
+                   background_knot_s: float = 600.0, edge_guard_s: float = 0.0,
+                   spike_ratio: float = SPIKE_RATIO) -> BroadbandResult:  # fmt: skip
+    """Test the template in ``power`` against the ``references`` (channels, samples).
+
+    Parameters as :func:`dsp.radiometer.radiometer_test`; see the module docstring.
+    """
+    t, x, kd, labels = check_inputs(t_s, power, key_down_s, round_of, background_knot_s,
+                                    edge_guard_s, spike_ratio)  # fmt: skip
+    refs = np.atleast_2d(np.asarray(references, float))
+    if refs.shape[1:] != t.shape:
+        raise DspValueError(f"references {refs.shape} must be (channels, {t.size})")
+    masked = burst_mask(refs) | _common_spikes(refs)
+    keep = ~masked & ~near_edges(t, kd, edge_guard_s)
+    fits = [fit_template(t, y, kd, labels, background_knot_s=background_knot_s,
+                         spike_ratio=spike_ratio, use=keep) for y in (x, *refs)]  # fmt: skip
+    results = [assemble(f, y, kd, labels, pfa=pfa, background_knot_s=background_knot_s,
+                        spike_ratio=spike_ratio)
+               for f, y in zip(fits, (x, *refs), strict=True)]  # fmt: skip
+    main, ref_res = results[0], tuple(results[1:])
+    if main.stack is None:
+        return BroadbandResult(main, ref_res, tuple(_no_check() for _ in main.dits),
+                               tuple(_no_check() for _ in main.rounds), masked)  # fmt: skip
+    return _combine(t, kd, labels, masked, main, ref_res, fits, pfa)
+
+
+def _combine(t, kd, labels, masked, main, ref_res, fits, pfa) -> BroadbandResult:
+    f_main, f_refs = fits[0], [f for f in fits[1:] if f is not None]
+    d = f_main.design
+    # Rounds: relative amplitudes, their null covariances, the references' mean.
+    m_r, c_m = _relative_rounds(f_main, d.order)
+    ref_r = [_relative_rounds(f, d.order) for f in f_refs]
+    c, cov_c, z_ref_r = _reference_mean([a for a, _ in ref_r], [v for _, v in ref_r])
+    gate_r = np.nan_to_num(z_ref_r, nan=-np.inf) > GATE_Z
+    used = d.rounds_used
+    g = np.diag(gate_r[used].astype(float))
+    y = m_r[used] - np.where(gate_r[used], np.nan_to_num(c[used]), 0.0)
+    cov = c_m[np.ix_(used, used)] + g @ np.nan_to_num(cov_c[np.ix_(used, used)]) @ g
+    z_r = y / np.sqrt(np.diag(cov))
+    # Dits: the same, each alone; a dit is also gated when its round is.
+    m_d, v_d = _relative_dits(f_main, len(kd))
+    ref_d = [_relative_dits(f, len(kd)) for f in f_refs]
+    cd, vcd, z_ref_d = _reference_mean([a for a, _ in ref_d], [np.diag(v) for _, v in ref_d])
+    round_index = np.array([d.order.index(lab) for lab in labels])
+    gate_d = (np.nan_to_num(z_ref_d, nan=-np.inf) > GATE_Z) | gate_r[round_index]
+    var_cd = np.nan_to_num(np.diag(vcd))
+    y_d = m_d - np.where(gate_d, np.nan_to_num(cd), 0.0)
+    z_d = y_d / np.sqrt(v_d + np.where(gate_d, var_cd, 0.0))
+    sel = d.has_data
+    dits = dit_results(kd, labels, sel, d.support, f_main.dit_amp, f_main.dit_se, f_main.dit_se0,
+                       f_main.dit_bg, main.z_threshold_dit, z_d[sel])  # fmt: skip
+    rounds = round_results(kd, labels, d.order, used, f_main.round_amp, f_main.round_se,
+                           np.sqrt(np.diag(f_main.round_cov0)), f_main.round_bg,
+                           main.z_threshold_round, z_r)  # fmt: skip
+    stack = stack_power(y, cov, pfa, z_r)
+    out = _replace(main, dits=dits, rounds=rounds, stack=stack)
+    burst = _burst_share(t, kd, masked, np.eye(len(kd)))
+    burst_r = _burst_share(t, kd, masked, d.member)
+    dit_checks = tuple(_check(z_ref_d[k], m_d[k] / math.sqrt(v_d[k]) if sel[k] else None,
+                              gate_d[k] and sel[k], burst[k], bool(gate_r[round_index[k]]))
+                       for k in range(len(kd)))  # fmt: skip
+    round_checks = tuple(
+        _check(z_ref_r[j], m_r[j] / math.sqrt(c_m[j, j]) if used[j] else None,
+               bool(gate_r[j] and used[j]), burst_r[j], False)
+        for j in range(len(d.order)))  # fmt: skip
+    return BroadbandResult(out, ref_res, dit_checks, round_checks, masked)
+
+
+def _relative_rounds(f: TemplateFit, order: list[int]):
+    """Round amplitudes over background (NaN where unused) and their null covariance."""
+    n = len(order)
+    amp, cov = np.full(n, np.nan), np.full((n, n), np.nan)
+    mine = [order.index(r) for r, u in zip(f.design.order, f.design.rounds_used, strict=True)
+            if u and r in order]  # fmt: skip
+    amp[mine] = f.round_amp / f.round_bg
+    scale = 1.0 / f.round_bg
+    cov[np.ix_(mine, mine)] = f.round_cov0 * np.outer(scale, scale)
+    return amp, cov
+
+
+def _relative_dits(f: TemplateFit, k: int):
+    """Dit amplitudes over background (NaN without data) and their null variances."""
+    amp, var = np.full(k, np.nan), np.full(k, np.nan)
+    sel = f.design.has_data
+    amp[sel] = f.dit_amp / f.dit_bg
+    var[sel] = (f.dit_se0 / f.dit_bg) ** 2
+    return amp, var
+
+
+def _reference_mean(amps, covs):
+    """Return the references' mean relative amplitude, its covariance and z (NaN: none)."""
+    if not amps:
+        n = 0 if not covs else len(covs[0])
+        nan = np.full(n, np.nan)
+        return nan, np.full((n, n), np.nan), nan
+    a = np.array(amps)
+    have = np.isfinite(a)
+    count = have.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, np.nansum(a, axis=0) / count, np.nan)
+        w = np.where(have, 1.0, 0.0) / np.maximum(count, 1)
+        cov = sum(np.outer(wi, wi) * np.nan_to_num(ci) for wi, ci in zip(w, covs, strict=True))
+        z = mean / np.sqrt(np.diag(cov))
+    return mean, cov, np.where(count > 0, z, np.nan)
+
+
+def _common_spikes(refs: np.ndarray) -> np.ndarray:
+    """Flag samples that spike in every reference (the instrument, not the band)."""
+    out = np.ones(refs.shape[1], bool)
+    for y in refs:
+        ok = np.isfinite(y)
+        s = np.zeros(y.size, bool)
+        s[ok] = find_spikes(y[ok], COMMON_SPIKE_RATIO)
+        out &= s
+    return out
+
+
+def _burst_share(t, kd, masked, groups) -> np.ndarray:
+    """Share of each group's key-down samples inside the mask (``groups``: bool, kd x g)."""
+    inside = ((t[:, None] >= kd[:, 0]) & (t[:, None] < kd[:, 1])).astype(float)
+    hit = (inside * masked[:, None]).sum(axis=0) @ groups
+    return hit / np.maximum(inside.sum(axis=0) @ groups, 1)
+
+
+def _check(z_ref, z_event, gated, burst_share, round_gated) -> Check:
+    reasons = []
+    if burst_share > 0:
+        reasons.append(f"{100 * burst_share:.0f} % inside broadband bursts (masked)")
+    if gated:
+        reasons.append("its round's references rise too" if round_gated and
+                       not (np.isfinite(z_ref) and z_ref > GATE_Z) else
+                       f"the references rise too (z {z_ref:.1f})")  # fmt: skip
+    vetoed = bool(gated or burst_share >= 0.5)
+    return Check(None if not np.isfinite(z_ref) else float(z_ref),
+                 None if z_event is None else float(z_event), vetoed,
+                 "; ".join(reasons) if vetoed else "")  # fmt: skip
+
+
+def _no_check() -> Check:
+    return Check(None, None, False, "")
+
+
+def _replace(res: RadiometerResult, **fields) -> RadiometerResult:
+    import dataclasses
+
+    return dataclasses.replace(res, z_threshold_stack=sidak_z_threshold(res.pfa / 2, 1),
+                               **fields)  # fmt: skip
