@@ -5,7 +5,8 @@ weighted least squares with a noise model measured on the data:
 
 * **weights** ``1 / level**2``: a square-law detector's fluctuation is proportional to
   its level, the level being the background plus only the key-downs an unweighted
-  fit finds above 3 sigma (strong signals near closest approach);
+  fit finds above 5 sigma (strong signals near closest approach; a lower bar lets
+  the noise of marginal dits lower their own weights and biases amplitudes low);
 * **robust to bursts**: samples whose standardised residual is beyond
   :data:`OUTLIER_Z`, and runs of a key-down's length whose mean residual is beyond
   :data:`BURST_Z` (a burst of interference the caller did not mask), are left out
@@ -233,13 +234,14 @@ def _level(design: sparse.csr_matrix, nb: int, x: np.ndarray):
 
     Weights built from every fitted dit amplitude would down-weight the samples of
     dits that noise pushed up, biasing every amplitude low; a dit enters the level
-    only when an unweighted fit finds it above 3 sigma.
+    only when an unweighted fit finds it above 5 sigma (at 3 sigma, 16 % of the dits
+    of a round at z 5 entered, and amplitudes came out 4 % low).
     """
     coef, cov = wls(design, x, np.ones_like(x))
     resid = x - design @ coef
     scale2 = float(resid @ resid) / max(x.size - design.shape[1], 1)
     amp = coef[nb:]
-    strong = amp > 3 * np.sqrt(np.maximum(np.diag(cov)[nb:] * scale2, 0))
+    strong = amp > 5 * np.sqrt(np.maximum(np.diag(cov)[nb:] * scale2, 0))
     floor = 0.1 * np.median(x[x > 0]) if np.any(x > 0) else 1e-300
     background = np.maximum(design[:, :nb] @ coef[:nb], floor)
     level = np.maximum(design @ np.r_[coef[:nb], np.where(strong, amp, 0.0)], floor)

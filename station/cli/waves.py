@@ -18,6 +18,7 @@ from station.errors import InputError
 from station.schedule import load_event
 from station.waves.analyze import WavesAnalysis
 from station.waves.inspect import WavesInspection
+from station.waves.series import parse_utc
 from station.waves.simulate import Prediction, SimulationConfig, predict, simulate
 from station.waves.workflow import (
     INSPECT_CHANNELS_HZ,
@@ -51,6 +52,37 @@ def _yes(value: bool | None) -> str:
     return "no data" if value is None else ("yes" if value else "no")
 
 
+def _round_table(a: WavesAnalysis) -> Table:
+    """One row per round; "(veto)" where the references decided (see the lines below it)."""
+    table = Table(show_edge=False)
+    for col in ("round", "UTC", "range km", "z", "p", "detected", "dits", "ref z"):
+        table.add_column(col, justify="right")
+    for r in a.rounds:
+        dits = sum(1 for d in a.dits if d.round == r.number and d.detected is not None)
+        table.add_row(
+            str(r.number), r.start_utc[11:19], _f(r.range_km, ",.0f"), _f(r.z, ".2f"),
+            _f(r.p_value, ".1e"), _yes(r.detected) + (" (veto)" if r.vetoed else ""),
+            f"{r.dits_detected}/{dits}", " ".join(_f(z, ".1f") for z in r.reference_z) or "-")
+    return table
+
+
+def _veto_lines(a: WavesAnalysis) -> list[str]:
+    """Per vetoed round: the event channel's own z, the references' z and the reason."""
+    return [f"round {r.number} veto: {r.veto_reason}; z above is the excess beyond the "
+            f"references, own z {_f(r.event_z, '.2f')}, references' mean z "
+            f"{_f(r.reference_mean_z, '.1f')}" for r in a.rounds if r.vetoed]
+
+
+def _masked_line(a: WavesAnalysis) -> str:
+    """How much the broadband-burst mask and the outlier cut left out of the fit."""
+    seconds = sum(parse_utc(stop) - parse_utc(start) for start, stop in a.masked_utc)
+    samples = round(seconds / a.cadence_s) if a.cadence_s > 0 else 0
+    vetoed = sum(1 for d in a.dits if d.vetoed)
+    return (f"left out of the fit: {len(a.masked_utc)} interval(s), {samples} sample(s) masked "
+            f"as broadband bursts in the references, {a.n_outliers} outlier(s); "
+            f"{vetoed} dit(s) vetoed")
+
+
 def print_analysis(a: WavesAnalysis, png: Path | None = None) -> None:
     """Print the round table and a summary of `a`."""
     console = out_console()
@@ -59,26 +91,23 @@ def print_analysis(a: WavesAnalysis, png: Path | None = None) -> None:
         f"{a.source} ({a.file_format}): {a.span_start_utc} to {a.span_stop_utc}, cadence "
         f"{a.cadence_s:.3g} s; event {a.event_id}; channel {a.channel_hz / 1e6:g} MHz "
         f"(references {refs} MHz)", markup=False)
-    table = Table(show_edge=False)
-    for col in ("round", "UTC", "range km", "z", "p", "detected", "dits", "ref z"):
-        table.add_column(col, justify="right")
-    for r in a.rounds:
-        dits = sum(1 for d in a.dits if d.round == r.number and d.detected is not None)
-        table.add_row(
-            str(r.number), r.start_utc[11:19], _f(r.range_km, ",.0f"), _f(r.z, ".2f"),
-            _f(r.p_value, ".1e"), _yes(r.detected), f"{r.dits_detected}/{dits}",
-            " ".join(_f(z, ".1f") for z in r.reference_z) or "-")
-    console.print(table)
+    console.print(_round_table(a))
+    for line in _veto_lines(a):
+        console.print(line, markup=False)
     verdict = "detected" if a.stack_detected else "not detected"
     refs_z = " ".join(_f(z, ".1f") for z in a.reference_stack_z) or "-"
+    strongest = "" if a.stack_z_strongest is None else \
+        f" (strongest round z {a.stack_z_strongest:.2f})"
     stack = "no data" if a.stack_z is None else (
-        f"z {a.stack_z:.2f}, p {a.stack_p_value:.1e}, {verdict} (references {refs_z})")
+        f"z {a.stack_z:.2f}{strongest}, p {a.stack_p_value:.1e}, {verdict} "
+        f"(references {refs_z})")
     console.print(f"stacked over rounds: {stack}", markup=False)
     console.print(
         f"thresholds at family-wise Pfa {a.pfa:g}: dit z>{a.z_threshold_dit:.2f}, round "
         f"z>{a.z_threshold_round:.2f}, stack z>{a.z_threshold_stack:.2f}; noise "
         f"{100 * a.noise_relative_std:.0f} % of level per sample, variance inflation "
         f"{a.variance_inflation:.2f}, {a.n_spikes} spike(s) removed", markup=False)
+    console.print(_masked_line(a), markup=False)
     if png is not None:
         console.print(f"wrote {png}", markup=False)
 

@@ -99,10 +99,14 @@ class Scene:
 
 @dataclass(frozen=True)
 class Truth:
-    """What was drawn: per round the expected z and added power; spike and burst samples."""
+    """What was drawn: expected z and added power per round, expected z per key-down.
+
+    Also the spikes' sample indices and the samples inside bursts.
+    """
 
     round_z: np.ndarray
     round_amplitude: np.ndarray
+    dit_z: np.ndarray
     spike_index: np.ndarray
     burst_mask: np.ndarray = field(repr=False)
 
@@ -141,8 +145,10 @@ def render_survey(scene: Scene, rng: np.random.Generator) -> tuple[WavesSeries, 
         np.broadcast_to(np.asarray(scene.round_z, float), (len(order),)).copy()  # fmt: skip
     # Each round's added power from its expected z, on the analyzer's own design.
     std = np.array([sample_std_psd(b) for b in background])
-    _, se = template_standard_errors(t[present] - kd[0, 0], kd - kd[0, 0], rounds, std[present])
+    dit_se, se = template_standard_errors(t[present] - kd[0, 0], kd - kd[0, 0], rounds,
+                                          std[present])  # fmt: skip
     amp = np.where(np.isfinite(se), z * np.nan_to_num(se), 0.0)
+    dit_z = np.array([amp[order.index(r)] for r in rounds]) / dit_se
     signal = np.zeros(t.size)
     for (a, b), r in zip(kd, rounds, strict=True):
         signal[(t >= a) & (t < b)] += amp[order.index(r)]
@@ -157,4 +163,4 @@ def render_survey(scene: Scene, rng: np.random.Generator) -> tuple[WavesSeries, 
     power[~(power > 0)] = np.nan
     series = WavesSeries(t, np.array(CHANNELS_HZ), np.full(3, 1e6), power, "hostile survey",
                          "pds-csv", PSD_UNITS, ("HFRH",) * 3)  # fmt: skip
-    return series, Truth(z, amp, spikes, excess > 0)
+    return series, Truth(z, amp, dit_z, spikes, excess > 0)

@@ -1,11 +1,17 @@
 """The Waves-team-style figure: survey spectrogram with every expected dit marked.
 
-Top: time-frequency spectrogram of the receiver band (dB above each channel's median,
-so a 1 MHz channel lighting up stands out whatever the band's shape), every expected
-key-down outlined on the event channel, green if detected on its own, grey if not,
-dashed where there was no data.  Middle: the event channel (1-s samples and 30-s
-means) against its off-band references.  Bottom: each round's statistic against the
-round-level threshold, with the range of the spacecraft where known.
+Top: time-frequency spectrogram of the receiver band (dB above each channel's running
+level, :func:`dsp.broadband.running_level`, so a 1 MHz channel lighting up stands out
+whatever the band's shape), every expected key-down outlined on the event channel,
+green if detected on its own, grey if not, dashed where there was no data, red where
+it was vetoed (the off-band references rise too, or it lies in a masked burst).
+Middle: the event channel (1-s samples and 30-s means) against its off-band
+references, each key-down shaded in its colour.  In both panels every interval left
+out as a broadband burst the references showed (``masked_utc``) is hatched light
+red, and a legend says what red means.  Bottom: each round's statistic against the
+round-level threshold, with the range of the spacecraft where known; a vetoed
+round's bar is red with its event channel's own ``z`` outlined and "veto" and its
+short reason ("burst": mostly masked, "refs": the references rise too) above it.
 
 Examples
 --------
@@ -28,18 +34,50 @@ from __future__ import annotations
 
 import io
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from dsp.broadband import running_level
 from station._atomic import write_bytes_atomic
-from station.waves.analyze import WavesAnalysis
+from station.waves.analyze import WavesAnalysis, WavesRound
 from station.waves.series import WavesSeries, parse_utc, to_datetime
 
 __all__ = ["render_waves_png"]
 
 DETECTED = "#2ca02c"
 MISSED = "#9a9a9a"
+VETOED = "#d62728"
+VETOED_BAR = "#f08c8c"
+MASKED = "#f4a3a3"
+VETO_LABEL = "vetoed: the references rise too"
+MASK_LABEL = "masked: broadband burst in the references"
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """What every panel needs: the analysis, the shown span and UTC -> axis numbers."""
+
+    analysis: WavesAnalysis
+    t: np.ndarray
+    to_num: Any
+    freqs: np.ndarray
+    main: int
+    half: float
+
+    def span(self, start_utc: str, stop_utc: str) -> tuple[float, float]:
+        return self.to_num(parse_utc(start_utc)), self.to_num(parse_utc(stop_utc))
+
+    def masked(self) -> list[tuple[float, float]]:
+        """Return the masked intervals overlapping the shown span (clipped: x limits stay)."""
+        out = []
+        for start, stop in self.analysis.masked_utc:
+            a, b = max(parse_utc(start), self.t[0]), min(parse_utc(stop), self.t[-1])
+            if b > a:
+                out.append((self.to_num(a), self.to_num(b)))
+        return out
 
 
 def _means(t: np.ndarray, x: np.ndarray, block_s: float = 30.0):
@@ -52,28 +90,120 @@ def _means(t: np.ndarray, x: np.ndarray, block_s: float = 30.0):
         return edges + block_s / 2, np.where(counts > 0, sums / counts, np.nan)
 
 
-def _running_background(t: np.ndarray, power: np.ndarray, block_s: float = 60.0,
-                        blocks: int = 11) -> np.ndarray:
-    """Per-channel background: running median of 1-min medians over ~11 min.
+def _dit_colour(detected: bool | None, vetoed: bool) -> str:
+    return VETOED if vetoed else (DETECTED if detected else MISSED)
 
-    Long enough to ignore 30-s dits, short enough to follow the flyby's rising noise,
-    so the figure shows the keying rather than the range.
-    """
-    import warnings
 
-    from scipy.ndimage import median_filter
+def _shade_masked(ax, frame: _Frame) -> bool:
+    """Hatch every masked interval on `ax`; True if any was drawn."""
+    spans = frame.masked()
+    for a, b in spans:
+        ax.axvspan(a, b, facecolor=MASKED, alpha=0.35, hatch="////", edgecolor=VETOED,
+                   linewidth=0)
+    return bool(spans)
 
-    edges = np.arange(t[0], t[-1] + block_s, block_s)
-    idx = np.clip(np.digitize(t, edges) - 1, 0, edges.size - 1)
-    med = np.full((edges.size, power.shape[1]), np.nan)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN blocks stay NaN
-        for b in np.unique(idx):
-            med[b] = np.nanmedian(power[idx == b], axis=0)
-        fill = np.nanmedian(med, axis=0)
-    med = np.where(np.isfinite(med), med, fill)
-    smooth = median_filter(med, size=(blocks, 1), mode="nearest")
-    return smooth[idx]
+
+def _mask_handle():
+    from matplotlib.patches import Patch
+
+    return Patch(facecolor=MASKED, alpha=0.6, hatch="////", edgecolor=VETOED, label=MASK_LABEL)
+
+
+def _spectrogram_panel(fig, axes, frame: _Frame, db: np.ndarray) -> None:
+    from matplotlib.patches import Patch, Rectangle
+
+    ax, a, freqs, half = axes[0], frame.analysis, frame.freqs, frame.half
+    mesh = ax.pcolormesh(frame.to_num(frame.t), freqs, np.nan_to_num(db.T, nan=0.0),
+                         shading="nearest", cmap="viridis", vmin=-3, vmax=6, rasterized=True)
+    fig.colorbar(mesh, ax=axes, shrink=0.35, anchor=(0, 1), label="dB above running background")
+    f_c = freqs[frame.main]
+    for d in a.dits:
+        x0, x1 = frame.span(d.start_utc, d.stop_utc)
+        # Boxes span the channel and its neighbours, so the keyed channel shows inside.
+        ax.add_patch(Rectangle((x0, f_c - 3 * half), x1 - x0, 6 * half, fill=False,
+                               edgecolor=_dit_colour(d.detected, d.vetoed),
+                               linewidth=1.5 if d.vetoed else 1.1,
+                               linestyle="--" if d.detected is None else "-"))
+    handles = []
+    if any(d.vetoed for d in a.dits):
+        handles.append(Patch(fill=False, edgecolor=VETOED, linewidth=1.5, label=VETO_LABEL))
+    if _shade_masked(ax, frame):
+        handles.append(_mask_handle())
+    if handles:
+        ax.legend(handles=handles, fontsize=7, loc="lower right", framealpha=0.85)
+    ax.set_ylabel("frequency (MHz)")
+    if freqs.size > 1:
+        ax.set_ylim(freqs[0] - half, freqs[-1] + half)
+    red = ", red vetoed" if any(d.vetoed for d in a.dits) else ""
+    ax.set_title(
+        f"{a.event_id}: expected dits on {f_c:g} MHz - green detected, grey not{red} "
+        f"(Pfa {a.pfa:g} over all dits)", fontsize=9)
+
+
+def _channels_panel(ax, frame: _Frame, power: np.ndarray, units: str) -> None:
+    a, freqs, to_num = frame.analysis, frame.freqs, frame.to_num
+    refs = [(int(np.argmin(np.abs(freqs - r / 1e6))), c)
+            for r, c in zip(a.reference_channels_hz, ("tab:blue", "tab:orange"), strict=False)]
+    for k, colour in ((frame.main, "black"), *refs):
+        x = power[:, k]
+        if k == frame.main:
+            ax.plot(to_num(frame.t), x, ",", color="0.6")
+        mid, mean = _means(frame.t, x)
+        ax.step(to_num(mid), mean, where="mid", color=colour, linewidth=1,
+                label=f"{freqs[k]:g} MHz, 30-s means")
+    for d in a.dits:
+        ax.axvspan(*frame.span(d.start_utc, d.stop_utc), color=_dit_colour(d.detected, d.vetoed),
+                   alpha=0.25 if d.vetoed else 0.15, linewidth=0)
+    ax.set_yscale("log")
+    ax.set_ylabel(units.replace("**", "^"), fontsize=8)
+    handles, _labels = ax.get_legend_handles_labels()
+    if any(d.vetoed for d in a.dits):
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(color=VETOED, alpha=0.25, linewidth=0, label="vetoed dit"))
+    if _shade_masked(ax, frame):
+        handles.append(_mask_handle())
+    ax.legend(handles=handles, fontsize=7, loc="upper right")
+
+
+def _veto_tag(r: WavesRound) -> str:
+    """Return "veto" and a one-word reason: mostly masked ("burst"), references rise ("refs")."""
+    why = [w for key, w in (("masked", "burst"), ("rise", "refs")) if key in r.veto_reason]
+    return "veto" + (f" ({'+'.join(why)})" if why else "")
+
+
+def _rounds_panel(ax, frame: _Frame) -> None:
+    from matplotlib.patches import Patch
+
+    a, highest = frame.analysis, 0.0
+    for r in a.rounds:
+        if r.z is None:
+            continue
+        x0, x1 = frame.span(r.start_utc, r.stop_utc)
+        mid, top = (x0 + x1) / 2, max(r.z, 0)
+        colour = VETOED_BAR if r.vetoed else (DETECTED if r.detected else MISSED)
+        ax.bar(mid, r.z, width=x1 - x0, color=colour, edgecolor=VETOED if r.vetoed else None)
+        if r.vetoed and r.event_z is not None:  # the event channel's own z, hollow
+            ax.bar(mid, r.event_z, width=x1 - x0, fill=False, edgecolor=VETOED,
+                   linestyle=":", linewidth=1)
+            top = max(top, r.event_z)
+        label = [] if not r.vetoed else [_veto_tag(r)]
+        highest = max(highest, top) if r.vetoed else highest
+        if r.range_km is not None:
+            label.append(f"{r.range_km / 1e3:.0f}k km")
+        if label:
+            ax.annotate("\n".join(label), (mid, top), fontsize=6, ha="center", va="bottom",
+                        color=VETOED if r.vetoed else "black")
+    ax.axhline(a.z_threshold_round, color="tab:red", linewidth=0.8,
+               label=f"round threshold z={a.z_threshold_round:.2f}")
+    handles, _labels = ax.get_legend_handles_labels()
+    if any(r.vetoed for r in a.rounds):
+        handles.append(Patch(facecolor=VETOED_BAR, edgecolor=VETOED,
+                             label="vetoed round: excess beyond the references "
+                                   "(dotted: own z)"))
+        ax.set_ylim(top=max(ax.get_ylim()[1], 1.8 * highest))  # room for the tags
+    ax.set_ylabel("round z")
+    ax.legend(handles=handles, fontsize=7, loc="upper left", ncol=2)
 
 
 def render_waves_png(
@@ -105,7 +235,6 @@ def render_waves_png(
     matplotlib.use("Agg", force=False)
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
-    from matplotlib.patches import Rectangle
 
     t0 = parse_utc(analysis.dits[0].start_utc) - margin_s
     t1 = parse_utc(analysis.dits[-1].stop_utc) + margin_s
@@ -117,66 +246,22 @@ def render_waves_png(
     to_num = np.poly1d(np.polyfit([t[0], t[-1]], days, 1)) if t[-1] > t[0] else (lambda x: x)
     order = np.argsort(view.freq_hz)
     freqs = view.freq_hz[order] / 1e6
+    power = view.power[:, order]
+    block = max(1, round(60.0 / view.cadence_s)) if view.cadence_s > 0 else 60
     with np.errstate(invalid="ignore", divide="ignore"):
-        db = 10 * np.log10(view.power[:, order] / _running_background(t, view.power[:, order]))
-    main = int(np.argmin(np.abs(freqs - analysis.channel_hz / 1e6)))
+        db = 10 * np.log10(power / running_level(power, block=block))
     half = (analysis.channel_bandwidth_hz / 2e6) if np.isfinite(analysis.channel_bandwidth_hz) \
         else 0.5
+    frame = _Frame(analysis, t, to_num, freqs,
+                   int(np.argmin(np.abs(freqs - analysis.channel_hz / 1e6))), half)
 
     fig, axes = plt.subplots(3, 1, figsize=(11, 8.5), dpi=100, sharex=True,
                              gridspec_kw={"height_ratios": [3, 1.6, 1.2]})
     try:
-        ax = axes[0]
-        mesh = ax.pcolormesh(to_num(t), freqs, np.nan_to_num(db.T, nan=0.0), shading="nearest",
-                             cmap="viridis", vmin=-3, vmax=6, rasterized=True)
-        fig.colorbar(mesh, ax=axes, shrink=0.35, anchor=(0, 1),
-                     label="dB above running background")
-        f_c = freqs[main]
-        for d in analysis.dits:
-            a, b = to_num(parse_utc(d.start_utc)), to_num(parse_utc(d.stop_utc))
-            color = DETECTED if d.detected else MISSED
-            # Boxes span the channel and its neighbours, so the keyed channel shows inside.
-            ax.add_patch(Rectangle((a, f_c - 3 * half), b - a, 6 * half, fill=False,
-                                   edgecolor=color, linewidth=1.1,
-                                   linestyle="--" if d.detected is None else "-"))
-        ax.set_ylabel("frequency (MHz)")
-        if freqs.size > 1:
-            ax.set_ylim(freqs[0] - half, freqs[-1] + half)
-        ax.set_title(
-            f"{analysis.event_id}: expected dits on {f_c:g} MHz - green detected, grey not "
-            f"(Pfa {analysis.pfa:g} over all dits)", fontsize=9)
-
-        ax = axes[1]
-        for k, colour in ((main, "black"), *[(int(np.argmin(np.abs(freqs - r / 1e6))), c)
-                          for r, c in zip(analysis.reference_channels_hz,
-                                          ("tab:blue", "tab:orange"), strict=False)]):
-            x = view.power[:, order][:, k]
-            if k == main:
-                ax.plot(to_num(t), x, ",", color="0.6")
-            mid, mean = _means(t, x)
-            ax.step(to_num(mid), mean, where="mid", color=colour, linewidth=1,
-                    label=f"{freqs[k]:g} MHz, 30-s means")
-        for d in analysis.dits:
-            ax.axvspan(to_num(parse_utc(d.start_utc)), to_num(parse_utc(d.stop_utc)),
-                       color=DETECTED if d.detected else MISSED, alpha=0.15, linewidth=0)
-        ax.set_yscale("log")
-        ax.set_ylabel(view.units.replace("**", "^"), fontsize=8)
-        ax.legend(fontsize=7, loc="upper right")
-
+        _spectrogram_panel(fig, axes, frame, db)
+        _channels_panel(axes[1], frame, power, view.units)
+        _rounds_panel(axes[2], frame)
         ax = axes[2]
-        for r in analysis.rounds:
-            if r.z is None:
-                continue
-            mid = (parse_utc(r.start_utc) + parse_utc(r.stop_utc)) / 2
-            ax.bar(to_num(mid), r.z, width=to_num(parse_utc(r.stop_utc)) - to_num(
-                parse_utc(r.start_utc)), color=DETECTED if r.detected else MISSED)
-            if r.range_km is not None:
-                ax.annotate(f"{r.range_km / 1e3:.0f}k km", (to_num(mid), max(r.z, 0)),
-                            fontsize=6, ha="center", va="bottom")
-        ax.axhline(analysis.z_threshold_round, color="tab:red", linewidth=0.8,
-                   label=f"round threshold z={analysis.z_threshold_round:.2f}")
-        ax.set_ylabel("round z")
-        ax.legend(fontsize=7, loc="upper left")
         ax.xaxis.set_major_locator(mdates.MinuteLocator(byminute=[0, 20, 40]))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
         ax.set_xlabel(f"UTC, {to_datetime(t[0]):%Y-%m-%d}  ({analysis.source})")

@@ -116,6 +116,7 @@ def test_sidak_threshold_grows_with_tests():
         (dict(round_of=[1, 2]), "2 labels for 1 key-downs"),
         (dict(background_knot_s=0.0), "background_knot_s=0.0"),
         (dict(edge_guard_s=-1.0), "edge_guard_s=-1.0"),
+        (dict(spike_ratio=1.0), "spike_ratio=1.0"),
     ],
 )
 def test_bad_arguments_name_the_value(kwargs, match):
@@ -123,3 +124,62 @@ def test_bad_arguments_name_the_value(kwargs, match):
     args.update(kwargs)
     with pytest.raises(DspValueError, match=match):
         radiometer_test(**args)
+
+
+def expected_round_se(t, kd, labels, level=1.5e-15):
+    from dsp.radiometer import template_standard_errors
+
+    std = np.std(measure(np.full(400_000, level), np.random.default_rng(0)))  # quantized
+    return template_standard_errors(t, kd, labels, np.full(t.size, std))
+
+
+@pytest.mark.parametrize("z_expected", [8.0, 40.0, 200.0])
+def test_z_stays_linear_in_the_signal_at_high_snr(z_expected):
+    t, kd, labels = schedule(rounds=6)
+    dit_se, se = expected_round_se(t, kd, labels)
+    amp = z_expected * se[0]
+    res = radiometer_test(t, measure(1.5e-15 + amp * keyed(t, kd), np.random.default_rng(4)),
+                          kd, labels)  # fmt: skip
+    ratio = np.array([r.z for r in res.rounds]) / z_expected
+    assert 0.85 < np.median(ratio) < 1.1
+    dit_ratio = np.array([d.z for d in res.dits]) / (amp / dit_se)
+    assert 0.85 < np.median(dit_ratio) < 1.1
+    # The amplitude's own error bar includes the signal's fluctuation.
+    assert all(r.sigma >= 0.99 * r.sigma_null for r in res.rounds)
+
+
+def test_one_short_burst_does_not_set_the_noise_scale():
+    t, kd, labels = schedule(rounds=8)
+    _, se = expected_round_se(t, kd, labels)
+    rng = np.random.default_rng(12)
+    base = 1.5e-15 + 6.0 * se[0] * keyed(t, kd)
+    clean = radiometer_test(t, measure(base, rng), kd, labels)
+    burst = base * (1 + 4.0 * ((t >= 900) & (t < 930)))  # x5 for 30 s, no references
+    hit = radiometer_test(t, measure(burst, rng), kd, labels)
+    assert hit.variance_inflation == pytest.approx(1.0, abs=0.3)
+    assert hit.n_outliers >= 25
+    assert np.mean([r.z for r in hit.rounds]) == pytest.approx(
+        np.mean([r.z for r in clean.rounds]), rel=0.15)
+
+
+def test_spike_rejection_never_takes_key_down_samples():
+    t, kd, labels = schedule(rounds=8)
+    _, se = expected_round_se(t, kd, labels)
+    flagged = 0
+    for seed, z in enumerate((0.0, 6.0, 40.0, 200.0)):
+        x = measure(1.5e-15 + z * se[0] * keyed(t, kd), np.random.default_rng(30 + seed))
+        flagged += radiometer_test(t, x, kd, labels).n_spikes
+    assert flagged == 0
+
+
+def test_stack_finds_one_strong_round_among_silent_ones():
+    t, kd, labels = schedule(rounds=16)
+    _, se = expected_round_se(t, kd, labels)
+    gain = np.zeros(t.size)
+    r9 = (t >= 1800 + 600 * 8) & (t < 1800 + 600 * 9)
+    gain[r9] = 9.0 * se[8]
+    res = radiometer_test(t, measure(1.5e-15 + gain * keyed(t, kd), np.random.default_rng(5)),
+                          kd, labels)  # fmt: skip
+    assert res.rounds[8].detected
+    assert res.stack.z < res.z_threshold_stack  # every round alike: diluted 4x
+    assert res.stack.detected and res.stack.z_strongest == pytest.approx(res.rounds[8].z)

@@ -1,0 +1,140 @@
+"""The event channel against its references: masks, vetoes and what a quiet band keeps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dsp.broadband import GATE_Z, broadband_test, burst_mask, running_level
+from dsp.errors import DspValueError
+from dsp.radiometer import radiometer_test, template_standard_errors
+
+HI_S = [(0, 30), (60, 90), (120, 150), (180, 210), (300, 330), (360, 390)]
+Q_STEP = 5.1e-9  # amplitude quantization of the real Waves 28.5 MHz channel
+FLOOR = 1.5e-15
+
+
+def schedule(rounds: int = 8, lead_s: float = 1800.0):
+    kd, labels = [], []
+    for r in range(rounds):
+        for a, b in HI_S:
+            kd.append((lead_s + 600 * r + a, lead_s + 600 * r + b))
+            labels.append(r + 1)
+    return np.arange(0.0, lead_s * 2 + 600 * rounds), np.array(kd), labels
+
+
+def keyed(t, kd):
+    return ((t[:, None] >= kd[:, 0]) & (t[:, None] < kd[:, 1])).any(axis=1)
+
+
+def measure(psd, rng, k=17.0):
+    x = psd * rng.gamma(k, 1 / k, psd.shape)
+    return (np.round(np.sqrt(x) / Q_STEP) * Q_STEP) ** 2
+
+
+def bands(t, rng, excess=None, signal=None):
+    """Three channels (references first and last), broadband ``excess`` in all."""
+    e = np.zeros(t.size) if excess is None else excess
+    s = np.zeros(t.size) if signal is None else signal
+    return np.stack([measure(FLOOR * f * (1 + e) + (s if k == 1 else 0), rng)
+                     for k, f in enumerate((1.08, 1.0, 0.93))])  # fmt: skip
+
+
+def round_se(t, kd, labels):
+    """The rounds' standard errors under the null: noise measured as quantized."""
+    std = np.full(t.size, np.std(measure(np.full(400_000, FLOOR), np.random.default_rng(0))))
+    return template_standard_errors(t, kd, labels, std)[1]
+
+
+def test_interference_timed_with_the_keying_is_vetoed_not_detected():
+    t, kd, labels = schedule()
+    hits = vetoed = would_have = 0
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        on = keyed(t, kd) & np.isin(np.searchsorted(kd[:, 0], t, "right"), [7, 8, 9, 10, 11, 12])
+        x = bands(t, rng, excess=0.15 * on)  # round 2's key-downs only, x1.15 everywhere
+        r = broadband_test(t, x[1], x[[0, 2]], kd, labels)
+        hits += sum(bool(d.detected) for d in r.main.dits) + sum(
+            bool(q.detected) for q in r.main.rounds) + bool(r.main.stack.detected)
+        vetoed += r.rounds[1].vetoed
+        would_have += r.rounds[1].event_z > r.main.z_threshold_round
+        assert r.rounds[1].reference_z > GATE_Z and "references rise" in r.rounds[1].reason
+    assert hits == 0
+    assert vetoed == 6 and would_have >= 5  # the event channel alone would have said HI
+
+
+def test_a_quiet_band_keeps_the_event_channels_sensitivity():
+    t, kd, labels = schedule()
+    se = round_se(t, kd, labels)
+    signal = 5.0 * se[0] * keyed(t, kd)
+    with_refs, alone, vetoes = [], [], 0
+    for seed in range(6):
+        x = bands(t, np.random.default_rng(100 + seed), signal=signal)
+        r = broadband_test(t, x[1], x[[0, 2]], kd, labels)
+        one = radiometer_test(t, x[1], kd, labels)
+        with_refs += [q.z for q in r.main.rounds]
+        alone += [q.z for q in one.rounds]
+        vetoes += sum(c.vetoed for c in r.rounds)
+    assert np.mean(with_refs) == pytest.approx(np.mean(alone), abs=0.1)
+    assert np.mean(with_refs) == pytest.approx(5.0, abs=0.5)
+    assert vetoes <= 3  # a reference's noise above GATE_Z: about 2 % of rounds
+
+
+def test_hi_beside_interference_is_still_found_beyond_it():
+    t, kd, labels = schedule()
+    se = round_se(t, kd, labels)
+    x = bands(t, np.random.default_rng(7), excess=0.2 * keyed(t, kd),
+              signal=20.0 * se[0] * keyed(t, kd))  # fmt: skip
+    r = broadband_test(t, x[1], x[[0, 2]], kd, labels)
+    assert all(c.vetoed for c in r.rounds)
+    assert all(q.detected for q in r.main.rounds)
+    # The test beyond the references keeps most of the event channel's z (~0.8).
+    ratio = np.mean([q.z for q in r.main.rounds]) / 20.0
+    assert 0.6 < ratio < 1.0
+
+
+def test_a_strong_burst_is_masked_and_leaves_the_noise_model_alone():
+    t, kd, labels = schedule()
+    se = round_se(t, kd, labels)
+    burst = ((t >= 1000) & (t < 1030)) * 4.0  # x5 for 30 s before the first round
+    rates = []
+    for e in (None, burst):
+        z = []
+        for seed in range(4):
+            x = bands(t, np.random.default_rng(200 + seed), excess=e,
+                      signal=6.0 * se[0] * keyed(t, kd))  # fmt: skip
+            r = broadband_test(t, x[1], x[[0, 2]], kd, labels)
+            z += [q.z for q in r.main.rounds]
+            if e is not None:
+                assert r.masked[1000:1030].all() and r.main.variance_inflation == 1.0
+        rates.append(np.mean(z))
+    assert rates[1] == pytest.approx(rates[0], rel=0.05)
+
+
+def test_instrument_spikes_in_every_channel_are_counted_and_never_detected():
+    t, kd, labels = schedule()
+    rng = np.random.default_rng(9)
+    x = bands(t, rng)
+    where = rng.choice(np.flatnonzero(keyed(t, kd)), 12, replace=False)  # inside key-downs
+    x[:, where] *= 80.0
+    r = broadband_test(t, x[1], x[[0, 2]], kd, labels)
+    assert r.main.n_spikes == 12 and r.masked[where].all()
+    assert not any(d.detected for d in r.main.dits) and not r.main.stack.detected
+
+
+def test_burst_mask_and_running_level_on_noise():
+    rng = np.random.default_rng(3)
+    refs = np.stack([measure(np.full(20000, FLOOR), rng) for _ in range(2)])
+    assert not burst_mask(refs).any()
+    refs[:, 5000:5010] *= 2.0
+    m = burst_mask(refs)
+    assert m[5000:5010].all() and m.sum() < 100  # the burst and its windows
+    level = running_level(refs.T)
+    assert level.shape == refs.T.shape
+    assert np.median(level) == pytest.approx(np.mean(refs), rel=0.05)
+
+
+def test_references_of_the_wrong_shape_are_refused():
+    t, kd, labels = schedule(rounds=1)
+    with pytest.raises(DspValueError, match="references"):
+        broadband_test(t, np.ones(t.size), np.ones((2, 5)), kd, labels)
