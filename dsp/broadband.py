@@ -79,6 +79,8 @@ MASK_WINDOWS = (3, 10, 30)
 GATE_Z = 2.0
 #: A dit the references show at this z or more (its round aside) is tested against them.
 GATE_Z_DIT = 3.0
+#: A gated key-down with a masked sample this close is vetoed outright (seconds).
+NEAR_MASK_S = 5.0
 #: In every reference at once, a spike at this factor is the instrument's.
 COMMON_SPIKE_RATIO = 3.0
 
@@ -174,7 +176,10 @@ def burst_mask(refs: np.ndarray) -> np.ndarray:
     >>> m = burst_mask(r); bool(m[1000:1020].all()), int(m[:900].sum())
     (True, 0)
     """
-    refs = np.atleast_2d(np.asarray(refs, float))
+    refs = np.atleast_2d(np.asarray(refs, float)).copy()
+    for y in refs:  # a spike is one sample, not a burst: out before the windows
+        ok = np.flatnonzero(np.isfinite(y))
+        y[ok[find_spikes(y[ok], SPIKE_RATIO)]] = np.nan
     level = running_level(refs.T).T
     with np.errstate(invalid="ignore", divide="ignore"):
         rel = refs / level - 1.0
@@ -231,44 +236,68 @@ def broadband_test(t_s: np.ndarray, power: np.ndarray, references: np.ndarray,
 def _combine(t, kd, labels, masked, common, main, ref_res, fits, pfa) -> BroadbandResult:
     f_main, f_refs = fits[0], [f for f in fits[1:] if f is not None]
     d = f_main.design
-    # Rounds: relative amplitudes, their null covariances, the references' mean.
-    m_r, c_m = _relative_rounds(f_main, d.order)
-    ref_r = [_relative_rounds(f, d.order) for f in f_refs]
-    c, cov_c, z_ref_r = _reference_mean([a for a, _ in ref_r], [v for _, v in ref_r])
-    gate_r = np.nan_to_num(z_ref_r, nan=-np.inf) > GATE_Z
-    used = d.rounds_used
-    g = np.diag(gate_r[used].astype(float))
-    y = m_r[used] - np.where(gate_r[used], np.nan_to_num(c[used]), 0.0)
-    cov = c_m[np.ix_(used, used)] + g @ np.nan_to_num(cov_c[np.ix_(used, used)]) @ g
-    z_r = y / np.sqrt(np.diag(cov))
-    # Dits: the same, each alone; a dit is also gated when its round is.
-    m_d, v_d = _relative_dits(f_main, len(kd))
-    ref_d = [_relative_dits(f, len(kd)) for f in f_refs]
-    cd, vcd, z_ref_d = _reference_mean([a for a, _ in ref_d], [np.diag(v) for _, v in ref_d])
+    used, sel = d.rounds_used, d.has_data
     round_index = np.array([d.order.index(lab) for lab in labels])
-    gate_d = (np.nan_to_num(z_ref_d, nan=-np.inf) > GATE_Z_DIT) | gate_r[round_index]
-    var_cd = np.nan_to_num(np.diag(vcd))
-    y_d = m_d - np.where(gate_d, np.nan_to_num(cd), 0.0)
-    z_d = y_d / np.sqrt(v_d + np.where(gate_d, var_cd, 0.0))
-    sel = d.has_data
+    # Beside a mask, the references' unmasked samples are those their noise kept below
+    # it: read against them, interference would look like HI.  Vetoed outright.
+    near = _near_mask(t, kd, masked)
+    near_r = (near.astype(float) @ d.member) > 0
+    r = _round_tests(f_main, f_refs, d.order)
+    dt = _dit_tests(f_main, f_refs, len(kd), r["gate"][round_index])
+    out_r = r["gate"] & near_r
+    out_d = dt["gate"] & (near | near_r[round_index])  # a burst on the round: on its dits
     dits = dit_results(kd, labels, sel, d.support, f_main.dit_amp, f_main.dit_se, f_main.dit_se0,
-                       f_main.dit_bg, main.z_threshold_dit, z_d[sel])  # fmt: skip
+                       f_main.dit_bg, main.z_threshold_dit, dt["z"][sel], out_d[sel])  # fmt: skip
     rounds = round_results(kd, labels, d.order, used, f_main.round_amp, f_main.round_se,
                            np.sqrt(np.diag(f_main.round_cov0)), f_main.round_bg,
-                           main.z_threshold_round, z_r)  # fmt: skip
-    stack = stack_power(y, cov, pfa, z_r)
+                           main.z_threshold_round, r["z"][used], out_r[used])  # fmt: skip
+    keep = ~out_r[used]  # the stack leaves vetoed rounds out
+    stack = stack_power(r["y"][used][keep], r["cov"][np.ix_(used, used)][np.ix_(keep, keep)],
+                        pfa, r["z"][used][keep]) if keep.any() else None  # fmt: skip
     out = _replace(main, dits=dits, rounds=rounds, stack=stack,
                    n_spikes=main.n_spikes + int(common.sum()))
     burst = _burst_share(t, kd, masked, np.eye(len(kd)))
     burst_r = _burst_share(t, kd, masked, d.member)
-    dit_checks = tuple(_check(z_ref_d[k], m_d[k] / math.sqrt(v_d[k]) if sel[k] else None,
-                              gate_d[k] and sel[k], burst[k], bool(gate_r[round_index[k]]))
+    dit_checks = tuple(_check(dt["z_ref"][k], dt["z_event"][k] if sel[k] else None,
+                              bool(dt["gate"][k] and sel[k]), burst[k],
+                              bool(r["gate"][round_index[k]]), bool(out_d[k]))
                        for k in range(len(kd)))  # fmt: skip
-    round_checks = tuple(
-        _check(z_ref_r[j], m_r[j] / math.sqrt(c_m[j, j]) if used[j] else None,
-               bool(gate_r[j] and used[j]), burst_r[j], False)
-        for j in range(len(d.order)))  # fmt: skip
+    round_checks = tuple(_check(r["z_ref"][j], r["z_event"][j] if used[j] else None,
+                                bool(r["gate"][j] and used[j]), burst_r[j], False,
+                                bool(out_r[j])) for j in range(len(d.order)))  # fmt: skip
     return BroadbandResult(out, ref_res, dit_checks, round_checks, masked)
+
+
+def _round_tests(f_main: TemplateFit, f_refs: list[TemplateFit], order: list[int]) -> dict:
+    """Per round: event and references' relative amplitudes, the gate and the test.
+
+    ``y``/``cov``: the tested statistic (event minus references where gated) and its
+    null covariance, over all rounds (NaN where unused).
+    """
+    m, c_m = _relative_rounds(f_main, order)
+    ref = [_relative_rounds(f, order) for f in f_refs]
+    c, cov_c, z_ref = _reference_mean([a for a, _ in ref], [v for _, v in ref])
+    gate = np.nan_to_num(z_ref, nan=-np.inf) > GATE_Z
+    g = np.diag(gate.astype(float))
+    y = m - np.where(gate, np.nan_to_num(c), 0.0)
+    cov = c_m + g @ np.nan_to_num(cov_c) @ g
+    with np.errstate(invalid="ignore"):
+        z = y / np.sqrt(np.diag(cov))
+        z_event = m / np.sqrt(np.diag(c_m))
+    return dict(y=y, cov=cov, z=z, z_ref=z_ref, z_event=z_event, gate=gate)
+
+
+def _dit_tests(f_main: TemplateFit, f_refs: list[TemplateFit], k: int, round_gate) -> dict:
+    """Per key-down, as :func:`_round_tests`; a dit is also gated when its round is."""
+    m, v = _relative_dits(f_main, k)
+    ref = [_relative_dits(f, k) for f in f_refs]
+    c, vc, z_ref = _reference_mean([a for a, _ in ref], [np.diag(w) for _, w in ref])
+    gate = (np.nan_to_num(z_ref, nan=-np.inf) > GATE_Z_DIT) | round_gate
+    y = m - np.where(gate, np.nan_to_num(c), 0.0)
+    with np.errstate(invalid="ignore"):
+        z = y / np.sqrt(v + np.where(gate, np.nan_to_num(np.diag(vc)), 0.0))
+        z_event = m / np.sqrt(v)
+    return dict(z=z, z_ref=z_ref, z_event=z_event, gate=gate)
 
 
 def _relative_rounds(f: TemplateFit, order: list[int]):
@@ -327,7 +356,18 @@ def _burst_share(t, kd, masked, groups) -> np.ndarray:
     return hit / np.maximum(inside.sum(axis=0) @ groups, 1)
 
 
-def _check(z_ref, z_event, gated, burst_share, round_gated) -> Check:
+def _near_mask(t, kd, masked, reach_s: float = NEAR_MASK_S) -> np.ndarray:
+    """Key-downs with a masked sample within ``reach_s`` of them."""
+    idx = np.flatnonzero(masked)
+    if idx.size == 0:
+        return np.zeros(len(kd), bool)
+    tm = t[idx]
+    lo = np.searchsorted(tm, kd[:, 0] - reach_s)
+    hi = np.searchsorted(tm, kd[:, 1] + reach_s)
+    return hi > lo
+
+
+def _check(z_ref, z_event, gated, burst_share, round_gated, outright) -> Check:
     reasons = []
     if burst_share > 0:
         reasons.append(f"{100 * burst_share:.0f} % inside broadband bursts (masked)")
@@ -335,6 +375,8 @@ def _check(z_ref, z_event, gated, burst_share, round_gated) -> Check:
         reasons.append("its round's references rise too" if round_gated and
                        not (np.isfinite(z_ref) and z_ref > GATE_Z_DIT) else
                        f"the references rise too (z {z_ref:.1f})")  # fmt: skip
+    if outright:
+        reasons.append("beside a masked burst: not detected")
     vetoed = bool(gated or burst_share >= 0.5)
     return Check(None if not np.isfinite(z_ref) else float(z_ref),
                  None if z_event is None else float(z_event), vetoed,

@@ -204,9 +204,13 @@ def _family_p(p_min: float, tests: int) -> float:
     return float(-math.expm1(tests * math.log1p(-min(p_min, 1 - 1e-16))))
 
 
-def dit_results(kd, labels, has_data, support, amp, se, se0, bg, z_thr, z=None):
-    """Assemble :class:`DitPower` per key-down; ``z`` defaults to ``amp / se0``."""
+def dit_results(kd, labels, has_data, support, amp, se, se0, bg, z_thr, z=None, veto=None):
+    """Assemble :class:`DitPower` per key-down; ``z`` defaults to ``amp / se0``.
+
+    ``veto`` (per key-down with data): never detected, whatever its ``z``.
+    """
     z = np.asarray(amp) / np.asarray(se0) if z is None else z
+    veto = np.zeros(len(z), bool) if veto is None else veto
     out, k_data, seen = [], 0, {}
     for k, (start, stop) in enumerate(kd):
         index = seen.get(labels[k], 0)
@@ -220,14 +224,19 @@ def dit_results(kd, labels, has_data, support, amp, se, se0, bg, z_thr, z=None):
         snr = 10 * math.log10(a / b) if a > 0 and b > 0 else None
         out.append(DitPower(**common, amplitude=a, sigma=float(se[k_data]),
                             sigma_null=float(se0[k_data]), z=zk, p_value=float(norm.sf(zk)),
-                            detected=bool(zk > z_thr), background=b, snr_db=snr))  # fmt: skip
+                            detected=bool(zk > z_thr and not veto[k_data]), background=b,
+                            snr_db=snr))  # fmt: skip
         k_data += 1
     return tuple(out)
 
 
-def round_results(kd, labels, order, rounds_used, amp, se, se0, bg, z_thr, z=None):
-    """Assemble :class:`RoundPower` per round; ``z`` defaults to ``amp / se0``."""
+def round_results(kd, labels, order, rounds_used, amp, se, se0, bg, z_thr, z=None, veto=None):
+    """Assemble :class:`RoundPower` per round; ``z`` defaults to ``amp / se0``.
+
+    ``veto`` (per round with data): never detected, whatever its ``z``.
+    """
     z = np.asarray(amp) / np.asarray(se0) if z is None else z
+    veto = np.zeros(len(z), bool) if veto is None else veto
     out, j = [], 0
     for r, label in enumerate(order):
         mine = kd[[lab == label for lab in labels]]
@@ -239,7 +248,8 @@ def round_results(kd, labels, order, rounds_used, amp, se, se0, bg, z_thr, z=Non
         zj = float(z[j])
         out.append(RoundPower(**common, amplitude=float(amp[j]), sigma=float(se[j]),
                               sigma_null=float(se0[j]), z=zj, p_value=float(norm.sf(zj)),
-                              detected=bool(zj > z_thr), background=float(bg[j])))  # fmt: skip
+                              detected=bool(zj > z_thr and not veto[j]),
+                              background=float(bg[j])))  # fmt: skip
         j += 1
     return tuple(out)
 
