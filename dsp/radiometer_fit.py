@@ -183,7 +183,8 @@ def _fit(t, x, kd, labels, knot_s, block):
     nb = d.basis.shape[1]
     level, background = _level(x_dit, nb, x)
     coef = wls(x_dit, x, 1.0 / level**2)[0]
-    shape = _quantization_shape(x - x_dit @ coef, level)
+    quiet = level <= background * 1.0001  # the null's samples (not strong key-downs)
+    shape = _quantization_shape((x - x_dit @ coef)[quiet], background[quiet])
     weight, weight0 = 1.0 / (level**2 * shape(level)), 1.0 / (background**2 * shape(background))
     coef, cov = wls(x_dit, x, weight)
     resid = (x - x_dit @ coef) * np.sqrt(weight)
@@ -217,14 +218,19 @@ def _quantization_shape(resid: np.ndarray, level: np.ndarray):
     amplitude adds about ``q**2 level / 3`` (5 levels near the Waves floor: 9 % of
     the variance there, 2 % at five times the floor), so where the background rises
     the relative noise falls.  ``gamma`` from a least-squares fit of the squared
-    relative residuals on ``[1, 1 / level]`` (0 if the fit says less).
+    relative residuals on ``[1, 1 / level]`` (clipped to 0-1 at the median level;
+    none unless the level varies 1.5x), on the
+    samples at the background level (the null's; a strong signal's own fluctuation
+    is not the question).
     """
     u2 = (resid / level) ** 2
-    design = np.column_stack([np.ones_like(level), 1.0 / level])
-    if np.ptp(level) <= 0.05 * np.median(level):  # nothing to fit it on
+    if level.size < 100 or np.max(level) < 1.5 * np.min(level):  # too little to fit it on
         return lambda v: np.ones_like(v)
+    ref = float(np.median(level))
+    design = np.column_stack([np.ones_like(level), ref / level])
     (a, b), *_ = np.linalg.lstsq(design, u2, rcond=None)
-    gamma = float(b / a) if a > 0 and b > 0 else 0.0
+    # At most the floor's share (quantization about a tenth of the variance there).
+    gamma = float(min(max(b / a, 0.0), 1.0)) * ref if a > 0 else 0.0
     return lambda v: 1.0 + gamma / v
 
 
