@@ -54,12 +54,13 @@ import numpy as np
 from scipy.ndimage import maximum_filter1d, median_filter, uniform_filter1d
 
 from dsp.errors import DspValueError
-from dsp.radiometer import assemble, check_inputs, near_edges
+from dsp.radiometer import amplitude_skews, assemble, check_inputs, near_edges
 from dsp.radiometer_fit import SPIKE_RATIO, TemplateFit, find_spikes, fit_template
 from dsp.radiometer_results import (
     RadiometerResult,
     dit_results,
     round_results,
+    sidak_level,
     sidak_z_threshold,
     stack_power,
 )
@@ -246,14 +247,20 @@ def _combine(t, kd, labels, masked, common, main, ref_res, fits, pfa) -> Broadba
     dt = _dit_tests(f_main, f_refs, len(kd), r["gate"][round_index])
     out_r = r["gate"] & near_r
     out_d = dt["gate"] & (near | near_r[round_index])  # a burst on the round: on its dits
+    level_d = sidak_level(pfa, int(sel.sum()))
+    level_r = sidak_level(pfa, int(used.sum()))
+    skew_d, skew_r = amplitude_skews(f_main)
+    # Where the references are subtracted, their (opposite) skew thins the event's.
+    skew_d = skew_d * dt["share"][sel] ** 3
+    skew_r = skew_r * r["share"][used] ** 3
     dits = dit_results(kd, labels, sel, d.support, f_main.dit_amp, f_main.dit_se, f_main.dit_se0,
-                       f_main.dit_bg, main.z_threshold_dit, dt["z"][sel], out_d[sel])  # fmt: skip
+                       f_main.dit_bg, level_d, skew_d, dt["z"][sel], out_d[sel])  # fmt: skip
     rounds = round_results(kd, labels, d.order, used, f_main.round_amp, f_main.round_se,
-                           np.sqrt(np.diag(f_main.round_cov0)), f_main.round_bg,
-                           main.z_threshold_round, r["z"][used], out_r[used])  # fmt: skip
+                           np.sqrt(np.diag(f_main.round_cov0)), f_main.round_bg, level_r,
+                           skew_r, r["z"][used], out_r[used])  # fmt: skip
     keep = ~out_r[used]  # the stack leaves vetoed rounds out
     stack = stack_power(r["y"][used][keep], r["cov"][np.ix_(used, used)][np.ix_(keep, keep)],
-                        pfa, r["z"][used][keep]) if keep.any() else None  # fmt: skip
+                        pfa, skew_r[keep], r["z"][used][keep]) if keep.any() else None  # fmt: skip
     out = _replace(main, dits=dits, rounds=rounds, stack=stack,
                    n_spikes=main.n_spikes + int(common.sum()))
     burst = _burst_share(t, kd, masked, np.eye(len(kd)))
@@ -284,7 +291,8 @@ def _round_tests(f_main: TemplateFit, f_refs: list[TemplateFit], order: list[int
     with np.errstate(invalid="ignore"):
         z = y / np.sqrt(np.diag(cov))
         z_event = m / np.sqrt(np.diag(c_m))
-    return dict(y=y, cov=cov, z=z, z_ref=z_ref, z_event=z_event, gate=gate)
+        share = np.sqrt(np.diag(c_m) / np.diag(cov))
+    return dict(y=y, cov=cov, z=z, z_ref=z_ref, z_event=z_event, gate=gate, share=share)
 
 
 def _dit_tests(f_main: TemplateFit, f_refs: list[TemplateFit], k: int, round_gate) -> dict:
@@ -294,10 +302,12 @@ def _dit_tests(f_main: TemplateFit, f_refs: list[TemplateFit], k: int, round_gat
     c, vc, z_ref = _reference_mean([a for a, _ in ref], [np.diag(w) for _, w in ref])
     gate = (np.nan_to_num(z_ref, nan=-np.inf) > GATE_Z_DIT) | round_gate
     y = m - np.where(gate, np.nan_to_num(c), 0.0)
+    total = v + np.where(gate, np.nan_to_num(np.diag(vc)), 0.0)
     with np.errstate(invalid="ignore"):
-        z = y / np.sqrt(v + np.where(gate, np.nan_to_num(np.diag(vc)), 0.0))
+        z = y / np.sqrt(total)
         z_event = m / np.sqrt(v)
-    return dict(z=z, z_ref=z_ref, z_event=z_event, gate=gate)
+        share = np.sqrt(v / total)
+    return dict(z=z, z_ref=z_ref, z_event=z_event, gate=gate, share=share)
 
 
 def _relative_rounds(f: TemplateFit, order: list[int]):

@@ -60,12 +60,14 @@ from dsp.radiometer_results import (
     dit_results,
     empty_result,
     round_results,
+    sidak_level,
     sidak_z_threshold,
     stack_power,
+    z_for,
 )
 
 __all__ = ["assemble", "check_inputs", "find_spikes", "near_edges", "radiometer_test",
-           "sidak_z_threshold", "template_standard_errors"]  # fmt: skip
+           "sidak_z_threshold", "template_standard_errors", "amplitude_skews"]  # fmt: skip
 
 
 def radiometer_test(
@@ -131,15 +133,19 @@ def assemble(fit, x: np.ndarray, kd: np.ndarray, labels: list[int], *, pfa: floa
         spikes = int(find_spikes(x[np.isfinite(x)], spike_ratio).sum())
         return empty_result(kd, labels, pfa, background_knot_s, spikes, int(np.isfinite(x).sum()))
     d = fit.design
-    z_dit = sidak_z_threshold(pfa, int(d.has_data.sum()))
-    z_round = sidak_z_threshold(pfa, int(d.rounds_used.sum()))
+    level_dit = sidak_level(pfa, int(d.has_data.sum()))
+    level_round = sidak_level(pfa, int(d.rounds_used.sum()))
+    skew_dit, skew_round = amplitude_skews(fit)
+    z_dit = z_for(level_dit, float(np.median(skew_dit)))
+    z_round = z_for(level_round, float(np.median(skew_round)))
     z_stack = sidak_z_threshold(pfa / 2, 1)
     return RadiometerResult(
         dits=dit_results(kd, labels, d.has_data, d.support, fit.dit_amp, fit.dit_se,
-                         fit.dit_se0, fit.dit_bg, z_dit),  # fmt: skip
+                         fit.dit_se0, fit.dit_bg, level_dit, skew_dit),  # fmt: skip
         rounds=round_results(kd, labels, d.order, d.rounds_used, fit.round_amp, fit.round_se,
-                             np.sqrt(np.diag(fit.round_cov0)), fit.round_bg, z_round),  # fmt: skip
-        stack=stack_power(fit.round_amp, fit.round_cov0, pfa),
+                             np.sqrt(np.diag(fit.round_cov0)), fit.round_bg, level_round,
+                             skew_round),  # fmt: skip
+        stack=stack_power(fit.round_amp, fit.round_cov0, pfa, skew_round),
         pfa=pfa,
         z_threshold_dit=z_dit,
         z_threshold_round=z_round,
@@ -151,6 +157,24 @@ def assemble(fit, x: np.ndarray, kd: np.ndarray, labels: list[int], *, pfa: floa
         background_knot_s=background_knot_s,
         n_outliers=fit.n_outliers,
     )
+
+
+def amplitude_skews(fit) -> tuple[np.ndarray, np.ndarray]:
+    """Skewness of each dit's and round's amplitude: the samples' over sqrt(samples).
+
+    Examples
+    --------
+    >>> t = np.arange(0.0, 1800.0)
+    >>> x = np.random.default_rng(0).gamma(17.0, 1 / 17.0, t.size)
+    >>> f = fit_template(t, x, np.array([[600.0, 630.0]]), [1], background_knot_s=600.0)
+    >>> dit, rnd = amplitude_skews(f); bool(0.03 < dit[0] < 0.2)
+    True
+    """
+    d = fit.design
+    skew = max(fit.skew, 0.0)  # a left skew would make the tail thinner: not assumed
+    dits = skew / np.sqrt(d.support[d.has_data])
+    rounds = skew / np.sqrt(d.round_columns().sum(axis=0))
+    return dits, rounds
 
 
 def template_standard_errors(

@@ -69,7 +69,10 @@ class TemplateFit:
     Dit arrays cover the key-downs with data (``has_data``), round arrays the rounds
     with data (``rounds_used``).  ``*_se`` are standard errors under the fitted level,
     ``*_se0`` / ``round_cov0`` under the null (background only); ``*_bg`` the mean
-    fitted background over the key-down (or the round's key-downs).
+    fitted background over the key-down (or the round's key-downs).  ``skew``: the
+    standardised residuals' skewness (a square-law detector's samples are skewed,
+    ``2 / sqrt(k)`` for Gamma(k), more with quantization); an amplitude over ``n``
+    samples has about ``skew / sqrt(n)``.
     """
 
     design: Design
@@ -83,6 +86,7 @@ class TemplateFit:
     round_bg: np.ndarray
     scale2: float
     vif: float
+    skew: float
     n_used: int
     n_spikes: int
     n_outliers: int
@@ -189,6 +193,7 @@ def _fit(t, x, kd, labels, knot_s, block):
     coef, cov = wls(x_dit, x, weight)
     resid = (x - x_dit @ coef) * np.sqrt(weight)
     scale2 = float(resid @ resid) / max(t.size - x_dit.shape[1], 1)
+    skew = float(np.mean(resid**3) / np.mean(resid**2) ** 1.5) if resid.size > 2 else 0.0
     vif = _variance_inflation(resid, block)
     out = _outliers(resid / math.sqrt(scale2), block, vif)
     noise = scale2 * vif
@@ -206,7 +211,7 @@ def _fit(t, x, kd, labels, knot_s, block):
         dit_se0=np.sqrt(np.diag(cov0)[nb:] * noise), dit_bg=dit_bg,
         round_amp=coef_r[nb:], round_se=np.sqrt(np.diag(cov_r)[nb:] * noise),
         round_cov0=cov_r0[nb:, nb:] * noise, round_bg=round_bg,
-        scale2=scale2, vif=vif,
+        scale2=scale2, vif=vif, skew=skew,
     )  # fmt: skip
     return d, out, parts
 
