@@ -131,9 +131,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--files", type=int, default=100)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--false-only", type=int, default=0, metavar="N",
+                    help="only the false-detection row, on N more files (seeds after --files)")
     a = ap.parse_args()
     n = a.files
     with ProcessPoolExecutor(a.workers) as pool:
+        if a.false_only:
+            res = list(pool.map(job_false, range(n, n + a.false_only)))
+            print("files", a.false_only, "with a false detection:",
+                  [n + i for i, r in enumerate(res) if any(r[0])],
+                  "counts (rounds, stack, dits):", np.sum([r[0] for r in res], axis=0))
+            return
         res = list(pool.map(job_false, range(n)))
         full = np.sum([r[0] for r in res], axis=0)
         alone = np.sum([r[1] for r in res], axis=0)

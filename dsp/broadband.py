@@ -76,8 +76,10 @@ MASK_Z = 6.0
 #: Windows (samples) over which the references' excess is averaged for the mask.
 MASK_WINDOWS = (3, 10, 30)
 #: A round the references show at this z or more is tested against them (and so are
-#: its dits): about 2 % of a quiet band's rounds, a cost of ~0.8 in their z.
-GATE_Z = 2.0
+#: its dits): 0.6 % of a quiet band's rounds, a cost of ~0.8 in their z (at 2, 2.3 %
+#: of rounds, and 2 % less per-round Pd at z 6).  Interference of x1.1 or more on a
+#: round's key-downs shows at z 8 in the references.
+GATE_Z = 2.5
 #: A dit the references show at this z or more (its round aside) is tested against them.
 GATE_Z_DIT = 3.0
 #: A gated key-down with a masked sample this close is vetoed outright (seconds).
