@@ -7,7 +7,7 @@ fit on the event channel and on each reference, and:
 
 1. **Masks what the references show.**  Each reference's relative excess over its
    running level is averaged over the references; where its mean over 3, 10 or 30
-   samples stands :data:`MASK_Z` standard errors high (a burst), those samples are
+   samples stands :data:`dsp.bursts.MASK_Z` standard errors high (a burst), those samples are
    left out of every channel's fit; a sample that is a spike (:data:`SPIKE_RATIO` x
    its running median) in every reference is an instrument spike (pre-amp toggling
    reaches all channels) and is left out everywhere.  The references' noise is
@@ -46,16 +46,15 @@ Examples
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d, median_filter, uniform_filter1d
 
+from dsp.bursts import burst_mask, burst_share, common_spikes, near_mask
 from dsp.errors import DspValueError
 from dsp.radiometer import amplitude_skews, assemble, check_inputs, near_edges
-from dsp.radiometer_fit import SPIKE_RATIO, TemplateFit, find_spikes, fit_template
+from dsp.radiometer_fit import SPIKE_RATIO, TemplateFit, fit_template
 from dsp.radiometer_results import (
     RadiometerResult,
     dit_results,
@@ -66,15 +65,8 @@ from dsp.radiometer_results import (
 )
 from dsp.results import AsDict
 
-__all__ = ["GATE_Z", "GATE_Z_DIT", "MASK_Z", "BroadbandResult", "Check", "broadband_test",
-           "burst_mask", "running_level"]  # fmt: skip
+__all__ = ["GATE_Z", "GATE_Z_DIT", "BroadbandResult", "Check", "broadband_test"]
 
-#: The references' mean excess, averaged over a burst window, this many standard
-#: errors high: the samples are interference (Gaussian tail 1e-9 per window; the
-#: skewed, quantized square-law noise reaches 5 a few times per file).
-MASK_Z = 6.0
-#: Windows (samples) over which the references' excess is averaged for the mask.
-MASK_WINDOWS = (3, 10, 30)
 #: A round the references show at this z or more is tested against them (and so are
 #: its dits): 0.6 % of a quiet band's rounds, a cost of ~0.8 in their z (at 2, 2.3 %
 #: of rounds, and 2 % less per-round Pd at z 6).  Interference of x1.1 or more on a
@@ -82,10 +74,6 @@ MASK_WINDOWS = (3, 10, 30)
 GATE_Z = 2.5
 #: A dit the references show at this z or more (its round aside) is tested against them.
 GATE_Z_DIT = 3.0
-#: A gated key-down with a masked sample this close is vetoed outright (seconds).
-NEAR_MASK_S = 5.0
-#: In every reference at once, a spike at this factor is the instrument's.
-COMMON_SPIKE_RATIO = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,78 +124,6 @@ class BroadbandResult:
     masked: np.ndarray
 
 
-def running_level(x: np.ndarray, block: int = 60, blocks: int = 11) -> np.ndarray:
-    """Return the running median of ``block``-sample means over ``blocks`` blocks, per column.
-
-    Long enough to ignore 30-s dits and short bursts, short enough to follow a
-    flyby's rising noise.  Block *means*, not medians: a square-law detector's
-    samples are skewed and quantized (5 levels near the Waves floor), and a median
-    of them can sit a level below the mean.
-
-    Examples
-    --------
-    >>> x = np.ones((600, 2)); x[100:130] = 5.0
-    >>> float(running_level(x)[110, 0])
-    1.0
-    """
-    import warnings
-
-    x = np.asarray(x, float)
-    two_d = x.reshape(x.shape[0], -1)
-    n = two_d.shape[0]
-    nb = max(1, math.ceil(n / block))
-    pad = np.full((nb * block, two_d.shape[1]), np.nan)
-    pad[:n] = two_d
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN blocks stay NaN
-        mean = np.nanmean(pad.reshape(nb, block, -1), axis=1)
-        fill = np.nanmedian(mean, axis=0)
-    mean = np.where(np.isfinite(mean), mean, fill)
-    smooth = median_filter(mean, size=(blocks, 1), mode="nearest")
-    return np.repeat(smooth, block, axis=0)[:n].reshape(x.shape)
-
-
-def burst_mask(refs: np.ndarray) -> np.ndarray:
-    """Flag samples where the references' mean relative excess is a burst (see the module).
-
-    ``refs`` is (channels, samples), NaN where missing.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> r = rng.gamma(17.0, 1 / 17.0, (2, 2000)); r[:, 1000:1020] *= 3.0
-    >>> m = burst_mask(r); bool(m[1000:1020].all()), int(m[:900].sum())
-    (True, 0)
-    """
-    refs = np.atleast_2d(np.asarray(refs, float)).copy()
-    for y in refs:  # a spike is one sample, not a burst: out before the windows
-        ok = np.flatnonzero(np.isfinite(y))
-        y[ok[find_spikes(y[ok], SPIKE_RATIO)]] = np.nan
-    level = running_level(refs.T).T
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rel = refs / level - 1.0
-    ok = np.isfinite(rel)
-    count = ok.sum(axis=0)
-    r = np.where(count > 0, np.where(ok, rel, 0.0).sum(axis=0) / np.maximum(count, 1), 0.0)
-    have = count > 0
-    if have.sum() < 10:
-        return np.zeros(refs.shape[1], bool)
-    v = r[have]
-    med = np.median(v)
-    spread = 1.4826 * np.median(np.abs(v - med)) or float(np.std(v)) or 1.0
-    typical = v[np.abs(v - med) < 5 * spread]  # bursts and spikes left out
-    centre, sigma = float(np.mean(typical)), float(np.std(typical)) or 1.0
-    mask = np.zeros(refs.shape[1], bool)
-    for w in MASK_WINDOWS:
-        n = uniform_filter1d(have.astype(float), w, mode="constant") * w
-        s = uniform_filter1d(np.where(have, r - centre, 0.0), w, mode="constant") * w
-        with np.errstate(invalid="ignore", divide="ignore"):
-            z = s / (sigma * np.sqrt(n))
-        hot = (z > MASK_Z) & (n >= w / 2)
-        mask |= maximum_filter1d(hot.astype(np.uint8), w + 4) > 0
-    return mask
-
-
 def broadband_test(t_s: np.ndarray, power: np.ndarray, references: np.ndarray,
                    key_down_s, round_of: Sequence[int], *, pfa: float = 1e-3,
                    background_knot_s: float = 600.0, edge_guard_s: float = 0.0,
@@ -221,7 +137,7 @@ def broadband_test(t_s: np.ndarray, power: np.ndarray, references: np.ndarray,
     refs = np.atleast_2d(np.asarray(references, float))
     if refs.shape[1:] != t.shape:
         raise DspValueError(f"references {refs.shape} must be (channels, {t.size})")
-    common = _common_spikes(refs)
+    common = common_spikes(refs)
     masked = burst_mask(refs) | common
     keep = ~masked & ~near_edges(t, kd, edge_guard_s)
     fits = [fit_template(t, y, kd, labels, background_knot_s=background_knot_s,
@@ -243,7 +159,7 @@ def _combine(t, kd, labels, masked, common, main, ref_res, fits, pfa) -> Broadba
     round_index = np.array([d.order.index(lab) for lab in labels])
     # Beside a mask, the references' unmasked samples are those their noise kept below
     # it: read against them, interference would look like HI.  Vetoed outright.
-    near = _near_mask(t, kd, masked)
+    near = near_mask(t, kd, masked)
     near_r = (near.astype(float) @ d.member) > 0
     r = _round_tests(f_main, f_refs, d.order)
     dt = _dit_tests(f_main, f_refs, len(kd), r["gate"][round_index])
@@ -265,8 +181,8 @@ def _combine(t, kd, labels, masked, common, main, ref_res, fits, pfa) -> Broadba
                         pfa, skew_r[keep], r["z"][used][keep]) if keep.any() else None  # fmt: skip
     out = _replace(main, dits=dits, rounds=rounds, stack=stack,
                    n_spikes=main.n_spikes + int(common.sum()))
-    burst = _burst_share(t, kd, masked, np.eye(len(kd)))
-    burst_r = _burst_share(t, kd, masked, d.member)
+    burst = burst_share(t, kd, masked, np.eye(len(kd)))
+    burst_r = burst_share(t, kd, masked, d.member)
     dit_checks = tuple(_check(dt["z_ref"][k], dt["z_event"][k] if sel[k] else None,
                               bool(dt["gate"][k] and sel[k]), burst[k],
                               bool(r["gate"][round_index[k]]), bool(out_d[k]))
@@ -348,35 +264,6 @@ def _reference_mean(amps, covs):
         cov = sum(np.outer(wi, wi) * np.nan_to_num(ci) for wi, ci in zip(w, covs, strict=True))
         z = mean / np.sqrt(np.diag(cov))
     return mean, cov, np.where(count > 0, z, np.nan)
-
-
-def _common_spikes(refs: np.ndarray) -> np.ndarray:
-    """Flag samples that spike in every reference (the instrument, not the band)."""
-    out = np.ones(refs.shape[1], bool)
-    for y in refs:
-        ok = np.isfinite(y)
-        s = np.zeros(y.size, bool)
-        s[ok] = find_spikes(y[ok], COMMON_SPIKE_RATIO)
-        out &= s
-    return out
-
-
-def _burst_share(t, kd, masked, groups) -> np.ndarray:
-    """Share of each group's key-down samples inside the mask (``groups``: bool, kd x g)."""
-    inside = ((t[:, None] >= kd[:, 0]) & (t[:, None] < kd[:, 1])).astype(float)
-    hit = (inside * masked[:, None]).sum(axis=0) @ groups
-    return hit / np.maximum(inside.sum(axis=0) @ groups, 1)
-
-
-def _near_mask(t, kd, masked, reach_s: float = NEAR_MASK_S) -> np.ndarray:
-    """Key-downs with a masked sample within ``reach_s`` of them."""
-    idx = np.flatnonzero(masked)
-    if idx.size == 0:
-        return np.zeros(len(kd), bool)
-    tm = t[idx]
-    lo = np.searchsorted(tm, kd[:, 0] - reach_s)
-    hi = np.searchsorted(tm, kd[:, 1] + reach_s)
-    return hi > lo
 
 
 def _check(z_ref, z_event, gated, burst_share, round_gated, outright) -> Check:

@@ -1,7 +1,7 @@
 """The Waves-team-style figure: survey spectrogram with every expected dit marked.
 
 Top: time-frequency spectrogram of the receiver band (dB above each channel's running
-level, :func:`dsp.broadband.running_level`, so a 1 MHz channel lighting up stands out
+level, :func:`dsp.bursts.running_level`, so a 1 MHz channel lighting up stands out
 whatever the band's shape), every expected key-down outlined on the event channel,
 green if detected on its own, grey if not, dashed where there was no data, red where
 it was vetoed (the off-band references rise too, or it lies in a masked burst).
@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from dsp.broadband import running_level
+from dsp.bursts import running_level
 from station._atomic import write_bytes_atomic
 from station.waves.analyze import WavesAnalysis, WavesRound
 from station.waves.series import WavesSeries, parse_utc, to_datetime

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dsp.broadband import GATE_Z, broadband_test, burst_mask, running_level
+from dsp.broadband import GATE_Z, broadband_test
+from dsp.bursts import burst_mask, running_level
 from dsp.errors import DspValueError
 from dsp.radiometer import radiometer_test, template_standard_errors
 
