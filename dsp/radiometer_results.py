@@ -191,9 +191,7 @@ def sidak_z_threshold(pfa: float, tests: int) -> float:
     >>> round(sidak_z_threshold(1e-3, 16), 2)
     3.84
     """
-    if not (0 < pfa < 1):
-        raise DspValueError(f"pfa={pfa} must be between 0 and 1")
-    return float(norm.isf(_sidak_per_test(pfa, tests)))
+    return float(norm.isf(sidak_level(pfa, tests)))
 
 
 def sidak_level(pfa: float, tests: int) -> float:
@@ -204,11 +202,9 @@ def sidak_level(pfa: float, tests: int) -> float:
     >>> round(sidak_level(1e-3, 16) * 1e5, 2)
     6.25
     """
+    if not (0 < pfa < 1):
+        raise DspValueError(f"pfa={pfa} must be between 0 and 1")
     return -math.expm1(math.log1p(-pfa) / max(tests, 1))
-
-
-def _sidak_per_test(pfa: float, tests: int) -> float:
-    return sidak_level(pfa, tests)
 
 
 def tail_p(z, skew):
