@@ -46,6 +46,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -60,7 +61,6 @@ from dsp.radiometer_results import (
     dit_results,
     round_results,
     sidak_level,
-    sidak_z_threshold,
     stack_power,
 )
 from dsp.results import AsDict
@@ -99,6 +99,11 @@ class Check(AsDict):
     vetoed: bool
     reason: str
 
+    @classmethod
+    def alone(cls, z: float | None) -> Check:
+        """Make the check of a test with no reference data: the event channel's ``z``."""
+        return cls(None, z, False, "")
+
 
 @dataclass(frozen=True)
 class BroadbandResult:
@@ -122,6 +127,12 @@ class BroadbandResult:
     dits: tuple[Check, ...]
     rounds: tuple[Check, ...]
     masked: np.ndarray
+
+    @classmethod
+    def alone(cls, main: RadiometerResult, masked: np.ndarray, references=()) -> BroadbandResult:
+        """Make the result of ``main`` tested without the references (none, or no data)."""
+        return cls(main, tuple(references), tuple(Check.alone(d.z) for d in main.dits),
+                   tuple(Check.alone(r.z) for r in main.rounds), masked)  # fmt: skip
 
 
 def broadband_test(t_s: np.ndarray, power: np.ndarray, references: np.ndarray,
@@ -147,8 +158,7 @@ def broadband_test(t_s: np.ndarray, power: np.ndarray, references: np.ndarray,
                for f, y in zip(fits, (x, *refs), strict=True)]  # fmt: skip
     main, ref_res = results[0], tuple(results[1:])
     if main.stack is None:
-        return BroadbandResult(main, ref_res, tuple(_no_check() for _ in main.dits),
-                               tuple(_no_check() for _ in main.rounds), masked)  # fmt: skip
+        return BroadbandResult.alone(main, masked, ref_res)
     return _combine(t, kd, labels, masked, common, main, ref_res, fits, pfa)
 
 
@@ -179,8 +189,8 @@ def _combine(t, kd, labels, masked, common, main, ref_res, fits, pfa) -> Broadba
     keep = ~out_r[used]  # the stack leaves vetoed rounds out
     stack = stack_power(r["y"][used][keep], r["cov"][np.ix_(used, used)][np.ix_(keep, keep)],
                         pfa, skew_r[keep], r["z"][used][keep]) if keep.any() else None  # fmt: skip
-    out = _replace(main, dits=dits, rounds=rounds, stack=stack,
-                   n_spikes=main.n_spikes + int(common.sum()))
+    out = dataclasses.replace(main, dits=dits, rounds=rounds, stack=stack,
+                              n_spikes=main.n_spikes + int(common.sum()))
     burst = burst_share(t, kd, masked, np.eye(len(kd)))
     burst_r = burst_share(t, kd, masked, d.member)
     dit_checks = tuple(_check(dt["z_ref"][k], dt["z_event"][k] if sel[k] else None,
@@ -282,12 +292,3 @@ def _check(z_ref, z_event, gated, burst_share, round_gated, outright) -> Check:
                  "; ".join(reasons) if vetoed else "")  # fmt: skip
 
 
-def _no_check() -> Check:
-    return Check(None, None, False, "")
-
-
-def _replace(res: RadiometerResult, **fields) -> RadiometerResult:
-    import dataclasses
-
-    return dataclasses.replace(res, z_threshold_stack=sidak_z_threshold(res.pfa / 2, 1),
-                               **fields)  # fmt: skip

@@ -16,9 +16,12 @@ filters.
 Examples
 --------
 >>> rng = np.random.default_rng(0)
->>> r = rng.gamma(17.0, 1 / 17.0, (2, 2000)); r[:, 1000:1020] *= 3.0
->>> m = burst_mask(r); bool(m[1000:1020].all()), int(m[:900].sum())
-(True, 0)
+>>> r = rng.gamma(17.0, 1 / 17.0, (2, 2000)); r[:, 700] *= 80.0     # the instrument
+>>> np.flatnonzero(common_spikes(r)).tolist()
+[700]
+>>> near_mask(np.arange(2000.0), np.array([[690.0, 698.0], [600.0, 630.0]]),
+...           common_spikes(r)).tolist()
+[True, False]
 """
 
 from __future__ import annotations

@@ -186,11 +186,13 @@ def _fit(t, x, kd, labels, knot_s, block):
     x_dit = d.dit_design()
     nb = d.basis.shape[1]
     level, background = _level(x_dit, nb, x)
-    coef = wls(x_dit, x, 1.0 / level**2)[0]
+    coef, cov = wls(x_dit, x, 1.0 / level**2)
     quiet = level <= background * 1.0001  # the null's samples (not strong key-downs)
-    shape = _quantization_shape((x - x_dit @ coef)[quiet], background[quiet])
-    weight, weight0 = 1.0 / (level**2 * shape(level)), 1.0 / (background**2 * shape(background))
-    coef, cov = wls(x_dit, x, weight)
+    gamma = _quantization_gamma((x - x_dit @ coef)[quiet], background[quiet])
+    weight = 1.0 / (level**2 * (1.0 + gamma / level))
+    weight0 = 1.0 / (background**2 * (1.0 + gamma / background))
+    if gamma > 0:  # else the weights are those just used
+        coef, cov = wls(x_dit, x, weight)
     resid = (x - x_dit @ coef) * np.sqrt(weight)
     scale2 = float(resid @ resid) / max(t.size - x_dit.shape[1], 1)
     skew = float(np.mean(resid**3) / np.mean(resid**2) ** 1.5) if resid.size > 2 else 0.0
@@ -199,8 +201,10 @@ def _fit(t, x, kd, labels, knot_s, block):
     noise = scale2 * vif
     x_round = d.round_design()
     coef_r, cov_r = wls(x_round, x, weight)
-    cov0 = wls(x_dit, x, weight0)[1]
-    cov_r0 = wls(x_round, x, weight0)[1]
+    # Under noise no key-down is strong: the null's weights are the fit's own.
+    same = np.array_equal(weight, weight0)
+    cov0 = cov if same else wls(x_dit, x, weight0)[1]
+    cov_r0 = cov_r if same else wls(x_round, x, weight0)[1]
     bg_fit = d.basis @ coef[:nb]
     rounds = d.round_columns()
     with np.errstate(invalid="ignore"):
@@ -216,8 +220,8 @@ def _fit(t, x, kd, labels, knot_s, block):
     return d, out, parts
 
 
-def _quantization_shape(resid: np.ndarray, level: np.ndarray):
-    """Return the relative variance's dependence on the level: ``1 + gamma / level``.
+def _quantization_gamma(resid: np.ndarray, level: np.ndarray) -> float:
+    """Return ``gamma`` of the relative variance's dependence on the level, ``1 + gamma / level``.
 
     A square-law detector's variance is proportional to ``level**2``; quantizing its
     amplitude adds about ``q**2 level / 3`` (5 levels near the Waves floor: 9 % of
@@ -230,13 +234,12 @@ def _quantization_shape(resid: np.ndarray, level: np.ndarray):
     """
     u2 = (resid / level) ** 2
     if level.size < 100 or np.max(level) < 1.5 * np.min(level):  # too little to fit it on
-        return lambda v: np.ones_like(v)
+        return 0.0
     ref = float(np.median(level))
     design = np.column_stack([np.ones_like(level), ref / level])
     (a, b), *_ = np.linalg.lstsq(design, u2, rcond=None)
     # At most the floor's share (quantization about a tenth of the variance there).
-    gamma = float(min(max(b / a, 0.0), 1.0)) * ref if a > 0 else 0.0
-    return lambda v: 1.0 + gamma / v
+    return float(min(max(b / a, 0.0), 1.0)) * ref if a > 0 else 0.0
 
 
 def _outliers(u: np.ndarray, block: int, vif: float) -> np.ndarray:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dsp.broadband import BroadbandResult, Check, broadband_test
+from dsp.broadband import BroadbandResult, broadband_test
 from dsp.morse import MORSE_CODE, normalize_text
 from dsp.radiometer import radiometer_test
 from dsp.results import AsDict
@@ -63,7 +63,7 @@ class WavesDit(AsDict):
     snr_db: float | None
     amplitude: float | None
     event_z: float | None = None
-    reference_z: float | None = None
+    reference_mean_z: float | None = None
     vetoed: bool = False
     veto_reason: str = ""
 
@@ -270,25 +270,22 @@ def analyze_series(
                               kd - t0, rounds, **test)  # fmt: skip
     else:
         alone = radiometer_test(tt, series.power[rows, main], kd - t0, rounds, **test)
-        both = BroadbandResult(alone, (), (), (), np.zeros(tt.size, bool))
+        both = BroadbandResult.alone(alone, np.zeros(tt.size, bool))
     res, ref_res = both.main, both.references
     name = receiver.trajectory if (trajectory is None and receiver) else (trajectory or "")
     mids = np.array([(r.start_s + r.stop_s) / 2 + t0 for r in res.rounds])
     range_km, altitude_km = _trajectory_km(name, mids)
-    none = Check(None, None, False, "")
-    dit_checks = both.dits or (none,) * len(res.dits)
     dits = tuple(
         WavesDit(round=d.round_label, index=d.index, letter=letter,
                  start_utc=format_utc(d.start_s + t0, 0), stop_utc=format_utc(d.stop_s + t0, 0),
                  n_samples=d.n_samples, z=d.z, p_value=d.p_value, detected=d.detected,
                  snr_db=d.snr_db, amplitude=d.amplitude,
-                 event_z=c.event_z if refs else d.z, reference_z=c.reference_z,
-                 vetoed=c.vetoed, veto_reason=c.reason)
-        for d, letter, c in zip(res.dits, letters, dit_checks, strict=True)
+                 event_z=c.event_z, reference_mean_z=c.reference_z, vetoed=c.vetoed,
+                 veto_reason=c.reason)
+        for d, letter, c in zip(res.dits, letters, both.dits, strict=True)
     )  # fmt: skip
-    round_checks = both.rounds or (none,) * len(res.rounds)
     out_rounds = []
-    for j, (r, c) in enumerate(zip(res.rounds, round_checks, strict=True)):
+    for j, (r, c) in enumerate(zip(res.rounds, both.rounds, strict=True)):
         out_rounds.append(WavesRound(
             number=r.round_label, start_utc=format_utc(r.start_s + t0, 0),
             stop_utc=format_utc(r.stop_s + t0, 0),
@@ -297,7 +294,7 @@ def analyze_series(
             z=r.z, p_value=r.p_value, detected=r.detected, amplitude=r.amplitude,
             dits_detected=sum(bool(d.detected) for d in dits if d.round == r.round_label),
             reference_z=tuple(x.rounds[j].z for x in ref_res),
-            event_z=c.event_z if refs else r.z, reference_mean_z=c.reference_z,
+            event_z=c.event_z, reference_mean_z=c.reference_z,
             vetoed=c.vetoed, veto_reason=c.reason,
         ))  # fmt: skip
     stack = res.stack

@@ -8,29 +8,8 @@ import pytest
 from dsp.broadband import GATE_Z, broadband_test
 from dsp.bursts import burst_mask, running_level
 from dsp.errors import DspValueError
-from dsp.radiometer import radiometer_test, template_standard_errors
-
-HI_S = [(0, 30), (60, 90), (120, 150), (180, 210), (300, 330), (360, 390)]
-Q_STEP = 5.1e-9  # amplitude quantization of the real Waves 28.5 MHz channel
-FLOOR = 1.5e-15
-
-
-def schedule(rounds: int = 8, lead_s: float = 1800.0):
-    kd, labels = [], []
-    for r in range(rounds):
-        for a, b in HI_S:
-            kd.append((lead_s + 600 * r + a, lead_s + 600 * r + b))
-            labels.append(r + 1)
-    return np.arange(0.0, lead_s * 2 + 600 * rounds), np.array(kd), labels
-
-
-def keyed(t, kd):
-    return ((t[:, None] >= kd[:, 0]) & (t[:, None] < kd[:, 1])).any(axis=1)
-
-
-def measure(psd, rng, k=17.0):
-    x = psd * rng.gamma(k, 1 / k, psd.shape)
-    return (np.round(np.sqrt(x) / Q_STEP) * Q_STEP) ** 2
+from dsp.radiometer import radiometer_test
+from tests.dsp.waves_noise import FLOOR, expected_round_se, keyed, measure, schedule
 
 
 def bands(t, rng, excess=None, signal=None):
@@ -41,14 +20,8 @@ def bands(t, rng, excess=None, signal=None):
                      for k, f in enumerate((1.08, 1.0, 0.93))])  # fmt: skip
 
 
-def round_se(t, kd, labels):
-    """The rounds' standard errors under the null: noise measured as quantized."""
-    std = np.full(t.size, np.std(measure(np.full(400_000, FLOOR), np.random.default_rng(0))))
-    return template_standard_errors(t, kd, labels, std)[1]
-
-
 def test_interference_timed_with_the_keying_is_vetoed_not_detected():
-    t, kd, labels = schedule()
+    t, kd, labels = schedule(rounds=8)
     hits = vetoed = would_have = 0
     for seed in range(6):
         rng = np.random.default_rng(seed)
@@ -65,8 +38,8 @@ def test_interference_timed_with_the_keying_is_vetoed_not_detected():
 
 
 def test_a_quiet_band_keeps_the_event_channels_sensitivity():
-    t, kd, labels = schedule()
-    se = round_se(t, kd, labels)
+    t, kd, labels = schedule(rounds=8)
+    se = expected_round_se(t, kd, labels)[1]
     signal = 5.0 * se[0] * keyed(t, kd)
     with_refs, alone, vetoes = [], [], 0
     for seed in range(6):
@@ -82,8 +55,8 @@ def test_a_quiet_band_keeps_the_event_channels_sensitivity():
 
 
 def test_hi_beside_interference_is_still_found_beyond_it():
-    t, kd, labels = schedule()
-    se = round_se(t, kd, labels)
+    t, kd, labels = schedule(rounds=8)
+    se = expected_round_se(t, kd, labels)[1]
     x = bands(t, np.random.default_rng(7), excess=0.2 * keyed(t, kd),
               signal=20.0 * se[0] * keyed(t, kd))  # fmt: skip
     r = broadband_test(t, x[1], x[[0, 2]], kd, labels)
@@ -95,8 +68,8 @@ def test_hi_beside_interference_is_still_found_beyond_it():
 
 
 def test_a_strong_burst_is_masked_and_leaves_the_noise_model_alone():
-    t, kd, labels = schedule()
-    se = round_se(t, kd, labels)
+    t, kd, labels = schedule(rounds=8)
+    se = expected_round_se(t, kd, labels)[1]
     burst = ((t >= 1000) & (t < 1030)) * 4.0  # x5 for 30 s before the first round
     rates = []
     for e in (None, burst):
@@ -113,7 +86,7 @@ def test_a_strong_burst_is_masked_and_leaves_the_noise_model_alone():
 
 
 def test_instrument_spikes_in_every_channel_are_counted_and_never_detected():
-    t, kd, labels = schedule()
+    t, kd, labels = schedule(rounds=8)
     rng = np.random.default_rng(9)
     x = bands(t, rng)
     where = rng.choice(np.flatnonzero(keyed(t, kd)), 12, replace=False)  # inside key-downs

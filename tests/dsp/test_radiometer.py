@@ -8,28 +8,7 @@ from scipy.ndimage import uniform_filter1d
 
 from dsp.errors import DspValueError
 from dsp.radiometer import radiometer_test, sidak_z_threshold
-
-HI_S = [(0, 30), (60, 90), (120, 150), (180, 210), (300, 330), (360, 390)]
-Q_STEP = 5.1e-9  # amplitude quantization of the real Waves 28.5 MHz channel
-
-
-def schedule(rounds: int = 16, lead_s: float = 1800.0):
-    kd, labels = [], []
-    for r in range(rounds):
-        for a, b in HI_S:
-            kd.append((lead_s + 600 * r + a, lead_s + 600 * r + b))
-            labels.append(r + 1)
-    t = np.arange(0.0, lead_s * 2 + 600 * rounds)
-    return t, np.array(kd), labels
-
-
-def keyed(t, kd):
-    return ((t[:, None] >= kd[:, 0]) & (t[:, None] < kd[:, 1])).any(axis=1)
-
-
-def measure(psd, rng, k=17.0):
-    x = psd * rng.gamma(k, 1 / k, psd.size)
-    return (np.round(np.sqrt(x) / Q_STEP) * Q_STEP) ** 2
+from tests.dsp.waves_noise import expected_round_se, keyed, measure, schedule
 
 
 def test_noise_only_gives_no_detection_and_unit_z():
@@ -124,13 +103,6 @@ def test_bad_arguments_name_the_value(kwargs, match):
     args.update(kwargs)
     with pytest.raises(DspValueError, match=match):
         radiometer_test(**args)
-
-
-def expected_round_se(t, kd, labels, level=1.5e-15):
-    from dsp.radiometer import template_standard_errors
-
-    std = np.std(measure(np.full(400_000, level), np.random.default_rng(0)))  # quantized
-    return template_standard_errors(t, kd, labels, np.full(t.size, std))
 
 
 @pytest.mark.parametrize("z_expected", [8.0, 40.0, 200.0])
