@@ -158,7 +158,7 @@ def open_sigmf(
     Raises
     ------
     RecordingError
-        See :func:`station.recording.read_recording`.
+        See :func:`station.reader.read_recording`.
     """
     p = Path(path)
     fmt = recording_format(p)
@@ -267,7 +267,7 @@ def read_sigmf(path: str | os.PathLike[str]) -> Recording:
     Raises
     ------
     RecordingError
-        See :func:`station.recording.read_recording`.
+        See :func:`station.reader.read_recording`.
     """
     opened = open_sigmf(path)
     samples = _read(opened, 0, opened.sample_count)
@@ -342,7 +342,7 @@ def write_sigmf(
     >>> x = np.exp(2j * np.pi * 100 * np.arange(2000) / 2000).astype(np.complex64)
     >>> write_sigmf(out, x, 2000.0, center_freq_hz=28.06e6).name
     'tone.sigmf-meta'
-    >>> from station.recording import read_recording
+    >>> from station.reader import read_recording
     >>> rec = read_recording(out)
     >>> rec.kind, rec.sample_rate_hz, rec.center_freq_hz, bool(np.array_equal(rec.samples, x))
     ('iq', 2000.0, 28060000.0, True)
