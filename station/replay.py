@@ -345,7 +345,8 @@ def _analyse(
     search_hz = min(1000.0, SEARCH_FRACTION * rate)
     windows = decode_windows(rec, event, search_hz, pfa, info.center_freq_hz - ch.freq_hz)
     decoded = best_window(windows)
-    detection, numbers = None, ()
+    detection = None
+    numbers: tuple[int, ...] = ()
     if event is not None and info.start_utc is not None:
         try:
             nums, rounds_s = event_rounds(rec, event)
