@@ -8,7 +8,7 @@ with :class:`station.sdr.writer.SigmfStreamWriter`.  Then runs ``hi-station deco
 memory (``ru_maxrss`` from ``os.wait4``) against the 400 MB limit of issue 13.
 
 As a peer, the shortest recording is also analysed the way ``decode`` read recordings
-before it streamed them: loaded whole (:func:`station.recording.read_recording`) and
+before it streamed them: loaded whole (:func:`station.reader.read_recording`) and
 decoded at the full rate (``--no-peer`` skips it: it needs about 12x the file size).
 
 Usage::
@@ -72,7 +72,7 @@ def write_recording(path: Path, minutes: float, snr2500_db: float, seed: int = 1
 
 PEER = """
 import json, sys
-from station.recording import read_recording
+from station.reader import read_recording
 from station.analysis import decode_recording
 d = decode_recording(read_recording(sys.argv[1]))
 print(json.dumps({"text": d.text}))

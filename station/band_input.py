@@ -33,7 +33,8 @@ from dsp.channelize import Channelizer
 from dsp.results import Decoded, Detection, shift_frequencies
 from dsp.spectrum import band_of
 from station.analysis import Band, decode_recording, detect_recording, search_band
-from station.recording import Recording, read_recording, recording_format
+from station.reader import read_recording
+from station.recording import Recording, recording_format
 from station.sigmf_io import SigmfInput, open_sigmf, read_sigmf, sigmf_blocks
 
 __all__ = ["SEARCH_FRACTION", "BandInput", "channel_decimation", "decode_band", "detect_band",
@@ -102,7 +103,7 @@ def read_band(
     Parameters
     ----------
     path : str or os.PathLike
-        Any recording :func:`~station.recording.read_recording` reads.
+        Any recording :func:`~station.reader.read_recording` reads.
     center_hz, search_hz : float, optional
         The searched band, as for :func:`~station.analysis.search_band`.
     progress : callable, optional
@@ -111,7 +112,7 @@ def read_band(
     Raises
     ------
     RecordingError, InputError
-        As :func:`~station.recording.read_recording` and
+        As :func:`~station.reader.read_recording` and
         :func:`~station.analysis.search_band`.
 
     Examples

@@ -44,6 +44,7 @@ Examples
 ...                     fast=True, raw=True, seed=1)
 >>> plan.center_freq_hz, plan.sample_rate_hz, [p.name for p in plan.channel_paths]
 (28280000.0, 240000.0, ['f1_28.250000MHz.sigmf-meta', 'f2_28.310000MHz.sigmf-meta'])
+>>> from station.capture_loop import run_capture
 >>> result = run_capture(plan)
 >>> result.stop_reason, result.samples, [c.samples for c in result.channels]
 ('duration', 480000, [4000, 4000])
@@ -63,7 +64,6 @@ from sigmf.sigmffile import get_sigmf_filenames
 
 from dsp.channelize import nearest_out_rate_hz
 from station._atomic import check_free
-from station.capture_loop import run_capture  # re-exported
 from station.capture_view import (  # re-exported
     CaptureInterrupted,
     CaptureResult,
@@ -77,7 +77,8 @@ from station.recording import format_utc
 from station.replay import DEFAULT_CHANNEL_RATE_HZ, ReplayChannel, plan_channels
 from station.schedule.event import Event
 from station.sdr.base import IQSource, SourceInfo
-from station.sdr.spec import TUNER_RANGE_HZ, RtlSettings, open_source, parse_source
+from station.sdr.factory import open_source
+from station.sdr.spec import TUNER_RANGE_HZ, RtlSettings, parse_source
 from station.sdr.synthetic import Carrier
 
 __all__ = [
@@ -90,7 +91,6 @@ __all__ = [
     "StopRequest",
     "choose_tuning",
     "plan_capture",
-    "run_capture",
     "stop_on_signals",
 ]
 

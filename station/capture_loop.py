@@ -123,7 +123,7 @@ class CaptureLoop:
         self.writers: list[SigmfStreamWriter] = []
         self.raw: SigmfStreamWriter | None = None
         created = make_output_dir(plan.out_dir)
-        common = {
+        common: dict[str, Any] = {  # the settings every file of the capture shares
             "start_utc": info.start_utc, "hardware": info.hardware,
             "freq_correction_ppm": info.freq_correction_ppm, "overwrite": plan.overwrite,
         }  # fmt: skip

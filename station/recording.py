@@ -1,4 +1,6 @@
-"""Recordings: one :class:`Recording` type for SigMF and WAV files, and format dispatch.
+"""Recordings: one :class:`Recording` type for SigMF and WAV files, and format names.
+
+Read either format with :func:`station.reader.read_recording`.
 
 Formats read, chosen by the file name (:func:`recording_format`):
 
@@ -31,7 +33,6 @@ __all__ = [
     "Annotation",
     "Recording",
     "format_utc",
-    "read_recording",
     "recording_format",
 ]
 
@@ -152,34 +153,6 @@ def recording_format(path: str | os.PathLike[str]) -> FileFormat:
             return "sigmf-archive"
         return "sigmf"
     raise RecordingError(p, f"extension {p.suffix!r} is not a recording format; {EXTENSIONS_HELP}")
-
-
-def read_recording(path: str | os.PathLike[str]) -> Recording:
-    """Read a SigMF or WAV recording, checked for consistency.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        ``.sigmf-meta``, ``.sigmf-data``, bare SigMF name, ``.sigmf`` archive or ``.wav``.
-
-    Returns
-    -------
-    Recording
-
-    Raises
-    ------
-    RecordingError
-        Missing, empty, truncated or inconsistent file, unsupported datatype, missing
-        sample rate, NaN/inf samples, checksum mismatch or unknown extension.
-    """
-    # The readers import this module for Recording, so they are imported here.
-    if recording_format(path) == "wav":
-        from station.audio import read_wav
-
-        return read_wav(path)
-    from station.sigmf_io import read_sigmf
-
-    return read_sigmf(path)
 
 
 def check_finite(samples: np.ndarray, where: Path, *, first_index: int = 0) -> None:

@@ -13,6 +13,7 @@ recording covers, else (a narrow recording) the recording itself.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import os
@@ -26,12 +27,13 @@ from typing import Any
 import numpy as np
 
 from dsp.channelize import Channelizer, nearest_out_rate_hz
+from dsp.decode import is_image_of, with_signals
 from dsp.fft import Engine
-from dsp.results import Decoded, Detection
+from dsp.results import Decoded, DecodedSignal, Detection
 from station.analysis import detect_recording, event_rounds
 from station.errors import InputError
 from station.recording import Recording, format_utc
-from station.replay_signals import best_window, decode_windows, drop_images
+from station.replay_signals import best_window, decode_windows
 from station.schedule.event import Event
 from station.sdr.base import SourceInfo
 from station.sdr.filesource import FileSource
@@ -39,6 +41,7 @@ from station.sdr.filesource import FileSource
 __all__ = [
     "DEFAULT_CHANNEL_RATE_HZ",
     "ChannelResult",
+    "drop_images",
     "ReplayChannel",
     "ReplayResult",
     "plan_channels",
@@ -342,7 +345,8 @@ def _analyse(
     search_hz = min(1000.0, SEARCH_FRACTION * rate)
     windows = decode_windows(rec, event, search_hz, pfa, info.center_freq_hz - ch.freq_hz)
     decoded = best_window(windows)
-    detection, numbers = None, ()
+    detection = None
+    numbers: tuple[int, ...] = ()
     if event is not None and info.start_utc is not None:
         try:
             nums, rounds_s = event_rounds(rec, event)
@@ -360,3 +364,31 @@ def _analyse(
             callsign=callsign, grid=grid, overwrite=overwrite,
         )  # fmt: skip
     return ChannelResult(ch, decoded, detection, numbers, pngs, tuple(windows))
+
+
+def drop_images(results: list[ChannelResult], center_freq_hz: float) -> list[ChannelResult]:
+    """Drop signals that are the I/Q image of a signal in another channel.
+
+    The image is mirrored about the capture's centre ``center_freq_hz``
+    (:func:`dsp.decode.is_image_of` tells an image from a signal).
+    """
+    heard = [(c, s) for c in results for _, d in c.windows for s in d.signals]
+
+    def image(c: ChannelResult, s: DecodedSignal) -> bool:
+        rf = c.channel.freq_hz + s.freq_hz
+        mirror = 2 * center_freq_hz - rf
+        return any(
+            o is not c and is_image_of(mirror - o.channel.freq_hz, -s.drift_hz_per_s, s.dit_s,
+                                       s.snr2500_db, t)
+            for o, t in heard
+        )  # fmt: skip
+
+    out = []
+    for c in results:
+        windows = tuple(
+            (start, with_signals(d, [s for s in d.signals if not image(c, s)]))
+            for start, d in c.windows
+        )
+        decoded = best_window(windows) if windows else c.decoded
+        out.append(dataclasses.replace(c, decoded=decoded, windows=windows))
+    return out

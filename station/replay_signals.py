@@ -4,60 +4,26 @@ A long channel is decoded window by window so memory stays bounded (one window p
 scheduled round with an event, else consecutive windows of
 :data:`DECODE_WINDOW_S`); every window's :class:`~dsp.results.Decoded` holds every
 keyed signal found in it.  An RTL-SDR's I/Q imbalance mirrors a strong signal about
-the capture's centre, often into another channel: :func:`drop_images` removes such
+the capture's centre, often into another channel: :func:`station.replay.drop_images` removes such
 images across channels (inside one channel :func:`dsp.decode.decode` does).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dsp.decode import is_image_of, with_signals
-from dsp.results import Decoded, DecodedSignal
+from dsp.results import Decoded
 from station.analysis import decode_recording, event_rounds
 from station.errors import InputError
 from station.recording import Recording
 from station.schedule.event import Event
 
-if TYPE_CHECKING:
-    from station.replay import ChannelResult
-
-__all__ = ["DECODE_WINDOW_S", "best_window", "decode_windows", "drop_images"]
+__all__ = ["DECODE_WINDOW_S", "best_window", "decode_windows"]
 
 #: Longest stretch of a channel decoded at once, s (memory stays bounded).
 DECODE_WINDOW_S = 600.0
-
-
-def drop_images(results: list[ChannelResult], center_freq_hz: float) -> list[ChannelResult]:
-    """Drop signals that are the I/Q image of a signal in another channel.
-
-    The image is mirrored about the capture's centre ``center_freq_hz``
-    (:func:`dsp.decode.is_image_of` tells an image from a signal).
-    """
-    heard = [(c, s) for c in results for _, d in c.windows for s in d.signals]
-
-    def image(c: ChannelResult, s: DecodedSignal) -> bool:
-        rf = c.channel.freq_hz + s.freq_hz
-        mirror = 2 * center_freq_hz - rf
-        return any(
-            o is not c and is_image_of(mirror - o.channel.freq_hz, -s.drift_hz_per_s, s.dit_s,
-                                       s.snr2500_db, t)
-            for o, t in heard
-        )  # fmt: skip
-
-    out = []
-    for c in results:
-        windows = tuple(
-            (start, with_signals(d, [s for s in d.signals if not image(c, s)]))
-            for start, d in c.windows
-        )
-        decoded = best_window(windows) if windows else c.decoded
-        out.append(dataclasses.replace(c, decoded=decoded, windows=windows))
-    return out
 
 
 def _merit(d: Decoded) -> tuple[bool, float]:

@@ -130,6 +130,10 @@ class SigmfInput:
         Its ``samples`` are a read-only broadcast of one zero, of the file's length:
         rate, centre, start, path and ``duration_s`` are the file's.
         """
+        if self.sample_rate_hz is None:  # only when opened with rate_required=False
+            raise RecordingError(
+                self.where, "core:sample_rate is missing; add the sample rate in Hz to the metadata"
+            )
         zeros = np.broadcast_to(np.complex64(0), (self.sample_count,))
         return Recording(zeros, self.sample_rate_hz, self.center_freq_hz, self.start_utc,
                          "iq", self.where)  # fmt: skip
@@ -158,7 +162,7 @@ def open_sigmf(
     Raises
     ------
     RecordingError
-        See :func:`station.recording.read_recording`.
+        See :func:`station.reader.read_recording`.
     """
     p = Path(path)
     fmt = recording_format(p)
@@ -267,7 +271,7 @@ def read_sigmf(path: str | os.PathLike[str]) -> Recording:
     Raises
     ------
     RecordingError
-        See :func:`station.recording.read_recording`.
+        See :func:`station.reader.read_recording`.
     """
     opened = open_sigmf(path)
     samples = _read(opened, 0, opened.sample_count)
@@ -289,7 +293,7 @@ def _annotation_meta(a: Annotation, rate: float, n: int) -> tuple[int, int, dict
         meta[sigmf.COMMENT_KEY] = a.comment
     if (a.freq_lower_edge_hz is None) != (a.freq_upper_edge_hz is None):
         raise InputError(f"annotation {a.label!r} needs both frequency edges or neither")
-    if a.freq_lower_edge_hz is not None:
+    if a.freq_lower_edge_hz is not None and a.freq_upper_edge_hz is not None:
         meta[sigmf.FREQ_LOWER_EDGE_KEY] = float(a.freq_lower_edge_hz)
         meta[sigmf.FREQ_UPPER_EDGE_KEY] = float(a.freq_upper_edge_hz)
     return start, count, meta
@@ -342,7 +346,7 @@ def write_sigmf(
     >>> x = np.exp(2j * np.pi * 100 * np.arange(2000) / 2000).astype(np.complex64)
     >>> write_sigmf(out, x, 2000.0, center_freq_hz=28.06e6).name
     'tone.sigmf-meta'
-    >>> from station.recording import read_recording
+    >>> from station.reader import read_recording
     >>> rec = read_recording(out)
     >>> rec.kind, rec.sample_rate_hz, rec.center_freq_hz, bool(np.array_equal(rec.samples, x))
     ('iq', 2000.0, 28060000.0, True)
@@ -374,7 +378,7 @@ def write_sigmf(
         global_info[sigmf.AUTHOR_KEY] = author
     if description:
         global_info[sigmf.DESCRIPTION_KEY] = description
-    capture = {sigmf.FREQUENCY_KEY: float(center_freq_hz)}
+    capture: dict[str, float | str] = {sigmf.FREQUENCY_KEY: float(center_freq_hz)}
     if start_utc is not None:
         capture[sigmf.DATETIME_KEY] = format_utc(start_utc)
     anns = [_annotation_meta(a, rate, data.size) for a in annotations]

@@ -20,9 +20,9 @@ from station.capture import (
     CaptureResult,
     StopRequest,
     plan_capture,
-    run_capture,
     stop_on_signals,
 )
+from station.capture_loop import run_capture
 from station.capture_rounds import ChannelRound, RoundDetection
 from station.capture_view import CaptureStatus
 from station.cli._common import LiveLines, err_console, out_console

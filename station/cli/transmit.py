@@ -16,7 +16,7 @@ from rich.text import Text
 from station.cli._common import LiveLines, err_console
 from station.clock import SystemClock, clock_status
 from station.errors import RigError
-from station.keyer.rigctld import check_mode
+from station.keyer.rigctld_client import check_mode
 from station.keyer.runner import Action, RunStatus
 from station.keyer.safety import KeyingInterrupted
 from station.keyer.session import (

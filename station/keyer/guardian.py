@@ -36,7 +36,7 @@ import time
 from datetime import UTC, datetime
 
 from station.errors import RigError
-from station.keyer.rigctld import RigctldClient
+from station.keyer.rigctld_client import RigctldClient
 from station.keyer.txlog import append_line
 from station.schedule.plan import utc_z
 

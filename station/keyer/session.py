@@ -15,7 +15,8 @@ from typing import Any
 from station.clock import Clock
 from station.errors import InputError
 from station.keyer.base import DryRunKeyer, Keyer
-from station.keyer.rigctld import RigctldClient, RigctldKeyer, parse_rig_address
+from station.keyer.rigctld import RigctldKeyer
+from station.keyer.rigctld_client import RigctldClient, parse_rig_address
 from station.keyer.runner import Action, RunStatus, RunSummary, plan_actions, run_plan
 from station.keyer.safety import SafeKeyer, SignalGuard
 from station.keyer.serial_line import SerialKeyer

@@ -1,6 +1,6 @@
 """Source strings of the CLI, and the settings an RTL-SDR accepts.
 
-:func:`open_source` turns ``--source`` strings into an (unopened)
+:func:`station.sdr.factory.open_source` turns ``--source`` strings into an (unopened)
 :class:`~station.sdr.base.IQSource`:
 
 ==========================  ===============================================
@@ -29,7 +29,6 @@ Examples
 
 from __future__ import annotations
 
-import inspect
 import logging
 import math
 from dataclasses import dataclass
@@ -38,7 +37,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from station.errors import InputError
-from station.sdr.base import IQSource
 
 __all__ = [
     "GAIN_RANGE_DB",
@@ -48,7 +46,6 @@ __all__ = [
     "TUNER_RANGE_HZ",
     "RtlSettings",
     "check_sample_rate",
-    "open_source",
     "parse_source",
 ]
 
@@ -211,71 +208,3 @@ def parse_source(spec: str) -> tuple[str, Any]:
             raise bad
         return "rtl_tcp", (parts.hostname, port)
     raise bad
-
-
-def _kwargs_for(cls: type, settings: dict[str, Any], kind: str) -> dict[str, Any]:
-    accepted = inspect.signature(cls).parameters
-    out = {}
-    for key, value in settings.items():
-        if key in accepted:
-            out[key] = value
-        elif value is not None:
-            logger.warning("%s=%r does not apply to a %s source; ignored", key, value, kind)
-    return out
-
-
-def open_source(spec: str, **settings: Any) -> IQSource:
-    """Build the (unopened) source a ``--source`` string names.
-
-    Parameters
-    ----------
-    spec : str
-        One of :data:`SOURCE_FORMS`.
-    **settings
-        Keyword arguments of the source class (``center_freq_hz``,
-        ``sample_rate_hz``, ``gain_db``, ``freq_correction_ppm``, ``clock``, ...).
-        Settings a kind of source does not take are ignored (with a warning when
-        they are not None), so the CLI can pass the same set to every kind.
-
-    Returns
-    -------
-    IQSource
-        :class:`~station.sdr.rtlsdr_dongle.RtlSdrSource`,
-        :class:`~station.sdr.rtltcp.RtlTcpSource`,
-        :class:`~station.sdr.filesource.FileSource` or
-        :class:`~station.sdr.synthetic.SyntheticSource`; call ``open()`` on it.
-
-    Raises
-    ------
-    InputError
-        Unknown form, or settings the source rejects.
-
-    Examples
-    --------
-    >>> src = open_source("synthetic", center_freq_hz=28.2e6, sample_rate_hz=240e3, seed=1)
-    >>> type(src).__name__
-    'SyntheticSource'
-    >>> open_source("rtlsdr:0", center_freq_hz=5e6, sample_rate_hz=240e3)
-    Traceback (most recent call last):
-    ...
-    station.errors.InputError: center_freq_hz=5e+06 is outside the R820T tuning range \
-24-1766 MHz (direct sampling below it is not supported)
-    """
-    kind, arg = parse_source(spec)
-    # Imported here: the source modules import this one for RtlSettings.
-    if kind == "rtlsdr":
-        from station.sdr.rtlsdr_dongle import RtlSdrSource
-
-        return RtlSdrSource(arg, **_kwargs_for(RtlSdrSource, settings, kind))
-    if kind == "rtl_tcp":
-        from station.sdr.rtltcp import RtlTcpSource
-
-        host, port = arg
-        return RtlTcpSource(host, port, **_kwargs_for(RtlTcpSource, settings, kind))
-    if kind == "file":
-        from station.sdr.filesource import FileSource
-
-        return FileSource(arg, **_kwargs_for(FileSource, settings, kind))
-    from station.sdr.synthetic import SyntheticSource
-
-    return SyntheticSource(**_kwargs_for(SyntheticSource, settings, kind))

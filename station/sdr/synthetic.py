@@ -237,7 +237,7 @@ class SyntheticSource:
         _, _, iv, span, period = plan
         first = iv[0, 0]
         if period is None:
-            rounds = [0]
+            rounds = range(1)  # the one pass of a one-shot event
         else:
             lo = max(0, math.floor((t0 - first - span) / period))
             rounds = range(lo, max(lo, math.floor((t1 - first) / period)) + 1)

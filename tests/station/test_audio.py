@@ -4,7 +4,7 @@ import soundfile as sf
 
 from station.audio import read_wav, write_wav
 from station.errors import InputError, RecordingError, RecordingExistsError
-from station.recording import read_recording
+from station.reader import read_recording
 from tests.station.helpers import snapshot, tone_iq
 
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from station.errors import RecordingError
-from station.recording import Recording, format_utc, read_recording, recording_format
+from station.reader import read_recording
+from station.recording import Recording, format_utc, recording_format
 
 
 @pytest.mark.parametrize(

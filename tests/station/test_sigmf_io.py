@@ -7,7 +7,8 @@ import sigmf
 
 from station import sigmf_io
 from station.errors import InputError, RecordingError, RecordingExistsError
-from station.recording import Annotation, read_recording
+from station.reader import read_recording
+from station.recording import Annotation
 from station.sigmf_io import write_sigmf
 from tests.station.helpers import snapshot, tone_iq
 

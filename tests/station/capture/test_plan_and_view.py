@@ -16,9 +16,9 @@ from station.capture import (
     StopRequest,
     choose_tuning,
     plan_capture,
-    run_capture,
     stop_on_signals,
 )
+from station.capture_loop import run_capture
 from station.capture_rounds import ChannelRound, RoundWatcher
 from station.capture_view import CaptureStatus, LevelMeter
 from station.cli.capture import render_status

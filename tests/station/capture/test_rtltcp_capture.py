@@ -162,7 +162,8 @@ def test_a_dropped_connection_is_a_zero_filled_gap_and_time_stays_right(
 
 
 def test_a_server_gone_for_good_ends_with_an_error_and_every_file_closed(tmp_path, server_factory):
-    from station.capture import plan_capture, run_capture
+    from station.capture import plan_capture
+    from station.capture_loop import run_capture
     from station.errors import SourceError
 
     server = server_factory(band(), pace=True)

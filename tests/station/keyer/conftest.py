@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from station.errors import RigError
-from station.keyer.rigctld import RigctldClient
+from station.keyer.rigctld_client import RigctldClient
 from station.schedule.practice import practice_event_toml
 
 

@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from station.errors import InputError, RigError
-from station.keyer.rigctld import RigctldClient, RigctldKeyer, parse_rig_address
+from station.keyer.rigctld import RigctldKeyer
+from station.keyer.rigctld_client import RigctldClient, parse_rig_address
 
 from .conftest import free_port
 

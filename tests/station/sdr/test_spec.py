@@ -7,10 +7,11 @@ import logging
 import pytest
 
 from station.errors import InputError
+from station.sdr.factory import open_source
 from station.sdr.filesource import FileSource
 from station.sdr.rtlsdr_dongle import RtlSdrSource
 from station.sdr.rtltcp import RtlTcpSource
-from station.sdr.spec import SOURCE_FORMS, open_source, parse_source
+from station.sdr.spec import SOURCE_FORMS, parse_source
 from station.sdr.synthetic import SyntheticSource
 
 TUNING = {"center_freq_hz": 28.2e6, "sample_rate_hz": 240e3}

@@ -14,7 +14,7 @@ import sigmf
 
 from dsp.channelize import cu8_to_complex64
 from station.errors import InputError, RecordingError, RecordingExistsError
-from station.recording import read_recording
+from station.reader import read_recording
 from station.sdr.base import IQBlock, SourceInfo
 from station.sdr.writer import (
     GAP_LABEL,

@@ -1,0 +1,50 @@
+"""One entry point to read a recording, SigMF or WAV, chosen by its file name.
+
+The format is named by :func:`station.recording.recording_format`; the readers are
+:func:`station.sigmf_io.read_sigmf` and :func:`station.audio.read_wav`, both returning a
+:class:`station.recording.Recording`.
+
+Examples
+--------
+>>> import tempfile
+>>> import numpy as np
+>>> from pathlib import Path
+>>> from station.audio import write_wav
+>>> path = Path(tempfile.mkdtemp()) / "tone.wav"
+>>> _ = write_wav(path, np.zeros(800, np.float32), 8000)
+>>> read_recording(path).samples.size
+800
+"""
+
+from __future__ import annotations
+
+import os
+
+from station.audio import read_wav
+from station.recording import Recording, recording_format
+from station.sigmf_io import read_sigmf
+
+__all__ = ["read_recording"]
+
+
+def read_recording(path: str | os.PathLike[str]) -> Recording:
+    """Read a SigMF or WAV recording, checked for consistency.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        ``.sigmf-meta``, ``.sigmf-data``, bare SigMF name, ``.sigmf`` archive or ``.wav``.
+
+    Returns
+    -------
+    Recording
+
+    Raises
+    ------
+    RecordingError
+        Missing, empty, truncated or inconsistent file, unsupported datatype, missing
+        sample rate, NaN/inf samples, checksum mismatch or unknown extension.
+    """
+    if recording_format(path) == "wav":
+        return read_wav(path)
+    return read_sigmf(path)
