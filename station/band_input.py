@@ -135,14 +135,16 @@ def read_band(
     opened = open_sigmf(path)
     outline = opened.outline()
     band = search_band(outline, center_hz=center_hz, search_hz=search_hz)
-    d = channel_decimation(opened.sample_rate_hz, band.search_hz)
+    fs = opened.sample_rate_hz
+    assert fs is not None  # open_sigmf requires core:sample_rate by default
+    d = channel_decimation(fs, band.search_hz)
     if d < 2:
         rec = read_sigmf(path)
         return BandInput(rec, rec, band)
-    samples = _channelize(opened, band.center_hz, opened.sample_rate_hz / d, progress)
+    samples = _channelize(opened, band.center_hz, fs / d, progress)
     # The search's own brick-wall cut (decode and detect start with it; done here it
     # is done once and the wider channel is freed before the search begins).
-    samples, rate = band_of(samples, opened.sample_rate_hz / d, center_hz=0.0,
+    samples, rate = band_of(samples, fs / d, center_hz=0.0,
                             half_band_hz=band.search_hz, overwrite_x=True)  # fmt: skip
     channel = Recording(samples, rate, opened.center_freq_hz, opened.start_utc, "iq",
                         opened.where)  # fmt: skip
@@ -154,6 +156,7 @@ def _channelize(
     opened: SigmfInput, offset_hz: float, rate_hz: float, progress: Callable[[float], None] | None
 ) -> np.ndarray:
     """Stream the channel at ``offset_hz`` of ``opened`` into one preallocated array."""
+    assert opened.sample_rate_hz is not None  # read_band checked it
     bank = Channelizer(opened.sample_rate_hz, [offset_hz], rate_hz, passband_hz=0.8 * rate_hz)
     out = np.empty(-(-opened.sample_count // bank.decimation), np.complex64)
     filled = 0

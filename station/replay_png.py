@@ -118,7 +118,7 @@ def channel_grabs(
         stacked = stack_frames(spec, np.array(round_starts), event.round_period_s, shifts)
         outlines = [Outline(a, b, "white") for a, b in event.key_down_s]
         along = ""
-        if shifts is not None:
+        if shifts is not None and best is not None:  # shifts come from best's track
             along = f" along the track ({best.drift_hz_per_s * 60:+.3f} Hz/min)"
         first = start + timedelta(seconds=round_starts[0])
         name = grab_name(callsign or "NOCALL", first).replace(".png", f"_stack_{label}.png")

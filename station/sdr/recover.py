@@ -72,7 +72,9 @@ def make_annotation(
     if not label:
         raise InputError("annotation label must not be empty")
     if (freq_lower_hz is None) != (freq_upper_hz is None) or (
-        freq_lower_hz is not None and not freq_lower_hz <= freq_upper_hz
+        freq_lower_hz is not None
+        and freq_upper_hz is not None
+        and not freq_lower_hz <= freq_upper_hz
     ):
         raise InputError(
             f"annotation {label!r}: give both frequency edges (lower <= upper) "
@@ -86,7 +88,7 @@ def make_annotation(
     }
     if comment:
         ann[sigmf.COMMENT_KEY] = comment
-    if freq_lower_hz is not None:
+    if freq_lower_hz is not None and freq_upper_hz is not None:  # both or neither (above)
         ann[sigmf.FREQ_LOWER_EDGE_KEY] = float(freq_lower_hz)
         ann[sigmf.FREQ_UPPER_EDGE_KEY] = float(freq_upper_hz)
     return ann
@@ -175,7 +177,10 @@ class RecoverReport:
 
 
 def _sample_bytes(dtype: str, channels: Any, where: Path) -> int:
-    kind, fmt, _ = _DATATYPE_RE.match(dtype).groups()
+    match = _DATATYPE_RE.match(dtype)
+    if match is None:  # _load_meta has checked it; kept for the type checker
+        raise RecordingError(where, f"global core:datatype={dtype!r} is invalid")
+    kind, fmt, _ = match.groups()
     if not isinstance(channels, int) or isinstance(channels, bool) or channels < 1:
         raise RecordingError(where, f"core:num_channels={channels!r} must be an integer >= 1")
     return (2 if kind == "c" else 1) * int(fmt[1:]) // 8 * channels
@@ -283,7 +288,7 @@ def recover_recording(path: str | os.PathLike[str], *, checksum: bool = True) ->
     captures_dropped = len(meta["captures"]) - len(captures)
     old = glob.pop(sigmf.SHA512_KEY, None)
     fresh = _sha512_of(data_path, kept * sample_bytes) if checksum else None
-    previous = (
+    previous: Literal["none", "matched", "stale", "unchecked"] = (
         "none"
         if old is None
         else ("unchecked" if fresh is None else "matched" if old == fresh else "stale")

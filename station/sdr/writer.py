@@ -267,17 +267,21 @@ class SigmfStreamWriter:
         )
 
     def _put(self, raw: np.ndarray | memoryview) -> None:
-        view = memoryview(raw).cast("B")
+        # ndarray.data: the array's memoryview (numpy's stubs type ndarray as a
+        # buffer only from Python 3.12 on).
+        view = (raw.data if isinstance(raw, np.ndarray) else raw).cast("B")
+        fd = self._fd
+        assert fd is not None  # write() checked that the writer is open
         if self._hash is not None:
             self._hash.update(view)
         try:
             while view:
-                view = view[os.write(self._fd, view) :]
+                view = view[os.write(fd, view) :]
         except OSError as exc:
             # Keep the file whole samples long; its checksum is no longer known.
             self._hash = None
             with contextlib.suppress(OSError):
-                os.ftruncate(self._fd, self._written * self._sample_bytes)
+                os.ftruncate(fd, self._written * self._sample_bytes)
             raise RecordingError(
                 self.data_path,
                 f"{output_error(self.data_path, exc).detail}; the samples so far are kept: "
@@ -389,9 +393,11 @@ class SigmfStreamWriter:
         error instead of writing on and reporting a recording that does not exist.
         """
         if self._lost is None:
+            fd = self._fd
+            assert fd is not None  # callers reach here closed only once the file is lost
             try:
                 st = os.lstat(self.data_path)
-                here = (st.st_dev, st.st_ino) == self._identity and os.fstat(self._fd).st_nlink > 0
+                here = (st.st_dev, st.st_ino) == self._identity and os.fstat(fd).st_nlink > 0
             except OSError:
                 here = False
             if here:
@@ -402,7 +408,7 @@ class SigmfStreamWriter:
                 "(keep the output folder in place while capturing)"
             )
             with contextlib.suppress(OSError):
-                os.close(self._fd)
+                os.close(fd)
             self._fd = None
         raise RecordingError(self.data_path, self._lost)
 

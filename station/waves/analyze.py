@@ -30,6 +30,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 
@@ -196,6 +197,14 @@ def _trajectory_km(name: str, t_unix_s: np.ndarray):
     return traj.range_m(t_unix_s) / 1e3, traj.altitude_m(t_unix_s) / 1e3
 
 
+class _TestOptions(TypedDict):
+    """The options ``analyze_series`` hands on to the radiometer and broadband tests."""
+
+    pfa: float
+    background_knot_s: float
+    edge_guard_s: float
+
+
 def analyze_series(
     series: WavesSeries,
     event: Event,
@@ -263,7 +272,7 @@ def analyze_series(
     margin = 2 * background_knot_s
     rows = (t >= kd[0, 0] - margin) & (t < kd[-1, 1] + margin)
     t0 = float(kd[0, 0])
-    test = dict(pfa=pfa, background_knot_s=background_knot_s, edge_guard_s=edge_guard_s)
+    test = _TestOptions(pfa=pfa, background_knot_s=background_knot_s, edge_guard_s=edge_guard_s)
     tt = t[rows] - t0
     if refs:
         both = broadband_test(tt, series.power[rows, main], series.power[rows][:, refs].T,

@@ -153,14 +153,14 @@ def _scan(path: Path) -> dict[int, Rows]:
                     name, f"bad data packet tag {data[pos : pos + 4]!r}; expected :NN: with NN "
                     "two digits", line=line,
                 )  # fmt: skip
-            ident = int(tag.group(1))
-            if ident not in rows:
+            packet = int(tag.group(1))
+            if packet not in rows:
                 raise WavesFormatError(
-                    name, f"data packet :{ident:02d}: has no header; expected a packet header "
-                    f"[{ident:02d}] before it", line=line,
+                    name, f"data packet :{packet:02d}: has no header; expected a packet header "
+                    f"[{packet:02d}] before it", line=line,
                 )  # fmt: skip
-            pos = read_packet(data, pos + 4, rows[ident], name, line)
-            after = f"data packet :{ident:02d}: at line {line}"
+            pos = read_packet(data, pos + 4, rows[packet], name, line)
+            after = f"data packet :{packet:02d}: at line {line}"
         else:
             raise WavesFormatError(
                 name, f"expected a packet tag ('[NN]' header or ':NN:' data) after {after}, "

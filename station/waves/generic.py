@@ -193,7 +193,8 @@ def _header(fields: list[str], p: Path, lineno: int) -> list[str]:
         _row_time(first, False, p, lineno)
         looks_like_data = True
     except WavesFormatError:
-        looks_like_data = np.isfinite(channel_freq_hz(first)) and not _FREQ.fullmatch(first)[2]
+        unit = _FREQ.fullmatch(first)
+        looks_like_data = unit is not None and np.isfinite(channel_freq_hz(first)) and not unit[2]
     if looks_like_data:
         raise WavesFormatError(
             p,

@@ -134,8 +134,8 @@ def render_survey(scene: Scene, rng: np.random.Generator) -> tuple[WavesSeries, 
     span = max(t[-1] - t[0], 1.0)
     background = FLOOR_PSD * scene.rise ** ((t - t[0]) / span)
     excess = np.zeros(t.size)
-    for b in scene.bursts:
-        excess[(t >= b.start_unix_s) & (t < b.stop_unix_s)] += b.factor - 1.0
+    for burst in scene.bursts:
+        excess[(t >= burst.start_unix_s) & (t < burst.stop_unix_s)] += burst.factor - 1.0
     kd, rounds, _ = expected_key_downs(scene.event)
     present = np.ones(t.size, bool)
     for a, b in scene.gaps:
