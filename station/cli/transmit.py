@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -14,20 +14,11 @@ from rich.table import Table
 from rich.text import Text
 
 from station.cli._common import LiveLines, err_console
-from station.clock import SystemClock, clock_status
-from station.errors import RigError
-from station.keyer.rigctld_client import check_mode
+from station.keyer.records import EdgeRecord, IdentRecord, SkipRecord, TxRecord
 from station.keyer.runner import Action, RunStatus
-from station.keyer.safety import KeyingInterrupted
-from station.keyer.session import (
-    Backend,
-    check_rig,
-    check_session,
-    default_log_path,
-    make_backend,
-    transmit_plan,
-)
-from station.schedule import OperatorPlan, load_event, make_plan
+from station.keyer.session import Backend, TransmitRequest, run_transmit
+from station.schedule import OperatorPlan
+from station.schedule.plan import utc_z
 
 __all__ = ["transmit"]
 
@@ -88,99 +79,57 @@ def transmit(
     quiet: Annotated[bool, typer.Option(help="No countdown; one line per edge.")] = False,
 ) -> None:
     """Key SCHEDULE's plan for CALLSIGN on time (dry run unless --transmit)."""
-    event = load_event(schedule)
-    freq_hz = None if freq_mhz is None else freq_mhz * 1e6
-    plan = make_plan(event, callsign, grid=grid, freq_hz=freq_hz)
-    mode = check_mode(mode if mode is not None else event.mode)
-    spec = Backend(rig, serial, serial_line, ptt_data, transmit_, rig_timeout_s)
-    backend = make_backend(spec)
-    clock = SystemClock()
-    check_session(plan, clock.now(), margin_s=watchdog_margin_s)
     console = err_console()
-    warning = clock_status().warning
-    if warning:
-        console.print(f"[yellow]warning:[/] {warning}")
-    rig_note = check_rig(spec)
-    if rig_note:
-        console.print(rig_note)
-    log_path = log if log is not None else default_log_path(plan)
-    how = "TRANSMITTING" if backend.transmits else "dry run (nothing keyed; add --transmit)"
-    console.print(
-        f"{plan.callsign.text} on {plan.freq_hz / 1e6:.6f} MHz ({plan.freq_source}); "
-        f"{backend.name}: {how}; log {log_path}"
-    )
-    display = _Display(plan, backend.name, warning, console, live=console.is_terminal and not quiet)
-    try:
-        summary = transmit_plan(
-            plan,
-            backend,
-            clock,
-            log_path,
-            margin_s=watchdog_margin_s,
-            mode=mode,
-            tick=display.tick,
-            on_action=display.action,
-        )
-    except KeyingInterrupted as exc:
-        display.stop()
-        if exc.unkeyed is False:
-            console.print(
-                f"[bold red]stopped by {exc}: THE KEY MAY STILL BE DOWN[/]: switch the "
-                f"transmitter off (a guard process keeps trying); log {log_path}"
-            )
-        else:
-            console.print(f"stopped by {exc}: key released; log {log_path}")
-        raise typer.Exit(exc.exit_code) from None
-    finally:
-        display.stop()
-    if summary.reason != "completed":
-        state = (
-            "THE KEY MAY STILL BE DOWN: switch the transmitter off (a guard process keeps trying)"
-            if summary.unkeyed is False
-            else "key released"
-        )
-        raise RigError(f"{summary.message}; {state}; log {log_path}")
-    console.print(
-        f"done: {summary.edges} edges, {summary.idents} identifications, "
-        f"max |edge error| {summary.max_abs_error_ms or 0:.1f} ms; log {log_path}"
-    )
+    request = TransmitRequest(
+        schedule, callsign, Backend(rig, serial, serial_line, ptt_data, transmit_, rig_timeout_s),
+        grid=grid, freq_hz=None if freq_mhz is None else freq_mhz * 1e6, mode=mode, log=log,
+        watchdog_margin_s=watchdog_margin_s,
+    )  # fmt: skip
+    outcome = run_transmit(request, _Display(console, live=console.is_terminal and not quiet))
+    console.print(outcome.text, style="bold red" if outcome.alarm else None, markup=False)
+    if outcome.exit_code:
+        raise typer.Exit(outcome.exit_code)
 
 
 class _Display:
-    """Countdown and per-edge lines (drawn by :class:`~station.cli._common.LiveLines`)."""
+    """Notes, the countdown and per-edge lines (drawn by :class:`~station.cli._common.LiveLines`).
 
-    def __init__(
-        self, plan: OperatorPlan, backend: str, warning: str, console: Console, *, live: bool
-    ) -> None:
-        self._plan, self._backend, self._warning = plan, backend, warning
+    A :class:`~station.keyer.session.TransmitView`.
+    """
+
+    def __init__(self, console: Console, *, live: bool) -> None:
+        self._console, self._live = console, live
+        self._plan: OperatorPlan | None = None
+        self._backend = self._warning = ""
         self._status: RunStatus | None = None
         self._key_down = False
-        self._view = LiveLines(console, self._panel, live=live, name="countdown")
+        self._view: LiveLines | None = None
+
+    def note(self, text: str) -> None:
+        self._console.print(text)
+
+    def warn(self, text: str) -> None:
+        self._console.print(f"[yellow]warning:[/] {text}")
+
+    def start(self, plan: OperatorPlan, backend_name: str, clock_warning: str) -> None:
+        self._plan, self._backend, self._warning = plan, backend_name, clock_warning
+        self._view = LiveLines(self._console, self._panel, live=self._live, name="countdown")
 
     def tick(self, status: RunStatus) -> None:
         self._status = status
         self._key_down = status.key_down
 
-    def action(self, act: Action, record: dict[str, Any]) -> None:
-        if record["type"] == "edge":
+    def action(self, act: Action, record: TxRecord) -> None:
+        assert self._plan is not None and self._view is not None
+        if isinstance(record, EdgeRecord):
             self._key_down = act.kind == "down"
-        if act.kind == "ident":
-            what, err = f"identified {record['text']!r}", ""
-        elif record["type"] == "skip":
-            what, err = (
-                f"key-down {act.element_number} SKIPPED",
-                f" ({record['late_ms']:.0f} ms late)",
-            )
-        else:
-            what, err = f"key {act.kind}", f" {record['error_ms']:+.1f} ms"
-        when = record.get("sent_utc") or record.get("actual_utc") or record["planned_utc"]
-        reply = f" ({record['reply']})" if "reply" in record else ""
         self._view.line(
-            f"{when} round {act.round_number}/{self._plan.event.rounds} {what}{err}{reply}"
+            f"{_when(record)} round {act.round_number}/{self._plan.event.rounds} "
+            f"{_what(act, record)}"
         )
 
     def _panel(self) -> Panel | None:
-        if self._status is None:
+        if self._status is None or self._plan is None:
             return None
         # Count down on the wall clock: the loop's ticks pause near each edge.
         status = dataclasses.replace(
@@ -189,4 +138,24 @@ class _Display:
         return _countdown(self._plan, self._backend, status, self._warning)
 
     def stop(self) -> None:
-        self._view.stop()
+        if self._view is not None:
+            self._view.stop()
+
+
+def _when(record: TxRecord) -> str:
+    """Return when an action was sent, else acknowledged, else planned (for its line)."""
+    sent = record.sent_utc if isinstance(record, EdgeRecord) else None
+    done = record.actual_utc if isinstance(record, EdgeRecord | IdentRecord) else None
+    planned = getattr(record, "planned_utc", None)
+    when = sent or done or planned
+    return "" if when is None else utc_z(when)
+
+
+def _what(act: Action, record: TxRecord) -> str:
+    """Say what was done, its timing error and the backend's reply."""
+    if isinstance(record, IdentRecord):
+        return f"identified {record.text!r} ({record.reply})"
+    if isinstance(record, SkipRecord):
+        return f"key-down {act.element_number} SKIPPED ({record.late_ms or 0:.0f} ms late)"
+    assert isinstance(record, EdgeRecord)
+    return f"key {act.kind} {record.error_ms or 0:+.1f} ms ({record.reply})"

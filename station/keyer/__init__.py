@@ -5,5 +5,7 @@ Backends (Hamlib ``rigctld``, a serial DTR/RTS line, dry run) share one protocol
 any of them with the checks, the watchdogs (a thread, and for rigctld a separate
 guardian process) and the unkey-on-exit that make keying safe.
 :func:`~station.keyer.runner.run_plan` walks an operator plan's edges on an injected
-clock and logs each one (:mod:`~station.keyer.txlog`).
+clock and logs each one (:mod:`~station.keyer.txlog`) as a typed record
+(:mod:`~station.keyer.records`); :func:`~station.keyer.session.run_transmit` is a
+whole ``hi-station transmit`` session.
 """

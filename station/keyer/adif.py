@@ -67,6 +67,7 @@ from typing import Any
 
 from station import __version__
 from station.errors import InputError
+from station.keyer.records import EdgeRecord, StartRecord
 from station.schedule.callsign import parse_callsign
 
 __all__ = ["ADIF_VERSION", "adif_field", "band_for_hz", "tx_log_to_adif"]
@@ -143,97 +144,82 @@ class _Round:
     event_id: str
     callsign: str
     number: int
-    start: Mapping[str, Any]
+    start: StartRecord | None
     freq_hz: float | None
     downs: dict[int, datetime] = field(default_factory=dict)
     last_utc: datetime | None = None
     dry_run: bool = False
 
 
-def _utc(record: Mapping[str, Any], where: str) -> datetime:
-    for key in ("actual_utc", "sent_utc", "planned_utc"):
-        text = record.get(key)
-        if text is None:
-            continue
-        try:
-            when = datetime.fromisoformat(str(text))
-        except ValueError:
-            when = None
-        if when is None or when.tzinfo is None:
-            raise InputError(f"{where}: {key}={text!r} is not an ISO 8601 UTC time with Z")
-        return when.astimezone(UTC)
-    raise InputError(f"{where}: has no actual_utc (nor sent_utc, planned_utc)")
+def _when(edge: EdgeRecord, where: str) -> datetime:
+    when = edge.actual_utc or edge.sent_utc or edge.planned_utc
+    if when is None:
+        raise InputError(f"{where}: has no actual_utc (nor sent_utc, planned_utc)")
+    return when
 
 
-def _text(record: Mapping[str, Any], key: str, where: str, default: Any = None) -> Any:
-    value = record.get(key, default)
-    if not isinstance(value, str) or not value:
-        raise InputError(f"{where}: {key}={value!r} must be a non-empty string")
-    return value
+class _Log:
+    """The keyed rounds of a log, gathered record by record."""
 
+    def __init__(self, include_dry_run: bool) -> None:
+        self.include_dry_run = include_dry_run
+        self.starts: dict[tuple[str, str], StartRecord] = {}
+        self.rounds: dict[tuple[str, str, int], _Round] = {}
+        self.most_elements: dict[tuple[str, str], int] = {}
 
-def _int(record: Mapping[str, Any], key: str, where: str) -> int:
-    value = record.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InputError(f"{where}: {key}={value!r} must be a whole number >= 1")
-    return value
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    return float(value)
-
-
-def _collect(records: Iterable[Mapping[str, Any]], include_dry_run: bool):
-    starts: dict[tuple[str, str], Mapping[str, Any]] = {}
-    rounds: dict[tuple[str, str, int], _Round] = {}
-    most_elements: dict[tuple[str, str], int] = {}
-    for n, rec in enumerate(records, 1):
+    def add(self, n: int, rec: object) -> None:
         if not isinstance(rec, Mapping):
             raise InputError(f"TX log record {n}: {rec!r} is not a JSON object")
         kind = rec.get("type")
         if kind == "start":
-            where = f"TX log record {n} (start)"
-            starts[(_text(rec, "event_id", where), _text(rec, "callsign", where))] = rec
-            continue
-        if kind != "edge":
-            continue
-        where = f"TX log record {n} (edge)"
-        ev_id, call = _text(rec, "event_id", where), _text(rec, "callsign", where)
-        number, element = _int(rec, "round", where), _int(rec, "element", where)
-        key = rec.get("key")
-        if key not in ("down", "up"):
-            raise InputError(f"{where}: key={key!r} must be 'down' or 'up'")
-        most_elements[(ev_id, call)] = max(most_elements.get((ev_id, call), 0), element)
-        start = starts.get((ev_id, call), {})
-        transmit = rec.get("transmit", start.get("transmit", False)) is True
-        if not transmit and not include_dry_run:
-            continue
-        when = _utc(rec, where)
-        rnd = rounds.get((ev_id, call, number))
+            start = StartRecord.from_json(rec, f"TX log record {n} (start)")
+            self.starts[(start.event_id, start.callsign)] = start
+        elif kind == "edge":
+            where = f"TX log record {n} (edge)"
+            self._edge(EdgeRecord.from_json(rec, where), where)
+
+    def _edge(self, edge: EdgeRecord, where: str) -> None:
+        who = (edge.event_id, edge.callsign)
+        self.most_elements[who] = max(self.most_elements.get(who, 0), edge.element_number)
+        start = self.starts.get(who)
+        transmit = edge.transmit if edge.transmit is not None else (
+            start is not None and start.transmit is True
+        )  # fmt: skip
+        if not transmit and not self.include_dry_run:
+            return
+        when = _when(edge, where)
+        rnd = self.rounds.get((*who, edge.round_number))
         if rnd is None:
-            freq = _number(rec.get("freq_hz"))
-            freq = _number(start.get("freq_hz")) if freq is None else freq
-            rnd = rounds[(ev_id, call, number)] = _Round(ev_id, call, number, start, freq)
-        if key == "down":
-            rnd.downs[element] = min(rnd.downs.get(element, when), when)
+            freq = edge.freq_hz
+            if freq is None and start is not None:
+                freq = start.freq_hz
+            rnd = _Round(*who, edge.round_number, start, freq)
+            self.rounds[(*who, edge.round_number)] = rnd
+        if edge.key == "down":
+            rnd.downs[edge.element_number] = min(rnd.downs.get(edge.element_number, when), when)
         rnd.last_utc = when if rnd.last_utc is None else max(rnd.last_utc, when)
         rnd.dry_run = rnd.dry_run or not transmit
-    return [r for r in rounds.values() if r.downs], most_elements
+
+    def keyed_rounds(self) -> list[_Round]:
+        return [r for r in self.rounds.values() if r.downs]
+
+    def key_downs_per_round(self, rnd: _Round) -> int:
+        per_round = None if rnd.start is None else rnd.start.key_downs_per_round
+        if per_round is None or per_round < 1:
+            return self.most_elements[(rnd.event_id, rnd.callsign)]
+        return per_round
 
 
 def _comment(rnd: _Round, expected: int) -> str:
     start = rnd.start
-    name = start.get("event_name") or rnd.event_id
-    total = start.get("rounds")
-    of = f"/{total}" if isinstance(total, int) and not isinstance(total, bool) else ""
+    name = (start and start.event_name) or rnd.event_id
+    total = None if start is None else start.rounds
+    of = f"/{total}" if total is not None else ""
     text = f"{name} round {rnd.number}{of}: {len(rnd.downs)}/{expected} key-downs"
-    message, dit_s = start.get("message"), _number(start.get("dit_s"))
-    if isinstance(message, str) and message:
-        text += f", {message}"
-    if dit_s is not None:
-        text += f" at {dit_s:g} s dits"
+    if start is not None and start.message:
+        text += f", {start.message}"
+    if start is not None and start.dit_s is not None:
+        text += f" at {start.dit_s:g} s dits"
     text += " (hi-station)"
     return text + (" [dry run]" if rnd.dry_run else "")
 
@@ -243,8 +229,8 @@ def _record(rnd: _Round, expected: int, power_w: float | None) -> str:
     on = min(rnd.downs.values())
     off = rnd.last_utc  # the last key-up, unless a key-down was logged after it
     assert off is not None
-    target = start.get("target")
-    call = target if isinstance(target, str) and target.strip() else rnd.event_id.upper()
+    target = None if start is None else start.target
+    call = target if target is not None and target.strip() else rnd.event_id.upper()
     operator = parse_callsign(rnd.callsign, name=f"callsign in the TX log ({rnd.event_id})")
     fields = [
         ("QSO_DATE", f"{on:%Y%m%d}"),
@@ -260,11 +246,10 @@ def _record(rnd: _Round, expected: int, power_w: float | None) -> str:
         band = band_for_hz(rnd.freq_hz)
         if band is not None:
             fields.append(("BAND", band))
-    mode = start.get("mode")
-    fields.append(("MODE", mode.upper() if isinstance(mode, str) and mode else "CW"))
-    grid = start.get("grid")
-    if isinstance(grid, str) and grid:
-        fields.append(("MY_GRIDSQUARE", grid))
+    mode = None if start is None else start.mode
+    fields.append(("MODE", mode.upper() if mode else "CW"))
+    if start is not None and start.grid:
+        fields.append(("MY_GRIDSQUARE", start.grid))
     if power_w is not None:
         fields.append(("TX_PWR", f"{power_w:g}"))
     fields.append(("COMMENT", _comment(rnd, expected)))
@@ -316,7 +301,10 @@ def tx_log_to_adif(
         raise InputError(f"created_utc={created_utc.isoformat()} must be aware (UTC)")
     if power_w is not None and not (math.isfinite(power_w) and power_w > 0):
         raise InputError(f"--power-w={power_w:g} must be a finite number of watts > 0")
-    rounds, most_elements = _collect(records, include_dry_run)
+    log = _Log(include_dry_run)
+    for n, rec in enumerate(records, 1):
+        log.add(n, rec)
+    rounds = log.keyed_rounds()
     if not rounds:
         raise InputError("no keyed rounds in LOG (dry-run logs need --include-dry-run)")
     created = created_utc.astimezone(UTC)
@@ -330,8 +318,5 @@ def tx_log_to_adif(
     ]
     body = []
     for rnd in sorted(rounds, key=lambda r: (min(r.downs.values()), r.callsign)):
-        per_round = rnd.start.get("key_downs_per_round")
-        if isinstance(per_round, bool) or not isinstance(per_round, int) or per_round < 1:
-            per_round = most_elements[(rnd.event_id, rnd.callsign)]
-        body.append(_record(rnd, per_round, power_w))
+        body.append(_record(rnd, log.key_downs_per_round(rnd), power_w))
     return "".join(header + body)

@@ -36,9 +36,9 @@ import time
 from datetime import UTC, datetime
 
 from station.errors import RigError
+from station.keyer.records import GuardianRecord
 from station.keyer.rigctld_client import RigctldClient
 from station.keyer.txlog import append_line
-from station.schedule.plan import utc_z
 
 __all__ = ["Guardian", "main"]
 
@@ -51,7 +51,7 @@ def _say(text: str, log_path: str | None) -> None:
     """Tell the operator (stderr) and the TX log (one JSON line, appended atomically)."""
     print(f"guardian: {text}", file=sys.stderr, flush=True)
     if log_path:
-        record = {"type": "guardian", "utc": utc_z(datetime.now(UTC)), "message": text}
+        record = GuardianRecord(utc=datetime.now(UTC), message=text).to_json()
         try:
             fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:

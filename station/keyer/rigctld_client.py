@@ -155,40 +155,51 @@ class RigctldClient:
             Error reply (``RPRT`` < 0, with Hamlib's meaning), no reply within the
             timeout, a closed connection, or a reply to some other command.
         """
-        verb = cmd.split()[0].lstrip("\\")
         with self._lock:
-            try:
-                if self._aborted:
-                    raise RigError(f"the connection to rigctld at {self.address} was dropped "
-                                   f"after a failure; keying stopped (not sending '{cmd}')")
-                self._sock.sendall(f"+{cmd}\n".encode("ascii"))
-                lines = []
-                while True:
-                    raw = self._file.readline()
-                    if not raw:
-                        raise RigError(
-                            f"rigctld at {self.address} closed the connection during '{cmd}'; "
-                            "keying stopped"
-                        )
-                    line = raw.decode("ascii", "replace").rstrip("\r\n")
-                    if line.startswith("RPRT"):
-                        break
-                    lines.append(line)
-            except RigError:
-                self._abort()
-                raise
-            except TimeoutError:
-                self._abort()
-                raise RigError(
-                    f"rigctld at {self.address} did not answer '{cmd}' within "
-                    f"{self.timeout_s:g} s; keying stopped"
-                ) from None
-            except OSError as exc:
-                self._abort()
-                raise RigError(
-                    f"rigctld at {self.address} stopped answering during '{cmd}' "
-                    f"({exc.strerror or exc}); keying stopped"
-                ) from None
+            lines, line = self._exchange(cmd)
+        return self._answer(cmd, lines, line)
+
+    def _exchange(self, cmd: str) -> tuple[list[str], str]:
+        """Send ``cmd``, read its reply: the lines before ``RPRT``, and the ``RPRT`` line.
+
+        Any failure drops the connection (:meth:`_abort`) before it is raised.
+        """
+        try:
+            if self._aborted:
+                raise RigError(f"the connection to rigctld at {self.address} was dropped "
+                               f"after a failure; keying stopped (not sending '{cmd}')")
+            self._sock.sendall(f"+{cmd}\n".encode("ascii"))
+            lines: list[str] = []
+            while True:
+                raw = self._file.readline()
+                if not raw:
+                    raise RigError(
+                        f"rigctld at {self.address} closed the connection during '{cmd}'; "
+                        "keying stopped"
+                    )
+                line = raw.decode("ascii", "replace").rstrip("\r\n")
+                if line.startswith("RPRT"):
+                    return lines, line
+                lines.append(line)
+        except RigError:
+            self._abort()
+            raise
+        except TimeoutError:
+            self._abort()
+            raise RigError(
+                f"rigctld at {self.address} did not answer '{cmd}' within "
+                f"{self.timeout_s:g} s; keying stopped"
+            ) from None
+        except OSError as exc:
+            self._abort()
+            raise RigError(
+                f"rigctld at {self.address} stopped answering during '{cmd}' "
+                f"({exc.strerror or exc}); keying stopped"
+            ) from None
+
+    def _answer(self, cmd: str, lines: list[str], line: str) -> dict[str, str]:
+        """Check a reply (``lines``, then the ``RPRT`` ``line``); its ``Key: value`` lines."""
+        verb = cmd.split()[0].lstrip("\\")
         try:
             code = int(line.split()[1])
         except (IndexError, ValueError):

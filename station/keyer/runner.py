@@ -27,15 +27,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from station.clock import Clock, sleep_until
 from station.errors import OutputError, RigError, WatchdogTripped
+from station.keyer.records import (
+    EdgeRecord,
+    IdentRecord,
+    SkipRecord,
+    StartRecord,
+    StopRecord,
+    TuneRecord,
+    TxRecord,
+)
 from station.keyer.safety import KeyingInterrupted, SafeKeyer
 from station.keyer.txlog import TxLog
-from station.schedule.plan import OperatorPlan, utc_z
+from station.schedule.plan import OperatorPlan
 
 __all__ = ["Action", "RunStatus", "RunSummary", "plan_actions", "run_plan"]
 
@@ -164,7 +173,7 @@ class _LogWriter:
         self._log = log
         self.error: OutputError | None = None
 
-    def __call__(self, record: dict[str, Any], *, final: bool = False) -> None:
+    def __call__(self, record: TxRecord, *, final: bool = False) -> None:
         if self._log is None:
             return
         try:
@@ -173,13 +182,196 @@ class _LogWriter:
             self.error = self.error or exc
             raise
 
-    def stop(self, record: dict[str, Any]) -> bool:
+    def stop(self, record: StopRecord) -> bool:
         """Write the ``stop`` record into the space the log keeps for it; False if it failed."""
         try:
             self(record, final=True)
         except OutputError:
             return False
         return True
+
+
+@dataclass
+class _Run:
+    """One run: what it keys with, where it logs, and what it has keyed so far."""
+
+    plan: OperatorPlan
+    keyer: SafeKeyer
+    clock: Clock
+    write: _LogWriter
+    late_tolerance_s: float
+    verify: bool
+    edges: int = 0
+    idents: int = 0
+    errors_ms: list[float] = field(default_factory=list)
+    skipped: set[tuple[int, int]] = field(default_factory=set)
+
+    @property
+    def who(self) -> dict[str, Any]:
+        """The fields every record of the run starts with."""
+        backend = self.keyer.backend
+        return {
+            "event_id": self.plan.event.id,
+            "callsign": self.plan.callsign.text,
+            "backend": backend.name,
+            "transmit": backend.transmits,
+        }
+
+
+def _start_record(run: _Run, mode: str, skipped: int) -> StartRecord:
+    plan = run.plan
+    return StartRecord(
+        utc=run.clock.now(),
+        **run.who,
+        event_name=plan.event.name,
+        target=plan.event.target,
+        grid=None if plan.grid is None else plan.grid.text,
+        freq_hz=plan.freq_hz,
+        mode=mode,
+        rounds=plan.event.rounds,
+        message=plan.event.message,
+        key_downs_per_round=len(plan.event.key_down_s),
+        dit_s=plan.event.dit_s,
+        skipped_key_downs=skipped,
+    )
+
+
+def _wait(run: _Run, act: Action, tick: Callable[[RunStatus], None] | None) -> None:
+    """Sleep until ``act`` is due, showing the countdown to ``tick`` meanwhile."""
+    if tick is None:
+        sleep_until(run.clock, act.at_utc)
+        return
+
+    def _tick(now: datetime) -> None:
+        tick(RunStatus(now, act, run.keyer.down, run.plan.event.rounds))
+
+    sleep_until(run.clock, act.at_utc, tick=_tick)
+
+
+def _ident(run: _Run, act: Action) -> IdentRecord:
+    plan = run.plan
+    sent = run.clock.now()
+    reply = run.keyer.identify(plan.ident_text, plan.event.identification.wpm)
+    run.idents += 1
+    return IdentRecord(
+        **run.who,
+        round_number=act.round_number,
+        text=plan.ident_text,
+        wpm=plan.event.identification.wpm,
+        planned_utc=act.at_utc,
+        actual_utc=sent,
+        reply=reply,
+    )
+
+
+def _skip(run: _Run, act: Action) -> SkipRecord:
+    """Skip a key-down the loop reached too late (a stalled machine), and its key-up.
+
+    A shortened, misplaced element is worse than none.
+    """
+    run.skipped.add((act.round_number, act.element_number))
+    return SkipRecord(
+        **run.who,
+        round_number=act.round_number,
+        element_number=act.element_number,
+        planned_utc=act.at_utc,
+        late_ms=round(_late_s(run.clock, act) * 1e3, 3),
+    )
+
+
+def _edge(run: _Run, act: Action) -> EdgeRecord:
+    """Key one edge and read the key state back; a state that disagrees ends keying."""
+    down = act.kind == "down"
+    sent = run.clock.now()
+    reply = run.keyer.key(down)
+    acked = run.clock.now()
+    ptt = run.keyer.key_state() if run.verify else None
+    error_ms = (sent - act.at_utc).total_seconds() * 1e3
+    run.errors_ms.append(error_ms)
+    record = EdgeRecord(
+        **run.who,
+        round_number=act.round_number,
+        element_number=act.element_number,
+        key=act.kind,
+        planned_utc=act.at_utc,
+        sent_utc=sent,
+        actual_utc=acked,
+        error_ms=round(error_ms, 3),
+        latency_ms=round((acked - sent).total_seconds() * 1e3, 3),
+        reply=reply,
+        ptt=ptt,
+        freq_hz=run.plan.freq_hz,
+    )
+    run.edges += 1
+    if ptt is not None and ptt != down:
+        run.write(record)
+        raise RigError(
+            f"{run.keyer.backend.name} reports the key {'down' if ptt else 'up'} right after "
+            f"key {act.kind} (round {act.round_number}); keying stopped"
+        )
+    return record
+
+
+def _act(run: _Run, act: Action) -> TxRecord | None:
+    """Do ``act`` (now due); its record, or None for the key-up of a skipped key-down."""
+    if act.kind == "ident":
+        return _ident(run, act)
+    if act.kind == "down" and _late_s(run.clock, act) > run.late_tolerance_s:
+        return _skip(run, act)
+    if act.kind == "up" and (act.round_number, act.element_number) in run.skipped:
+        return None
+    return _edge(run, act)
+
+
+def _key_all(
+    run: _Run,
+    actions: tuple[Action, ...],
+    mode: str,
+    tick: Callable[[RunStatus], None] | None,
+    on_action: Callable[[Action, TxRecord], None] | None,
+) -> None:
+    """Tune, then do each action when it is due and log it."""
+    reply = run.keyer.open(run.plan.freq_hz, mode)
+    run.write(TuneRecord(utc=run.clock.now(), **run.who, reply=reply))
+    for act in actions:
+        _wait(run, act, tick)
+        record = _act(run, act)
+        if record is None:
+            continue
+        run.write(record)
+        if on_action is not None:
+            on_action(act, record)
+
+
+def _why_stopped(exc: BaseException, keyer: SafeKeyer) -> tuple[str, str] | None:
+    """Return the ``(reason, message)`` of an error that ends keying; None for a bug."""
+    if isinstance(exc, KeyingInterrupted):
+        return str(exc), f"stopped by {exc}"
+    if isinstance(exc, WatchdogTripped):
+        return "watchdog", str(exc)
+    if isinstance(exc, RigError):
+        return ("watchdog" if keyer.watchdog.tripped else "error"), str(exc)
+    if isinstance(exc, OutputError):  # the TX log cannot be written: no keying without a log
+        return "error", f"{exc}; keying stopped, as the TX log cannot be written"
+    return None
+
+
+def _summary(
+    run: _Run, reason: str, message: str, *, skipped: int, unkeyed: bool | None, logged: bool
+) -> RunSummary:
+    if not logged:  # not even into the space kept for it (a file system without fallocate)
+        if reason == "completed":
+            reason, message = "error", str(run.write.error)
+        message += "; the TX log has no stop record"
+    return RunSummary(
+        reason=reason,
+        message=message,
+        edges=run.edges,
+        idents=run.idents,
+        skipped_key_downs=skipped,
+        unkeyed=unkeyed,
+        max_abs_error_ms=max((abs(e) for e in run.errors_ms), default=None),
+    )
 
 
 def run_plan(
@@ -190,7 +382,7 @@ def run_plan(
     *,
     mode: str | None = None,
     tick: Callable[[RunStatus], None] | None = None,
-    on_action: Callable[[Action, dict[str, Any]], None] | None = None,
+    on_action: Callable[[Action, TxRecord], None] | None = None,
     late_tolerance_s: float = 0.5,
     verify: bool = True,
 ) -> RunSummary:
@@ -204,7 +396,7 @@ def run_plan(
     clock : Clock
     log : TxLog, optional
         Receives a ``start``, a ``tune``, one record per edge and identification,
-        and a ``stop`` record.
+        and a ``stop`` record (:mod:`station.keyer.records`).
     mode : str, optional
         Rig mode; default the event's.
     tick : callable, optional
@@ -229,148 +421,28 @@ def run_plan(
         ``unkeyed`` says whether the release was confirmed.
     """
     actions, skipped = plan_actions(plan, clock.now(), late_tolerance_s=late_tolerance_s)
-    backend = keyer.backend
-    common = {
-        "event_id": plan.event.id,
-        "callsign": plan.callsign.text,
-        "backend": backend.name,
-        "transmit": backend.transmits,
-    }
-    write = _LogWriter(log)
-    write(
-        {
-            "type": "start",
-            "utc": utc_z(clock.now()),
-            **common,
-            "event_name": plan.event.name,
-            "target": plan.event.target,
-            "grid": None if plan.grid is None else plan.grid.text,
-            "freq_hz": plan.freq_hz,
-            "mode": mode or plan.event.mode,
-            "rounds": plan.event.rounds,
-            "message": plan.event.message,
-            "key_downs_per_round": len(plan.event.key_down_s),
-            "dit_s": plan.event.dit_s,
-            "skipped_key_downs": skipped,
-        }
-    )
+    run = _Run(plan, keyer, clock, _LogWriter(log), late_tolerance_s, verify)
+    mode = mode or plan.event.mode
+    run.write(_start_record(run, mode, skipped))
     reason, message = "completed", ""
-    edges = idents = 0
-    errors_ms: list[float] = []
-    skip: set[tuple[int, int]] = set()
     interrupted: KeyingInterrupted | None = None
     try:
-        reply = keyer.open(plan.freq_hz, mode or plan.event.mode)
-        write({"type": "tune", "utc": utc_z(clock.now()), **common, "reply": reply})
-        for act in actions:
-            if tick is not None:
-
-                def _tick(now: datetime, act: Action = act) -> None:
-                    tick(RunStatus(now, act, keyer.down, plan.event.rounds))
-
-                sleep_until(clock, act.at_utc, tick=_tick)
-            else:
-                sleep_until(clock, act.at_utc)
-            if act.kind == "ident":
-                sent = clock.now()
-                reply = keyer.identify(plan.ident_text, plan.event.identification.wpm)
-                record = {
-                    "type": "ident",
-                    **common,
-                    "round": act.round_number,
-                    "text": plan.ident_text,
-                    "wpm": plan.event.identification.wpm,
-                    "planned_utc": utc_z(act.at_utc),
-                    "actual_utc": utc_z(sent),
-                    "reply": reply,
-                }
-                idents += 1
-            elif act.kind == "down" and _late_s(clock, act) > late_tolerance_s:
-                # The loop fell behind (a stalled machine): never send a shortened,
-                # misplaced element; skip it and its key-up.
-                skip.add((act.round_number, act.element_number))
-                record = {
-                    "type": "skip",
-                    **common,
-                    "round": act.round_number,
-                    "element": act.element_number,
-                    "planned_utc": utc_z(act.at_utc),
-                    "late_ms": round(_late_s(clock, act) * 1e3, 3),
-                }
-            elif act.kind == "up" and (act.round_number, act.element_number) in skip:
-                continue
-            else:
-                down = act.kind == "down"
-                sent = clock.now()
-                reply = keyer.key(down)
-                acked = clock.now()
-                ptt = keyer.key_state() if verify else None
-                error_ms = (sent - act.at_utc).total_seconds() * 1e3
-                errors_ms.append(error_ms)
-                record = {
-                    "type": "edge",
-                    **common,
-                    "round": act.round_number,
-                    "element": act.element_number,
-                    "key": act.kind,
-                    "planned_utc": utc_z(act.at_utc),
-                    "sent_utc": utc_z(sent),
-                    "actual_utc": utc_z(acked),
-                    "error_ms": round(error_ms, 3),
-                    "latency_ms": round((acked - sent).total_seconds() * 1e3, 3),
-                    "reply": reply,
-                    "ptt": ptt,
-                    "freq_hz": plan.freq_hz,
-                }
-                edges += 1
-                if ptt is not None and ptt != down:
-                    write(record)
-                    raise RigError(
-                        f"{backend.name} reports the key {'down' if ptt else 'up'} right after "
-                        f"key {act.kind} (round {act.round_number}); keying stopped"
-                    )
-            write(record)
-            if on_action is not None:
-                on_action(act, record)
-    except KeyingInterrupted as exc:
-        reason, message, interrupted = str(exc), f"stopped by {exc}", exc
-    except WatchdogTripped as exc:
-        reason, message = "watchdog", str(exc)
-    except RigError as exc:
-        reason, message = ("watchdog" if keyer.watchdog.tripped else "error"), str(exc)
-    except OutputError as exc:  # the TX log cannot be written: no keying without a log
-        reason, message = "error", f"{exc}; keying stopped, as the TX log cannot be written"
-    except BaseException as exc:  # a bug: release, log, and let it show
-        reason, message = "error", f"{type(exc).__name__}: {exc}"
-        raise
+        _key_all(run, actions, mode, tick, on_action)
+    except BaseException as exc:
+        ended = _why_stopped(exc, keyer)
+        reason, message = ended or ("error", f"{type(exc).__name__}: {exc}")
+        if ended is None:  # a bug: release, log, and let it show
+            raise
+        if isinstance(exc, KeyingInterrupted):
+            interrupted = exc
     finally:
         unkeyed = keyer.release()
-        logged = write.stop(
-            {
-                "type": "stop",
-                "utc": utc_z(clock.now()),
-                **common,
-                "reason": reason,
-                "message": message,
-                "unkeyed": unkeyed,
-                "edges": edges,
-            }
-        )
+        stop = StopRecord(utc=clock.now(), **run.who, reason=reason, message=message,
+                          unkeyed=unkeyed, edges=run.edges)  # fmt: skip
+        logged = run.write.stop(stop)
     if interrupted is None and keyer.signals is not None and keyer.signals.pending:
         interrupted = KeyingInterrupted(keyer.signals.pending)  # came during the release
     if interrupted is not None:
         interrupted.unkeyed = unkeyed
         raise interrupted
-    if not logged:  # not even into the space kept for it (a file system without fallocate)
-        if reason == "completed":
-            reason, message = "error", str(write.error)
-        message += "; the TX log has no stop record"
-    return RunSummary(
-        reason=reason,
-        message=message,
-        edges=edges,
-        idents=idents,
-        skipped_key_downs=skipped,
-        unkeyed=unkeyed,
-        max_abs_error_ms=max((abs(e) for e in errors_ms), default=None),
-    )
+    return _summary(run, reason, message, skipped=skipped, unkeyed=unkeyed, logged=logged)

@@ -1,7 +1,9 @@
 """A keying session: choose the backend, check everything, then run the plan.
 
-Used by ``hi-station transmit``; everything that can be refused is refused here,
-*before* any backend is opened, so nothing is ever keyed after an error.
+:func:`run_transmit` is ``hi-station transmit``: it assembles the session from a
+:class:`TransmitRequest` and reports to a :class:`TransmitView`.  Everything that can
+be refused is refused here, *before* any backend is opened, so nothing is ever keyed
+after an error.
 """
 
 from __future__ import annotations
@@ -10,25 +12,33 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
-from station.clock import Clock
-from station.errors import InputError
+from station.clock import Clock, SystemClock, clock_status
+from station.errors import InputError, RigError
 from station.keyer.base import DryRunKeyer, Keyer
+from station.keyer.records import TxRecord
 from station.keyer.rigctld import RigctldKeyer
-from station.keyer.rigctld_client import RigctldClient, parse_rig_address
+from station.keyer.rigctld_client import RigctldClient, check_mode, parse_rig_address
 from station.keyer.runner import Action, RunStatus, RunSummary, plan_actions, run_plan
-from station.keyer.safety import SafeKeyer, SignalGuard
+from station.keyer.safety import KeyingInterrupted, SafeKeyer, SignalGuard
 from station.keyer.serial_line import SerialKeyer
 from station.keyer.txlog import TxLog
-from station.schedule.plan import OperatorPlan, utc_z
+from station.schedule.event import load_event
+from station.schedule.plan import OperatorPlan, make_plan, utc_z
 
 __all__ = [
+    "KEY_MAY_BE_DOWN",
     "Backend",
+    "TransmitOutcome",
+    "TransmitRequest",
+    "TransmitView",
     "check_rig",
     "check_session",
     "default_log_path",
+    "key_state",
     "make_backend",
+    "run_transmit",
     "transmit_plan",
 ]
 
@@ -154,7 +164,7 @@ def transmit_plan(
     margin_s: float = 3.0,
     mode: str | None = None,
     tick: Callable[[RunStatus], None] | None = None,
-    on_action: Callable[[Action, dict[str, Any]], None] | None = None,
+    on_action: Callable[[Action, TxRecord], None] | None = None,
 ) -> RunSummary:
     """Run ``plan`` on ``backend`` with every safety in place; the log is appended to.
 
@@ -181,3 +191,157 @@ def transmit_plan(
             return run_plan(plan, keyer, clock, log, mode=mode, tick=tick, on_action=on_action)
         finally:
             keyer.close()
+
+
+#: What the operator must read when the release of the key was not confirmed.
+KEY_MAY_BE_DOWN = (
+    "THE KEY MAY STILL BE DOWN: switch the transmitter off (a guard process keeps trying)"
+)
+
+
+def key_state(unkeyed: bool | None) -> str:
+    """Say whether the key is released (:data:`KEY_MAY_BE_DOWN` unless confirmed or unknown).
+
+    Examples
+    --------
+    >>> key_state(True)
+    'key released'
+    >>> key_state(False).startswith("THE KEY MAY STILL BE DOWN")
+    True
+    """
+    return KEY_MAY_BE_DOWN if unkeyed is False else "key released"
+
+
+@dataclass(frozen=True, slots=True)
+class TransmitRequest:
+    """What ``hi-station transmit`` was asked to do.
+
+    Attributes
+    ----------
+    schedule : str
+        Event file, or a shipped event id.
+    callsign : str
+    backend : Backend
+    grid : str or None
+        Maidenhead locator, for the log.
+    freq_hz : float or None
+        Overrides the event's frequency.
+    mode : str or None
+        Rig mode; default the event's.
+    log : Path or None
+        TX log (appended to); default :func:`default_log_path`.
+    watchdog_margin_s : float
+        The watchdog releases a key-down after the longest element plus this.
+    """
+
+    schedule: str
+    callsign: str
+    backend: Backend = Backend()
+    grid: str | None = None
+    freq_hz: float | None = None
+    mode: str | None = None
+    log: Path | None = None
+    watchdog_margin_s: float = 3.0
+
+
+class TransmitView(Protocol):
+    """Where a session reports: notes before keying, then the countdown and each action."""
+
+    def note(self, text: str) -> None:
+        """Show one line before keying starts."""
+
+    def warn(self, text: str) -> None:
+        """Show one warning before keying starts."""
+
+    def start(self, plan: OperatorPlan, backend_name: str, clock_warning: str) -> None:
+        """Get ready to show keying (every check passed)."""
+
+    def tick(self, status: RunStatus) -> None:
+        """Show the countdown (called about four times a second while waiting)."""
+
+    def action(self, act: Action, record: TxRecord) -> None:
+        """Show an action just done and logged as ``record``."""
+
+    def stop(self) -> None:
+        """Take the view down: keying is over (called once or more)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TransmitOutcome:
+    """How a session ended, for the operator.
+
+    Attributes
+    ----------
+    text : str
+        The last line to show.
+    exit_code : int
+        0, or the code of the stop signal.
+    alarm : bool
+        The key may still be down.
+    """
+
+    text: str
+    exit_code: int = 0
+    alarm: bool = False
+
+
+def _session(request: TransmitRequest) -> tuple[OperatorPlan, str, Keyer]:
+    """Build the plan, the mode and the (unopened) backend, in the order they are checked."""
+    event = load_event(request.schedule)
+    plan = make_plan(event, request.callsign, grid=request.grid, freq_hz=request.freq_hz)
+    mode = check_mode(request.mode if request.mode is not None else event.mode)
+    return plan, mode, make_backend(request.backend)
+
+
+def _announce(request: TransmitRequest, plan: OperatorPlan, backend: Keyer, log_path: Path,
+              view: TransmitView) -> str:  # fmt: skip
+    """Show the clock's state, the rig's answer and what is keyed; the clock warning."""
+    warning = clock_status().warning
+    if warning:
+        view.warn(warning)
+    rig_note = check_rig(request.backend)
+    if rig_note:
+        view.note(rig_note)
+    how = "TRANSMITTING" if backend.transmits else "dry run (nothing keyed; add --transmit)"
+    view.note(
+        f"{plan.callsign.text} on {plan.freq_hz / 1e6:.6f} MHz ({plan.freq_source}); "
+        f"{backend.name}: {how}; log {log_path}"
+    )
+    return warning
+
+
+def run_transmit(
+    request: TransmitRequest, view: TransmitView, *, clock: Clock | None = None
+) -> TransmitOutcome:
+    """Check and run a keying session: ``hi-station transmit``.
+
+    Raises
+    ------
+    InputError
+        Anything refused before keying (see :func:`make_backend`,
+        :func:`check_session`, :func:`transmit_plan`).
+    RigError
+        Keying ended early (the rig, the watchdog, the TX log); the message ends with
+        the key's state (:func:`key_state`) and the log's path.
+    """
+    plan, mode, backend = _session(request)
+    clock = clock if clock is not None else SystemClock()
+    check_session(plan, clock.now(), margin_s=request.watchdog_margin_s)
+    log_path = request.log if request.log is not None else default_log_path(plan)
+    warning = _announce(request, plan, backend, log_path, view)
+    view.start(plan, backend.name, warning)
+    try:
+        summary = transmit_plan(plan, backend, clock, log_path, margin_s=request.watchdog_margin_s,
+                                mode=mode, tick=view.tick, on_action=view.action)  # fmt: skip
+    except KeyingInterrupted as exc:
+        view.stop()
+        text = f"stopped by {exc}: {key_state(exc.unkeyed)}; log {log_path}"
+        return TransmitOutcome(text, exc.exit_code, alarm=exc.unkeyed is False)
+    finally:
+        view.stop()
+    if summary.reason != "completed":
+        raise RigError(f"{summary.message}; {key_state(summary.unkeyed)}; log {log_path}")
+    return TransmitOutcome(
+        f"done: {summary.edges} edges, {summary.idents} identifications, "
+        f"max |edge error| {summary.max_abs_error_ms or 0:.1f} ms; log {log_path}"
+    )

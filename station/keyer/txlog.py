@@ -1,6 +1,7 @@
 """The TX log: JSON Lines, one object per line, flushed to disk line by line.
 
-Each line is a JSON object with a ``"type"``:
+Each line is a JSON object with a ``"type"`` (each kind is a record type of
+:mod:`station.keyer.records`, which holds their one JSON mapping):
 
 ``"start"``
     ``event_id``, ``event_name``, ``target``, ``callsign``, ``grid``, ``freq_hz``,
@@ -68,12 +69,14 @@ import json
 import logging
 import os
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from station._atomic import writing
 from station._textin import TXLOG_LIMIT_BYTES, read_text_input
 from station.errors import InputError
+from station.keyer.records import TxRecord
 
 __all__ = ["STOP_RESERVE_BYTES", "TxLog", "append_line", "read_tx_log", "reserve_space"]
 
@@ -193,13 +196,13 @@ class TxLog:
                 if fh.read(1) != b"\n":
                     append_line(self._fd, b"\n")
 
-    def write(self, record: dict[str, Any], *, final: bool = False) -> None:
+    def write(self, record: TxRecord | Mapping[str, Any], *, final: bool = False) -> None:
         """Append one record as one line, then flush it to disk.
 
         Parameters
         ----------
-        record : dict
-            One JSON object with a ``"type"``.
+        record : TxRecord or dict
+            A record (:mod:`station.keyer.records`), or one JSON object with a ``"type"``.
         final : bool, optional
             The run's last record (its ``stop``): written into the space kept for it,
             whatever the disk holds.  Any other record is written only when the disk
@@ -211,7 +214,8 @@ class TxLog:
             The line cannot be written whole (a full disk, an I/O error), or would
             leave no room for the ``stop`` record; nothing of it is left in the file.
         """
-        data = (json.dumps(record, separators=(",", ":"), sort_keys=False) + "\n").encode()
+        obj = record if isinstance(record, Mapping) else record.to_json()
+        data = (json.dumps(obj, separators=(",", ":"), sort_keys=False) + "\n").encode()
         with writing(self.path):
             if not final and self.reserved:
                 reserve_space(self._fd, len(data) + STOP_RESERVE_BYTES)

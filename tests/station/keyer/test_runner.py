@@ -35,7 +35,7 @@ def test_whole_2013_event_against_real_rigctld(rigctld, tmp_path):
 
     def after(act, record):  # PTT read back on an independent connection after every edge
         if act.kind != "ident":
-            seen.append((act.kind, probe.get_ptt(), record["planned_utc"]))
+            seen.append((act.kind, probe.get_ptt(), record.to_json()["planned_utc"]))
 
     with TxLog(tmp_path / "tx.jsonl") as log:
         summary = run_plan(plan, keyer, clock, log, on_action=after)
@@ -68,7 +68,7 @@ def test_started_mid_dit_waits_for_the_next_key_down(rigctld):
         pass
 
     def stop_after_first(act, record):
-        first.append(record)
+        first.append(record.to_json())
         raise Enough
 
     with pytest.raises(Enough):
@@ -162,6 +162,7 @@ def test_rig_killed_mid_event_ends_keying_with_a_clear_message(rigctld, tmp_path
     keyer = _keyer(RigctldKeyer(rigctld.host, rigctld.port, timeout_s=1.0), plan)
 
     def kill_after_third_edge(act, record):
+        record = record.to_json()
         if record.get("round") == 1 and record.get("element") == 2 and act.kind == "down":
             rigctld.proc.kill()
             rigctld.proc.wait()

@@ -137,7 +137,7 @@ def test_a_key_down_reached_too_late_is_skipped(rigctld):
 
     clock = HiccupClock(JUNO.start_utc - timedelta(seconds=1))
     records = []
-    summary = run_plan(plan, keyer, clock, on_action=lambda a, r: records.append(r))
+    summary = run_plan(plan, keyer, clock, on_action=lambda a, r: records.append(r.to_json()))
     keyer.close()
     assert summary.reason == "completed"
     skipped = [r for r in records if r["type"] == "skip"]
