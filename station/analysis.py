@@ -216,6 +216,26 @@ def schedule_rounds(
     >>> schedule_rounds(rec, "HI", 30, start_offset_s=5)[0][[0, -1]].tolist()
     [[5.0, 35.0], [365.0, 395.0]]
     """
+    offset_s = _first_key_down_s(recording, start_utc, start_offset_s)
+    if rounds < 1:
+        raise InputError(f"rounds={rounds} must be >= 1")
+    template = key_intervals(text, dit_s)
+    length_s = float(template[-1, 1])
+    if rounds > 1 and not (math.isfinite(period_s) and period_s >= length_s):
+        raise InputError(
+            f"period_s={period_s} must be >= the round length {length_s:g} s "
+            f"({text!r} at dit {dit_s:g} s) so rounds do not overlap"
+        )
+    out = [template + offset_s + k * period_s for k in range(rounds)]
+    for k, iv in enumerate(out):
+        _check_inside(recording, k, float(iv[0, 0]), float(iv[-1, 1]))
+    return out
+
+
+def _first_key_down_s(
+    recording: Recording, start_utc: datetime | None, start_offset_s: float | None
+) -> float:
+    """Return round 1's first key-down in seconds from the recording's first sample."""
     if (start_utc is None) == (start_offset_s is None):
         raise InputError("give exactly one of start_utc (--start) and start_offset_s")
     if start_utc is not None:
@@ -226,33 +246,22 @@ def schedule_rounds(
                 f"recording {recording.path or ''} has no start time (e.g. WAV), so "
                 f"start={format_utc(start_utc)} cannot be placed; give --start-offset-s instead"
             )
-        offset_s = (start_utc - recording.start_utc).total_seconds()
-    else:
-        offset_s = float(start_offset_s)  # type: ignore[arg-type]
-        if not math.isfinite(offset_s):
-            raise InputError(f"start_offset_s={start_offset_s} must be finite")
-    if rounds < 1:
-        raise InputError(f"rounds={rounds} must be >= 1")
-    template = key_intervals(text, dit_s)
-    length_s = float(template[-1, 1])
-    if rounds > 1 and not (math.isfinite(period_s) and period_s >= length_s):
-        raise InputError(
-            f"period_s={period_s} must be >= the round length {length_s:g} s "
-            f"({text!r} at dit {dit_s:g} s) so rounds do not overlap"
-        )
-    out = []
+        return (start_utc - recording.start_utc).total_seconds()
+    offset_s = float(start_offset_s)  # type: ignore[arg-type]
+    if not math.isfinite(offset_s):
+        raise InputError(f"start_offset_s={start_offset_s} must be finite")
+    return offset_s
+
+
+def _check_inside(recording: Recording, k: int, a_s: float, b_s: float) -> None:
+    """Refuse round ``k`` (from 0), keyed ``a_s..b_s``, if it is not inside the recording."""
     duration = recording.duration_s
-    for k in range(rounds):
-        iv = template + offset_s + k * period_s
-        a, b = float(iv[0, 0]), float(iv[-1, 1])
-        if a < 0 or b > duration:
-            raise InputError(
-                f"round {k + 1} is scheduled at {_span(recording, a, b)}, outside the "
-                f"recording's {_span(recording, 0.0, duration)}; check --start, --rounds "
-                "and --period-s"
-            )
-        out.append(iv)
-    return out
+    if a_s < 0 or b_s > duration:
+        raise InputError(
+            f"round {k + 1} is scheduled at {_span(recording, a_s, b_s)}, outside the "
+            f"recording's {_span(recording, 0.0, duration)}; check --start, --rounds "
+            "and --period-s"
+        )
 
 
 def event_rounds(recording: Recording, event: Event) -> tuple[list[int], list[np.ndarray]]:

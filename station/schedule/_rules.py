@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +15,15 @@ from station.clock import YEARS
 from station.errors import ScheduleError
 
 LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+#: The 10 m amateur band (ITU, all regions), Hz.  Nothing outside it is ever keyed.
+TEN_METRE_BAND_HZ = (28_000_000.0, 29_700_000.0)
+#: Most rounds an event may have (a day of 10-minute rounds is 144).
+MAX_ROUNDS = 1000
+_MIN_DIT_S = 0.5
+#: Longest dit and longest time between round starts an event may have, s.
+_MAX_DIT_S, _MAX_PERIOD_S = 3600.0, 7 * 86400.0
+#: An event id names files (TX logs, reports): no separators, no leading dot.
+_EVENT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 def field(data: dict[str, Any], table: str, key: str, kind: type | tuple, source: str,
@@ -139,3 +150,51 @@ def frequencies(data: dict[str, Any], band: tuple[float, float], source: str):
     recon = field(fr, "frequency", "reconstruction", bool, source, False)
     note = field(fr, "frequency", "note", str, source, "")
     return rule, dict(sorted(checked.items())), recon, note
+
+
+def names(ev: dict[str, Any], source: str) -> tuple[str, str]:
+    """Return ``event.id`` (it names files) and ``event.name`` (one line), checked."""
+    ident_id = field(ev, "event", "id", str, source)
+    if not _EVENT_ID_RE.fullmatch(ident_id):
+        raise ScheduleError(source, "event.id", f"{ident_id[:40]!r} must be 1-64 letters, digits, "
+                            "'-', '_' or '.', starting with a letter or digit (it names files)")
+    name = field(ev, "event", "name", str, source)
+    if len(name) > 200 or any(unicodedata.category(ch)[0] == "C" or
+                              unicodedata.category(ch) in ("Zl", "Zp") for ch in name):
+        raise ScheduleError(source, "event.name", f"{name[:40]!r} must be at most 200 "
+                            "characters on one line (no control characters)")  # fmt: skip
+    return ident_id, name
+
+
+def timing(ev: dict[str, Any], source: str) -> tuple[float, float, int]:
+    """Return ``event.dit_s``, ``event.round_period_s`` and ``event.rounds``, checked."""
+    dit_s = positive(field(ev, "event", "dit_s", (int, float), source), "event.dit_s", source)
+    if dit_s < _MIN_DIT_S:
+        raise ScheduleError(source, "event.dit_s", f"{dit_s:g} s is shorter than {_MIN_DIT_S} s")
+    if dit_s > _MAX_DIT_S:
+        raise ScheduleError(source, "event.dit_s", f"{dit_s:g} s is longer than {_MAX_DIT_S:g} s")
+    period_s = positive(
+        field(ev, "event", "round_period_s", (int, float), source), "event.round_period_s", source
+    )
+    if period_s > _MAX_PERIOD_S:
+        raise ScheduleError(source, "event.round_period_s", f"{period_s:g} s is more than "
+                            f"{_MAX_PERIOD_S:g} s (a week)")  # fmt: skip
+    rounds = field(ev, "event", "rounds", int, source)
+    if not 1 <= rounds <= MAX_ROUNDS:
+        raise ScheduleError(source, "event.rounds", f"{rounds} must be 1-{MAX_ROUNDS}")
+    return dit_s, period_s, rounds
+
+
+def band(data: dict[str, Any], source: str) -> tuple[float, float]:
+    """Return the ``[band]`` edges, Hz: a non-empty range inside 10 m."""
+    bd = field(data, "", "band", dict, source)
+    low = positive(field(bd, "band", "low_hz", (int, float), source), "band.low_hz", source)
+    high = positive(field(bd, "band", "high_hz", (int, float), source), "band.high_hz", source)
+    if not TEN_METRE_BAND_HZ[0] <= low < high <= TEN_METRE_BAND_HZ[1]:
+        raise ScheduleError(
+            source,
+            "band",
+            f"{low / 1e6:.6f}-{high / 1e6:.6f} MHz must be a non-empty range inside the 10 m "
+            "band 28.000000-29.700000 MHz",
+        )
+    return low, high

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,21 +35,14 @@ from dsp.errors import DspValueError
 from dsp.morse import text_to_units, wpm_to_dit_s
 from station._textin import EVENT_LIMIT_BYTES, read_text_input
 from station.errors import ScheduleError
-from station.schedule._rules import (
-    field as _field,
-)
-from station.schedule._rules import (
-    frequencies as _frequencies,
-)
-from station.schedule._rules import (
-    key_downs as _key_downs,
-)
-from station.schedule._rules import (
-    positive as _positive,
-)
-from station.schedule._rules import (
-    start_utc as _start_utc,
-)
+from station.schedule._rules import TEN_METRE_BAND_HZ
+from station.schedule._rules import band as _band
+from station.schedule._rules import field as _field
+from station.schedule._rules import frequencies as _frequencies
+from station.schedule._rules import key_downs as _key_downs
+from station.schedule._rules import names as _names
+from station.schedule._rules import start_utc as _start_utc
+from station.schedule._rules import timing as _timing
 from station.schedule.receiver import Receiver, receiver_from_dict
 
 __all__ = [
@@ -64,13 +56,8 @@ __all__ = [
     "shipped_folder",
 ]
 
-#: The 10 m amateur band (ITU, all regions), Hz.  Nothing outside it is ever keyed.
-TEN_METRE_BAND_HZ = (28_000_000.0, 29_700_000.0)
 #: Station-identification rules an event file may name.
 IDENT_RULES = ("none", "after-each-round", "after-last-round")
-_MIN_DIT_S = 0.5
-#: Longest dit and longest time between round starts an event may have, s.
-_MAX_DIT_S, _MAX_PERIOD_S = 3600.0, 7 * 86400.0
 #: Rig modes an event may name: the ones rigctld's ``set_mode`` takes (Hamlib 4.5).
 MODES = (
     "CW", "CWR", "USB", "LSB", "AM", "FM", "WFM", "RTTY", "RTTYR", "AMS", "PKTLSB", "PKTUSB",
@@ -78,14 +65,10 @@ MODES = (
 )  # fmt: skip
 #: The event-file format version this code reads (``schema = 1``).
 SCHEMA = 1
-#: Most rounds an event may have (a day of 10-minute rounds is 144).
-MAX_ROUNDS = 1000
 #: Pause between the last key-up of a round and the identification, s.
 IDENT_DELAY_S = 2.0
 
 
-#: An event id names files (TX logs, reports): no separators, no leading dot.
-_EVENT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 #: Longest identification text accepted from an event file.
 MAX_IDENT_CHARS = 80
 
@@ -236,77 +219,15 @@ def event_from_dict(data: dict[str, Any], *, source: str = "<event>") -> Event:
     if schema != SCHEMA:
         raise ScheduleError(source, "schema", f"{schema!r} is not supported (this version reads 1)")
     ev = _field(data, "", "event", dict, source)
-    ident_id = _field(ev, "event", "id", str, source)
-    if not _EVENT_ID_RE.fullmatch(ident_id):
-        raise ScheduleError(source, "event.id", f"{ident_id[:40]!r} must be 1-64 letters, digits, "
-                            "'-', '_' or '.', starting with a letter or digit (it names files)")
-    name = _field(ev, "event", "name", str, source)
-    if len(name) > 200 or any(unicodedata.category(ch)[0] == "C" or
-                              unicodedata.category(ch) in ("Zl", "Zp") for ch in name):
-        raise ScheduleError(source, "event.name", f"{name[:40]!r} must be at most 200 "
-                            "characters on one line (no control characters)")  # fmt: skip
+    ident_id, name = _names(ev, source)
     start = _start_utc(_field(ev, "event", "start_utc", (datetime, str), source), source)
     message = _field(ev, "event", "message", str, source)
-    dit_s = _positive(_field(ev, "event", "dit_s", (int, float), source), "event.dit_s", source)
-    if dit_s < _MIN_DIT_S:
-        raise ScheduleError(source, "event.dit_s", f"{dit_s:g} s is shorter than {_MIN_DIT_S} s")
-    if dit_s > _MAX_DIT_S:
-        raise ScheduleError(source, "event.dit_s", f"{dit_s:g} s is longer than {_MAX_DIT_S:g} s")
-    period_s = _positive(
-        _field(ev, "event", "round_period_s", (int, float), source), "event.round_period_s", source
-    )
-    if period_s > _MAX_PERIOD_S:
-        raise ScheduleError(source, "event.round_period_s", f"{period_s:g} s is more than "
-                            f"{_MAX_PERIOD_S:g} s (a week)")  # fmt: skip
-    rounds = _field(ev, "event", "rounds", int, source)
-    if not 1 <= rounds <= MAX_ROUNDS:
-        raise ScheduleError(source, "event.rounds", f"{rounds} must be 1-{MAX_ROUNDS}")
+    dit_s, period_s, rounds = _timing(ev, source)
     key_down_s = _key_downs(ev, message, dit_s, source)
-
-    bd = _field(data, "", "band", dict, source)
-    low = _positive(_field(bd, "band", "low_hz", (int, float), source), "band.low_hz", source)
-    high = _positive(_field(bd, "band", "high_hz", (int, float), source), "band.high_hz", source)
-    if not TEN_METRE_BAND_HZ[0] <= low < high <= TEN_METRE_BAND_HZ[1]:
-        raise ScheduleError(
-            source,
-            "band",
-            f"{low / 1e6:.6f}-{high / 1e6:.6f} MHz must be a non-empty range inside the 10 m "
-            "band 28.000000-29.700000 MHz",
-        )
+    low, high = _band(data, source)
     rule, table, recon, note = _frequencies(data, (low, high), source)
-
-    idt = data.get("identification", {})
-    if not isinstance(idt, dict):
-        raise ScheduleError(source, "identification", "must be a table")
-    ident = Identification(
-        rule=_field(idt, "identification", "rule", str, source, "none"),
-        text=_field(idt, "identification", "text", str, source, "DE {callsign}"),
-        wpm=float(_field(idt, "identification", "wpm", (int, float), source, 20.0)),
-    )
-    if ident.rule not in IDENT_RULES:
-        raise ScheduleError(source, "identification.rule", f"{ident.rule!r} must be one of "
-                            + ", ".join(IDENT_RULES))  # fmt: skip
-    if not 5.0 <= ident.wpm <= 60.0:
-        raise ScheduleError(source, "identification.wpm", f"{ident.wpm:g} must be 5-60 WPM")
-    bare = ident.text.replace("{callsign}", "")
-    if len(ident.text) > MAX_IDENT_CHARS or re.search(r"[{}]", bare):
-        raise ScheduleError(source, "identification.text", f"{ident.text[:40]!r}: at most "
-                            f"{MAX_IDENT_CHARS} characters, with no braces but {{callsign}}")
-    try:
-        ident_s = ident.duration_s("VE3/N0CALL/QRP")
-    except (DspValueError, KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
-        raise ScheduleError(source, "identification.text", f"{ident.text!r}: {exc}") from None
-    # Only an identification after *each* round eats into the gap before the next one.
-    each = ident.rule == "after-each-round"
-    busy_s = key_down_s[-1][1] + (IDENT_DELAY_S + ident_s if each else 0.0)
-    if rounds > 1 and busy_s >= period_s:
-        raise ScheduleError(
-            source,
-            "event.round_period_s",
-            f"{period_s:g} s is too short: a round keys for {key_down_s[-1][1]:g} s"
-            + (f" and identifies for {IDENT_DELAY_S + ident_s:.0f} s" if each else "")
-            + ", so rounds would overlap",
-        )
+    ident, ident_s = _identification(data, source)
+    _check_rounds_apart(key_down_s[-1][1], ident, ident_s, rounds, period_s, source)
     sources = _field(ev, "event", "sources", list, source, [])
     mode = _field(ev, "event", "mode", str, source, "CW").upper()
     if mode not in MODES:
@@ -333,6 +254,48 @@ def event_from_dict(data: dict[str, Any], *, source: str = "<event>") -> Event:
         source=source,
         receiver=receiver_from_dict(data, source),
     )
+
+
+def _identification(data: dict[str, Any], source: str) -> tuple[Identification, float]:
+    """Return the ``[identification]`` table, checked, and its longest duration, s."""
+    idt = data.get("identification", {})
+    if not isinstance(idt, dict):
+        raise ScheduleError(source, "identification", "must be a table")
+    ident = Identification(
+        rule=_field(idt, "identification", "rule", str, source, "none"),
+        text=_field(idt, "identification", "text", str, source, "DE {callsign}"),
+        wpm=float(_field(idt, "identification", "wpm", (int, float), source, 20.0)),
+    )
+    if ident.rule not in IDENT_RULES:
+        raise ScheduleError(source, "identification.rule", f"{ident.rule!r} must be one of "
+                            + ", ".join(IDENT_RULES))  # fmt: skip
+    if not 5.0 <= ident.wpm <= 60.0:
+        raise ScheduleError(source, "identification.wpm", f"{ident.wpm:g} must be 5-60 WPM")
+    bare = ident.text.replace("{callsign}", "")
+    if len(ident.text) > MAX_IDENT_CHARS or re.search(r"[{}]", bare):
+        raise ScheduleError(source, "identification.text", f"{ident.text[:40]!r}: at most "
+                            f"{MAX_IDENT_CHARS} characters, with no braces but {{callsign}}")
+    try:
+        ident_s = ident.duration_s("VE3/N0CALL/QRP")
+    except (DspValueError, KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
+        raise ScheduleError(source, "identification.text", f"{ident.text!r}: {exc}") from None
+    return ident, ident_s
+
+
+def _check_rounds_apart(keyed_s: float, ident: Identification, ident_s: float, rounds: int,
+                        period_s: float, source: str) -> None:  # fmt: skip
+    """Refuse rounds that would overlap: keying ``keyed_s`` (and identifying) take too long."""
+    # Only an identification after *each* round eats into the gap before the next one.
+    each = ident.rule == "after-each-round"
+    busy_s = keyed_s + (IDENT_DELAY_S + ident_s if each else 0.0)
+    if rounds > 1 and busy_s >= period_s:
+        raise ScheduleError(
+            source,
+            "event.round_period_s",
+            f"{period_s:g} s is too short: a round keys for {keyed_s:g} s"
+            + (f" and identifies for {IDENT_DELAY_S + ident_s:.0f} s" if each else "")
+            + ", so rounds would overlap",
+        )
 
 
 def shipped_events() -> dict[str, Path]:
