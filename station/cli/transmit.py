@@ -14,8 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 from station.cli._common import LiveLines, err_console
+from station.keyer.actions import Action, RunStatus
 from station.keyer.records import EdgeRecord, IdentRecord, SkipRecord, TxRecord
-from station.keyer.runner import Action, RunStatus
 from station.keyer.session import Backend, TransmitRequest, run_transmit
 from station.schedule import OperatorPlan
 from station.schedule.plan import utc_z

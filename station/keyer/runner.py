@@ -1,10 +1,10 @@
 """Walk an operator plan's edges on a clock, key them safely, log every one.
 
-:func:`plan_actions` lists what is left to do from a given instant (a station
-started mid-event begins at the next whole key-down); :func:`run_plan` waits for
-each action on the injected clock, keys it through a
-:class:`~station.keyer.safety.SafeKeyer`, reads the key state back, and writes a
-TX-log record.  Whatever happens, the key is released before it returns or raises.
+:func:`run_plan` waits for each action that is left
+(:func:`~station.keyer.actions.plan_actions`) on the injected clock, keys it through
+a :class:`~station.keyer.safety.SafeKeyer`, reads the key state back, and writes a
+TX-log record (:mod:`~station.keyer.records`).  Whatever happens, the key is
+released before it returns or raises.
 
 Examples
 --------
@@ -28,11 +28,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from station.clock import Clock, sleep_until
 from station.errors import OutputError, RigError, WatchdogTripped
+from station.keyer.actions import Action, RunStatus, plan_actions
 from station.keyer.records import (
     EdgeRecord,
     IdentRecord,
@@ -46,51 +47,9 @@ from station.keyer.safety import KeyingInterrupted, SafeKeyer
 from station.keyer.txlog import TxLog
 from station.schedule.plan import OperatorPlan
 
-__all__ = ["Action", "RunStatus", "RunSummary", "plan_actions", "run_plan"]
+__all__ = ["RunSummary", "run_plan"]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Action:
-    """One thing to do at a UTC instant.
-
-    Attributes
-    ----------
-    at_utc : datetime
-    kind : str
-        ``"down"``, ``"up"`` or ``"ident"``.
-    round_number, element_number : int
-        1-based (element 0 for an identification).
-    """
-
-    at_utc: datetime
-    kind: str
-    round_number: int
-    element_number: int
-
-
-@dataclass(frozen=True, slots=True)
-class RunStatus:
-    """What the countdown shows.
-
-    Attributes
-    ----------
-    now_utc : datetime
-    next_action : Action
-    key_down : bool
-    rounds_total : int
-    """
-
-    now_utc: datetime
-    next_action: Action
-    key_down: bool
-    rounds_total: int
-
-    @property
-    def seconds_to_next(self) -> float:
-        """Time left to the next action, s."""
-        return (self.next_action.at_utc - self.now_utc).total_seconds()
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,40 +79,6 @@ class RunSummary:
     skipped_key_downs: int
     unkeyed: bool | None
     max_abs_error_ms: float | None
-
-
-def plan_actions(
-    plan: OperatorPlan, now_utc: datetime, *, late_tolerance_s: float = 0.5
-) -> tuple[tuple[Action, ...], int]:
-    """Actions left from ``now_utc``, and how many key-downs are already past.
-
-    A key-down is kept only if its start is at most ``late_tolerance_s`` ago, so a
-    late start never sends a shortened element; an identification follows each round
-    in which something is keyed.
-
-    Examples
-    --------
-    >>> from station.schedule import load_event, make_plan
-    >>> plan = make_plan(load_event("juno-2013-10-09"), "N0CALL")
-    >>> acts, skipped = plan_actions(plan, plan.event.start_utc + timedelta(seconds=70))
-    >>> skipped, acts[0].kind, f"{acts[0].at_utc:%H:%M:%S}"
-    (2, 'down', '18:02:00')
-    """
-    cutoff = now_utc - timedelta(seconds=late_tolerance_s)
-    actions: list[Action] = []
-    skipped = 0
-    for rnd in plan.rounds:
-        keyed = False
-        for k in rnd.key_downs:
-            if k.start_utc < cutoff:
-                skipped += 1
-                continue
-            keyed = True
-            actions.append(Action(k.start_utc, "down", rnd.number, k.element_number))
-            actions.append(Action(k.end_utc, "up", rnd.number, k.element_number))
-        if keyed and rnd.ident_utc is not None:
-            actions.append(Action(rnd.ident_utc, "ident", rnd.number, 0))
-    return tuple(actions), skipped
 
 
 def _late_s(clock: Clock, act: Action) -> float:
@@ -404,7 +329,7 @@ def run_plan(
     on_action : callable, optional
         Called after each action with its log record (tests read the rig back here).
     late_tolerance_s : float, optional
-        See :func:`plan_actions`.
+        See :func:`~station.keyer.actions.plan_actions`.
     verify : bool, optional
         Read the key state back after every edge; a mismatch ends keying.
 

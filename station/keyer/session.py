@@ -16,11 +16,12 @@ from typing import Protocol
 
 from station.clock import Clock, SystemClock, clock_status
 from station.errors import InputError, RigError
+from station.keyer.actions import Action, RunStatus, plan_actions
 from station.keyer.base import DryRunKeyer, Keyer
 from station.keyer.records import TxRecord
 from station.keyer.rigctld import RigctldKeyer
 from station.keyer.rigctld_client import RigctldClient, check_mode, parse_rig_address
-from station.keyer.runner import Action, RunStatus, RunSummary, plan_actions, run_plan
+from station.keyer.runner import RunSummary, run_plan
 from station.keyer.safety import KeyingInterrupted, SafeKeyer, SignalGuard
 from station.keyer.serial_line import SerialKeyer
 from station.keyer.txlog import TxLog

@@ -13,7 +13,7 @@ from station.clock import SimulatedClock
 from station.errors import InputError
 from station.keyer.base import DryRunKeyer
 from station.keyer.rigctld import RigctldKeyer
-from station.keyer.runner import plan_actions, run_plan
+from station.keyer.runner import run_plan
 from station.keyer.safety import SafeKeyer
 from station.keyer.serial_line import SerialKeyer
 from station.keyer.txlog import TxLog, read_tx_log
@@ -75,12 +75,6 @@ def test_started_mid_dit_waits_for_the_next_key_down(rigctld):
         run_plan(plan, keyer, clock, on_action=stop_after_first)
     keyer.close()
     assert first[0]["planned_utc"] == "2013-10-09T18:02:00.000Z" and first[0]["key"] == "down"
-
-
-def test_plan_actions_after_the_event_is_empty():
-    plan = make_plan(JUNO, "N0CALL")
-    actions, skipped = plan_actions(plan, JUNO.end_utc + timedelta(seconds=1))
-    assert actions == () and skipped == 96
 
 
 def test_frequency_outside_limits_is_refused_before_anything_is_sent(rigctld):

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from station.cli.transmit import _countdown
 from station.errors import InputError
-from station.keyer.runner import Action, RunStatus
+from station.keyer.actions import Action, RunStatus
 from station.keyer.txlog import TxLog, read_tx_log
 from station.schedule import load_event, make_plan
 
