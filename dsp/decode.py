@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import scipy.special
@@ -253,8 +254,9 @@ def with_signals(decoded: Decoded, signals: Sequence[DecodedSignal]) -> Decoded:
     'no keyed carrier found'
     """
     signals = sorted(signals, key=lambda s: (not s.text, s.false_alarm_probability))
-    extra = dict(signals=tuple(signals), steady_carriers=decoded.steady_carriers,
-                 blanked_fraction=decoded.blanked_fraction)  # fmt: skip
+    extra: dict[str, Any] = dict(signals=tuple(signals),
+                                 steady_carriers=decoded.steady_carriers,
+                                 blanked_fraction=decoded.blanked_fraction)  # fmt: skip
     if not signals:
         if not decoded.signals:
             return dataclasses.replace(decoded, **extra)
@@ -346,11 +348,12 @@ def decode(
                          max_drift_hz_per_s=max_drift_hz_per_s)  # fmt: skip
     images = image_center_hz if np.iscomplexobj(x) else None
     band = _Band(baseband, rate, search, center_hz, images, (min_dit_s, max_dit_s, pfa))
-    strongest = None
+    strongest: Acquisition | None = None
     for _ in range(MAX_CANDIDATES):
         acq = search.best()
         strongest = strongest or acq
         if acq.false_alarm_probability > pfa or len(band.signals) >= max_signals:
             break
         _examine(band, acq)
+    assert strongest is not None  # MAX_CANDIDATES >= 1: the loop ran
     return _result(band, strongest, blanked)

@@ -36,6 +36,7 @@ known.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import scipy.fft
@@ -159,12 +160,10 @@ def _choose(x, geo: Geometry, rounds: list[Round], powers, dof: int, cells: int,
     :func:`dsp.detect_geometry.grid_offsets`.
     """
     pieces = geo.pieces
-    best_on = best_off = best_j = best_o = None
-    for o in range(len(powers)):  # one offset's powers alive at a time (an OffsetGrid)
+    best_on, best_off, best_j = _track_sums(powers[0][1], geo)
+    best_o = np.zeros(best_on.size, np.int32)
+    for o in range(1, len(powers)):  # one offset's powers alive at a time (an OffsetGrid)
         on, off, j = _track_sums(powers[o][1], geo)
-        if best_on is None:
-            best_on, best_off, best_j, best_o = on, off, j, np.zeros(on.size, np.int32)
-            continue
         better = on > best_on
         best_on[better], best_off[better], best_j[better], best_o[better] = (
             on[better], off[better], j[better], o)
@@ -243,7 +242,7 @@ def _search_wander(geo: Geometry, rounds: list[Round], zero_rows, mids: np.ndarr
     # Presence is decided by the marginalised statistic; the keying test asks of the
     # track's key-down sum what it asks of the straight tracks'.
     thr = threshold_for(pfa / 2, pieces.n_on * dof, linear_cells)
-    found = None
+    found: tuple[Any, Any, float] | None = None
     for k in _peaks(grid.best)[:N_STACK_REFINED]:
         presence = wander_false_alarm(float(grid.best[k]), pieces.n_on, dof, grid.sigma_bins,
                                       cells)  # fmt: skip
@@ -255,6 +254,7 @@ def _search_wander(geo: Geometry, rounds: list[Round], zero_rows, mids: np.ndarr
             found = (t, test, presence)
         if test.keyed:
             break
+    assert found is not None  # _peaks returns at least the grid's maximum
     t, keying, presence = found
     starts_hz = [float(geo.freqs_bb[b]) - t.drift_hz_per_s * geo.mid_s for b in t.bins]
     return round_result(geo, rounds, 0, t.on_values, t.s_on, dof, presence, keying, pfa,
@@ -345,7 +345,7 @@ def detect(
     # offset found, where the key-up is clean).
     shortest = float(geo.pieces.lengths_s[: geo.pieces.n_on].min())
     spill = min(0.8, MAX_KEY_UP_RATIO + max_timing_offset_s / shortest)
-    results, data, steady = [], [], set()
+    results, data, steady = [], [], set[float]()
     zero_rows, mids, stacked_powers, deferred = [], [], None, []
     cells = 1
     for r, iv in enumerate(rounds):

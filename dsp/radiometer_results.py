@@ -241,7 +241,8 @@ def dit_results(kd, labels, has_data, support, amp, se, se0, bg, level, skew, z=
     z = np.asarray(amp) / np.asarray(se0) if z is None else z
     veto = np.zeros(len(z), bool) if veto is None else veto
     p_all = tail_p(np.asarray(z, float), np.asarray(skew, float)) if len(z) else z
-    out, k_data, seen = [], 0, {}
+    out, k_data = [], 0
+    seen: dict[int, int] = {}
     for k, (start, stop) in enumerate(kd):
         index = seen.get(labels[k], 0)
         seen[labels[k]] = index + 1
