@@ -273,6 +273,16 @@ def with_signals(decoded: Decoded, signals: Sequence[DecodedSignal]) -> Decoded:
     )  # fmt: skip
 
 
+def _check_limits(pfa: float, max_drift_hz_per_s: float, min_dit_s: float, max_dit_s: float,
+                  max_signals: int) -> None:  # fmt: skip
+    """Raise :class:`DspValueError` naming the first search limit out of range."""
+    check_search(pfa, max_drift_hz_per_s)
+    if min_dit_s > max_dit_s:
+        raise DspValueError(f"min_dit_s={min_dit_s} is larger than max_dit_s={max_dit_s}")
+    if max_signals < 1:
+        raise DspValueError(f"max_signals={max_signals} must be >= 1")
+
+
 def decode(
     samples: np.ndarray,
     sample_rate_hz: float,
@@ -331,11 +341,7 @@ def decode(
     x = check_samples(
         samples, sample_rate_hz, search_hz=search_hz, min_dit_s=min_dit_s, max_dit_s=max_dit_s
     )
-    check_search(pfa, max_drift_hz_per_s)
-    if min_dit_s > max_dit_s:
-        raise DspValueError(f"min_dit_s={min_dit_s} is larger than max_dit_s={max_dit_s}")
-    if max_signals < 1:
-        raise DspValueError(f"max_signals={max_signals} must be >= 1")
+    _check_limits(pfa, max_drift_hz_per_s, min_dit_s, max_dit_s, max_signals)
     baseband, rate = to_baseband(x, sample_rate_hz, center_hz=center_hz, half_band_hz=search_hz)
     duration_s = baseband.size / rate
     if duration_s < 4 * min_dit_s:
