@@ -285,7 +285,7 @@ def analyze_series(
     mids = np.array([(r.start_s + r.stop_s) / 2 + t0 for r in res.rounds])
     range_km, altitude_km = _trajectory_km(name, mids)
     dits = tuple(
-        WavesDit(round=d.round_label, index=d.index, letter=letter,
+        WavesDit(round=d.round_number, index=d.index, letter=letter,
                  start_utc=format_utc(d.start_s + t0, 0), stop_utc=format_utc(d.stop_s + t0, 0),
                  n_samples=d.n_samples, z=d.z, p_value=d.p_value, detected=d.detected,
                  snr_db=d.snr_db, amplitude=d.amplitude,
@@ -296,12 +296,12 @@ def analyze_series(
     out_rounds = []
     for j, (r, c) in enumerate(zip(res.rounds, both.rounds, strict=True)):
         out_rounds.append(WavesRound(
-            number=r.round_label, start_utc=format_utc(r.start_s + t0, 0),
+            number=r.round_number, start_utc=format_utc(r.start_s + t0, 0),
             stop_utc=format_utc(r.stop_s + t0, 0),
             range_km=None if range_km is None else float(range_km[j]),
             altitude_km=None if altitude_km is None else float(altitude_km[j]),
             z=r.z, p_value=r.p_value, detected=r.detected, amplitude=r.amplitude,
-            dits_detected=sum(bool(d.detected) for d in dits if d.round == r.round_label),
+            dits_detected=sum(bool(d.detected) for d in dits if d.round == r.round_number),
             reference_z=tuple(x.rounds[j].z for x in ref_res),
             event_z=c.event_z, reference_mean_z=c.reference_z,
             vetoed=c.vetoed, veto_reason=c.reason,
