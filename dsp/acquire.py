@@ -29,7 +29,7 @@ __all__ = ["Acquisition", "acquire", "narrowband", "refine"]
 
 def acquire(
     baseband: np.ndarray,
-    rate_hz: float,
+    sample_rate_hz: float,
     *,
     search_hz: float,
     max_drift_hz_per_s: float,
@@ -47,14 +47,14 @@ def acquire(
     (123.4, True)
     """
     return TrackSearch(
-        baseband, rate_hz, search_hz=search_hz, max_drift_hz_per_s=max_drift_hz_per_s,
+        baseband, sample_rate_hz, search_hz=search_hz, max_drift_hz_per_s=max_drift_hz_per_s,
         frame_s=frame_s,
     ).best()  # fmt: skip
 
 
 def narrowband(
     baseband: np.ndarray,
-    rate_hz: float,
+    sample_rate_hz: float,
     *,
     freq_hz: float,
     drift_hz_per_s: float,
@@ -62,12 +62,12 @@ def narrowband(
 ) -> tuple[np.ndarray, float]:
     """Mix the track ``freq_hz + drift_hz_per_s * t`` to 0 Hz and keep ``+-half_band_hz``."""
     def mix(block: np.ndarray, index: np.ndarray) -> np.ndarray:
-        t = index / rate_hz
+        t = index / sample_rate_hz
         phase = 2 * np.pi * (freq_hz * t + 0.5 * drift_hz_per_s * t**2)
         return (block * np.exp(-1j * phase)).astype(np.complex64)
 
-    half = min(half_band_hz, rate_hz / 2)
-    return band_of(baseband, rate_hz, center_hz=0.0, half_band_hz=half, premix=mix)
+    half = min(half_band_hz, sample_rate_hz / 2)
+    return band_of(baseband, sample_rate_hz, center_hz=0.0, half_band_hz=half, premix=mix)
 
 
 #: Acquisition drift cells searched on each side by :func:`refine`.
@@ -75,7 +75,7 @@ REFINE_DRIFT_STEPS = 3
 
 
 def refine(
-    baseband: np.ndarray, rate_hz: float, acq: Acquisition
+    baseband: np.ndarray, sample_rate_hz: float, acq: Acquisition
 ) -> tuple[float, float]:
     """Refine frequency and drift by a coherent whole-recording FFT over a fine drift grid.
 
@@ -88,9 +88,9 @@ def refine(
     # +-REFINE_DRIFT_STEPS cells (a drift left over by one cell costs the coherent
     # unit integration of the decoder most of the energy at the ends of a long record).
     span = max(REFINE_DRIFT_STEPS * acq.drift_step_hz_per_s, 1e-12)
-    half = 2.0 * acq.freq_step_hz + 0.5 * span * baseband.size / rate_hz
+    half = 2.0 * acq.freq_step_hz + 0.5 * span * baseband.size / sample_rate_hz
     z, rate_z = narrowband(
-        baseband, rate_hz, freq_hz=acq.freq_hz, drift_hz_per_s=acq.drift_hz_per_s,
+        baseband, sample_rate_hz, freq_hz=acq.freq_hz, drift_hz_per_s=acq.drift_hz_per_s,
         half_band_hz=max(half, 0.25),
     )
     duration_s = z.size / rate_z

@@ -96,7 +96,7 @@ class TrackSearch:
     ----------
     baseband : ndarray of complex
         The band, centred on 0 Hz.
-    rate_hz : float
+    sample_rate_hz : float
         Its sample rate.
     search_hz : float
         Half-width searched, Hz.
@@ -120,24 +120,24 @@ class TrackSearch:
     def __init__(
         self,
         baseband: np.ndarray,
-        rate_hz: float,
+        sample_rate_hz: float,
         *,
         search_hz: float,
         max_drift_hz_per_s: float,
         frame_s: float | None = None,
     ) -> None:
-        duration_s = baseband.size / rate_hz
+        duration_s = baseband.size / sample_rate_hz
         if frame_s is None:
             # 2 * drift * frame**2 <= 1: the track moves at most one half-width bin per frame.
             frame_s = 0.7 / np.sqrt(max_drift_hz_per_s) if max_drift_hz_per_s > 0 else 10.0
             frame_s = float(np.clip(frame_s, 0.25, 10.0))
         frame_s = min(frame_s, duration_s / 4) if duration_s >= 1.0 else duration_s
         pad = 2
-        power = frame_power(baseband, rate_hz, frame_s, pad=pad)
+        power = frame_power(baseband, sample_rate_hz, frame_s, pad=pad)
         m, b = power.shape
-        self.n_frame = max(int(round(frame_s * rate_hz)), 1)
-        self.rate_hz = float(rate_hz)
-        self.frame_s = self.n_frame / rate_hz
+        self.n_frame = max(int(round(frame_s * sample_rate_hz)), 1)
+        self.sample_rate_hz = float(sample_rate_hz)
+        self.frame_s = self.n_frame / sample_rate_hz
         self.df = 1.0 / (pad * self.frame_s)
         freqs = (np.arange(b) - b // 2) * self.df
         keep = np.abs(freqs) <= search_hz
@@ -180,7 +180,7 @@ class TrackSearch:
             frames=m,
             cells=cells,
             false_alarm_probability=family_false_alarm(stat, m, cells),
-            noise_psd=float(self.per_bin[k] / self.n_frame / self.rate_hz),
+            noise_psd=float(self.per_bin[k] / self.n_frame / self.sample_rate_hz),
             freq_step_hz=self.df,
             drift_step_hz_per_s=self.df / self.span_s if m > 1 else 0.0,
             profile=tuple(float(v) for v in norm[rows, cols]),

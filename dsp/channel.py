@@ -77,9 +77,11 @@ def noise_sigma(
     return float(np.sqrt(variance))
 
 
-def _fading(n: int, sample_rate_hz: float, rate_hz: float, rng: np.random.Generator) -> np.ndarray:
-    """Unit-mean-power complex Rayleigh gain with Doppler spread ``rate_hz``."""
-    step_s = 0.1 / rate_hz
+def _fading(
+    n: int, sample_rate_hz: float, doppler_hz: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Unit-mean-power complex Rayleigh gain with Doppler spread ``doppler_hz``."""
+    step_s = 0.1 / doppler_hz
     m = int(np.ceil(n / sample_rate_hz / step_s)) + 8
     g = rng.standard_normal(m) + 1j * rng.standard_normal(m)
     # Smooth with a Gaussian kernel whose width matches the Doppler spread.

@@ -71,7 +71,9 @@ def nearest_out_rate_hz(sample_rate_hz: float, out_rate_hz: float) -> float:
     return fs / max(1, round(fs / out))
 
 
-def channel_offsets_for(center_freq_hz: float, freqs_hz: Sequence[float]) -> np.ndarray:
+def channel_offsets_for(
+    center_freq_hz: float, freqs_hz: Sequence[float] | np.ndarray
+) -> np.ndarray:
     """Baseband offsets (Hz, relative to the tuned centre) of absolute RF frequencies.
 
     Examples
@@ -270,6 +272,7 @@ class Channelizer:
             cost = (n * math.log2(n) + n_ch * nc * (math.log2(nc) + 4)) / (lc * d)
             if best is None or cost < best[0]:
                 best = (cost, nc, q0, lc)
+        assert best is not None  # the smallest size always fits: cap >= taps + d
         _, nc, q0, lc = best
         n = d * nc
         h = scipy.signal.firwin(taps, (self.passband_hz + out) / 4, window=("kaiser", beta), fs=fs)

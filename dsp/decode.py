@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import scipy.special
@@ -253,8 +254,9 @@ def with_signals(decoded: Decoded, signals: Sequence[DecodedSignal]) -> Decoded:
     'no keyed carrier found'
     """
     signals = sorted(signals, key=lambda s: (not s.text, s.false_alarm_probability))
-    extra = dict(signals=tuple(signals), steady_carriers=decoded.steady_carriers,
-                 blanked_fraction=decoded.blanked_fraction)  # fmt: skip
+    extra: dict[str, Any] = dict(signals=tuple(signals),
+                                 steady_carriers=decoded.steady_carriers,
+                                 blanked_fraction=decoded.blanked_fraction)  # fmt: skip
     if not signals:
         if not decoded.signals:
             return dataclasses.replace(decoded, **extra)
@@ -269,6 +271,16 @@ def with_signals(decoded: Decoded, signals: Sequence[DecodedSignal]) -> Decoded:
         false_alarm_probability=s.false_alarm_probability, elements=s.elements,
         text_confidence=s.text_confidence, **extra,
     )  # fmt: skip
+
+
+def _check_limits(pfa: float, max_drift_hz_per_s: float, min_dit_s: float, max_dit_s: float,
+                  max_signals: int) -> None:  # fmt: skip
+    """Raise :class:`DspValueError` naming the first search limit out of range."""
+    check_search(pfa, max_drift_hz_per_s)
+    if min_dit_s > max_dit_s:
+        raise DspValueError(f"min_dit_s={min_dit_s} is larger than max_dit_s={max_dit_s}")
+    if max_signals < 1:
+        raise DspValueError(f"max_signals={max_signals} must be >= 1")
 
 
 def decode(
@@ -329,11 +341,7 @@ def decode(
     x = check_samples(
         samples, sample_rate_hz, search_hz=search_hz, min_dit_s=min_dit_s, max_dit_s=max_dit_s
     )
-    check_search(pfa, max_drift_hz_per_s)
-    if min_dit_s > max_dit_s:
-        raise DspValueError(f"min_dit_s={min_dit_s} is larger than max_dit_s={max_dit_s}")
-    if max_signals < 1:
-        raise DspValueError(f"max_signals={max_signals} must be >= 1")
+    _check_limits(pfa, max_drift_hz_per_s, min_dit_s, max_dit_s, max_signals)
     baseband, rate = to_baseband(x, sample_rate_hz, center_hz=center_hz, half_band_hz=search_hz)
     duration_s = baseband.size / rate
     if duration_s < 4 * min_dit_s:
@@ -346,11 +354,12 @@ def decode(
                          max_drift_hz_per_s=max_drift_hz_per_s)  # fmt: skip
     images = image_center_hz if np.iscomplexobj(x) else None
     band = _Band(baseband, rate, search, center_hz, images, (min_dit_s, max_dit_s, pfa))
-    strongest = None
+    strongest: Acquisition | None = None
     for _ in range(MAX_CANDIDATES):
         acq = search.best()
         strongest = strongest or acq
         if acq.false_alarm_probability > pfa or len(band.signals) >= max_signals:
             break
         _examine(band, acq)
+    assert strongest is not None  # MAX_CANDIDATES >= 1: the loop ran
     return _result(band, strongest, blanked)

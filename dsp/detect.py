@@ -35,7 +35,9 @@ known.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import scipy.fft
@@ -159,12 +161,10 @@ def _choose(x, geo: Geometry, rounds: list[Round], powers, dof: int, cells: int,
     :func:`dsp.detect_geometry.grid_offsets`.
     """
     pieces = geo.pieces
-    best_on = best_off = best_j = best_o = None
-    for o in range(len(powers)):  # one offset's powers alive at a time (an OffsetGrid)
+    best_on, best_off, best_j = _track_sums(powers[0][1], geo)
+    best_o = np.zeros(best_on.size, np.int32)
+    for o in range(1, len(powers)):  # one offset's powers alive at a time (an OffsetGrid)
         on, off, j = _track_sums(powers[o][1], geo)
-        if best_on is None:
-            best_on, best_off, best_j, best_o = on, off, j, np.zeros(on.size, np.int32)
-            continue
         better = on > best_on
         best_on[better], best_off[better], best_j[better], best_o[better] = (
             on[better], off[better], j[better], o)
@@ -243,7 +243,7 @@ def _search_wander(geo: Geometry, rounds: list[Round], zero_rows, mids: np.ndarr
     # Presence is decided by the marginalised statistic; the keying test asks of the
     # track's key-down sum what it asks of the straight tracks'.
     thr = threshold_for(pfa / 2, pieces.n_on * dof, linear_cells)
-    found = None
+    found: tuple[Any, Any, float] | None = None
     for k in _peaks(grid.best)[:N_STACK_REFINED]:
         presence = wander_false_alarm(float(grid.best[k]), pieces.n_on, dof, grid.sigma_bins,
                                       cells)  # fmt: skip
@@ -255,6 +255,7 @@ def _search_wander(geo: Geometry, rounds: list[Round], zero_rows, mids: np.ndarr
             found = (t, test, presence)
         if test.keyed:
             break
+    assert found is not None  # _peaks returns at least the grid's maximum
     t, keying, presence = found
     starts_hz = [float(geo.freqs_bb[b]) - t.drift_hz_per_s * geo.mid_s for b in t.bins]
     return round_result(geo, rounds, 0, t.on_values, t.s_on, dof, presence, keying, pfa,
@@ -323,6 +324,29 @@ def detect(
     (True, 250.0, [True, True, True, True, True, True])
     """
     x = check_samples(samples, sample_rate_hz, search_hz=search_hz)
+    _check_limits(pfa, max_drift_hz_per_s, max_timing_offset_s, max_stack_drift_hz_per_s,
+                  stack_wander_hz)  # fmt: skip
+    baseband, rate = to_baseband(x, sample_rate_hz, center_hz=center_hz, half_band_hz=search_hz)
+    baseband, _ = blank_impulses(baseband, rate)
+    rounds = check_rounds(rounds_s, baseband.size / rate)
+    geo = geometry(rounds, baseband.size / rate, rate, center_hz, search_hz,
+                   max_drift_hz_per_s, max_timing_offset_s)  # fmt: skip
+    seen = _search_rounds(baseband, geo, rounds, pfa, per_round, max_timing_offset_s,
+                          max_drift_hz_per_s, search_hz)  # fmt: skip
+    stacked, cells = None, seen.cells
+    if len(rounds) > 1:  # the stacks
+        stacked, cells = _search_stacks(baseband, geo, seen, pfa, max_timing_offset_s,
+                                        max_stack_drift_hz_per_s, stack_wander_hz)  # fmt: skip
+    main = stacked if stacked is not None else seen.results[0]
+    return Detection(
+        pfa=pfa, search_cells=cells, rounds=tuple(seen.results), stacked=stacked,
+        detected=main.detected, steady_carriers_hz=tuple(sorted(seen.steady)),
+    )  # fmt: skip
+
+
+def _check_limits(pfa: float, max_drift_hz_per_s: float, max_timing_offset_s: float,
+                  max_stack_drift_hz_per_s: float, stack_wander_hz: float) -> None:  # fmt: skip
+    """Raise :class:`DspValueError` naming the first search limit out of range."""
     check_search(pfa, max_drift_hz_per_s)
     if not (np.isfinite(max_timing_offset_s) and max_timing_offset_s >= 0):
         raise DspValueError(f"max_timing_offset_s={max_timing_offset_s} must be >= 0 s")
@@ -332,12 +356,34 @@ def detect(
         )
     if not (np.isfinite(stack_wander_hz) and stack_wander_hz >= 0):
         raise DspValueError(f"stack_wander_hz={stack_wander_hz} must be >= 0 Hz")
-    baseband, rate = to_baseband(x, sample_rate_hz, center_hz=center_hz, half_band_hz=search_hz)
-    baseband, _ = blank_impulses(baseband, rate)
-    duration_s = baseband.size / rate
-    rounds = check_rounds(rounds_s, duration_s)
-    geo = geometry(rounds, duration_s, rate, center_hz, search_hz, max_drift_hz_per_s,
-                    max_timing_offset_s)  # fmt: skip
+
+
+@dataclasses.dataclass
+class _Seen:
+    """What the pass over the rounds leaves for the stack."""
+
+    results: list = dataclasses.field(default_factory=list)  # each round's own result
+    data: list[Round] = dataclasses.field(default_factory=list)
+    steady: set[float] = dataclasses.field(default_factory=set)  # steady carriers, Hz
+    zero_rows: list = dataclasses.field(default_factory=list)  # zero-drift powers per round
+    mids: list[float] = dataclasses.field(default_factory=list)  # round mid-points, s
+    stacked_powers: np.ndarray | None = None  # the position-by-position sum so far
+    deferred: list = dataclasses.field(default_factory=list)  # powers to recompute and sum
+    cells: int = 1
+
+    def add(self, powers: np.ndarray, *, copy: bool) -> None:
+        """Sum ``powers`` into the stack (in place: one stack's worth of memory)."""
+        if self.stacked_powers is None:
+            self.stacked_powers = powers.copy() if copy else powers
+        else:
+            self.stacked_powers += powers
+
+
+def _search_rounds(baseband: np.ndarray, geo: Geometry, rounds: list[np.ndarray], pfa: float,
+                   per_round: bool, max_timing_offset_s: float, max_drift_hz_per_s: float,
+                   search_hz: float) -> _Seen:  # fmt: skip
+    """Search every round on its own (if asked) and gather what the stack needs."""
+    rate, duration_s = geo.rate, baseband.size / geo.rate
     keep = np.abs(scipy.fft.fftshift(scipy.fft.fftfreq(geo.n_fft, 1 / rate))) <= search_hz
     spread_hz = max_drift_hz_per_s * float(geo.pieces.lengths_s.max()) / 2
     # Keying up to max_timing_offset_s late or early spills that much of every mark
@@ -345,9 +391,7 @@ def detect(
     # offset found, where the key-up is clean).
     shortest = float(geo.pieces.lengths_s[: geo.pieces.n_on].min())
     spill = min(0.8, MAX_KEY_UP_RATIO + max_timing_offset_s / shortest)
-    results, data, steady = [], [], set()
-    zero_rows, mids, stacked_powers, deferred = [], [], None, []
-    cells = 1
+    seen = _Seen()
     for r, iv in enumerate(rounds):
         start = float(iv[0, 0])
         alone = per_round or len(rounds) == 1
@@ -359,58 +403,56 @@ def detect(
         grid_at, floors, mask, centres_bins = round_grid(
             baseband, geo, keep, start, offsets, spread_hz, spill)
         p = grid_at.zero
-        steady.update(round(float(geo.freqs_bb[int(c)] + center_hz), 2) for c in centres_bins)
+        seen.steady.update(round(float(geo.freqs_bb[int(c)] + geo.center_hz), 2)
+                           for c in centres_bins)  # fmt: skip
         one = Round(start, p, floors, mask)
-        data.append(one)
+        seen.data.append(one)
         if len(rounds) > 1:  # zero-drift powers for the track across rounds, and the sum
-            zero_rows.append(p[geo.zero].copy())
-            mids.append(start + geo.mid_s)
+            seen.zero_rows.append(p[geo.zero].copy())
+            seen.mids.append(start + geo.mid_s)
             if alone:  # summed after the loop: no stack beside a round's search grid
-                deferred.append(grid_at.compute)
-            elif stacked_powers is None:
-                stacked_powers = p.copy()
+                seen.deferred.append(grid_at.compute)
             else:
-                stacked_powers += p  # in place: one stack's worth of memory
+                seen.add(p, copy=True)
         if alone:
-            res, cells = _search(baseband, geo, [one], grid_at, pfa, 1, r + 1,
-                                 max_timing_offset_s)  # fmt: skip
-            results.append(res)
+            res, seen.cells = _search(baseband, geo, [one], grid_at, pfa, 1, r + 1,
+                                      max_timing_offset_s)  # fmt: skip
+            seen.results.append(res)
         one.powers = None  # refinement needs only floors and masks
         del p, grid_at
-    stacked = None
-    for again in deferred:  # each round's zero-offset powers, recomputed
-        p = again(0.0)
-        if stacked_powers is None:
-            stacked_powers = p
-        else:
-            stacked_powers += p
-    if len(rounds) > 1:
-        families = 2 if stack_wander_hz > 0 else 1
-        mids_s = np.array(mids)
-        grid = stack_sums(zero_rows, geo.pieces.n_on, geo.rel, mids_s, geo.fine, geo.df,
-                          max_stack_drift_hz_per_s)  # fmt: skip
-        # Two stacks: along a track across the rounds (one oscillator drifting over
-        # the event), and position by position (every round drifting alike inside
-        # itself, e.g. a rig that warms during each transmission); each counts the
-        # other's cells, the more significant is reported.  A second family follows a
-        # track that also wanders from round to round; a union bound over the two
-        # families.
-        across, _ = _search(baseband, geo, data, None, pfa, len(rounds), 0,
-                            max_timing_offset_s, grid, across=True, families=families)
-        alike, cells = _search(baseband, geo, data, [(0.0, stacked_powers)], pfa, len(rounds), 0,
-                               max_timing_offset_s, grid, families=families)
-        wander = None
-        if families == 2:
-            wgrid = wander_sums(zero_rows, geo.pieces.n_on, geo.rel, mids_s, geo.fine, geo.df,
-                                max_stack_drift_hz_per_s, stack_wander_hz / geo.df)  # fmt: skip
-            wander = _search_wander(geo, data, zero_rows, mids_s, pfa, wgrid, families, cells)
-        del zero_rows
-        found = [r for r in (across, alike, wander) if r is not None]
-        stacked = min(found, key=lambda r: (not r.detected, r.false_alarm_probability))
-    main = stacked if stacked is not None else results[0]
-    return Detection(
-        pfa=pfa, search_cells=cells, rounds=tuple(results), stacked=stacked,
-        detected=main.detected, steady_carriers_hz=tuple(sorted(steady)),
-    )  # fmt: skip
+    return seen
+
+
+def _search_stacks(baseband: np.ndarray, geo: Geometry, seen: _Seen, pfa: float,
+                   max_timing_offset_s: float, max_stack_drift_hz_per_s: float,
+                   stack_wander_hz: float):  # fmt: skip
+    """Search the stacks of two or more rounds; the most significant and the cell count.
+
+    Two stacks: along a track across the rounds (one oscillator drifting over the
+    event), and position by position (every round drifting alike inside itself, e.g.
+    a rig that warms during each transmission); each counts the other's cells, the
+    more significant is reported.  A second family follows a track that also wanders
+    from round to round; a union bound over the two families.
+    """
+    for again in seen.deferred:  # each round's zero-offset powers, recomputed
+        seen.add(again(0.0), copy=False)
+    seen.deferred.clear()
+    data, n = seen.data, len(seen.data)
+    families = 2 if stack_wander_hz > 0 else 1
+    mids_s = np.array(seen.mids)
+    grid = stack_sums(seen.zero_rows, geo.pieces.n_on, geo.rel, mids_s, geo.fine, geo.df,
+                      max_stack_drift_hz_per_s)  # fmt: skip
+    across, _ = _search(baseband, geo, data, None, pfa, n, 0,
+                        max_timing_offset_s, grid, across=True, families=families)
+    alike, cells = _search(baseband, geo, data, [(0.0, seen.stacked_powers)], pfa, n, 0,
+                           max_timing_offset_s, grid, families=families)
+    wander = None
+    if families == 2:
+        wgrid = wander_sums(seen.zero_rows, geo.pieces.n_on, geo.rel, mids_s, geo.fine, geo.df,
+                            max_stack_drift_hz_per_s, stack_wander_hz / geo.df)  # fmt: skip
+        wander = _search_wander(geo, data, seen.zero_rows, mids_s, pfa, wgrid, families, cells)
+    seen.zero_rows.clear()
+    found = [r for r in (across, alike, wander) if r is not None]
+    return min(found, key=lambda r: (not r.detected, r.false_alarm_probability)), cells
 
 

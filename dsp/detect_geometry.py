@@ -87,9 +87,9 @@ class Round:
     """One round's normalised piece powers and what refinement needs of it."""
 
     start_s: float
-    powers: np.ndarray  # (coarse drifts, pieces, bins), masked
-    floors: np.ndarray  # (pieces, bins) noise floor at zero in-piece drift
-    mask: np.ndarray  # (bins,) steady-carrier bins
+    powers: np.ndarray | None  # (coarse drifts, pieces, bins), masked; None once used
+    floors: np.ndarray | None  # (pieces, bins) noise floor at zero in-piece drift
+    mask: np.ndarray | None  # (bins,) steady-carrier bins
 
 
 def timing_offsets(geo: Geometry, rounds: list[Round], duration_s: float, max_offset_s: float):

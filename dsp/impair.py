@@ -235,7 +235,8 @@ class Band:
         if not (self.ripple_period_hz > 0 and self.level_period_s > 0):
             raise DspValueError("ripple_period_hz and level_period_s must be > 0")
         nyq = self.sample_rate_hz / 2
-        for s in (*self.stations, *self.carriers):
+        signals: tuple[Keyed | Carrier, ...] = (*self.stations, *self.carriers)
+        for s in signals:
             reach = abs(s.offset_hz) + abs(s.drift_hz_per_s) * self.duration_s
             warm = getattr(s, "warmup", None)
             reach += 0.0 if warm is None else abs(warm.settle_hz)
@@ -313,25 +314,27 @@ class _Renderer:
             t = (n0 + np.arange(n)) / rate
             if s.warmup is not None:
                 tone = tone * np.exp(1j * s.warmup.phase_rad(t))
-            if self.fades[i] is not None:
-                tone = tone * self.fades[i](t)
+            fade = self.fades[i]
+            if fade is not None:
+                tone = tone * fade(t)
             x = x + a * tone
         for i, c in enumerate(band.carriers):
-            phase = self.carrier_phase[i]
+            phase: float | np.ndarray = self.carrier_phase[i]
             if c.phase_wander_hz > 0:
                 steps = rng.normal(0.0, np.sqrt(2 * np.pi * c.phase_wander_hz / rate), n)
                 walk = phase + np.cumsum(steps)
                 self.carrier_phase[i] = float(walk[-1])
                 phase = walk
-            a = self.gain * _amplitude(c.snr2500_db, rate)
-            x = x + a * _tone(n0, n, rate, c.offset_hz, c.drift_hz_per_s, 0.0) * np.exp(1j * phase)
+            level = self.gain * _amplitude(c.snr2500_db, rate)
+            tone = _tone(n0, n, rate, c.offset_hz, c.drift_hz_per_s, 0.0)
+            x = x + level * tone * np.exp(1j * phase)
         for start, length, amp in self.bursts:
-            a, b = max(start, n0), min(start + length, n0 + n)
-            if a < b:
-                k = np.arange(a - start, b - start)
+            lo, hi = max(start, n0), min(start + length, n0 + n)
+            if lo < hi:
+                k = np.arange(lo - start, hi - start)
                 shape = np.sin(np.pi * (k + 0.5) / length)  # smooth on and off
-                burst = rng.standard_normal(b - a) + 1j * rng.standard_normal(b - a)
-                x[a - n0 : b - n0] += amp * shape * burst / np.sqrt(2)
+                burst = rng.standard_normal(hi - lo) + 1j * rng.standard_normal(hi - lo)
+                x[lo - n0 : hi - n0] += amp * shape * burst / np.sqrt(2)
         x = x + self.dc
         return _iq_imbalance(x, band.iq_gain_db, band.iq_phase_deg)
 
@@ -442,7 +445,8 @@ def ssb_audio(
     rate = band.sample_rate_hz
     if not 0 < lo < hi < rate / 2:
         raise DspValueError(f"passband_hz={passband_hz} must lie inside 0..{rate / 2:g} Hz")
-    for s in (*band.stations, *band.carriers):
+    signals: tuple[Keyed | Carrier, ...] = (*band.stations, *band.carriers)
+    for s in signals:
         if not lo <= s.offset_hz <= hi:
             raise DspValueError(f"offset_hz={s.offset_hz:g} is outside passband_hz={passband_hz}")
     # The real part of the analytic band keeps the one-sided noise density but halves

@@ -52,7 +52,7 @@ _BLANK_WINDOW_S = 4.0
 _CHUNK_SAMPLES = 1 << 18
 
 
-def blank_impulses(x: np.ndarray, rate_hz: float) -> tuple[np.ndarray, float]:
+def blank_impulses(x: np.ndarray, sample_rate_hz: float) -> tuple[np.ndarray, float]:
     """Zero broadband bursts in complex baseband ``x``; return it and the blanked fraction.
 
     Frames of :data:`BLANK_FRAME_S` (at least 16 samples) are judged by the lower
@@ -70,7 +70,7 @@ def blank_impulses(x: np.ndarray, rate_hz: float) -> tuple[np.ndarray, float]:
     >>> bool(np.all(y[20_000:20_040] == 0)), round(fraction, 4), bool(np.any(y[:19_000] == 0))
     (True, 0.002, False)
     """
-    n_frame = max(int(round(BLANK_FRAME_S * rate_hz)), 16)
+    n_frame = max(int(round(BLANK_FRAME_S * sample_rate_hz)), 16)
     m = x.size // n_frame
     if m < 16:
         return x, 0.0
@@ -82,7 +82,7 @@ def blank_impulses(x: np.ndarray, rate_hz: float) -> tuple[np.ndarray, float]:
     for a in range(0, m, step):
         spec = scipy.fft.fft(frames[a : a + step] * window, axis=1)
         level[a : a + step] = np.partition(spec.real**2 + spec.imag**2, k, axis=1)[:, k]
-    width = int(min(max(_BLANK_WINDOW_S * rate_hz / n_frame, 15), m)) | 1
+    width = int(min(max(_BLANK_WINDOW_S * sample_rate_hz / n_frame, 15), m)) | 1
     ref = scipy.ndimage.median_filter(level, size=width, mode="nearest")
     # Impulses are rare: never more than a fifth of the frames.  The floor keeps a
     # (nearly) noiseless keyed tone, whose key-down frames carry only its own window

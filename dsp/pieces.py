@@ -77,7 +77,7 @@ def round_pieces(template_s: np.ndarray, before_s: float, after_s: float) -> Pie
     """
     on = np.asarray(template_s, dtype=float).reshape(-1, 2)
     longest = float(np.max(on[:, 1] - on[:, 0]))
-    off = []
+    off: list[tuple[float, float]] = []
     for a, b in zip(on[:-1, 1], on[1:, 0], strict=True):
         if b - a >= 0.25 * longest:
             k = int(np.ceil((b - a) / longest - 1e-9))

@@ -222,7 +222,7 @@ def template_standard_errors(
     dit_se, round_se = np.full(len(kd), np.nan), np.full(len(d.order), np.nan)
     if not d.has_data.any():
         return dit_se, round_se
-    nb, zeros = d.basis.shape[1], np.zeros(t.size)
+    nb, zeros = d.n_basis, np.zeros(t.size)
     dit_se[d.has_data] = np.sqrt(np.diag(wls(d.dit_design(), zeros, weight)[1])[nb:])
     round_se[d.rounds_used] = np.sqrt(np.diag(wls(d.round_design(), zeros, weight)[1])[nb:])
     return dit_se, round_se

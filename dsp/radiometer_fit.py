@@ -108,6 +108,11 @@ class Design:
         self.rounds_used = self.member[self.has_data].sum(axis=0) > 0
         self.basis = _spline_basis(t, knot_s) if self.has_data.any() else None
 
+    @property
+    def n_basis(self) -> int:
+        """Columns of the background basis (0 without data)."""
+        return 0 if self.basis is None else int(self.basis.shape[1])
+
     def dit_design(self) -> sparse.csr_matrix:
         """Background basis and one indicator column per key-down with data."""
         dits = sparse.csr_matrix(self.inside[:, self.has_data].astype(np.float64))
@@ -184,7 +189,7 @@ def _fit(t, x, kd, labels, knot_s, block):
     if t.size < 4 * MIN_SAMPLES or not d.has_data.any():
         return None
     x_dit = d.dit_design()
-    nb = d.basis.shape[1]
+    nb = d.n_basis
     level, background = _level(x_dit, nb, x)
     coef, cov = wls(x_dit, x, 1.0 / level**2)
     quiet = level <= background * 1.0001  # the null's samples (not strong key-downs)

@@ -5,7 +5,8 @@ Amplitudes are in the units of the tested power series (V²/m²/Hz for Waves dat
 
 Examples
 --------
->>> DitPower.no_data(round_label=3, index=0, start_s=0.0, stop_s=30.0, n_samples=0).detected is None
+>>> d = DitPower.no_data(round_number=3, index=0, start_s=0.0, stop_s=30.0, n_samples=0)
+>>> d.detected is None
 True
 """
 
@@ -31,7 +32,7 @@ class DitPower(AsDict):
 
     Attributes
     ----------
-    round_label : int
+    round_number : int
         Round the key-down belongs to.
     index : int
         Position within its round, from 0.
@@ -58,7 +59,7 @@ class DitPower(AsDict):
         ``10 log10(amplitude / background)``; None unless both are positive.
     """
 
-    round_label: int
+    round_number: int
     index: int
     start_s: float
     stop_s: float
@@ -85,7 +86,7 @@ class RoundPower(AsDict):
 
     Attributes
     ----------
-    round_label : int
+    round_number : int
         The round.
     start_s, stop_s : float
         First key-down start and last key-down stop of the round.
@@ -95,7 +96,7 @@ class RoundPower(AsDict):
         Above the Šidák threshold of the round level; None without data.
     """
 
-    round_label: int
+    round_number: int
     start_s: float
     stop_s: float
     amplitude: float | None
@@ -241,11 +242,12 @@ def dit_results(kd, labels, has_data, support, amp, se, se0, bg, level, skew, z=
     z = np.asarray(amp) / np.asarray(se0) if z is None else z
     veto = np.zeros(len(z), bool) if veto is None else veto
     p_all = tail_p(np.asarray(z, float), np.asarray(skew, float)) if len(z) else z
-    out, k_data, seen = [], 0, {}
+    out, k_data = [], 0
+    seen: dict[int, int] = {}
     for k, (start, stop) in enumerate(kd):
         index = seen.get(labels[k], 0)
         seen[labels[k]] = index + 1
-        common = dict(round_label=labels[k], index=index, start_s=float(start), stop_s=float(stop),
+        common = dict(round_number=labels[k], index=index, start_s=float(start), stop_s=float(stop),
                       n_samples=int(support[k]))  # fmt: skip
         if not has_data[k]:
             out.append(DitPower.no_data(**common))
@@ -270,7 +272,7 @@ def round_results(kd, labels, order, rounds_used, amp, se, se0, bg, level, skew,
     out, j = [], 0
     for r, label in enumerate(order):
         mine = kd[[lab == label for lab in labels]]
-        common = dict(round_label=label, start_s=float(mine[:, 0].min()),
+        common = dict(round_number=label, start_s=float(mine[:, 0].min()),
                       stop_s=float(mine[:, 1].max()))  # fmt: skip
         if not rounds_used[r]:
             out.append(RoundPower.no_data(**common))

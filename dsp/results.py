@@ -376,7 +376,7 @@ def shift_frequencies(result: R, shift_hz: float) -> R:
     if shift_hz == 0 or not dataclasses.is_dataclass(result):
         return result
     changes: dict[str, Any] = {}
-    for f in dataclasses.fields(result):  # type: ignore[arg-type]
+    for f in dataclasses.fields(result):
         value = getattr(result, f.name)
         if f.name in FREQUENCY_FIELDS and value is not None:
             changes[f.name] = (tuple(v + shift_hz for v in value) if isinstance(value, tuple)

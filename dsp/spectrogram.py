@@ -153,7 +153,8 @@ def stack_frames(
     if not frames:
         raise DspValueError(f"no frame of {frame_s:g} s fits inside the spectrogram")
     t = spec.times_s[:n] - spec.times_s[0]
-    return Spectrogram(t, spec.freqs_hz, np.mean(frames, axis=0, dtype=np.float32), spec.bin_hz)
+    stacked = np.asarray(np.mean(frames, axis=0, dtype=np.float32))
+    return Spectrogram(t, spec.freqs_hz, stacked, spec.bin_hz)
 
 
 def _shifted(frame: np.ndarray, k: int) -> np.ndarray:

@@ -33,7 +33,7 @@ def to_baseband(
     Returns
     -------
     baseband : ndarray of complex64
-    rate_hz : float
+    sample_rate_hz : float
         Sample rate of ``baseband``.
 
     Examples
@@ -160,7 +160,9 @@ def _circular_copy(
         i += count
 
 
-def dechirp(x: np.ndarray, rate_hz: float, drift_hz_per_s: float, t0_s: float = 0.0) -> np.ndarray:
+def dechirp(
+    x: np.ndarray, sample_rate_hz: float, drift_hz_per_s: float, t0_s: float = 0.0
+) -> np.ndarray:
     """Remove a linear drift: multiply by ``exp(-i pi drift (t - t0)**2)``.
 
     Examples
@@ -172,20 +174,22 @@ def dechirp(x: np.ndarray, rate_hz: float, drift_hz_per_s: float, t0_s: float = 
     """
     if drift_hz_per_s == 0:
         return x
-    t = np.arange(x.size) / rate_hz - t0_s
+    t = np.arange(x.size) / sample_rate_hz - t0_s
     return (x * np.exp(-1j * np.pi * drift_hz_per_s * t**2)).astype(x.dtype, copy=False)
 
 
-def frame_power(x: np.ndarray, rate_hz: float, frame_s: float, *, pad: int = 2) -> np.ndarray:
+def frame_power(
+    x: np.ndarray, sample_rate_hz: float, frame_s: float, *, pad: int = 2
+) -> np.ndarray:
     """Power spectra of consecutive rectangular frames, fftshifted, shape (frames, bins).
 
     Bin spacing is ``1 / (pad * frame_s)`` Hz and bin ``bins // 2`` is 0 Hz.
     """
-    n_frame = max(int(round(frame_s * rate_hz)), 1)
+    n_frame = max(int(round(frame_s * sample_rate_hz)), 1)
     m = x.size // n_frame
     if m == 0:
         raise DspValueError(
-            f"recording of {x.size / rate_hz:g} s is shorter than one {frame_s:g} s frame"
+            f"recording of {x.size / sample_rate_hz:g} s is shorter than one {frame_s:g} s frame"
         )
     n_fft = pad * n_frame
     frames = x[: m * n_frame].reshape(m, n_frame)

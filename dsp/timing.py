@@ -66,7 +66,7 @@ class Timing:
 
 
 def unit_energies(
-    prefix: np.ndarray, rate_hz: float, noise_var: float, dit_s: float, phase_s: np.ndarray
+    prefix: np.ndarray, sample_rate_hz: float, noise_var: float, dit_s: float, phase_s: np.ndarray
 ) -> np.ndarray:
     """Normalised coherent energy of every unit slot, shape ``(len(phase_s), K)``.
 
@@ -83,9 +83,9 @@ def unit_energies(
     [200.0, 200.0]
     """
     n = prefix.size - 1
-    duration_s = n / rate_hz
+    duration_s = n / sample_rate_hz
     k_units = int(np.ceil(duration_s / dit_s)) + 1
-    edges = (phase_s[:, None] + dit_s * np.arange(-1, k_units)[None, :]) * rate_hz
+    edges = (phase_s[:, None] + dit_s * np.arange(-1, k_units)[None, :]) * sample_rate_hz
     edges = np.clip(edges, 0, n)
     i0 = np.floor(edges).astype(int)
     i1 = np.minimum(i0 + 1, n)
@@ -94,7 +94,7 @@ def unit_energies(
     z = np.diff(c, axis=1)
     width = np.maximum(np.diff(edges, axis=1), 1e-9)
     s = (z.real**2 + z.imag**2) / (noise_var * width)
-    return np.where(width >= 0.25 * dit_s * rate_hz, s, 0.0)
+    return np.where(width >= 0.25 * dit_s * sample_rate_hz, s, 0.0)
 
 
 def _penalty(s: np.ndarray) -> float:
@@ -102,7 +102,7 @@ def _penalty(s: np.ndarray) -> float:
     return float(max(1.0 + np.log(max(s.shape[-1], 2)), 0.1 * np.max(s, initial=0.0)))
 
 
-def _coarse_scores(prefix, rate_hz, noise_var, dits):
+def _coarse_scores(prefix, sample_rate_hz, noise_var, dits):
     """Windowed penalised-energy score of each dit length (timing phase free per window).
 
     Every column (one window of one phase of one dit) is an independent Viterbi run;
@@ -126,7 +126,7 @@ def _coarse_scores(prefix, rate_hz, noise_var, dits):
 
     for j, dit in enumerate(dits):
         phases = np.arange(_COARSE_PHASES) * dit / _COARSE_PHASES
-        s = unit_energies(prefix, rate_hz, noise_var, dit, phases)
+        s = unit_energies(prefix, sample_rate_hz, noise_var, dit, phases)
         k_units = s.shape[1]
         w = min(_WINDOW_UNITS, k_units)
         n_win = -(-k_units // w)
@@ -140,7 +140,7 @@ def _coarse_scores(prefix, rate_hz, noise_var, dits):
     return scores
 
 
-def _fine_search(prefix, rate_hz, noise_var, dit_c, duration_s):
+def _fine_search(prefix, sample_rate_hz, noise_var, dit_c, duration_s):
     """Whole-recording score around ``dit_c``: (score, dit_s, phase_s, hypotheses)."""
     k_units = max(duration_s / dit_c, 1.0)
     step = min(1.0 / (4 * k_units), 0.005)
@@ -149,7 +149,7 @@ def _fine_search(prefix, rate_hz, noise_var, dit_c, duration_s):
     best = (-np.inf, dit_c, 0.0)
     for dit in dits:
         phases = np.arange(_FINE_PHASES) * dit / _FINE_PHASES
-        s = unit_energies(prefix, rate_hz, noise_var, dit, phases)
+        s = unit_energies(prefix, sample_rate_hz, noise_var, dit, phases)
         if s.shape[1] == 0:
             continue
         sc = viterbi_scores((s - _penalty(s)).T)
@@ -160,7 +160,7 @@ def _fine_search(prefix, rate_hz, noise_var, dit_c, duration_s):
 
 
 def find_timing(
-    prefix: np.ndarray, rate_hz: float, noise_var: float, *, min_dit_s: float,
+    prefix: np.ndarray, sample_rate_hz: float, noise_var: float, *, min_dit_s: float,
     max_dit_s: float, duration_s: float,
 ) -> Timing | None:  # fmt: skip
     """Best dit length and slot phase in ``[min_dit_s, max_dit_s]``; None if none fits.
@@ -175,33 +175,33 @@ def find_timing(
     >>> round(t.dit_s, 2)
     2.0
     """
-    lo, hi = max(min_dit_s, 4.0 / rate_hz), min(max_dit_s, duration_s / 4)
+    lo, hi = max(min_dit_s, 4.0 / sample_rate_hz), min(max_dit_s, duration_s / 4)
     if hi < lo:
         return None
     dits = lo * _COARSE_RATIO ** np.arange(int(np.log(hi / lo) / np.log(_COARSE_RATIO)) + 1)
-    coarse = _coarse_scores(prefix, rate_hz, noise_var, dits)
+    coarse = _coarse_scores(prefix, sample_rate_hz, noise_var, dits)
     peaks = [i for i in range(dits.size) if coarse[i] == coarse[max(i - 2, 0) : i + 3].max()]
     peaks = sorted(peaks, key=lambda i: coarse[i], reverse=True)[:3]
-    found = [_fine_search(prefix, rate_hz, noise_var, dits[i], duration_s) for i in peaks]
+    found = [_fine_search(prefix, sample_rate_hz, noise_var, dits[i], duration_s) for i in peaks]
     _, dit, phase, _ = max(found, key=lambda f: f[0])
     tried = sum(f[3] for f in found)
-    s = unit_energies(prefix, rate_hz, noise_var, dit, np.array([phase]))[0]
+    s = unit_energies(prefix, sample_rate_hz, noise_var, dit, np.array([phase]))[0]
     if _tripled(decode_units(s)[0]) and 3 * dit <= duration_s:
         # Marks all 3 units and gaps all multiples of 3: the same key pattern is
         # grammatical at three times the dit.  Read it there (the longest dit
         # consistent with the grammar), as a high SNR can favour the finer grid.
-        _, dit, phase, more = _fine_search(prefix, rate_hz, noise_var, 3 * dit, duration_s)
+        _, dit, phase, more = _fine_search(prefix, sample_rate_hz, noise_var, 3 * dit, duration_s)
         tried += more
-        s = unit_energies(prefix, rate_hz, noise_var, dit, np.array([phase]))[0]
+        s = unit_energies(prefix, sample_rate_hz, noise_var, dit, np.array([phase]))[0]
         return Timing(float(dit), float(phase), s, int(tried))
     if 3 * dit > min(max_dit_s, duration_s / 4):
         return Timing(float(dit), float(phase), s, int(tried))
     # A pattern of mostly dahs and gaps in threes is also nearly grammatical at three
     # times the dit ("TTTT TT" against "HI" with one element misjudged): weigh the two
     # readings by their evidence under the grammar rather than trust the finer grid.
-    _, dit3, phase3, more = _fine_search(prefix, rate_hz, noise_var, 3 * dit, duration_s)
+    _, dit3, phase3, more = _fine_search(prefix, sample_rate_hz, noise_var, 3 * dit, duration_s)
     tried += more
-    s3 = unit_energies(prefix, rate_hz, noise_var, dit3, np.array([phase3]))[0]
+    s3 = unit_energies(prefix, sample_rate_hz, noise_var, dit3, np.array([phase3]))[0]
     odds = log_evidence(s, dit) - log_evidence(s3, dit3)
     if odds >= 0:
         return Timing(float(dit), float(phase), s, int(tried), float(odds))

@@ -130,7 +130,7 @@ def _path(z: np.ndarray, rate: float, frame_s: float, half_hz: float):
 
 
 def follow(
-    baseband: np.ndarray, rate_hz: float, *, freq_hz: float, drift_hz_per_s: float
+    baseband: np.ndarray, sample_rate_hz: float, *, freq_hz: float, drift_hz_per_s: float
 ) -> Settling | None:
     """Find a settling move of the carrier near the straight track; None if it is straight.
 
@@ -138,7 +138,7 @@ def follow(
     ----------
     baseband : ndarray of complex
         The band (complex baseband).
-    rate_hz : float
+    sample_rate_hz : float
         Its sample rate, Hz.
     freq_hz, drift_hz_per_s : float
         The straight track the carrier was found on (frequency at t = 0, drift).
@@ -148,7 +148,7 @@ def follow(
     Settling or None
         Relative to the straight track.
     """
-    z, rate = narrowband(baseband, rate_hz, freq_hz=freq_hz, drift_hz_per_s=drift_hz_per_s,
+    z, rate = narrowband(baseband, sample_rate_hz, freq_hz=freq_hz, drift_hz_per_s=drift_hz_per_s,
                          half_band_hz=HALF_BAND_HZ)  # fmt: skip
     t = np.arange(z.size) / rate
     tau, coef = TAUS_S[0], np.zeros(3)
@@ -243,7 +243,7 @@ def _phase(t: np.ndarray, tau: float, coef: np.ndarray) -> np.ndarray:
     return 2 * np.pi * (c * t + 0.5 * b * t**2 - a * tau * np.expm1(-t / tau))
 
 
-def settling_phase(settling: Settling, n: int, rate_hz: float) -> np.ndarray:
+def settling_phase(settling: Settling, n: int, sample_rate_hz: float) -> np.ndarray:
     """Phase of the exponential part of ``settling`` at every sample, radians.
 
     Examples
@@ -252,5 +252,5 @@ def settling_phase(settling: Settling, n: int, rate_hz: float) -> np.ndarray:
     >>> round(float(ph[-1] / (2 * np.pi)), 1)  # 10 Hz * 50 s * (1 - exp(-2)) turns
     432.2
     """
-    t = np.arange(n) / rate_hz
+    t = np.arange(n) / sample_rate_hz
     return _phase(t, settling.tau_s, np.array([0.0, 0.0, settling.settle_hz]))

@@ -175,51 +175,16 @@ def synthesize(
     rate = _finite("sample_rate_hz", sample_rate_hz)
     if rate <= 0:
         raise InputError(f"sample_rate_hz={sample_rate_hz} must be > 0 Hz")
-    lead = _finite("lead_s", lead_s)
-    tail = _finite("tail_s", tail_s)
-    if lead < 0 or tail < 0:
-        raise InputError(f"lead_s={lead_s} and tail_s={tail_s} must be >= 0 seconds")
-    if snr2500_db is not None:
-        _finite("snr2500_db", snr2500_db, "must be a finite number of dB (negative is fine)")
-        if not -200.0 <= snr2500_db <= 200.0:
-            raise InputError(f"snr2500_db={snr2500_db} must be within -200..200 dB")
+    lead, tail = _check_lead_tail_snr(lead_s, tail_s, snr2500_db)
     offset = _finite("offset_hz", offset_hz)
     drift = _finite("drift_hz_per_s", drift_hz_per_s)
-    if rate > MAX_SAMPLE_RATE_HZ:
-        raise InputError(f"sample_rate_hz={sample_rate_hz} must be at most "
-                         f"{MAX_SAMPLE_RATE_HZ:g} Hz (an RTL-SDR gives 3.2e6)")  # fmt: skip
     intervals = key_intervals(text, dit_s, start_s=lead)
     duration = float(intervals[-1, 1]) + tail
-    if duration * rate > MAX_SAMPLES:
-        raise InputError(
-            f"{duration:g} s at {rate:g} S/s is {duration * rate:.3g} samples, more than the "
-            f"{MAX_SAMPLES:.3g} one recording may hold here; shorten the text, lead_s, "
-            "tail_s or dit_s, or lower the rate"
-        )
-    nyquist = rate / 2
+    _check_size(rate, sample_rate_hz, duration)
     if audio:
-        tone = _finite("tone_hz", tone_hz)
-        if not 0 < tone < nyquist:
-            raise InputError(
-                f"tone_hz={tone:g} must lie between 0 and the Nyquist limit {nyquist:g} Hz "
-                f"of sample_rate_hz={rate:g}"
-            )
-        ends = (offset, offset + drift * duration)
-        lo, hi = tone + min(ends), tone + max(ends)
-        if not (0 < lo and hi < nyquist):
-            raise InputError(
-                f"tone_hz={tone:g} with offset_hz={offset:g} and drift_hz_per_s={drift:g} "
-                f"spans {lo:g}..{hi:g} Hz, outside the audio band 0..{nyquist:g} Hz "
-                f"(Nyquist of sample_rate_hz={rate:g}); lower the tone or raise the rate"
-            )
-        carrier = tone
+        carrier = _audio_tone_hz(tone_hz, offset, drift, duration, rate)
     else:
-        reach = abs(offset) + abs(drift) * duration  # as dsp.channel.apply_channel checks
-        if reach >= nyquist:
-            raise InputError(
-                f"offset_hz={offset:g} with drift_hz_per_s={drift:g} reaches {reach:g} Hz, "
-                f"beyond the Nyquist limit +-{nyquist:g} Hz of sample_rate_hz={rate:g}"
-            )
+        _check_reach(offset, drift, duration, rate)
         carrier = 0.0
     amplitude = _AUDIO_AMPLITUDE if audio else 1.0
     clean = keyed_baseband(
@@ -232,6 +197,64 @@ def synthesize(
     return Synthesized(
         samples, rate, intervals, text, dit_s, channel, tone_hz=float(tone_hz) if audio else None
     )
+
+
+def _check_lead_tail_snr(lead_s: float, tail_s: float,
+                         snr2500_db: float | None) -> tuple[float, float]:  # fmt: skip
+    """Check the key-up times around the message and the SNR; the times, s."""
+    lead = _finite("lead_s", lead_s)
+    tail = _finite("tail_s", tail_s)
+    if lead < 0 or tail < 0:
+        raise InputError(f"lead_s={lead_s} and tail_s={tail_s} must be >= 0 seconds")
+    if snr2500_db is not None:
+        _finite("snr2500_db", snr2500_db, "must be a finite number of dB (negative is fine)")
+        if not -200.0 <= snr2500_db <= 200.0:
+            raise InputError(f"snr2500_db={snr2500_db} must be within -200..200 dB")
+    return lead, tail
+
+
+def _check_size(rate: float, sample_rate_hz: float, duration_s: float) -> None:
+    """Refuse a rate or a length that would ask for more than one recording may hold."""
+    if rate > MAX_SAMPLE_RATE_HZ:
+        raise InputError(f"sample_rate_hz={sample_rate_hz} must be at most "
+                         f"{MAX_SAMPLE_RATE_HZ:g} Hz (an RTL-SDR gives 3.2e6)")  # fmt: skip
+    if duration_s * rate > MAX_SAMPLES:
+        raise InputError(
+            f"{duration_s:g} s at {rate:g} S/s is {duration_s * rate:.3g} samples, more than "
+            f"the {MAX_SAMPLES:.3g} one recording may hold here; shorten the text, lead_s, "
+            "tail_s or dit_s, or lower the rate"
+        )
+
+
+def _check_reach(offset: float, drift: float, duration_s: float, rate: float) -> None:
+    """Refuse an I/Q carrier that would drift past the Nyquist limit."""
+    reach = abs(offset) + abs(drift) * duration_s  # as dsp.channel.apply_channel checks
+    if reach >= rate / 2:
+        raise InputError(
+            f"offset_hz={offset:g} with drift_hz_per_s={drift:g} reaches {reach:g} Hz, "
+            f"beyond the Nyquist limit +-{rate / 2:g} Hz of sample_rate_hz={rate:g}"
+        )
+
+
+def _audio_tone_hz(tone_hz: float, offset: float, drift: float, duration_s: float,
+                   rate: float) -> float:  # fmt: skip
+    """Check that the tone, offset and drift stay inside the audio band; the tone, Hz."""
+    nyquist = rate / 2
+    tone = _finite("tone_hz", tone_hz)
+    if not 0 < tone < nyquist:
+        raise InputError(
+            f"tone_hz={tone:g} must lie between 0 and the Nyquist limit {nyquist:g} Hz "
+            f"of sample_rate_hz={rate:g}"
+        )
+    ends = (offset, offset + drift * duration_s)
+    lo, hi = tone + min(ends), tone + max(ends)
+    if not (0 < lo and hi < nyquist):
+        raise InputError(
+            f"tone_hz={tone:g} with offset_hz={offset:g} and drift_hz_per_s={drift:g} "
+            f"spans {lo:g}..{hi:g} Hz, outside the audio band 0..{nyquist:g} Hz "
+            f"(Nyquist of sample_rate_hz={rate:g}); lower the tone or raise the rate"
+        )
+    return tone
 
 
 @dataclass(frozen=True, eq=False)
@@ -334,43 +357,52 @@ def encode_to_file(
         Text with a character that has no Morse code.
     """
     p = Path(path)
-    fmt = recording_format(p)
-    audio = fmt == "wav"
-    if fmt == "wav":
-        check_free([p], overwrite=overwrite)
-    else:
-        check_not_special(p)  # e.g. /dev/full given as the recording's NAME
-        names = get_sigmf_filenames(p)
-        pair = [names["data_fn"], names["meta_fn"]]
-        check_free([names["archive_fn"]] if fmt == "sigmf-archive" else pair, overwrite=overwrite)
+    audio = _check_outputs(p, overwrite)
     if key_start_utc is not None and key_start_utc.tzinfo is None:
         raise InputError(f"key_start_utc={key_start_utc} must be timezone-aware (UTC)")
     center = _finite("center_freq_hz", center_freq_hz)
     if sample_rate_hz is None:
         sample_rate_hz = DEFAULT_AUDIO_RATE_HZ if audio else DEFAULT_IQ_RATE_HZ
+    seed = _noise_seed(seed)
+    s = synthesize(text, dit_s=resolve_dit_s(dit_s, wpm), sample_rate_hz=sample_rate_hz,
+                   rng=np.random.default_rng(seed), audio=audio, snr2500_db=snr2500_db,
+                   offset_hz=offset_hz, drift_hz_per_s=drift_hz_per_s, tone_hz=tone_hz,
+                   lead_s=lead_s, tail_s=tail_s)  # fmt: skip
+    if audio:
+        written = write_wav(p, s.samples, s.sample_rate_hz, overwrite=overwrite)
+        return Encoded(written, s, seed, None)
+    start = None if key_start_utc is None else key_start_utc - timedelta(seconds=float(lead_s))
+    return _write_iq(p, s, seed, start, center, overwrite)
+
+
+def _noise_seed(seed: int | None) -> int:
+    """Return ``seed``, or a random one (logged) when None."""
     if seed is None:
         seed = secrets.randbits(32)
         logger.info("drew noise seed %d", seed)
     elif seed < 0:
         raise InputError(f"seed={seed} must be >= 0")
-    s = synthesize(
-        text,
-        dit_s=resolve_dit_s(dit_s, wpm),
-        sample_rate_hz=sample_rate_hz,
-        rng=np.random.default_rng(seed),
-        audio=audio,
-        snr2500_db=snr2500_db,
-        offset_hz=offset_hz,
-        drift_hz_per_s=drift_hz_per_s,
-        tone_hz=tone_hz,
-        lead_s=lead_s,
-        tail_s=tail_s,
-    )
-    if audio:
-        written = write_wav(p, s.samples, s.sample_rate_hz, overwrite=overwrite)
-        return Encoded(written, s, seed, None)
-    start = None if key_start_utc is None else key_start_utc - timedelta(seconds=float(lead_s))
-    snr = "no noise" if snr2500_db is None else f"SNR2500 {snr2500_db:g} dB"
+    return seed
+
+
+def _check_outputs(p: Path, overwrite: bool) -> bool:
+    """Refuse a name that exists (unless ``overwrite``) or is special; True for audio."""
+    fmt = recording_format(p)
+    if fmt == "wav":
+        check_free([p], overwrite=overwrite)
+        return True
+    check_not_special(p)  # e.g. /dev/full given as the recording's NAME
+    names = get_sigmf_filenames(p)
+    pair = [names["data_fn"], names["meta_fn"]]
+    check_free([names["archive_fn"]] if fmt == "sigmf-archive" else pair, overwrite=overwrite)
+    return False
+
+
+def _write_iq(p: Path, s: Synthesized, seed: int, start: datetime | None, center: float,
+              overwrite: bool) -> Encoded:  # fmt: skip
+    """Write ``s`` as SigMF I/Q with an annotation per key-down."""
+    ch = s.channel
+    snr = "no noise" if ch.snr2500_db is None else f"SNR2500 {ch.snr2500_db:g} dB"
     written = write_sigmf(
         p,
         s.samples,
@@ -379,8 +411,8 @@ def encode_to_file(
         start_utc=start,
         author="hi-station encode",
         description=(
-            f"{s.text!r} keyed at dit {s.dit_s:g} s, {snr}, offset {offset_hz:g} Hz, "
-            f"drift {drift_hz_per_s * 60:g} Hz/min, seed {seed}"
+            f"{s.text!r} keyed at dit {s.dit_s:g} s, {snr}, offset {ch.offset_hz:g} Hz, "
+            f"drift {ch.drift_hz_per_s * 60:g} Hz/min, seed {seed}"
         ),
         annotations=_key_down_annotations(s, center),
         overwrite=overwrite,

@@ -242,6 +242,47 @@ def analyze_series(
         The channel is not in the series, or no key-down falls inside its time span.
     """
     receiver = event.receiver
+    main, bandwidth, refs = _channels(series, event, channel_hz, reference_hz)
+    kd, rounds, letters = expected_key_downs(event)
+    t = series.time_unix_s
+    _check_span(event, kd, t)
+    margin = 2 * background_knot_s
+    rows = (t >= kd[0, 0] - margin) & (t < kd[-1, 1] + margin)
+    t0 = float(kd[0, 0])
+    test = _TestOptions(pfa=pfa, background_knot_s=background_knot_s, edge_guard_s=edge_guard_s)
+    tt = t[rows] - t0
+    if refs:
+        both = broadband_test(tt, series.power[rows, main], series.power[rows][:, refs].T,
+                              kd - t0, rounds, **test)  # fmt: skip
+    else:
+        alone = radiometer_test(tt, series.power[rows, main], kd - t0, rounds, **test)
+        both = BroadbandResult.alone(alone, np.zeros(tt.size, bool))
+    res = both.main
+    name = receiver.trajectory if (trajectory is None and receiver) else (trajectory or "")
+    dits = _dits(both, letters, t0)
+    stack = res.stack
+    return WavesAnalysis(
+        source=series.source, file_format=series.file_format, event_id=event.id,
+        channel_hz=float(series.freq_hz[main]), channel_bandwidth_hz=float(bandwidth),
+        reference_channels_hz=tuple(float(series.freq_hz[k]) for k in refs),
+        span_start_utc=format_utc(t[0]), span_stop_utc=format_utc(t[-1]),
+        cadence_s=series.cadence_s, units=series.units, pfa=pfa,
+        z_threshold_dit=res.z_threshold_dit, z_threshold_round=res.z_threshold_round,
+        z_threshold_stack=res.z_threshold_stack,
+        stack_z=stack.z if stack else None, stack_p_value=stack.p_value if stack else None,
+        stack_detected=stack.detected if stack else None,
+        reference_stack_z=tuple(x.stack.z if x.stack else None for x in both.references),
+        noise_relative_std=res.noise_relative_std, variance_inflation=res.variance_inflation,
+        n_spikes=res.n_spikes, trajectory=name, rounds=_rounds(both, dits, t0, name), dits=dits,
+        stack_z_strongest=stack.z_strongest if stack else None, n_outliers=res.n_outliers,
+        masked_utc=_runs_utc(tt + t0, both.masked),
+    )
+
+
+def _channels(series: WavesSeries, event: Event, channel_hz: float | None,
+              reference_hz: tuple[float, ...] | None) -> tuple[int, float, list[int]]:  # fmt: skip
+    """Return the event channel's index and bandwidth, and the references' indices."""
+    receiver = event.receiver
     channel_hz = channel_hz or (receiver.channel_hz if receiver else DEFAULT_CHANNEL_HZ)
     main = series.channel_index(channel_hz)
     bandwidth = series.bandwidth_hz[main]
@@ -253,9 +294,11 @@ def analyze_series(
             f for f in (series.freq_hz[main] - step, series.freq_hz[main] + step)
             if np.min(np.abs(series.freq_hz - f)) < step / 4
         )
-    refs = [series.channel_index(f) for f in reference_hz]
-    kd, rounds, letters = expected_key_downs(event)
-    t = series.time_unix_s
+    return main, bandwidth, [series.channel_index(f) for f in reference_hz]
+
+
+def _check_span(event: Event, kd: np.ndarray, t: np.ndarray) -> None:
+    """Raise :class:`InputError` unless some key-down falls inside the file's span."""
     if t.size == 0 or kd.size == 0:
         span = (f" ({format_utc(kd[0, 0], 0)} to {format_utc(kd[-1, 1], 0)})"
                 if kd.size else "")  # fmt: skip
@@ -269,60 +312,41 @@ def analyze_series(
             f"{format_utc(kd[-1, 1], 0)}) are all outside the file's span "
             f"({format_utc(t[0], 0)} to {format_utc(t[-1], 0)})"
         )
-    margin = 2 * background_knot_s
-    rows = (t >= kd[0, 0] - margin) & (t < kd[-1, 1] + margin)
-    t0 = float(kd[0, 0])
-    test = _TestOptions(pfa=pfa, background_knot_s=background_knot_s, edge_guard_s=edge_guard_s)
-    tt = t[rows] - t0
-    if refs:
-        both = broadband_test(tt, series.power[rows, main], series.power[rows][:, refs].T,
-                              kd - t0, rounds, **test)  # fmt: skip
-    else:
-        alone = radiometer_test(tt, series.power[rows, main], kd - t0, rounds, **test)
-        both = BroadbandResult.alone(alone, np.zeros(tt.size, bool))
-    res, ref_res = both.main, both.references
-    name = receiver.trajectory if (trajectory is None and receiver) else (trajectory or "")
-    mids = np.array([(r.start_s + r.stop_s) / 2 + t0 for r in res.rounds])
-    range_km, altitude_km = _trajectory_km(name, mids)
-    dits = tuple(
-        WavesDit(round=d.round_label, index=d.index, letter=letter,
+
+
+def _dits(both: BroadbandResult, letters: list[str], t0: float) -> tuple[WavesDit, ...]:
+    """Every dit's result in UTC, with its broadband check."""
+    return tuple(
+        WavesDit(round=d.round_number, index=d.index, letter=letter,
                  start_utc=format_utc(d.start_s + t0, 0), stop_utc=format_utc(d.stop_s + t0, 0),
                  n_samples=d.n_samples, z=d.z, p_value=d.p_value, detected=d.detected,
                  snr_db=d.snr_db, amplitude=d.amplitude,
                  event_z=c.event_z, reference_mean_z=c.reference_z, vetoed=c.vetoed,
                  veto_reason=c.reason)
-        for d, letter, c in zip(res.dits, letters, both.dits, strict=True)
+        for d, letter, c in zip(both.main.dits, letters, both.dits, strict=True)
     )  # fmt: skip
-    out_rounds = []
+
+
+def _rounds(both: BroadbandResult, dits: tuple[WavesDit, ...], t0: float,
+            trajectory: str) -> tuple[WavesRound, ...]:  # fmt: skip
+    """Every round's result in UTC, with its range and broadband check."""
+    res = both.main
+    mids = np.array([(r.start_s + r.stop_s) / 2 + t0 for r in res.rounds])
+    range_km, altitude_km = _trajectory_km(trajectory, mids)
+    out = []
     for j, (r, c) in enumerate(zip(res.rounds, both.rounds, strict=True)):
-        out_rounds.append(WavesRound(
-            number=r.round_label, start_utc=format_utc(r.start_s + t0, 0),
+        out.append(WavesRound(
+            number=r.round_number, start_utc=format_utc(r.start_s + t0, 0),
             stop_utc=format_utc(r.stop_s + t0, 0),
             range_km=None if range_km is None else float(range_km[j]),
             altitude_km=None if altitude_km is None else float(altitude_km[j]),
             z=r.z, p_value=r.p_value, detected=r.detected, amplitude=r.amplitude,
-            dits_detected=sum(bool(d.detected) for d in dits if d.round == r.round_label),
-            reference_z=tuple(x.rounds[j].z for x in ref_res),
+            dits_detected=sum(bool(d.detected) for d in dits if d.round == r.round_number),
+            reference_z=tuple(x.rounds[j].z for x in both.references),
             event_z=c.event_z, reference_mean_z=c.reference_z,
             vetoed=c.vetoed, veto_reason=c.reason,
         ))  # fmt: skip
-    stack = res.stack
-    return WavesAnalysis(
-        source=series.source, file_format=series.file_format, event_id=event.id,
-        channel_hz=float(series.freq_hz[main]), channel_bandwidth_hz=float(bandwidth),
-        reference_channels_hz=tuple(float(series.freq_hz[k]) for k in refs),
-        span_start_utc=format_utc(t[0]), span_stop_utc=format_utc(t[-1]),
-        cadence_s=series.cadence_s, units=series.units, pfa=pfa,
-        z_threshold_dit=res.z_threshold_dit, z_threshold_round=res.z_threshold_round,
-        z_threshold_stack=res.z_threshold_stack,
-        stack_z=stack.z if stack else None, stack_p_value=stack.p_value if stack else None,
-        stack_detected=stack.detected if stack else None,
-        reference_stack_z=tuple(x.stack.z if x.stack else None for x in ref_res),
-        noise_relative_std=res.noise_relative_std, variance_inflation=res.variance_inflation,
-        n_spikes=res.n_spikes, trajectory=name, rounds=tuple(out_rounds), dits=dits,
-        stack_z_strongest=stack.z_strongest if stack else None, n_outliers=res.n_outliers,
-        masked_utc=_runs_utc(tt + t0, both.masked),
-    )
+    return tuple(out)
 
 
 def _runs_utc(t: np.ndarray, mask: np.ndarray) -> tuple[tuple[str, str], ...]:

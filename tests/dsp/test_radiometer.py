@@ -35,8 +35,8 @@ def test_signal_detected_per_round_and_dit_and_scales_with_power():
     z = [r.z for r in res.rounds]
     assert [r.detected for r in res.rounds] == [False, z[1] > res.z_threshold_round, True, True]
     assert z[3] > z[2] > z[1]
-    assert all(d.detected for d in res.dits if d.round_label == 4)
-    strong = [d for d in res.dits if d.round_label == 4]
+    assert all(d.detected for d in res.dits if d.round_number == 4)
+    strong = [d for d in res.dits if d.round_number == 4]
     assert np.mean([d.snr_db for d in strong]) == pytest.approx(0.0, abs=0.5)  # +100 %
 
 
@@ -64,7 +64,7 @@ def test_missing_data_rounds_are_reported_not_guessed():
     res = radiometer_test(t, x, kd, labels)
     assert [r.detected for r in res.rounds] == [True, None, True]
     assert res.stack.n_rounds == 2
-    assert all(d.n_samples == 0 and d.z is None for d in res.dits if d.round_label == 2)
+    assert all(d.n_samples == 0 and d.z is None for d in res.dits if d.round_number == 2)
 
 
 def test_correlated_noise_is_measured_and_false_alarms_stay_controlled():
