@@ -18,7 +18,6 @@ from station.clock import SystemClock, clock_status
 from station.errors import RigError
 from station.keyer.rigctld_client import check_mode
 from station.keyer.runner import Action, RunStatus
-from station.keyer.safety import KeyingInterrupted
 from station.keyer.session import (
     Backend,
     check_rig,
@@ -28,6 +27,7 @@ from station.keyer.session import (
     transmit_plan,
 )
 from station.schedule import OperatorPlan, load_event, make_plan
+from station.signals import Interrupted
 
 __all__ = ["transmit"]
 
@@ -121,7 +121,7 @@ def transmit(
             tick=display.tick,
             on_action=display.action,
         )
-    except KeyingInterrupted as exc:
+    except Interrupted as exc:
         display.stop()
         if exc.unkeyed is False:
             console.print(

@@ -33,9 +33,10 @@ from typing import Any
 
 from station.clock import Clock, sleep_until
 from station.errors import OutputError, RigError, WatchdogTripped
-from station.keyer.safety import KeyingInterrupted, SafeKeyer
+from station.keyer.safety import SafeKeyer
 from station.keyer.txlog import TxLog
 from station.schedule.plan import OperatorPlan, utc_z
+from station.signals import Interrupted
 
 __all__ = ["Action", "RunStatus", "RunSummary", "plan_actions", "run_plan"]
 
@@ -224,7 +225,7 @@ def run_plan(
 
     Raises
     ------
-    KeyingInterrupted
+    Interrupted
         A stop signal (after the key is released and the stop is logged); its
         ``unkeyed`` says whether the release was confirmed.
     """
@@ -258,7 +259,7 @@ def run_plan(
     edges = idents = 0
     errors_ms: list[float] = []
     skip: set[tuple[int, int]] = set()
-    interrupted: KeyingInterrupted | None = None
+    interrupted: Interrupted | None = None
     try:
         reply = keyer.open(plan.freq_hz, mode or plan.event.mode)
         write({"type": "tune", "utc": utc_z(clock.now()), **common, "reply": reply})
@@ -332,7 +333,7 @@ def run_plan(
             write(record)
             if on_action is not None:
                 on_action(act, record)
-    except KeyingInterrupted as exc:
+    except Interrupted as exc:
         reason, message, interrupted = str(exc), f"stopped by {exc}", exc
     except WatchdogTripped as exc:
         reason, message = "watchdog", str(exc)
@@ -357,7 +358,7 @@ def run_plan(
             }
         )
     if interrupted is None and keyer.signals is not None and keyer.signals.pending:
-        interrupted = KeyingInterrupted(keyer.signals.pending)  # came during the release
+        interrupted = Interrupted(keyer.signals.pending)  # came during the release
     if interrupted is not None:
         interrupted.unkeyed = unkeyed
         raise interrupted

@@ -18,10 +18,11 @@ from station.keyer.base import DryRunKeyer, Keyer
 from station.keyer.rigctld import RigctldKeyer
 from station.keyer.rigctld_client import RigctldClient, parse_rig_address
 from station.keyer.runner import Action, RunStatus, RunSummary, plan_actions, run_plan
-from station.keyer.safety import SafeKeyer, SignalGuard
+from station.keyer.safety import SafeKeyer
 from station.keyer.serial_line import SerialKeyer
 from station.keyer.txlog import TxLog
 from station.schedule.plan import OperatorPlan, utc_z
+from station.signals import SignalGuard
 
 __all__ = [
     "Backend",
@@ -163,7 +164,7 @@ def transmit_plan(
     InputError
         The event is over (nothing left to key), or the log cannot be opened; raised
         before the backend is touched.
-    KeyingInterrupted
+    Interrupted
         A signal stopped keying (the key is released and the stop logged first).
     """
     check_session(plan, clock.now(), margin_s=margin_s)

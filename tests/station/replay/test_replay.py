@@ -128,9 +128,9 @@ def test_replay_empty_or_truncated_raw(runner, tmp_path, content):
 
 
 def test_long_channels_are_decoded_in_windows(band_cu8, fast_event, monkeypatch):
-    import station.replay_signals as replay_signals
+    import station.replay.windows as windows
 
-    monkeypatch.setattr(replay_signals, "DECODE_WINDOW_S", 10.0)
+    monkeypatch.setattr(windows, "DECODE_WINDOW_S", 10.0)
     freqs = [JUNO.table_hz["G"]]
     r = replay(band_cu8, freqs_hz=freqs)
     # 32 s in 10 s windows; the last 2 s are too short to decode alone

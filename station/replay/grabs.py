@@ -17,8 +17,8 @@ from dsp.results import Decoded, Detection
 from dsp.spectrogram import Spectrogram, qrss_spectrogram, stack_frames
 from station.analysis import event_rounds
 from station.errors import InputError
-from station.qrss import EPOCH_UTC, Outline, frame_starts_utc, grab_name, render_grab
 from station.recording import Recording
+from station.replay.qrss import EPOCH_UTC, Outline, frame_starts_utc, grab_name, render_grab
 from station.schedule.event import Event
 
 __all__ = ["BIN_HZ", "FRAME_S", "SPAN_HZ", "channel_grabs"]
