@@ -121,25 +121,8 @@ class CaptureLoop:
         self.writers: list[SigmfStreamWriter] = []
         self.raw: SigmfStreamWriter | None = None
         created = make_output_dir(plan.out_dir)
-        common: dict[str, Any] = {  # the settings every file of the capture shares
-            "start_utc": info.start_utc, "hardware": info.hardware,
-            "freq_correction_ppm": info.freq_correction_ppm, "overwrite": plan.overwrite,
-        }  # fmt: skip
-        where = f"{info.center_freq_hz / 1e6:.6f} MHz at {rate:g} S/s from {info.hardware}"
         try:
-            for ch, path in zip(plan.channels, plan.channel_paths, strict=True):
-                self.writers.append(SigmfStreamWriter(
-                    path, datatype="cf32_le", sample_rate_hz=self.rate_ch,
-                    center_freq_hz=ch.freq_hz, **common,
-                    description=f"hi-station capture: channel {ch.label} "
-                    f"({ch.freq_hz / 1e6:.6f} MHz) of a band tuned to {where}",
-                ))  # fmt: skip
-            if plan.raw_path is not None:
-                self.raw = SigmfStreamWriter(
-                    plan.raw_path, datatype="cu8" if info.datatype == "cu8" else "cf32_le",
-                    sample_rate_hz=rate, center_freq_hz=info.center_freq_hz, **common,
-                    description=f"hi-station capture: the stream as received, {where}",
-                )  # fmt: skip
+            self._open_writers()
             self._annotate_schedule()
         except BaseException:
             self._close(wait=False, strict=False)
@@ -153,6 +136,28 @@ class CaptureLoop:
             self.watcher = RoundWatcher(
                 plan.event, plan.channels, self.rate_ch, info.start_utc, pfa=pfa,
                 on_result=on_round, synchronous=plan.fast, center_freq_hz=info.center_freq_hz,
+            )  # fmt: skip
+
+    def _open_writers(self) -> None:
+        """Create every recording (metadata first): one per channel, and the raw stream."""
+        plan, info, rate = self.plan, self.info, self.info.sample_rate_hz
+        common: dict[str, Any] = {  # the settings every file of the capture shares
+            "start_utc": info.start_utc, "hardware": info.hardware,
+            "freq_correction_ppm": info.freq_correction_ppm, "overwrite": plan.overwrite,
+        }  # fmt: skip
+        where = f"{info.center_freq_hz / 1e6:.6f} MHz at {rate:g} S/s from {info.hardware}"
+        for ch, path in zip(plan.channels, plan.channel_paths, strict=True):
+            self.writers.append(SigmfStreamWriter(
+                path, datatype="cf32_le", sample_rate_hz=self.rate_ch,
+                center_freq_hz=ch.freq_hz, **common,
+                description=f"hi-station capture: channel {ch.label} "
+                f"({ch.freq_hz / 1e6:.6f} MHz) of a band tuned to {where}",
+            ))  # fmt: skip
+        if plan.raw_path is not None:
+            self.raw = SigmfStreamWriter(
+                plan.raw_path, datatype="cu8" if info.datatype == "cu8" else "cf32_le",
+                sample_rate_hz=rate, center_freq_hz=info.center_freq_hz, **common,
+                description=f"hi-station capture: the stream as received, {where}",
             )  # fmt: skip
 
     def _annotate_schedule(self) -> None:

@@ -7,11 +7,10 @@ whole-band :class:`~dsp.channelize.Channelizer` (flat over 90 % of each channel)
 one crash-safe :class:`~station.sdr.writer.SigmfStreamWriter` per channel, and with
 ``raw`` the bytes as received into one more.
 
-Tuning (live sources): the centre defaults to the middle of the channels asked for
-(``freqs_hz``, else the frequencies of the event's table); the sample rate to
-240 000 S/s when they all lie within +-100 kHz of it, else 2 400 000 S/s.  Channels:
-``freqs_hz``, else every frequency of the event's table inside the band
-(:func:`station.channels.plan_channels`).
+Tuning (live sources, :mod:`station.capture.tuning`): the middle of the channels at
+240 000 S/s when they lie within +-100 kHz of it, else 2 400 000 S/s.  Channels
+(:func:`station.channels.plan_channels`): ``freqs_hz``, else every frequency of the
+event's table inside the band.
 
 Output layout: ``out_dir`` is a directory holding one capture.  It is created when
 missing; an existing one must be empty unless ``overwrite`` (which replaces files of
@@ -34,7 +33,8 @@ Stops at ``duration_s`` or ``until_utc`` (signal time), else with a schedule 30 
 after the event's last key-up (an explicit stop wins, so an event long over can
 still lend its frequency table); at the end of a file source; or when ``stop`` is set
 (:func:`station.signals.stop_on_signals`: SIGINT, SIGTERM, SIGHUP; a second signal
-forces the stop while a read is blocked).  The files are always closed with their final metadata.
+forces the stop while a read is blocked).  The files are always closed with their
+final metadata.
 
 Examples
 --------
@@ -52,6 +52,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Sequence
@@ -232,16 +233,54 @@ def _wanted_freqs(
     return freqs
 
 
+@dataclass(frozen=True)
+class _Settings:
+    """How the source is to run: tuning (as asked, then as checked), clock, pace."""
+
+    center_freq_hz: float | None
+    sample_rate_hz: float | None
+    gain_db: float | None
+    freq_correction_ppm: float
+    clock: Clock
+    fast: bool
+
+
+def _open_input(
+    source: str, kind: str, arg: str, freqs: Sequence[float], event: Event | None,
+    settings: _Settings,
+) -> tuple[IQSource | None, SourceInfo, set[Path], _Settings]:  # fmt: skip
+    """Open a file source (its metadata is needed), or tune a live one (built later).
+
+    Returns the file source (None for a live one), what it delivers, the files it
+    reads, and the settings as checked.
+    """
+    if kind == "file":
+        src, info, reads = _open_file(source, arg, settings)
+        return src, info, reads, settings
+    info, ppm = live_tuning(
+        freqs, event, center_freq_hz=settings.center_freq_hz,
+        sample_rate_hz=settings.sample_rate_hz, gain_db=settings.gain_db,
+        freq_correction_ppm=settings.freq_correction_ppm, clock=settings.clock,
+    )  # fmt: skip
+    fast = settings.fast
+    if fast and kind != "synthetic":
+        logger.warning("--fast applies to file: and synthetic sources only; ignored")
+        fast = False
+    return None, info, set(), dataclasses.replace(settings, freq_correction_ppm=ppm, fast=fast)
+
+
 def _open_file(
-    source: str, path: str, *, center_freq_hz: float | None, sample_rate_hz: float | None,
-    gain_db: float | None, freq_correction_ppm: float, fast: bool, clock: Clock,
-) -> tuple[IQSource, SourceInfo, set[Path]]:  # fmt: skip
-    """Open a file source (its metadata is needed to plan); also the files it reads."""
-    for name, value in (("--gain-db", gain_db), ("--ppm", freq_correction_ppm or None)):
+    source: str, path: str, settings: _Settings
+) -> tuple[IQSource, SourceInfo, set[Path]]:
+    """Open a file source; also the files it reads."""
+    gain, ppm = settings.gain_db, settings.freq_correction_ppm or None
+    for name, value in (("--gain-db", gain), ("--ppm", ppm)):
         if value is not None:
             logger.warning("%s does not apply to a file source; ignored", name)
-    src = open_source(source, sample_rate_hz=sample_rate_hz, center_freq_hz=center_freq_hz,
-                      realtime=not fast, clock=clock)  # fmt: skip
+    src = open_source(
+        source, sample_rate_hz=settings.sample_rate_hz, center_freq_hz=settings.center_freq_hz,
+        realtime=not settings.fast, clock=settings.clock,
+    )  # fmt: skip
     info = src.open()
     names = get_sigmf_filenames(path)
     reads = {Path(p).resolve() for p in (path, names["meta_fn"], names["data_fn"])}
@@ -250,19 +289,38 @@ def _open_file(
 
 def _open_live(
     source: str, kind: str, info: SourceInfo, channels: Sequence[Channel], event: Event | None,
-    *, gain_db: float | None, freq_correction_ppm: int, clock: Clock, seed: int | None,
-    fast: bool,
+    settings: _Settings, seed: int | None,
 ) -> IQSource:  # fmt: skip
     """Build (not open) a live or synthetic source tuned as planned."""
-    extra: dict[str, Any] = {"clock": clock}
+    extra: dict[str, Any] = {"clock": settings.clock}
     if kind == "synthetic":
         assert info.start_utc is not None  # a live start is the clock's
         extra.update(carriers=_carriers(channels, event, info.start_utc), seed=seed,
-                     start_utc=info.start_utc, cu8=True, realtime=not fast)  # fmt: skip
+                     start_utc=info.start_utc, cu8=True, realtime=not settings.fast)  # fmt: skip
     else:
-        extra.update(gain_db=gain_db, freq_correction_ppm=freq_correction_ppm)
+        extra.update(gain_db=settings.gain_db, freq_correction_ppm=settings.freq_correction_ppm)
     return open_source(source, center_freq_hz=info.center_freq_hz,
                        sample_rate_hz=info.sample_rate_hz, **extra)  # fmt: skip
+
+
+def _plan(
+    source: str, kind: str, src: IQSource, info: SourceInfo, channel_rate_hz: float,
+    channels: tuple[Channel, ...], out: Path, raw: bool, event: Event | None,
+    stop: tuple[float | None, datetime | None, str, str], settings: _Settings, overwrite: bool,
+) -> CapturePlan:  # fmt: skip
+    """Assemble the plan (names the files; warns when the schedule cannot be followed)."""
+    if event is not None and info.start_utc is None:
+        logger.warning("%s has no start time: no key-down annotations, no round detection",
+                       source)  # fmt: skip
+    length, end_utc, reason, stop_text = stop
+    return CapturePlan(
+        spec=source, kind=kind, source=src, center_freq_hz=info.center_freq_hz,
+        sample_rate_hz=info.sample_rate_hz, channel_rate_hz=channel_rate_hz, channels=channels,
+        out_dir=out, channel_paths=tuple(out / _name(c.label, c.freq_hz) for c in channels),
+        raw_path=out / _name("raw", info.center_freq_hz) if raw else None, event=event,
+        start_utc=info.start_utc, duration_s=length, end_utc=end_utc, stop_reason=reason,
+        stop_text=stop_text, fast=settings.fast, overwrite=overwrite,
+    )  # fmt: skip
 
 
 def plan_capture(
@@ -299,10 +357,8 @@ def plan_capture(
         and for ``synthetic`` the keying.
     center_freq_hz, sample_rate_hz : float, optional
         Tuning (see the module notes); for a raw ``.cu8`` file, its ``-f`` and ``-s``.
-    gain_db : float, optional
-        Tuner gain; None for automatic.
-    freq_correction_ppm : float, optional
-        Whole ppm, sent to the tuner.
+    gain_db, freq_correction_ppm : float, optional
+        Tuner gain (None: automatic) and frequency correction (whole ppm).
     channel_rate_hz : float, optional
         Sample rate of each channel (the nearest that divides the input rate).
     raw : bool, optional
@@ -325,52 +381,22 @@ def plan_capture(
         A setting the tuner or chip rejects, a channel outside the band, a stop time
         in the past, no channels asked for, an unknown source form.
     RecordingError
-        ``out_dir`` is a file or holds files (without ``overwrite``), or a file source
-        is unreadable.
+        ``out_dir`` is a file, or holds files without ``overwrite``; a file source is unreadable.
     """
     kind, arg = parse_source(source)
-    clock = clock if clock is not None else SystemClock()
     freqs = _wanted_freqs(freqs_hz, event, channel_rate_hz)
-    out = Path(out_dir)
-    src: IQSource | None = None
-    reads: set[Path] = set()
-    ppm = 0
-    if kind == "file":
-        src, info, reads = _open_file(
-            source, arg, center_freq_hz=center_freq_hz, sample_rate_hz=sample_rate_hz,
-            gain_db=gain_db, freq_correction_ppm=freq_correction_ppm, fast=fast, clock=clock,
-        )  # fmt: skip
-    else:
-        info, ppm = live_tuning(
-            freqs, event, center_freq_hz=center_freq_hz, sample_rate_hz=sample_rate_hz,
-            gain_db=gain_db, freq_correction_ppm=freq_correction_ppm, clock=clock,
-        )  # fmt: skip
-        if fast and kind != "synthetic":
-            logger.warning("--fast applies to file: and synthetic sources only; ignored")
-            fast = False
-    start = info.start_utc
+    settings = _Settings(center_freq_hz, sample_rate_hz, gain_db, freq_correction_ppm,
+                         clock if clock is not None else SystemClock(), fast)  # fmt: skip
+    src, info, reads, settings = _open_input(source, kind, arg, freqs, event, settings)
     try:
         rate_ch = nearest_channel_rate_hz(info.sample_rate_hz, channel_rate_hz)
-        channels = tuple(plan_channels(info, freqs_hz=freqs or None, event=event,
-                                       channel_rate_hz=rate_ch))  # fmt: skip
-        length, end_utc, reason, stop_text = _stop(duration_s, until_utc, event, start)
-        if event is not None and start is None:
-            logger.warning("%s has no start time: no key-down annotations, no round detection",
-                           source)  # fmt: skip
+        channels = tuple(plan_channels(info, freqs_hz=freqs, event=event, channel_rate_hz=rate_ch))
+        stop = _stop(duration_s, until_utc, event, info.start_utc)
         if src is None:
-            src = _open_live(
-                source, kind, info, channels, event, gain_db=gain_db, freq_correction_ppm=ppm,
-                clock=clock, seed=seed, fast=fast,
-            )  # fmt: skip
-        plan = CapturePlan(
-            spec=source, kind=kind, source=src, center_freq_hz=info.center_freq_hz,
-            sample_rate_hz=info.sample_rate_hz, channel_rate_hz=rate_ch, channels=channels,
-            out_dir=out, channel_paths=tuple(out / _name(c.label, c.freq_hz) for c in channels),
-            raw_path=out / _name("raw", info.center_freq_hz) if raw else None, event=event,
-            start_utc=start, duration_s=length, end_utc=end_utc, stop_reason=reason,
-            stop_text=stop_text, fast=fast, overwrite=overwrite,
-        )  # fmt: skip
-        _check_out(out, plan.targets, overwrite, reads)
+            src = _open_live(source, kind, info, channels, event, settings, seed)
+        plan = _plan(source, kind, src, info, rate_ch, channels, Path(out_dir), raw, event, stop,
+                     settings, overwrite)  # fmt: skip
+        _check_out(plan.out_dir, plan.targets, overwrite, reads)
     except BaseException:
         if src is not None:
             src.close()

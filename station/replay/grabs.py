@@ -7,7 +7,8 @@ one more grab averages the frames of all the event's rounds in the recording.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +57,29 @@ def channel_grabs(
     rounds, the stacked frame follows it (each round moved back by its drift) and the
     track is drawn.
     """
+    spec = _spectrogram(rec, decoded, label)
+    key_downs, round_starts = _scheduled(rec, event)
+    stamp = _Stamp(out_dir, label, callsign, grid, rec.center_freq_hz, overwrite)
+    paths = _frames(spec, rec, key_downs, stamp)
+    if len(round_starts) > 1 and event is not None and rec.start_utc is not None:
+        paths.append(_stacked(spec, rec.start_utc, round_starts, event, detection, stamp))
+    return tuple(paths)
+
+
+@dataclass(frozen=True)
+class _Stamp:
+    """Where a channel's grabs go and what they say about the station."""
+
+    out_dir: Path
+    label: str
+    callsign: str
+    grid: str
+    dial_freq_hz: float | None
+    overwrite: bool
+
+
+def _spectrogram(rec: Recording, decoded: Decoded | None, label: str) -> Spectrogram:
+    """``SPAN_HZ`` around the decoded carrier (or the channel centre), in ``BIN_HZ`` bins."""
     center = 0.0
     if decoded is not None and decoded.detected and decoded.freq_hz is not None:
         center = float(decoded.freq_hz)
@@ -64,24 +88,32 @@ def channel_grabs(
         np.clip(center, -0.5 * rec.sample_rate_hz + half, 0.5 * rec.sample_rate_hz - half)
     )
     try:
-        spec = qrss_spectrogram(
+        return qrss_spectrogram(
             rec.samples, rec.sample_rate_hz, bin_hz=BIN_HZ, span_hz=2 * half, center_hz=center
         )
     except DspValueError as exc:
         raise InputError(f"channel {label}: no grab possible ({exc})") from None
-    dial = None if rec.center_freq_hz is None else rec.center_freq_hz
+
+
+def _scheduled(
+    rec: Recording, event: Event | None
+) -> tuple[list[tuple[float, float]], list[float]]:
+    """Return the event's key-downs and round starts in the recording, s from its start."""
+    if event is None or rec.start_utc is None:
+        return [], []
+    try:
+        _, rounds_s = event_rounds(rec, event)
+    except InputError:
+        return [], []
+    key_downs = [(float(a), float(b)) for r in rounds_s for a, b in r]
+    return key_downs, [float(r[0, 0]) for r in rounds_s]
+
+
+def _frames(
+    spec: Spectrogram, rec: Recording, key_downs: list[tuple[float, float]], stamp: _Stamp
+) -> list[Path]:
+    """One grab per clock-aligned frame, the key-downs in it outlined."""
     start = rec.start_utc
-    key_downs: list[tuple[float, float]] = []
-    round_starts: list[float] = []
-    if event is not None and start is not None:
-        with_rounds = True
-        try:
-            _, rounds_s = event_rounds(rec, event)
-        except InputError:
-            with_rounds = False
-        if with_rounds:
-            key_downs = [(float(a), float(b)) for r in rounds_s for a, b in r]
-            round_starts = [float(r[0, 0]) for r in rounds_s]
     paths: list[Path] = []
     frames = frame_starts_utc(start, rec.duration_s, FRAME_S) if start is not None else [None]
     for f0 in frames:
@@ -95,46 +127,51 @@ def channel_grabs(
             if b > offset_s and a < offset_s + FRAME_S
         ]
         stamp_utc = f0 if f0 is not None else start
-        name = grab_name(callsign or "NOCALL", stamp_utc) if stamp_utc else f"{label}.png"
-        path = out_dir / name.replace(".png", f"_{label}.png")
+        label = stamp.label
+        name = grab_name(stamp.callsign or "NOCALL", stamp_utc) if stamp_utc else f"{label}.png"
         paths.append(
             render_grab(
                 part,
-                path,
+                stamp.out_dir / name.replace(".png", f"_{label}.png"),
                 frame_start_utc=stamp_utc or EPOCH_UTC,
                 frame_s=FRAME_S,
-                dial_freq_hz=dial,
-                callsign=callsign,
-                grid=grid,
+                dial_freq_hz=stamp.dial_freq_hz,
+                callsign=stamp.callsign,
+                grid=stamp.grid,
                 title=f"channel {label}: {BIN_HZ:g} Hz bins",
                 outlines=outlines,
-                overwrite=overwrite,
+                overwrite=stamp.overwrite,
             )  # fmt: skip
         )
-    if len(round_starts) > 1 and event is not None and start is not None:
-        best = detection.stacked if detection is not None else None
-        track = best.track_hz if best is not None and best.detected else ()
-        shifts = np.array(track) - track[0] if len(track) == len(round_starts) else None
-        stacked = stack_frames(spec, np.array(round_starts), event.round_period_s, shifts)
-        outlines = [Outline(a, b, "white") for a, b in event.key_down_s]
-        along = ""
-        if shifts is not None and best is not None:  # shifts come from best's track
-            along = f" along the track ({best.drift_hz_per_s * 60:+.3f} Hz/min)"
-        first = start + timedelta(seconds=round_starts[0])
-        name = grab_name(callsign or "NOCALL", first).replace(".png", f"_stack_{label}.png")
-        paths.append(
-            render_grab(
-                stacked,
-                out_dir / name,
-                frame_start_utc=first,
-                frame_s=min(FRAME_S, event.round_period_s),
-                dial_freq_hz=dial,
-                callsign=callsign,
-                grid=grid,
-                title=f"channel {label}: {len(round_starts)} rounds stacked{along}",
-                outlines=outlines,
-                line_hz=None if shifts is None else float(track[0]),
-                overwrite=overwrite,
-            )  # fmt: skip
-        )
-    return tuple(paths)
+    return paths
+
+
+def _stacked(
+    spec: Spectrogram, start: datetime, round_starts: list[float], event: Event,
+    detection: Detection | None, stamp: _Stamp,
+) -> Path:  # fmt: skip
+    """Draw every round's frame averaged, along the stack's drift track when it found one."""
+    best = detection.stacked if detection is not None else None
+    track = best.track_hz if best is not None and best.detected else ()
+    shifts = np.array(track) - track[0] if len(track) == len(round_starts) else None
+    stacked = stack_frames(spec, np.array(round_starts), event.round_period_s, shifts)
+    outlines = [Outline(a, b, "white") for a, b in event.key_down_s]
+    along = ""
+    if shifts is not None and best is not None:  # shifts come from best's track
+        along = f" along the track ({best.drift_hz_per_s * 60:+.3f} Hz/min)"
+    first = start + timedelta(seconds=round_starts[0])
+    label = stamp.label
+    name = grab_name(stamp.callsign or "NOCALL", first).replace(".png", f"_stack_{label}.png")
+    return render_grab(
+        stacked,
+        stamp.out_dir / name,
+        frame_start_utc=first,
+        frame_s=min(FRAME_S, event.round_period_s),
+        dial_freq_hz=stamp.dial_freq_hz,
+        callsign=stamp.callsign,
+        grid=stamp.grid,
+        title=f"channel {label}: {len(round_starts)} rounds stacked{along}",
+        outlines=outlines,
+        line_hz=None if shifts is None else float(track[0]),
+        overwrite=stamp.overwrite,
+    )  # fmt: skip

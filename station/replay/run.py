@@ -238,20 +238,23 @@ def replay(
             results = []
             for i, (ch, f) in enumerate(zip(channels, files, strict=True)):
                 say(f"analysing {ch.label}", i / len(channels))
-                # Mapped, not loaded: decoding reads windows, detection reads only the
-                # scheduled elements, so memory does not grow with the recording.
-                samples = (
-                    np.memmap(f, dtype=np.complex64, mode="r")
-                    if f.stat().st_size
-                    else np.zeros(0, np.complex64)
-                )
-                results.append(_analyse(ch, samples, rate, info, event, pfa, png_dir,
+                results.append(_analyse(ch, _mapped(f), rate, info, event, pfa, png_dir,
                                         callsign, grid, overwrite))  # fmt: skip
-                del samples
             results = drop_images(results, info.center_freq_hz)
             t2 = time.perf_counter()
     duration_s = (src.sample_count or 0) / info.sample_rate_hz
     return ReplayResult(Path(path), info, duration_s, rate, tuple(results), t1 - t0, t2 - t1)
+
+
+def _mapped(path: Path) -> np.ndarray:
+    """Map a channel's scratch file (not load it).
+
+    Decoding reads windows, detection reads only the scheduled elements, so memory does
+    not grow with the recording.
+    """
+    if path.stat().st_size:
+        return np.memmap(path, dtype=np.complex64, mode="r")
+    return np.zeros(0, np.complex64)
 
 
 def _analyse(
