@@ -110,7 +110,22 @@ def _restore(old: dict[int, Any]) -> None:
     old.clear()
 
 
-class SignalGuard:
+class _Holding:
+    """Counts the nested stretches a signal must not cut (``_depth`` > 0 inside one)."""
+
+    def __init__(self) -> None:
+        self._depth = 0
+
+    @contextlib.contextmanager
+    def _hold(self) -> Iterator[None]:
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+
+
+class SignalGuard(_Holding):
     """Raise :class:`Interrupted` on the keying stop signals, outside critical sections.
 
     Use as a context manager in the main thread; handlers are restored on exit.
@@ -124,7 +139,7 @@ class SignalGuard:
     SIGNALS = KEYING_SIGNALS
 
     def __init__(self) -> None:
-        self._depth = 0
+        super().__init__()
         self.pending: int | None = None
         self._raised = False
         self._old: dict[int, Any] = {}
@@ -143,22 +158,16 @@ class SignalGuard:
     @contextlib.contextmanager
     def critical(self) -> Iterator[None]:
         """Hold signals until the block ends (a rig command and its reply), then raise."""
-        self._depth += 1
-        try:
+        with self._hold():
             yield
-        finally:
-            self._depth -= 1
         if self._depth == 0 and self.pending is not None and not self._raised:
             self._raise()
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
         """Hold signals during the block without raising at its end (shutdown paths)."""
-        self._depth += 1
-        try:
+        with self._hold():
             yield
-        finally:
-            self._depth -= 1
 
     def check(self) -> None:
         """Raise now if a stop signal is pending and has not been raised yet."""
@@ -173,7 +182,7 @@ class SignalGuard:
         _restore(self._old)
 
 
-class StopRequest:
+class StopRequest(_Holding):
     """Asks a running capture to stop after the block in hand (set by signals, a UI, a test).
 
     Attributes
@@ -183,8 +192,8 @@ class StopRequest:
     """
 
     def __init__(self) -> None:
+        super().__init__()
         self.reason: str | None = None
-        self._depth = 0
 
     def set(self, reason: str = "stopped") -> None:
         """Ask the capture to stop (the first reason is kept)."""
@@ -194,11 +203,8 @@ class StopRequest:
     @contextlib.contextmanager
     def critical(self) -> Iterator[None]:
         """Mark a stretch a forced stop must not cut (writing a block)."""
-        self._depth += 1
-        try:
+        with self._hold():
             yield
-        finally:
-            self._depth -= 1
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         if self.reason is None:
