@@ -191,8 +191,7 @@ def capture_keep_up(seconds: float, folder: Path) -> list[str]:
     The server streams in real time and counts what a slow client made it skip; the
     capture counts gaps.  Keeping up means both are zero.
     """
-    from station.capture import plan_capture
-    from station.capture_loop import run_capture
+    from station.capture import plan_capture, run_capture
     from station.sdr.rtltcp_server import RtlTcpServer
     from station.sdr.synthetic import SyntheticSource
 

@@ -33,18 +33,15 @@ from dsp.channelize import Channelizer
 from dsp.results import Decoded, Detection, shift_frequencies
 from dsp.spectrum import band_of
 from station.analysis import Band, decode_recording, detect_recording, search_band
+from station.channels import SEARCH_FRACTION
 from station.reader import read_recording
 from station.recording import Recording, recording_format
 from station.sigmf_io import SigmfInput, open_sigmf, read_sigmf, sigmf_blocks
 
-__all__ = ["SEARCH_FRACTION", "BandInput", "channel_decimation", "decode_band", "detect_band",
-           "read_band"]  # fmt: skip
+__all__ = ["BandInput", "channel_decimation", "decode_band", "detect_band", "read_band"]
 
 logger = logging.getLogger(__name__)
 
-#: Largest half-width of the searched band as a fraction of the channel rate (the
-#: channel filter is flat over +-0.4 of it).
-SEARCH_FRACTION = 0.375
 _BLOCK = 1 << 18
 
 

@@ -15,20 +15,20 @@ from rich.table import Table
 
 from station.analysis import parse_utc
 from station.capture import (
-    DEFAULT_CHANNEL_RATE_HZ,
     CapturePlan,
     CaptureResult,
-    StopRequest,
+    CaptureStatus,
+    ChannelRound,
+    RoundDetection,
     plan_capture,
-    stop_on_signals,
+    run_capture,
 )
-from station.capture_loop import run_capture
-from station.capture_rounds import ChannelRound, RoundDetection
-from station.capture_view import CaptureStatus
+from station.channels import DEFAULT_CHANNEL_RATE_HZ
 from station.cli._common import LiveLines, err_console, out_console
 from station.schedule import load_event
 from station.sdr.base import SourceInfo
 from station.sdr.spec import SOURCE_FORMS
+from station.signals import StopRequest, stop_on_signals
 
 __all__ = ["capture", "render_status"]
 

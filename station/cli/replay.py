@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from station.channels import DEFAULT_CHANNEL_RATE_HZ
 from station.cli._common import bounded, out_console, spinner
-from station.replay import DEFAULT_CHANNEL_RATE_HZ, ReplayResult, replay
+from station.replay import ReplayResult, replay
 from station.schedule import load_event
 from station.sigmf_meta import RATE_LIMITS_HZ
 

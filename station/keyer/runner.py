@@ -43,7 +43,7 @@ from station.keyer.records import (
     TuneRecord,
     TxRecord,
 )
-from station.keyer.safety import KeyingInterrupted, SafeKeyer
+from station.keyer.safety import SafeKeyer
 from station.keyer.txlog import TxLog
 from station.schedule.plan import OperatorPlan
 
@@ -270,7 +270,7 @@ def _key_all(
 
 def _why_stopped(exc: BaseException, keyer: SafeKeyer) -> tuple[str, str] | None:
     """Return the ``(reason, message)`` of an error that ends keying; None for a bug."""
-    if isinstance(exc, KeyingInterrupted):
+    if isinstance(exc, Interrupted):
         return str(exc), f"stopped by {exc}"
     if isinstance(exc, WatchdogTripped):
         return "watchdog", str(exc)
@@ -341,7 +341,7 @@ def run_plan(
 
     Raises
     ------
-    KeyingInterrupted
+    Interrupted
         A stop signal (after the key is released and the stop is logged); its
         ``unkeyed`` says whether the release was confirmed.
     """
@@ -350,7 +350,7 @@ def run_plan(
     mode = mode or plan.event.mode
     run.write(_start_record(run, mode, skipped))
     reason, message = "completed", ""
-    interrupted: KeyingInterrupted | None = None
+    interrupted: Interrupted | None = None
     try:
         _key_all(run, actions, mode, tick, on_action)
     except BaseException as exc:
@@ -358,7 +358,7 @@ def run_plan(
         reason, message = ended or ("error", f"{type(exc).__name__}: {exc}")
         if ended is None:  # a bug: release, log, and let it show
             raise
-        if isinstance(exc, KeyingInterrupted):
+        if isinstance(exc, Interrupted):
             interrupted = exc
     finally:
         unkeyed = keyer.release()
@@ -366,7 +366,7 @@ def run_plan(
                           unkeyed=unkeyed, edges=run.edges)  # fmt: skip
         logged = run.write.stop(stop)
     if interrupted is None and keyer.signals is not None and keyer.signals.pending:
-        interrupted = KeyingInterrupted(keyer.signals.pending)  # came during the release
+        interrupted = Interrupted(keyer.signals.pending)  # came during the release
     if interrupted is not None:
         interrupted.unkeyed = unkeyed
         raise interrupted

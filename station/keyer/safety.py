@@ -13,7 +13,7 @@
   stopped, hangs or dies, even by SIGKILL (a serial line is released by the kernel
   when the process exits);
 * every way out (normal end, exception, the stop signals of
-  :mod:`~station.keyer.signals`, interpreter exit) releases the key; a key-down is
+  :mod:`~station.signals`, interpreter exit) releases the key; a key-down is
   never sent after a stop signal, a failure or a watchdog trip.
 """
 
@@ -29,11 +29,11 @@ from dsp.morse import key_intervals, wpm_to_dit_s
 from station.clock import Clock
 from station.errors import InputError, RigError, WatchdogTripped
 from station.keyer.base import Keyer
-from station.keyer.signals import KeyingInterrupted, SignalGuard
 from station.keyer.watchdog import Watchdog
 from station.schedule.event import TEN_METRE_BAND_HZ
+from station.signals import SignalGuard
 
-__all__ = ["KeyingInterrupted", "SafeKeyer", "SignalGuard", "Watchdog"]
+__all__ = ["SafeKeyer", "Watchdog"]
 
 logger = logging.getLogger(__name__)
 

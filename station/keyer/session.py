@@ -22,7 +22,7 @@ from station.keyer.records import TxRecord
 from station.keyer.rigctld import RigctldKeyer
 from station.keyer.rigctld_client import RigctldClient, check_mode, parse_rig_address
 from station.keyer.runner import RunSummary, run_plan
-from station.keyer.safety import KeyingInterrupted, SafeKeyer, SignalGuard
+from station.keyer.safety import SafeKeyer
 from station.keyer.serial_line import SerialKeyer
 from station.keyer.txlog import TxLog
 from station.schedule.event import load_event
@@ -174,7 +174,7 @@ def transmit_plan(
     InputError
         The event is over (nothing left to key), or the log cannot be opened; raised
         before the backend is touched.
-    KeyingInterrupted
+    Interrupted
         A signal stopped keying (the key is released and the stop logged first).
     """
     check_session(plan, clock.now(), margin_s=margin_s)
@@ -334,7 +334,7 @@ def run_transmit(
     try:
         summary = transmit_plan(plan, backend, clock, log_path, margin_s=request.watchdog_margin_s,
                                 mode=mode, tick=view.tick, on_action=view.action)  # fmt: skip
-    except KeyingInterrupted as exc:
+    except Interrupted as exc:
         view.stop()
         text = f"stopped by {exc}: {key_state(exc.unkeyed)}; log {log_path}"
         return TransmitOutcome(text, exc.exit_code, alarm=exc.unkeyed is False)

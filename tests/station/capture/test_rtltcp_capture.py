@@ -162,8 +162,7 @@ def test_a_dropped_connection_is_a_zero_filled_gap_and_time_stays_right(
 
 
 def test_a_server_gone_for_good_ends_with_an_error_and_every_file_closed(tmp_path, server_factory):
-    from station.capture import plan_capture
-    from station.capture_loop import run_capture
+    from station.capture import plan_capture, run_capture
     from station.errors import SourceError
 
     server = server_factory(band(), pace=True)
@@ -203,7 +202,7 @@ def test_a_server_far_slower_than_its_rate_stops_on_time_and_says_so(
 ):
     # A tenth of the rate: --duration-s 2 would take 20 s of samples; the capture stops
     # LATE_S after the planned end by the clock, with what arrived, and says so.
-    from station.capture_loop import LATE_S
+    from station.capture.loop import LATE_S
 
     server = server_factory(band(), pace=True, block_s=0.05)
     server.speed = 0.1

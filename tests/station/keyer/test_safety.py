@@ -12,9 +12,10 @@ from station.clock import SimulatedClock, sleep_until
 from station.errors import InputError, RigError
 from station.keyer.rigctld import RigctldKeyer
 from station.keyer.runner import run_plan
-from station.keyer.safety import KeyingInterrupted, SafeKeyer, SignalGuard
+from station.keyer.safety import SafeKeyer
 from station.keyer.watchdog import Watchdog
 from station.schedule import load_event, make_plan
+from station.signals import Interrupted, SignalGuard
 
 JUNO = load_event("juno-2013-10-09")
 
@@ -90,7 +91,7 @@ def test_no_key_down_after_a_stop_signal(rigctld):
     keyer = SafeKeyer(rig, allowed_hz=JUNO.band_hz, max_key_down_s=30, signals=signals)
     keyer.open(28_400_000, "CW")
     signals.pending = signal.SIGINT  # as the handler does during a command
-    with pytest.raises(KeyingInterrupted):
+    with pytest.raises(Interrupted):
         keyer.key(True)
     assert rigctld.ptt() is False and keyer.keyed is False
     keyer.close()

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -123,43 +124,16 @@ def render_grab(
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
-    from matplotlib.patches import Rectangle
 
-    db = 10 * np.log10(np.maximum(spec.power, np.finfo(np.float32).tiny))
-    lo, hi = np.percentile(db, [20, 99.5]) if db.size else (0.0, 1.0)
     fig, ax = plt.subplots(figsize=(10, 4), dpi=100)
     try:
-        ax.pcolormesh(
-            spec.times_s, spec.freqs_hz, db, shading="nearest", cmap="viridis",
-            vmin=lo, vmax=max(hi, lo + 1e-3), rasterized=True,
-        )  # fmt: skip
-        f_lo, f_hi = float(spec.freqs_hz[0]), float(spec.freqs_hz[-1])
-        for o in outlines:
-            ax.add_patch(
-                Rectangle(
-                    (o.start_s, f_lo + 0.04 * (f_hi - f_lo)), o.end_s - o.start_s,
-                    0.92 * (f_hi - f_lo), fill=False, edgecolor=o.color, linewidth=1.2,
-                )
-            )  # fmt: skip
+        _draw_power(ax, spec)
+        _draw_outlines(ax, spec, outlines)
         if line_hz is not None:
             ax.axhline(line_hz, color="orange", linestyle="--", linewidth=0.8)
-        ax.set_xlim(0, frame_s)
-        ticks = np.arange(0, frame_s + 1, 60.0 if frame_s <= 1200 else 300.0)
-        ax.set_xticks(ticks)
-        ax.set_xticklabels(
-            [f"{frame_start_utc + timedelta(seconds=float(t)):%H:%M}" for t in ticks]
-        )
-        ax.set_xlabel("UTC")
         ref = "baseband" if dial_freq_hz is None else f"{dial_freq_hz / 1e6:.6f} MHz"
-        ax.set_ylabel(f"Hz from {ref}")
-        stamp = " ".join(
-            s for s in (callsign.upper(), grid, ref, f"{frame_start_utc:%Y-%m-%d %H:%MZ}") if s
-        )
-        ax.text(
-            0.005, 0.985, stamp, transform=ax.transAxes, fontsize=7, color="white",
-            va="top", ha="left", family="monospace",
-            bbox={"facecolor": "black", "alpha": 0.6, "pad": 1.5, "edgecolor": "none"},
-        )  # fmt: skip
+        _draw_axes(ax, frame_start_utc, frame_s, ref)
+        _draw_stamp(ax, callsign, grid, ref, frame_start_utc)
         ax.set_title(title or f"QRSS grab, {spec.bin_hz:.3g} Hz bins", fontsize=9)
         fig.tight_layout()
         buf = io.BytesIO()
@@ -167,3 +141,49 @@ def render_grab(
     finally:
         plt.close(fig)
     return write_bytes_atomic(path, buf.getvalue(), overwrite=overwrite)
+
+
+def _draw_power(ax: Any, spec: Spectrogram) -> None:
+    """Draw the power in dB, coloured from its 20th to its 99.5th percentile."""
+    db = 10 * np.log10(np.maximum(spec.power, np.finfo(np.float32).tiny))
+    lo, hi = np.percentile(db, [20, 99.5]) if db.size else (0.0, 1.0)
+    ax.pcolormesh(
+        spec.times_s, spec.freqs_hz, db, shading="nearest", cmap="viridis",
+        vmin=lo, vmax=max(hi, lo + 1e-3), rasterized=True,
+    )  # fmt: skip
+
+
+def _draw_outlines(ax: Any, spec: Spectrogram, outlines: Sequence[Outline]) -> None:
+    """Outline each expected key-down: an unfilled box over the whole frequency span."""
+    from matplotlib.patches import Rectangle
+
+    f_lo, f_hi = float(spec.freqs_hz[0]), float(spec.freqs_hz[-1])
+    for o in outlines:
+        ax.add_patch(
+            Rectangle(
+                (o.start_s, f_lo + 0.04 * (f_hi - f_lo)), o.end_s - o.start_s,
+                0.92 * (f_hi - f_lo), fill=False, edgecolor=o.color, linewidth=1.2,
+            )
+        )  # fmt: skip
+
+
+def _draw_axes(ax: Any, frame_start_utc: datetime, frame_s: float, ref: str) -> None:
+    """Show the whole frame on the x axis, ticked in UTC, and offsets from ``ref`` on y."""
+    ax.set_xlim(0, frame_s)
+    ticks = np.arange(0, frame_s + 1, 60.0 if frame_s <= 1200 else 300.0)
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([f"{frame_start_utc + timedelta(seconds=float(t)):%H:%M}" for t in ticks])
+    ax.set_xlabel("UTC")
+    ax.set_ylabel(f"Hz from {ref}")
+
+
+def _draw_stamp(ax: Any, callsign: str, grid: str, ref: str, frame_start_utc: datetime) -> None:
+    """Stamp callsign, locator, dial frequency and UTC in small text, top left."""
+    stamp = " ".join(
+        s for s in (callsign.upper(), grid, ref, f"{frame_start_utc:%Y-%m-%d %H:%MZ}") if s
+    )
+    ax.text(
+        0.005, 0.985, stamp, transform=ax.transAxes, fontsize=7, color="white",
+        va="top", ha="left", family="monospace",
+        bbox={"facecolor": "black", "alpha": 0.6, "pad": 1.5, "edgecolor": "none"},
+    )  # fmt: skip

@@ -1,16 +1,12 @@
 """A capture as its user sees it: status and levels while running, the stop, the result.
 
-The capture loop (:mod:`station.capture_loop`) hands a :class:`CaptureStatus`
+The capture loop (:mod:`station.capture.loop`) hands a :class:`CaptureStatus`
 snapshot to whoever draws it after every block (a cheap, immutable object: the drawing
 thread reads it at leisure), feeds every channel's output to a :class:`LevelMeter`
 (the level over the last second, dBFS: mean ``|x|**2`` relative to a full-scale
 complex sample of magnitude 1), and returns a :class:`CaptureResult`.  Per-round
-detections are :mod:`station.capture_rounds`.
-
-Stopping: the loop checks a :class:`StopRequest` after every block;
-:func:`stop_on_signals` sets it on SIGINT, SIGTERM or SIGHUP, and a second signal
-raises :class:`CaptureInterrupted` out of a blocked read (never out of a write), which
-the loop turns into a clean, forced stop.
+detections are :mod:`station.capture.rounds`; stopping is
+:class:`station.signals.StopRequest`.
 
 Examples
 --------
@@ -19,38 +15,27 @@ Examples
 >>> meter.update(np.array([np.full(2000, 0.1 + 0j), np.zeros(2000)], np.complex64))
 >>> [None if v is None else round(v, 1) for v in meter.dbfs()]
 [-20.0, None]
->>> stop = StopRequest()
->>> stop.set("test"); stop.set("later"); stop.reason
-'test'
 """
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import numpy as np
 
-from station.capture_rounds import RoundDetection
+from station.capture.rounds import RoundDetection
 from station.recording import format_utc
 
 __all__ = [
-    "CaptureInterrupted",
     "CaptureResult",
     "CaptureStatus",
     "ChannelFile",
     "LevelMeter",
-    "StopRequest",
     "rate_warning",
-    "stop_on_signals",
 ]
 
 #: Levels below this are shown as silence (None), dBFS.
@@ -126,66 +111,6 @@ class LevelMeter:
         with np.errstate(divide="ignore"):
             db = 10 * np.log10(mean)
         return tuple(float(v) if v > _FLOOR_DBFS else None for v in db)
-
-
-class CaptureInterrupted(BaseException):  # noqa: N818  (like KeyboardInterrupt)
-    """A second stop signal while the capture was blocked reading; ``args[0]`` names it."""
-
-
-class StopRequest:
-    """Asks a running capture to stop after the block in hand (set by signals, a UI, a test).
-
-    Attributes
-    ----------
-    reason : str or None
-        What asked first (``"SIGINT"``...); None while running.
-    """
-
-    def __init__(self) -> None:
-        self.reason: str | None = None
-        self._depth = 0
-
-    def set(self, reason: str = "stopped") -> None:
-        """Ask the capture to stop (the first reason is kept)."""
-        if self.reason is None:
-            self.reason = reason
-
-    @contextlib.contextmanager
-    def critical(self) -> Iterator[None]:
-        """Mark a stretch a forced stop must not cut (writing a block)."""
-        self._depth += 1
-        try:
-            yield
-        finally:
-            self._depth -= 1
-
-    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
-        name = signal.Signals(signum).name
-        if self.reason is None:
-            self.reason = name
-        elif self._depth == 0:
-            raise CaptureInterrupted(name)
-
-
-@contextlib.contextmanager
-def stop_on_signals(stop: StopRequest) -> Iterator[StopRequest]:
-    """Turn SIGINT, SIGTERM and SIGHUP into ``stop`` while the block runs (main thread only).
-
-    A signal the process was started ignoring stays ignored: ``nohup`` ignores SIGHUP so
-    that closing the terminal does not end a long capture, and a shell ignores SIGINT
-    in a background job so that a Ctrl-C meant for the foreground does not either.
-    """
-    old: dict[int, Any] = {}
-    if threading.current_thread() is threading.main_thread():
-        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-            num = getattr(signal, name, None)
-            if num is not None and signal.getsignal(num) is not signal.SIG_IGN:
-                old[num] = signal.signal(num, stop._on_signal)
-    try:
-        yield stop
-    finally:
-        for num, handler in old.items():
-            signal.signal(num, handler)
 
 
 def rate_warning(signal_s: float, wall_s: float, planned_s: float | None = None) -> str | None:

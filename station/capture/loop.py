@@ -1,17 +1,17 @@
 """The streaming half of a capture: source -> channelizer -> SigMF writers.
 
-:func:`run_capture` opens a :class:`~station.capture.CapturePlan`'s source and runs a
+:func:`run_capture` opens a :class:`~station.capture.plan.CapturePlan`'s source and runs a
 :class:`CaptureLoop`: each block is clipped to the planned end, a gap before it
 (``IQBlock.dropped_before``) is fed to the channelizer as zeros and annotated
 ``"gap"`` in every channel file (the raw writer zero-fills and annotates it itself),
 the block goes to the raw writer as received and through the channelizer to the
-channel writers, and the live-view helpers (:mod:`station.capture_view`) see the
+channel writers, and the live-view helpers (:mod:`station.capture.view`) see the
 channel outputs.  Whatever ends the capture, every writer is closed with its final
 metadata (``core:sha512``).
 
-A :class:`~station.capture_view.StopRequest` is checked after every block (and by a
-network source while it waits); a :class:`~station.capture_view.CaptureInterrupted`
-raised out of a blocked read (a second stop signal) becomes a clean, forced stop.  A
+A :class:`~station.signals.StopRequest` is checked after every block (and by a
+network source while it waits); an :class:`~station.signals.Interrupted` raised out
+of a blocked read (a second stop signal) becomes a clean, forced stop.  A
 live source far slower than its rate stops :data:`LATE_S` after the planned end by the
 clock, short of it and said so, rather than running on.
 
@@ -27,28 +27,26 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from dsp.channelize import Channelizer
 from station._atomic import make_output_dir
-from station.capture_rounds import RoundDetection, RoundWatcher
-from station.capture_view import (
-    CaptureInterrupted,
+from station.capture.plan import CapturePlan
+from station.capture.rounds import RoundDetection, RoundWatcher
+from station.capture.view import (
     CaptureResult,
     CaptureStatus,
     ChannelFile,
     LevelMeter,
-    StopRequest,
     rate_warning,
 )
+from station.channels import channel_offsets_hz
 from station.errors import SourceError
 from station.sdr.base import IQBlock, SourceInfo
 from station.sdr.writer import GAP_LABEL, SigmfStreamWriter
-
-if TYPE_CHECKING:
-    from station.capture import CapturePlan
+from station.signals import Interrupted, StopRequest
 
 __all__ = [
     "FAST_SOURCE_LABEL", "KEY_DOWN_LABEL", "LATE_S", "LIVE_KINDS", "CaptureLoop", "run_capture",
@@ -105,7 +103,7 @@ class CaptureLoop:
         self.plan, self.info, self.source = plan, info, plan.source
         self._say = on_note or (lambda text: None)
         rate = info.sample_rate_hz
-        offsets = [c.freq_hz - info.center_freq_hz for c in plan.channels]
+        offsets = channel_offsets_hz(plan.channels, info.center_freq_hz)
         self.bank = Channelizer(
             rate, offsets, plan.channel_rate_hz, passband_hz=0.9 * plan.channel_rate_hz
         )
@@ -123,25 +121,8 @@ class CaptureLoop:
         self.writers: list[SigmfStreamWriter] = []
         self.raw: SigmfStreamWriter | None = None
         created = make_output_dir(plan.out_dir)
-        common: dict[str, Any] = {  # the settings every file of the capture shares
-            "start_utc": info.start_utc, "hardware": info.hardware,
-            "freq_correction_ppm": info.freq_correction_ppm, "overwrite": plan.overwrite,
-        }  # fmt: skip
-        where = f"{info.center_freq_hz / 1e6:.6f} MHz at {rate:g} S/s from {info.hardware}"
         try:
-            for ch, path in zip(plan.channels, plan.channel_paths, strict=True):
-                self.writers.append(SigmfStreamWriter(
-                    path, datatype="cf32_le", sample_rate_hz=self.rate_ch,
-                    center_freq_hz=ch.freq_hz, **common,
-                    description=f"hi-station capture: channel {ch.label} "
-                    f"({ch.freq_hz / 1e6:.6f} MHz) of a band tuned to {where}",
-                ))  # fmt: skip
-            if plan.raw_path is not None:
-                self.raw = SigmfStreamWriter(
-                    plan.raw_path, datatype="cu8" if info.datatype == "cu8" else "cf32_le",
-                    sample_rate_hz=rate, center_freq_hz=info.center_freq_hz, **common,
-                    description=f"hi-station capture: the stream as received, {where}",
-                )  # fmt: skip
+            self._open_writers()
             self._annotate_schedule()
         except BaseException:
             self._close(wait=False, strict=False)
@@ -155,6 +136,28 @@ class CaptureLoop:
             self.watcher = RoundWatcher(
                 plan.event, plan.channels, self.rate_ch, info.start_utc, pfa=pfa,
                 on_result=on_round, synchronous=plan.fast, center_freq_hz=info.center_freq_hz,
+            )  # fmt: skip
+
+    def _open_writers(self) -> None:
+        """Create every recording (metadata first): one per channel, and the raw stream."""
+        plan, info, rate = self.plan, self.info, self.info.sample_rate_hz
+        common: dict[str, Any] = {  # the settings every file of the capture shares
+            "start_utc": info.start_utc, "hardware": info.hardware,
+            "freq_correction_ppm": info.freq_correction_ppm, "overwrite": plan.overwrite,
+        }  # fmt: skip
+        where = f"{info.center_freq_hz / 1e6:.6f} MHz at {rate:g} S/s from {info.hardware}"
+        for ch, path in zip(plan.channels, plan.channel_paths, strict=True):
+            self.writers.append(SigmfStreamWriter(
+                path, datatype="cf32_le", sample_rate_hz=self.rate_ch,
+                center_freq_hz=ch.freq_hz, **common,
+                description=f"hi-station capture: channel {ch.label} "
+                f"({ch.freq_hz / 1e6:.6f} MHz) of a band tuned to {where}",
+            ))  # fmt: skip
+        if plan.raw_path is not None:
+            self.raw = SigmfStreamWriter(
+                plan.raw_path, datatype="cu8" if info.datatype == "cu8" else "cf32_le",
+                sample_rate_hz=rate, center_freq_hz=info.center_freq_hz, **common,
+                description=f"hi-station capture: the stream as received, {where}",
             )  # fmt: skip
 
     def _annotate_schedule(self) -> None:
@@ -268,7 +271,7 @@ class CaptureLoop:
                             self._take(block)
                         if on_status is not None:
                             on_status(self.status())
-        except (SourceError, CaptureInterrupted):  # keep what the channelizer holds
+        except (SourceError, Interrupted):  # keep what the channelizer holds
             with stop.critical():
                 self._rows(self.bank.flush())
             raise
@@ -289,8 +292,8 @@ class CaptureLoop:
             self._wall_end = t0 + self.end / self.info.sample_rate_hz + LATE_S
         try:
             reason = self._stream(stop, on_status)
-        except CaptureInterrupted as exc:
-            reason = f"{exc.args[0]} (forced)"
+        except Interrupted as exc:
+            reason = f"{exc.name} (forced)"
         except BaseException:
             self._close(wait=False, strict=False)
             raise
@@ -370,9 +373,9 @@ def run_capture(
     Parameters
     ----------
     plan : CapturePlan
-        From :func:`station.capture.plan_capture`.
+        From :func:`station.capture.plan.plan_capture`.
     stop : StopRequest, optional
-        Checked after every block (see :func:`~station.capture_view.stop_on_signals`).
+        Checked after every block (see :func:`~station.signals.stop_on_signals`).
     on_status : callable, optional
         ``on_status(CaptureStatus)`` after every block, on the capture's thread: it
         must only store it.

@@ -7,11 +7,10 @@ whole-band :class:`~dsp.channelize.Channelizer` (flat over 90 % of each channel)
 one crash-safe :class:`~station.sdr.writer.SigmfStreamWriter` per channel, and with
 ``raw`` the bytes as received into one more.
 
-Tuning (live sources): the centre defaults to the middle of the channels asked for
-(``freqs_hz``, else the frequencies of the event's table); the sample rate to
-240 000 S/s when they all lie within +-100 kHz of it, else 2 400 000 S/s.  Channels:
-``freqs_hz``, else every frequency of the event's table inside the band
-(:func:`station.replay.plan_channels`).
+Tuning (live sources, :mod:`station.capture.tuning`): the middle of the channels at
+240 000 S/s when they lie within +-100 kHz of it, else 2 400 000 S/s.  Channels
+(:func:`station.channels.plan_channels`): ``freqs_hz``, else every frequency of the
+event's table inside the band.
 
 Output layout: ``out_dir`` is a directory holding one capture.  It is created when
 missing; an existing one must be empty unless ``overwrite`` (which replaces files of
@@ -33,8 +32,9 @@ element m``) in every file.
 Stops at ``duration_s`` or ``until_utc`` (signal time), else with a schedule 30 s
 after the event's last key-up (an explicit stop wins, so an event long over can
 still lend its frequency table); at the end of a file source; or when ``stop`` is set
-(:func:`stop_on_signals`: SIGINT, SIGTERM, SIGHUP; a second signal forces the stop
-while a read is blocked).  The files are always closed with their final metadata.
+(:func:`station.signals.stop_on_signals`: SIGINT, SIGTERM, SIGHUP; a second signal
+forces the stop while a read is blocked).  The files are always closed with their
+final metadata.
 
 Examples
 --------
@@ -44,7 +44,7 @@ Examples
 ...                     fast=True, raw=True, seed=1)
 >>> plan.center_freq_hz, plan.sample_rate_hz, [p.name for p in plan.channel_paths]
 (28280000.0, 240000.0, ['f1_28.250000MHz.sigmf-meta', 'f2_28.310000MHz.sigmf-meta'])
->>> from station.capture_loop import run_capture
+>>> from station.capture.loop import run_capture
 >>> result = run_capture(plan)
 >>> result.stop_reason, result.samples, [c.samples for c in result.channels]
 ('duration', 480000, [4000, 4000])
@@ -52,6 +52,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Sequence
@@ -62,75 +63,30 @@ from typing import Any
 
 from sigmf.sigmffile import get_sigmf_filenames
 
-from dsp.channelize import nearest_out_rate_hz
 from station._atomic import check_free
-from station.capture_view import (  # re-exported
-    CaptureInterrupted,
-    CaptureResult,
-    ChannelFile,
-    StopRequest,
-    stop_on_signals,
+from station.capture.tuning import live_tuning
+from station.channels import (
+    DEFAULT_CHANNEL_RATE_HZ,
+    Channel,
+    nearest_channel_rate_hz,
+    plan_channels,
 )
 from station.clock import Clock, SystemClock
 from station.errors import InputError, RecordingError
 from station.recording import format_utc
-from station.replay import DEFAULT_CHANNEL_RATE_HZ, ReplayChannel, plan_channels
 from station.schedule.event import Event
 from station.sdr.base import IQSource, SourceInfo
 from station.sdr.factory import open_source
-from station.sdr.spec import TUNER_RANGE_HZ, RtlSettings, parse_source
+from station.sdr.spec import parse_source
 from station.sdr.synthetic import Carrier
 
-__all__ = [
-    "DEFAULT_CHANNEL_RATE_HZ",
-    "EVENT_TAIL_S",
-    "CaptureInterrupted",
-    "CapturePlan",
-    "CaptureResult",
-    "ChannelFile",
-    "StopRequest",
-    "choose_tuning",
-    "plan_capture",
-    "stop_on_signals",
-]
+__all__ = ["EVENT_TAIL_S", "MAX_CAPTURE_S", "CapturePlan", "plan_capture"]
 
 logger = logging.getLogger(__name__)
 
-#: Default rates: narrow when every channel lies within NARROW_REACH_HZ of the centre.
-NARROW_RATE_HZ, WIDE_RATE_HZ, NARROW_REACH_HZ = 240_000.0, 2_400_000.0, 100_000.0
 #: With a schedule (and no other stop), the capture ends this long after the last key-up.
 EVENT_TAIL_S = 30.0
 _SYNTHETIC_CARRIERS = 3
-
-
-def choose_tuning(
-    freqs_hz: Sequence[float],
-    event: Event | None = None,
-    *,
-    center_freq_hz: float | None = None,
-    sample_rate_hz: float | None = None,
-) -> tuple[float, float]:
-    """Default centre frequency and sample rate for the channels wanted.
-
-    Examples
-    --------
-    >>> choose_tuning([28.25e6, 28.31e6])
-    (28280000.0, 240000.0)
-    >>> from station.schedule import load_event
-    >>> choose_tuning([], load_event("juno-2013-10-09"))
-    (28475000.0, 2400000.0)
-    """
-    wanted = [float(f) for f in freqs_hz] or (
-        sorted(set(event.table_hz.values())) if event is not None else []
-    )
-    if center_freq_hz is None:
-        if not wanted:
-            raise InputError("give --freq-mhz (repeatable) or --schedule: which channels to record")
-        center_freq_hz = float(round((min(wanted) + max(wanted)) / 2))
-    if sample_rate_hz is None:
-        narrow = all(abs(f - center_freq_hz) <= NARROW_REACH_HZ for f in wanted)
-        sample_rate_hz = NARROW_RATE_HZ if narrow else WIDE_RATE_HZ
-    return float(center_freq_hz), float(sample_rate_hz)
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,7 +100,7 @@ class CapturePlan:
     source : IQSource
         Not opened yet (a file source is: its metadata had to be read).
     center_freq_hz, sample_rate_hz, channel_rate_hz : float
-    channels : tuple of ReplayChannel
+    channels : tuple of Channel
     out_dir : pathlib.Path
     channel_paths : tuple of pathlib.Path
         ``.sigmf-meta`` name of each channel's recording.
@@ -171,7 +127,7 @@ class CapturePlan:
     center_freq_hz: float
     sample_rate_hz: float
     channel_rate_hz: float
-    channels: tuple[ReplayChannel, ...]
+    channels: tuple[Channel, ...]
     out_dir: Path
     channel_paths: tuple[Path, ...]
     raw_path: Path | None
@@ -250,7 +206,7 @@ def _stop(
     return None, None, "", "when stopped (Ctrl-C)"
 
 
-def _carriers(channels: Sequence[ReplayChannel], event: Event | None, start: datetime) -> list:
+def _carriers(channels: Sequence[Channel], event: Event | None, start: datetime) -> list:
     """HI (or the event's message, on its schedule) on the first few channels."""
     freqs = [c.freq_hz for c in channels][:_SYNTHETIC_CARRIERS]
     if event is None:
@@ -261,6 +217,110 @@ def _carriers(channels: Sequence[ReplayChannel], event: Event | None, start: dat
     span_s = event.key_down_s[-1][1]
     period = event.round_period_s if event.round_period_s > span_s + event.dit_s else None
     return [Carrier(f, event.message, event.dit_s, offset_s, 10.0, period_s=period) for f in freqs]
+
+
+def _wanted_freqs(
+    freqs_hz: Sequence[float] | None, event: Event | None, channel_rate_hz: float
+) -> list[float]:
+    """Check the channel centres asked for (none: the event's) and return them."""
+    freqs = [float(f) for f in freqs_hz or ()]
+    if len(set(freqs)) != len(freqs):
+        raise InputError(f"--freq-mhz lists a frequency twice: {[f / 1e6 for f in freqs]}")
+    if not freqs and event is None:
+        raise InputError("give --freq-mhz (repeatable) or --schedule: which channels to record")
+    if not (math.isfinite(channel_rate_hz) and channel_rate_hz > 0):
+        raise InputError(f"--channel-rate-hz={channel_rate_hz} must be a rate > 0 S/s")
+    return freqs
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """How the source is to run: tuning (as asked, then as checked), clock, pace."""
+
+    center_freq_hz: float | None
+    sample_rate_hz: float | None
+    gain_db: float | None
+    freq_correction_ppm: float
+    clock: Clock
+    fast: bool
+
+
+def _open_input(
+    source: str, kind: str, arg: str, freqs: Sequence[float], event: Event | None,
+    settings: _Settings,
+) -> tuple[IQSource | None, SourceInfo, set[Path], _Settings]:  # fmt: skip
+    """Open a file source (its metadata is needed), or tune a live one (built later).
+
+    Returns the file source (None for a live one), what it delivers, the files it
+    reads, and the settings as checked.
+    """
+    if kind == "file":
+        src, info, reads = _open_file(source, arg, settings)
+        return src, info, reads, settings
+    info, ppm = live_tuning(
+        freqs, event, center_freq_hz=settings.center_freq_hz,
+        sample_rate_hz=settings.sample_rate_hz, gain_db=settings.gain_db,
+        freq_correction_ppm=settings.freq_correction_ppm, clock=settings.clock,
+    )  # fmt: skip
+    fast = settings.fast
+    if fast and kind != "synthetic":
+        logger.warning("--fast applies to file: and synthetic sources only; ignored")
+        fast = False
+    return None, info, set(), dataclasses.replace(settings, freq_correction_ppm=ppm, fast=fast)
+
+
+def _open_file(
+    source: str, path: str, settings: _Settings
+) -> tuple[IQSource, SourceInfo, set[Path]]:
+    """Open a file source; also the files it reads."""
+    gain, ppm = settings.gain_db, settings.freq_correction_ppm or None
+    for name, value in (("--gain-db", gain), ("--ppm", ppm)):
+        if value is not None:
+            logger.warning("%s does not apply to a file source; ignored", name)
+    src = open_source(
+        source, sample_rate_hz=settings.sample_rate_hz, center_freq_hz=settings.center_freq_hz,
+        realtime=not settings.fast, clock=settings.clock,
+    )  # fmt: skip
+    info = src.open()
+    names = get_sigmf_filenames(path)
+    reads = {Path(p).resolve() for p in (path, names["meta_fn"], names["data_fn"])}
+    return src, info, reads
+
+
+def _open_live(
+    source: str, kind: str, info: SourceInfo, channels: Sequence[Channel], event: Event | None,
+    settings: _Settings, seed: int | None,
+) -> IQSource:  # fmt: skip
+    """Build (not open) a live or synthetic source tuned as planned."""
+    extra: dict[str, Any] = {"clock": settings.clock}
+    if kind == "synthetic":
+        assert info.start_utc is not None  # a live start is the clock's
+        extra.update(carriers=_carriers(channels, event, info.start_utc), seed=seed,
+                     start_utc=info.start_utc, cu8=True, realtime=not settings.fast)  # fmt: skip
+    else:
+        extra.update(gain_db=settings.gain_db, freq_correction_ppm=settings.freq_correction_ppm)
+    return open_source(source, center_freq_hz=info.center_freq_hz,
+                       sample_rate_hz=info.sample_rate_hz, **extra)  # fmt: skip
+
+
+def _plan(
+    source: str, kind: str, src: IQSource, info: SourceInfo, channel_rate_hz: float,
+    channels: tuple[Channel, ...], out: Path, raw: bool, event: Event | None,
+    stop: tuple[float | None, datetime | None, str, str], settings: _Settings, overwrite: bool,
+) -> CapturePlan:  # fmt: skip
+    """Assemble the plan (names the files; warns when the schedule cannot be followed)."""
+    if event is not None and info.start_utc is None:
+        logger.warning("%s has no start time: no key-down annotations, no round detection",
+                       source)  # fmt: skip
+    length, end_utc, reason, stop_text = stop
+    return CapturePlan(
+        spec=source, kind=kind, source=src, center_freq_hz=info.center_freq_hz,
+        sample_rate_hz=info.sample_rate_hz, channel_rate_hz=channel_rate_hz, channels=channels,
+        out_dir=out, channel_paths=tuple(out / _name(c.label, c.freq_hz) for c in channels),
+        raw_path=out / _name("raw", info.center_freq_hz) if raw else None, event=event,
+        start_utc=info.start_utc, duration_s=length, end_utc=end_utc, stop_reason=reason,
+        stop_text=stop_text, fast=settings.fast, overwrite=overwrite,
+    )  # fmt: skip
 
 
 def plan_capture(
@@ -297,10 +357,8 @@ def plan_capture(
         and for ``synthetic`` the keying.
     center_freq_hz, sample_rate_hz : float, optional
         Tuning (see the module notes); for a raw ``.cu8`` file, its ``-f`` and ``-s``.
-    gain_db : float, optional
-        Tuner gain; None for automatic.
-    freq_correction_ppm : float, optional
-        Whole ppm, sent to the tuner.
+    gain_db, freq_correction_ppm : float, optional
+        Tuner gain (None: automatic) and frequency correction (whole ppm).
     channel_rate_hz : float, optional
         Sample rate of each channel (the nearest that divides the input rate).
     raw : bool, optional
@@ -323,79 +381,22 @@ def plan_capture(
         A setting the tuner or chip rejects, a channel outside the band, a stop time
         in the past, no channels asked for, an unknown source form.
     RecordingError
-        ``out_dir`` is a file or holds files (without ``overwrite``), or a file source
-        is unreadable.
+        ``out_dir`` is a file, or holds files without ``overwrite``; a file source is unreadable.
     """
     kind, arg = parse_source(source)
-    clock = clock if clock is not None else SystemClock()
-    freqs = [float(f) for f in freqs_hz or ()]
-    if len(set(freqs)) != len(freqs):
-        raise InputError(f"--freq-mhz lists a frequency twice: {[f / 1e6 for f in freqs]}")
-    if not freqs and event is None:
-        raise InputError("give --freq-mhz (repeatable) or --schedule: which channels to record")
-    if not (math.isfinite(channel_rate_hz) and channel_rate_hz > 0):
-        raise InputError(f"--channel-rate-hz={channel_rate_hz} must be a rate > 0 S/s")
-    out = Path(out_dir)
-    src: Any = None
-    reads: set[Path] = set()
-    if kind == "file":
-        for name, value in (("--gain-db", gain_db), ("--ppm", freq_correction_ppm or None)):
-            if value is not None:
-                logger.warning("%s does not apply to a file source; ignored", name)
-        src = open_source(source, sample_rate_hz=sample_rate_hz, center_freq_hz=center_freq_hz,
-                          realtime=not fast, clock=clock)  # fmt: skip
-        info = src.open()
-        names = get_sigmf_filenames(arg)
-        reads = {Path(p).resolve() for p in (arg, names["meta_fn"], names["data_fn"])}
-        start = info.start_utc
-    else:
-        lo, hi = TUNER_RANGE_HZ
-        for f in freqs:
-            if not (math.isfinite(f) and lo <= f <= hi):
-                raise InputError(
-                    f"--freq-mhz={f / 1e6:g} is outside the R820T tuning range {lo / 1e6:g}-"
-                    f"{hi / 1e6:g} MHz (direct sampling below it is not supported)"
-                )
-        center, rate = choose_tuning(freqs, event, center_freq_hz=center_freq_hz,
-                                     sample_rate_hz=sample_rate_hz)  # fmt: skip
-        settings = RtlSettings.checked(
-            center_freq_hz=center, sample_rate_hz=rate, gain_db=gain_db,
-            freq_correction_ppm=freq_correction_ppm,
-        )  # fmt: skip
-        start = clock.now()
-        info = SourceInfo(float(settings.sample_rate_hz), float(settings.center_freq_hz), start, "")
-        if fast and kind != "synthetic":
-            logger.warning("--fast applies to file: and synthetic sources only; ignored")
-            fast = False
+    freqs = _wanted_freqs(freqs_hz, event, channel_rate_hz)
+    settings = _Settings(center_freq_hz, sample_rate_hz, gain_db, freq_correction_ppm,
+                         clock if clock is not None else SystemClock(), fast)  # fmt: skip
+    src, info, reads, settings = _open_input(source, kind, arg, freqs, event, settings)
     try:
-        rate_ch = min(nearest_out_rate_hz(info.sample_rate_hz, channel_rate_hz),
-                      info.sample_rate_hz)  # fmt: skip
-        channels = tuple(plan_channels(info, freqs_hz=freqs or None, event=event,
-                                       channel_rate_hz=rate_ch))  # fmt: skip
-        length, end_utc, reason, stop_text = _stop(duration_s, until_utc, event, start)
-        if event is not None and start is None:
-            logger.warning("%s has no start time: no key-down annotations, no round detection",
-                           source)  # fmt: skip
-        paths = tuple(out / _name(c.label, c.freq_hz) for c in channels)
-        raw_path = out / _name("raw", info.center_freq_hz) if raw else None
-        plan_args = dict(
-            spec=source, kind=kind, center_freq_hz=info.center_freq_hz,
-            sample_rate_hz=info.sample_rate_hz, channel_rate_hz=rate_ch, channels=channels,
-            out_dir=out, channel_paths=paths, raw_path=raw_path, event=event, start_utc=start,
-            duration_s=length, end_utc=end_utc, stop_reason=reason, stop_text=stop_text,
-            fast=fast, overwrite=overwrite,
-        )  # fmt: skip
-        if kind != "file":
-            extra: dict[str, Any] = {"clock": clock}
-            if kind == "synthetic":
-                extra.update(carriers=_carriers(channels, event, start), seed=seed,
-                             start_utc=start, cu8=True, realtime=not fast)  # fmt: skip
-            else:
-                extra.update(gain_db=gain_db, freq_correction_ppm=settings.freq_correction_ppm)
-            src = open_source(source, center_freq_hz=info.center_freq_hz,
-                              sample_rate_hz=info.sample_rate_hz, **extra)  # fmt: skip
-        plan = CapturePlan(source=src, **plan_args)
-        _check_out(out, plan.targets, overwrite, reads)
+        rate_ch = nearest_channel_rate_hz(info.sample_rate_hz, channel_rate_hz)
+        channels = tuple(plan_channels(info, freqs_hz=freqs, event=event, channel_rate_hz=rate_ch))
+        stop = _stop(duration_s, until_utc, event, info.start_utc)
+        if src is None:
+            src = _open_live(source, kind, info, channels, event, settings, seed)
+        plan = _plan(source, kind, src, info, rate_ch, channels, Path(out_dir), raw, event, stop,
+                     settings, overwrite)  # fmt: skip
+        _check_out(plan.out_dir, plan.targets, overwrite, reads)
     except BaseException:
         if src is not None:
             src.close()

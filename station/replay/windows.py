@@ -4,8 +4,8 @@ A long channel is decoded window by window so memory stays bounded (one window p
 scheduled round with an event, else consecutive windows of
 :data:`DECODE_WINDOW_S`); every window's :class:`~dsp.results.Decoded` holds every
 keyed signal found in it.  An RTL-SDR's I/Q imbalance mirrors a strong signal about
-the capture's centre, often into another channel: :func:`station.replay.drop_images` removes such
-images across channels (inside one channel :func:`dsp.decode.decode` does).
+the capture's centre, often into another channel: :func:`station.replay.run.drop_images`
+removes such images across channels (inside one channel :func:`dsp.decode.decode` does).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ import pytest
 
 from dsp.spectrogram import qrss_spectrogram
 from station.errors import RecordingExistsError
-from station.qrss import Outline, frame_starts_utc, grab_name, render_grab
+from station.replay.qrss import Outline, frame_starts_utc, grab_name, render_grab
 
 
 def test_grab_is_a_png_with_its_conventional_name_and_never_overwritten(tmp_path):

@@ -30,8 +30,8 @@ import numpy as np
 
 from dsp.results import DecodedSignal
 from station.analysis import decode_recording, detect_recording
+from station.channels import Channel, search_hz
 from station.recording import Recording, format_utc
-from station.replay import SEARCH_FRACTION, ReplayChannel
 from station.schedule.event import Event
 
 __all__ = ["ChannelRound", "RoundDetection", "RoundWatcher"]
@@ -150,7 +150,7 @@ class RoundWatcher:
     ----------
     event : Event
         The schedule; rounds that started before the capture are skipped.
-    channels : sequence of ReplayChannel
+    channels : sequence of Channel
         In the order of the rows fed to :meth:`feed`.
     rate_hz : float
         Channel output rate, Hz.
@@ -177,7 +177,7 @@ class RoundWatcher:
     def __init__(
         self,
         event: Event,
-        channels: Sequence[ReplayChannel],
+        channels: Sequence[Channel],
         rate_hz: float,
         start_utc: datetime,
         *,
@@ -274,11 +274,11 @@ class RoundWatcher:
                 t0 = self._start + timedelta(seconds=a / self._rate)
                 rec = Recording(x, self._rate, ch.freq_hz, t0, "iq")
                 iv = self._kd + (start - t0).total_seconds()
-                search_hz = min(1000.0, SEARCH_FRACTION * self._rate)
                 image = None if self._center_hz is None else self._center_hz - ch.freq_hz
+                search = search_hz(self._rate)
                 with np.errstate(divide="ignore", invalid="ignore"):  # a silent (lost) round
-                    det = detect_recording(rec, [iv], search_hz=search_hz, pfa=self._pfa)
-                    dec = decode_recording(rec, search_hz=search_hz, pfa=self._pfa,
+                    det = detect_recording(rec, [iv], search_hz=search, pfa=self._pfa)
+                    dec = decode_recording(rec, search_hz=search, pfa=self._pfa,
                                            image_center_hz=image)  # fmt: skip
                 r = det.rounds[0]
                 found.append(ChannelRound(ch.label, ch.freq_hz, bool(r.detected),

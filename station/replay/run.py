@@ -7,15 +7,15 @@ stream to a scratch file (so memory does not grow with the recording's length), 
 decodes each channel blind, detects the event's rounds in it when a schedule is
 given, and draws QRSS grabs.
 
-Channels: the ``freqs_hz`` given, else every frequency of the event's table that the
-recording covers, else (a narrow recording) the recording itself.
+Channels (:func:`station.channels.plan_channels`): the ``freqs_hz`` given, else every
+frequency of the event's table that the recording covers, else (a narrow recording)
+the recording itself.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import math
 import os
 import tempfile
 import time
@@ -26,54 +26,32 @@ from typing import Any
 
 import numpy as np
 
-from dsp.channelize import Channelizer, nearest_out_rate_hz
+from dsp.channelize import Channelizer
 from dsp.decode import is_image_of, with_signals
 from dsp.fft import Engine
 from dsp.results import Decoded, DecodedSignal, Detection
 from station.analysis import detect_recording, event_rounds
+from station.channels import (
+    DEFAULT_CHANNEL_RATE_HZ,
+    Channel,
+    channel_offsets_hz,
+    nearest_channel_rate_hz,
+    plan_channels,
+    search_hz,
+)
 from station.errors import InputError
 from station.recording import Recording, format_utc
-from station.replay_signals import best_window, decode_windows
+from station.replay.grabs import channel_grabs
+from station.replay.windows import best_window, decode_windows
 from station.schedule.event import Event
 from station.sdr.base import SourceInfo
 from station.sdr.filesource import FileSource
 
-__all__ = [
-    "DEFAULT_CHANNEL_RATE_HZ",
-    "ChannelResult",
-    "drop_images",
-    "ReplayChannel",
-    "ReplayResult",
-    "plan_channels",
-    "replay",
-]
+__all__ = ["ChannelResult", "ReplayResult", "drop_images", "replay"]
 
 logger = logging.getLogger(__name__)
 
-#: Output rate of each channel: +-1 kHz, room for a dongle's ppm error at 28 MHz.
-DEFAULT_CHANNEL_RATE_HZ = 2000.0
-#: Recordings this narrow are analysed as one channel, without channelizing.
-NARROW_RATE_HZ = 16_000.0
 _BLOCK = 1 << 18
-#: Half-width of the searched band as a fraction of the channel rate (inside the
-#: channel filter's flat passband of 80 %: +-750 Hz of a 2 kS/s channel).
-SEARCH_FRACTION = 0.375
-
-
-@dataclass(frozen=True, slots=True)
-class ReplayChannel:
-    """One channel to extract.
-
-    Attributes
-    ----------
-    label : str
-        Table letter(s) (``"L"``), ``"f1"``.. for given frequencies, or ``"all"``.
-    freq_hz : float
-        RF centre of the channel, Hz.
-    """
-
-    label: str
-    freq_hz: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,7 +60,7 @@ class ChannelResult:
 
     Attributes
     ----------
-    channel : ReplayChannel
+    channel : Channel
     decoded : dsp.results.Decoded
     detection : dsp.results.Detection or None
         With a schedule and at least one round inside the recording.
@@ -96,7 +74,7 @@ class ChannelResult:
         of signals in other channels removed.
     """
 
-    channel: ReplayChannel
+    channel: Channel
     decoded: Decoded
     detection: Detection | None
     round_numbers: tuple[int, ...] = ()
@@ -155,63 +133,10 @@ class ReplayResult:
         }
 
 
-def plan_channels(
-    info: SourceInfo,
-    *,
-    freqs_hz: Sequence[float] | None = None,
-    event: Event | None = None,
-    channel_rate_hz: float = DEFAULT_CHANNEL_RATE_HZ,
-) -> list[ReplayChannel]:
-    """Choose the channels of a recording (see the module docstring).
-
-    Raises
-    ------
-    InputError
-        A given frequency outside the recording's band, an event with no frequency
-        inside it, or a wide recording with neither.
-
-    Examples
-    --------
-    >>> from station.schedule import load_event
-    >>> info = SourceInfo(240e3, 28.3e6, None, "test")
-    >>> [c.label for c in plan_channels(info, event=load_event("juno-2013-10-09"))]
-    ['G', 'H', 'I', 'J', 'K', 'L']
-    """
-    fs, fc = info.sample_rate_hz, info.center_freq_hz
-    reach = fs / 2 - channel_rate_hz / 2
-    band = f"{(fc - reach) / 1e6:.6f}-{(fc + reach) / 1e6:.6f} MHz"
-    if freqs_hz:
-        out = []
-        for i, f in enumerate(freqs_hz):
-            if not (math.isfinite(f) and abs(f - fc) <= reach):
-                raise InputError(
-                    f"--freq-mhz={f / 1e6:.6f} is outside the recording's usable band {band}"
-                )
-            out.append(ReplayChannel(f"f{i + 1}", float(f)))
-        return out
-    if event is not None:
-        by_freq: dict[float, list[str]] = {}
-        for letter, f in event.table_hz.items():
-            if abs(f - fc) <= reach:
-                by_freq.setdefault(f, []).append("event" if letter == "*" else letter)
-        if not by_freq:
-            raise InputError(
-                f"no frequency of {event.id} lies in the recording's usable band {band}; "
-                "give --freq-mhz"
-            )
-        return [ReplayChannel("".join(v), f) for f, v in sorted(by_freq.items())]
-    if fs <= NARROW_RATE_HZ:
-        return [ReplayChannel("all", fc)]
-    raise InputError(
-        f"the recording is {fs / 1e3:g} kS/s wide: say which channels to analyse with "
-        "--freq-mhz (repeatable) or --schedule"
-    )
-
-
 def _channelize(
     source: FileSource,
     info: SourceInfo,
-    channels: list[ReplayChannel],
+    channels: list[Channel],
     rate_hz: float,
     workdir: Path,
     progress: Callable[[float], None] | None,
@@ -225,7 +150,7 @@ def _channelize(
             while (block := source.read(_BLOCK)) is not None:
                 handles[0].write(block.samples.astype(np.complex64).tobytes())
             return files, info.sample_rate_hz
-        offsets = [c.freq_hz - info.center_freq_hz for c in channels]
+        offsets = channel_offsets_hz(channels, info.center_freq_hz)
         # Flat over 80 % of the channel: the searched band (37.5 % each side, see
         # _analyse) must see white noise, which the decoder and detector assume.
         bank = Channelizer(
@@ -282,7 +207,7 @@ def replay(
     pfa : float, optional
         False-alarm probability of decoding and detection.
     png_dir : str or os.PathLike, optional
-        Write QRSS grabs here (see :mod:`station.replay_png`).
+        Write QRSS grabs here (see :mod:`station.replay.grabs`).
     callsign, grid : str, optional
         Stamped on the grabs.
     overwrite : bool, optional
@@ -300,7 +225,7 @@ def replay(
     with FileSource(path, sample_rate_hz=sample_rate_hz, center_freq_hz=center_freq_hz,
                     verify_checksum=True) as src:  # judged as decode judges it
         info = src.open()
-        rate = min(nearest_out_rate_hz(info.sample_rate_hz, channel_rate_hz), info.sample_rate_hz)
+        rate = nearest_channel_rate_hz(info.sample_rate_hz, channel_rate_hz)
         channels = plan_channels(info, freqs_hz=freqs_hz, event=event, channel_rate_hz=rate)
         if png_dir is not None and not Path(png_dir).is_dir():
             raise InputError(f"--png={png_dir} is not a directory; create it first")
@@ -313,24 +238,27 @@ def replay(
             results = []
             for i, (ch, f) in enumerate(zip(channels, files, strict=True)):
                 say(f"analysing {ch.label}", i / len(channels))
-                # Mapped, not loaded: decoding reads windows, detection reads only the
-                # scheduled elements, so memory does not grow with the recording.
-                samples = (
-                    np.memmap(f, dtype=np.complex64, mode="r")
-                    if f.stat().st_size
-                    else np.zeros(0, np.complex64)
-                )
-                results.append(_analyse(ch, samples, rate, info, event, pfa, png_dir,
+                results.append(_analyse(ch, _mapped(f), rate, info, event, pfa, png_dir,
                                         callsign, grid, overwrite))  # fmt: skip
-                del samples
             results = drop_images(results, info.center_freq_hz)
             t2 = time.perf_counter()
     duration_s = (src.sample_count or 0) / info.sample_rate_hz
     return ReplayResult(Path(path), info, duration_s, rate, tuple(results), t1 - t0, t2 - t1)
 
 
+def _mapped(path: Path) -> np.ndarray:
+    """Map a channel's scratch file (not load it).
+
+    Decoding reads windows, detection reads only the scheduled elements, so memory does
+    not grow with the recording.
+    """
+    if path.stat().st_size:
+        return np.memmap(path, dtype=np.complex64, mode="r")
+    return np.zeros(0, np.complex64)
+
+
 def _analyse(
-    ch: ReplayChannel,
+    ch: Channel,
     samples: np.ndarray,
     rate: float,
     info: SourceInfo,
@@ -342,8 +270,8 @@ def _analyse(
     overwrite: bool,
 ) -> ChannelResult:
     rec = Recording(samples, rate, ch.freq_hz, info.start_utc, "iq")
-    search_hz = min(1000.0, SEARCH_FRACTION * rate)
-    windows = decode_windows(rec, event, search_hz, pfa, info.center_freq_hz - ch.freq_hz)
+    search = search_hz(rate)
+    windows = decode_windows(rec, event, search, pfa, info.center_freq_hz - ch.freq_hz)
     decoded = best_window(windows)
     detection = None
     numbers: tuple[int, ...] = ()
@@ -353,12 +281,10 @@ def _analyse(
         except InputError as exc:  # no whole round in the recording: decode only
             logger.info("%s: no detection: %s", ch.label, exc)
         else:
-            detection = detect_recording(rec, rounds_s, search_hz=search_hz, pfa=pfa)
+            detection = detect_recording(rec, rounds_s, search_hz=search, pfa=pfa)
             numbers = tuple(nums)
     pngs: tuple[Path, ...] = ()
     if png_dir is not None:
-        from station.replay_png import channel_grabs
-
         pngs = channel_grabs(
             rec, Path(png_dir), label=ch.label, decoded=decoded, detection=detection, event=event,
             callsign=callsign, grid=grid, overwrite=overwrite,
