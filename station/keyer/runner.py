@@ -46,6 +46,7 @@ from station.keyer.records import (
 from station.keyer.safety import SafeKeyer
 from station.keyer.txlog import TxLog
 from station.schedule.plan import OperatorPlan
+from station.signals import Interrupted
 
 __all__ = ["RunSummary", "run_plan"]
 

@@ -27,6 +27,7 @@ from station.keyer.serial_line import SerialKeyer
 from station.keyer.txlog import TxLog
 from station.schedule.event import load_event
 from station.schedule.plan import OperatorPlan, make_plan, utc_z
+from station.signals import Interrupted, SignalGuard
 
 __all__ = [
     "KEY_MAY_BE_DOWN",
