@@ -5,8 +5,8 @@ typer command-line interface.  It may import :mod:`dsp`; :mod:`dsp` never import
 Modules:
 
 - :mod:`station.errors`: the one exception hierarchy (one line, exit code 2 at the CLI)
-- :mod:`station.recording`: the :class:`~station.recording.Recording` type, format dispatch
-- :mod:`station.sigmf_io`, :mod:`station.audio`: SigMF and WAV: validated reading,
+- :mod:`station.recording.model`: the :class:`~station.recording.Recording` type, format dispatch
+- :mod:`station.recording.sigmf`, :mod:`station.recording.wav`: SigMF and WAV: validated reading,
   crash-safe writing
 - :mod:`station.synth`: text + dit + channel -> samples -> recording file
 - :mod:`station.analysis`: decode / detect a :class:`~station.recording.Recording`

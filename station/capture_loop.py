@@ -44,8 +44,8 @@ from station.capture_view import (
     rate_warning,
 )
 from station.errors import SourceError
+from station.recording import GAP_LABEL, SigmfStreamWriter
 from station.sdr.base import IQBlock, SourceInfo
-from station.sdr.writer import GAP_LABEL, SigmfStreamWriter
 
 if TYPE_CHECKING:
     from station.capture import CapturePlan

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from station.capture_rounds import RoundDetection
-from station.recording import format_utc
+from station.utc import format_utc
 
 __all__ = [
     "CaptureInterrupted",

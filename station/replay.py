@@ -32,11 +32,12 @@ from dsp.fft import Engine
 from dsp.results import Decoded, DecodedSignal, Detection
 from station.analysis import detect_recording, event_rounds
 from station.errors import InputError
-from station.recording import Recording, format_utc
+from station.recording import Recording
 from station.replay_signals import best_window, decode_windows
 from station.schedule.event import Event
 from station.sdr.base import SourceInfo
 from station.sdr.filesource import FileSource
+from station.utc import format_utc
 
 __all__ = [
     "DEFAULT_CHANNEL_RATE_HZ",

@@ -10,9 +10,9 @@ import typer
 from rich.table import Table
 
 from station.cli._common import bounded, out_console, spinner
+from station.recording.sigmf_meta import RATE_LIMITS_HZ
 from station.replay import DEFAULT_CHANNEL_RATE_HZ, ReplayResult, replay
 from station.schedule import load_event
-from station.sigmf_meta import RATE_LIMITS_HZ
 
 __all__ = ["replay_command"]
 

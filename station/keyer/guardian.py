@@ -38,7 +38,7 @@ from datetime import UTC, datetime
 from station.errors import RigError
 from station.keyer.rigctld_client import RigctldClient
 from station.keyer.txlog import append_line
-from station.schedule.plan import utc_z
+from station.utc import utc_z
 
 __all__ = ["Guardian", "main"]
 

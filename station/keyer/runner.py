@@ -35,7 +35,8 @@ from station.clock import Clock, sleep_until
 from station.errors import OutputError, RigError, WatchdogTripped
 from station.keyer.safety import KeyingInterrupted, SafeKeyer
 from station.keyer.txlog import TxLog
-from station.schedule.plan import OperatorPlan, utc_z
+from station.schedule.plan import OperatorPlan
+from station.utc import utc_z
 
 __all__ = ["Action", "RunStatus", "RunSummary", "plan_actions", "run_plan"]
 

@@ -21,7 +21,8 @@ from station.keyer.runner import Action, RunStatus, RunSummary, plan_actions, ru
 from station.keyer.safety import SafeKeyer, SignalGuard
 from station.keyer.serial_line import SerialKeyer
 from station.keyer.txlog import TxLog
-from station.schedule.plan import OperatorPlan, utc_z
+from station.schedule.plan import OperatorPlan
+from station.utc import utc_z
 
 __all__ = [
     "Backend",

@@ -42,15 +42,8 @@ import numpy as np
 
 from station._atomic import check_free, commit, staging_dir
 from station.errors import WavesFormatError
-from station.waves.series import (
-    MAX_POWER,
-    PSD_UNITS,
-    WavesSeries,
-    check_times,
-    format_utc,
-    parse_scet,
-    to_datetime,
-)
+from station.utc import format_unix_s, utc_from_unix_s
+from station.waves.series import MAX_POWER, PSD_UNITS, WavesSeries, check_times, parse_scet
 
 __all__ = ["LEADING_FIELDS", "open_text", "read_pds_csv", "write_pds_csv"]
 
@@ -236,7 +229,8 @@ def read_pds_csv(
     if not times:
         raise WavesFormatError(
             path, f"no rows between {_utc_or_dash(start_unix_s)} and {_utc_or_dash(stop_unix_s)}"
-            f"; the file spans {format_utc(all_times[0], 0)} to {format_utc(all_times[-1], 0)}")
+            f"; the file spans {format_unix_s(all_times[0], 0)} to "
+            f"{format_unix_s(all_times[-1], 0)}")
     power = np.frombuffer(flat, dtype=np.float64).reshape(len(times), len(cols))  # no copy
     power[~((power > 0) & (power <= MAX_POWER))] = np.nan  # inf, huge: not measured
     for j, c in enumerate(cols[: len(channels_hz or ())]):
@@ -249,11 +243,11 @@ def read_pds_csv(
 
 
 def _utc_or_dash(t_unix_s: float) -> str:
-    return format_utc(t_unix_s, 0) if math.isfinite(t_unix_s) else "-"
+    return format_unix_s(t_unix_s, 0) if math.isfinite(t_unix_s) else "-"
 
 
 def _scet(t_unix_s: float) -> str:
-    dt = to_datetime(t_unix_s)
+    dt = utc_from_unix_s(t_unix_s)
     return f"{dt.year:04d}-{dt.timetuple().tm_yday:03d}T{dt:%H:%M:%S}.{dt.microsecond // 1000:03d}"
 
 

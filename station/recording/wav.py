@@ -18,7 +18,7 @@ import soundfile as sf
 
 from station._atomic import check_free, commit, staging_dir
 from station.errors import InputError, RecordingError
-from station.recording import Recording, check_finite, check_writable
+from station.recording.model import Recording, check_finite, check_writable
 
 __all__ = ["read_wav", "write_wav"]
 

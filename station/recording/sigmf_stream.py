@@ -1,4 +1,4 @@
-"""Crash-safe streaming SigMF recordings, and recovery of one cut short by a crash.
+"""Crash-safe streaming SigMF recordings: a pair written block by block as samples arrive.
 
 :class:`SigmfStreamWriter` writes a pair ``NAME.sigmf-meta`` + ``NAME.sigmf-data``
 while samples arrive:
@@ -27,7 +27,7 @@ and :func:`read_gaps` lists the filled spans for readers that want to mask them.
 
 :func:`recover_recording` makes a pair whose writer died valid again: it truncates the
 data to whole samples, drops annotations past the end, and rewrites the metadata with
-a fresh checksum (it lives in :mod:`station.sdr.recover` and is re-exported here).
+a fresh checksum (:mod:`station.recording.recover`).
 """
 
 from __future__ import annotations
@@ -48,30 +48,15 @@ from sigmf.sigmffile import get_sigmf_filenames
 from station import __version__
 from station._atomic import check_free, output_error, write_bytes_atomic, writing
 from station.errors import InputError, RecordingError, RecordingExistsError
-from station.recording import format_utc, recording_format
+from station.recording.model import recording_format
+from station.recording.recover import GAP_LABEL
+from station.recording.sigmf_meta import WRITER_DATATYPES, encode_meta, make_annotation
 from station.sdr.base import IQBlock, SourceInfo
-from station.sdr.recover import (  # re-exported
-    GAP_LABEL,
-    RecoverReport,
-    encode_meta,
-    make_annotation,
-    read_gaps,
-    recover_recording,
-)
+from station.utc import format_utc
 
-__all__ = [
-    "GAP_LABEL",
-    "WRITER_DATATYPES",
-    "RecoverReport",
-    "SigmfStreamWriter",
-    "read_gaps",
-    "recover_recording",
-]
+__all__ = ["SigmfStreamWriter"]
 
 logger = logging.getLogger(__name__)
-
-#: Bytes per sample of the datatypes the writer produces.
-WRITER_DATATYPES = {"cu8": 2, "cf32_le": 8}
 _EXT = "hi_station"
 
 
@@ -117,6 +102,7 @@ class SigmfStreamWriter:
     ...                        center_freq_hz=28.5e6) as w:
     ...     n = w.write(bytes([128, 255] * 10))
     ...     n = w.write(bytes([0, 128] * 10), start_sample=15)  # 5 samples were lost
+    >>> from station.recording import read_gaps
     >>> rec = sigmf.fromfile(out)
     >>> rec.sample_count, read_gaps(out)
     (25, ((10, 5),))

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from station.errors import RecordingError
-from station.reader import read_recording
-from station.recording import Recording, format_utc, recording_format
+from station.recording import Recording, read_recording, recording_format
+from station.utc import format_utc
 
 
 @pytest.mark.parametrize(

@@ -14,14 +14,14 @@ import sigmf
 
 from dsp.channelize import cu8_to_complex64
 from station.errors import InputError, RecordingError, RecordingExistsError
-from station.reader import read_recording
-from station.sdr.base import IQBlock, SourceInfo
-from station.sdr.writer import (
+from station.recording import (
     GAP_LABEL,
     SigmfStreamWriter,
     read_gaps,
+    read_recording,
     recover_recording,
 )
+from station.sdr.base import IQBlock, SourceInfo
 from tests.station.helpers import assert_one_error_line, invoke, snapshot
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -289,7 +289,7 @@ CHILD = textwrap.dedent(
     import sys, time
     import numpy as np
     from datetime import UTC, datetime
-    from station.sdr.writer import SigmfStreamWriter
+    from station.recording import SigmfStreamWriter
     fs, block = 100_000, 10_000  # 0.1 s blocks
     w = SigmfStreamWriter(sys.argv[1], datatype="cu8", sample_rate_hz=fs,
                           center_freq_hz=28.5e6, start_utc=datetime.now(UTC), sync_s=1.0)
