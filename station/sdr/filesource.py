@@ -47,6 +47,7 @@ import soundfile as sf
 from station.clock import Clock, SystemClock
 from station.errors import InputError, RecordingError
 from station.recording import open_sigmf
+from station.recording.model import check_finite
 from station.recording.sigmf_meta import DATATYPES
 from station.recording.wav import _riff_data_shortfall
 from station.sdr.base import IQBlock, SourceInfo
@@ -141,6 +142,7 @@ class FileSource:
         self._offset = 0
         self._pos = 0
         self._opened_at: datetime | None = None
+        self._where = self.path
         #: Samples in the file, once opened.
         self.sample_count: int | None = None
 
@@ -222,6 +224,7 @@ class FileSource:
             return self._info
         opener = {"cu8": self._open_raw, "wav": self._open_wav, "sigmf": self._open_sigmf}
         where, found = opener[self.kind]()
+        self._where = where
         try:
             rate = self._agree("sample_rate_hz", self._rate, found.get("rate"), where)
             if rate is None:
@@ -275,9 +278,8 @@ class FileSource:
                 self.path, f"ended at sample {self._pos + samples.size} while being read; "
                 f"{self.sample_count} were expected (file cut short meanwhile?)",
             )  # fmt: skip
-        if self._datatype != "cu8" and not np.all(np.isfinite(samples)):
-            bad = self._pos + int(np.flatnonzero(~np.isfinite(samples))[0])
-            raise RecordingError(self.path, f"sample {bad} is NaN or infinite; the file is corrupt")
+        if self._datatype != "cu8":
+            check_finite(samples, self._where, first_index=self._pos)  # as decode words it
         block = IQBlock(samples, start_sample=self._pos, raw=raw)
         self._pos += count
         if self.realtime and self._opened_at is not None:
