@@ -12,7 +12,10 @@ Two representations:
   :func:`parse_iso`, :func:`parse_aware`, :func:`parse_utc` read ISO 8601 / RFC 3339
   text, :func:`format_utc` and :func:`utc_z` write it with ``Z``;
 - float unix seconds (Waves time axes, :mod:`station.waves`): :func:`iso_to_unix_s`,
-  :func:`format_unix_s` and :func:`utc_from_unix_s`.
+  :func:`parse_scet` (PDS day-of-year times), :func:`format_unix_s`,
+  :func:`format_scet` and :func:`utc_from_unix_s`.
+
+:func:`format_hms` writes a time of day (``HH:MM:SSZ``) for calendars and tables.
 
 Examples
 --------
@@ -31,17 +34,21 @@ from datetime import UTC, datetime, timedelta
 from station.errors import InputError
 
 __all__ = [
+    "format_hms",
+    "format_scet",
     "format_unix_s",
     "format_utc",
     "iso_to_unix_s",
     "parse_aware",
     "parse_iso",
+    "parse_scet",
     "parse_utc",
     "utc_from_unix_s",
     "utc_z",
 ]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SCET = re.compile(r"^(\d{4})-(\d{3})T(\d{2}):(\d{2}):(\d{2}(?:\.\d*)?)Z?$")
 _ISO_UNIX = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2}(?:\.\d*)?)(Z|\+00:00|UTC)?$"
 )
@@ -167,3 +174,45 @@ def format_unix_s(t_unix_s: float, digits: int = 3) -> str:
     if digits == 0:
         return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     return dt.strftime("%Y-%m-%dT%H:%M:%S.%f")[: 20 + digits] + "Z"
+
+
+def parse_scet(text: str) -> float:
+    """Parse a PDS SCET ``YYYY-DDDTHH:MM:SS.sss`` (day of year) to UTC unix seconds.
+
+    Raises
+    ------
+    ValueError
+        If `text` is not in that form.
+    """
+    m = _SCET.match(text.strip().strip('"'))
+    if not m:
+        raise ValueError(f"{text!r} is not a SCET of the form YYYY-DDDTHH:MM:SS.sss")
+    year, doy, hh, mm = (int(g) for g in m.groups()[:4])
+    sec = float(m.group(5))
+    if not (1 <= doy <= 366 and hh < 24 and mm < 60 and sec < 60):
+        raise ValueError(f"{text!r} has a field out of range")
+    day0 = datetime(year, 1, 1, tzinfo=UTC) + timedelta(days=doy - 1)
+    return (day0 - _EPOCH).total_seconds() + hh * 3600 + mm * 60 + sec
+
+
+def format_scet(t_unix_s: float) -> str:
+    """Unix seconds as a PDS SCET ``YYYY-DDDTHH:MM:SS.sss`` (day of year, milliseconds).
+
+    Examples
+    --------
+    >>> format_scet(1381341600.25)
+    '2013-282T18:00:00.250'
+    """
+    dt = utc_from_unix_s(t_unix_s)
+    return f"{dt.year:04d}-{dt.timetuple().tm_yday:03d}T{dt:%H:%M:%S}.{dt.microsecond // 1000:03d}"
+
+
+def format_hms(when: datetime) -> str:
+    """Time of day in UTC, ``HH:MM:SSZ``.
+
+    Examples
+    --------
+    >>> format_hms(datetime(2013, 10, 9, 20, 0, 5, tzinfo=UTC))
+    '20:00:05Z'
+    """
+    return f"{when.astimezone(UTC):%H:%M:%S}Z"

@@ -42,8 +42,8 @@ import numpy as np
 
 from station._atomic import check_free, commit, staging_dir
 from station.errors import WavesFormatError
-from station.utc import format_unix_s, utc_from_unix_s
-from station.waves.series import MAX_POWER, PSD_UNITS, WavesSeries, check_times, parse_scet
+from station.utc import format_scet, format_unix_s, parse_scet
+from station.waves.series import MAX_POWER, PSD_UNITS, WavesSeries, check_times
 
 __all__ = ["LEADING_FIELDS", "open_text", "read_pds_csv", "write_pds_csv"]
 
@@ -246,11 +246,6 @@ def _utc_or_dash(t_unix_s: float) -> str:
     return format_unix_s(t_unix_s, 0) if math.isfinite(t_unix_s) else "-"
 
 
-def _scet(t_unix_s: float) -> str:
-    dt = utc_from_unix_s(t_unix_s)
-    return f"{dt.year:04d}-{dt.timetuple().tm_yday:03d}T{dt:%H:%M:%S}.{dt.microsecond // 1000:03d}"
-
-
 def write_pds_csv(
     path: str | os.PathLike[str],
     time_unix_s: np.ndarray,
@@ -312,6 +307,6 @@ def write_pds_csv(
             out.write("\r\n".join(header) + "\r\n")
             for t, row in zip(time_unix_s, power, strict=True):
                 values = (row_format % tuple(row)).replace("nan", "")
-                out.write(f"{t - sclk0:.3f},{_scet(t)},,0:0:0,{empty_lead},{values}\r\n")
+                out.write(f"{t - sclk0:.3f},{format_scet(t)},,0:0:0,{empty_lead},{values}\r\n")
         commit(staged, path, overwrite=overwrite)
     return path

@@ -24,15 +24,14 @@ Examples
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 
 from station.errors import InputError, WavesFormatError
-from station.utc import format_unix_s, iso_to_unix_s, utc_from_unix_s
+from station.utc import format_unix_s, iso_to_unix_s, parse_scet, utc_from_unix_s
 
 __all__ = [
     "MAX_POWER",
@@ -40,15 +39,12 @@ __all__ = [
     "TIME_RANGE_UNIX_S",
     "WavesSeries",
     "check_times",
-    "parse_scet",
     "parse_unix_s",
 ]
 
 PSD_UNITS = "V**2 m**-2 Hz**-1"
 """Units of the calibrated Waves electric spectral densities (das2 ``zUnits``)."""
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_SCET = re.compile(r"^(\d{4})-(\d{3})T(\d{2}):(\d{2}):(\d{2}(?:\.\d*)?)Z?$")
 
 
 @dataclass(frozen=True, eq=False)
@@ -213,29 +209,10 @@ def check_times(
     )
 
 
-def parse_scet(text: str) -> float:
-    """Parse a PDS SCET ``YYYY-DDDTHH:MM:SS.sss`` (day of year) to UTC unix seconds.
-
-    Raises
-    ------
-    ValueError
-        If `text` is not in that form.
-    """
-    m = _SCET.match(text.strip().strip('"'))
-    if not m:
-        raise ValueError(f"{text!r} is not a SCET of the form YYYY-DDDTHH:MM:SS.sss")
-    year, doy, hh, mm = (int(g) for g in m.groups()[:4])
-    sec = float(m.group(5))
-    if not (1 <= doy <= 366 and hh < 24 and mm < 60 and sec < 60):
-        raise ValueError(f"{text!r} has a field out of range")
-    day0 = datetime(year, 1, 1, tzinfo=UTC) + timedelta(days=doy - 1)
-    return (day0 - _EPOCH).total_seconds() + hh * 3600 + mm * 60 + sec
-
-
 def parse_unix_s(text: str) -> float:
     """Parse ISO 8601 UTC (``YYYY-MM-DDTHH:MM:SS[.s][Z]``) or a SCET to unix seconds.
 
-    The ISO form is :func:`station.utc.iso_to_unix_s`.
+    The forms are :func:`station.utc.iso_to_unix_s` and :func:`station.utc.parse_scet`.
 
     Raises
     ------
