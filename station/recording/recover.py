@@ -173,6 +173,24 @@ def _own_file(path: Path) -> None:
         raise RecordingError(path, "is not a regular file; nothing to recover")
 
 
+def _trimmed_annotations(
+    annotations: list[dict[str, Any]], kept: int
+) -> tuple[list[dict[str, Any]], int, int]:
+    """Annotations within ``kept`` samples (those reaching past cut), dropped, cut counts."""
+    anns, dropped, clipped = [], 0, 0
+    for ann in annotations:
+        start = ann.get(sigmf.SAMPLE_START_KEY, 0)
+        count = ann.get(sigmf.SAMPLE_COUNT_KEY)
+        if start >= kept:
+            dropped += 1
+            continue
+        if count is not None and start + count > kept:
+            ann = {**ann, sigmf.SAMPLE_COUNT_KEY: kept - start}
+            clipped += 1
+        anns.append(ann)
+    return anns, dropped, clipped
+
+
 def recover_recording(path: str | os.PathLike[str], *, checksum: bool = True) -> RecoverReport:
     """Make a SigMF pair cut short by a crash valid again, in place.
 
@@ -213,17 +231,7 @@ def recover_recording(path: str | os.PathLike[str], *, checksum: bool = True) ->
             f"holds {size} bytes, not one whole sample; nothing to recover (delete the pair)",
         )
     dropped = size - kept * sample_bytes
-    anns, dropped_anns, clipped = [], 0, 0
-    for ann in meta["annotations"]:
-        start = ann.get(sigmf.SAMPLE_START_KEY, 0)
-        count = ann.get(sigmf.SAMPLE_COUNT_KEY)
-        if start >= kept:
-            dropped_anns += 1
-            continue
-        if count is not None and start + count > kept:
-            ann = {**ann, sigmf.SAMPLE_COUNT_KEY: kept - start}
-            clipped += 1
-        anns.append(ann)
+    anns, dropped_anns, clipped = _trimmed_annotations(meta["annotations"], kept)
     captures = [c for c in meta["captures"] if c.get(sigmf.SAMPLE_START_KEY, 0) < kept]
     captures_dropped = len(meta["captures"]) - len(captures)
     old = glob.pop(sigmf.SHA512_KEY, None)

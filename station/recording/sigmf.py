@@ -33,7 +33,6 @@ import sigmf
 from sigmf.error import SigMFError
 from sigmf.sigmffile import get_sigmf_filenames
 
-from station import __version__
 from station._atomic import check_free, commit, staging_dir
 from station.errors import InputError, RecordingError
 from station.recording.model import (
@@ -47,12 +46,13 @@ from station.recording.model import (
 from station.recording.sigmf_meta import (
     SUPPORTED_SIGMF_DATATYPES,
     annotation_at,
+    capture_fields,
     check_metadata,
+    global_fields,
     load_metadata,
     parse_datetime,
     sample_rate,
 )
-from station.utc import format_utc
 
 __all__ = [
     "SigmfInput",
@@ -378,39 +378,36 @@ def write_sigmf(
     )
     check_free(targets, overwrite=overwrite)
     data = np.ascontiguousarray(x, dtype="<c8")
-    global_info = {
-        sigmf.DATATYPE_KEY: "cf32_le",
-        sigmf.SAMPLE_RATE_KEY: rate,
-        sigmf.RECORDER_KEY: f"hi-station {__version__}",
-    }
-    if author:
-        global_info[sigmf.AUTHOR_KEY] = author
-    if description:
-        global_info[sigmf.DESCRIPTION_KEY] = description
-    capture: dict[str, float | str] = {sigmf.FREQUENCY_KEY: float(center_freq_hz)}
-    if start_utc is not None:
-        capture[sigmf.DATETIME_KEY] = format_utc(start_utc)
-    anns = [annotation_at(a, rate, data.size) for a in annotations]
+    handle = sigmf.SigMFFile(
+        global_info=global_fields("cf32_le", rate, author=author, description=description)
+    )
+    handle.add_capture(0, metadata=capture_fields(center_freq_hz, start_utc))
+    for a in annotations:
+        ann = annotation_at(a, rate, data.size)
+        handle.add_annotation(ann[sigmf.SAMPLE_START_KEY], ann[sigmf.SAMPLE_COUNT_KEY],
+                              metadata=ann)  # fmt: skip
+    _stage_and_commit(handle, data, names, archive=fmt == "sigmf-archive", overwrite=overwrite)
+    logger.info("wrote %s (%d cf32_le samples, %d annotations)", targets[-1], data.size,
+                len(annotations))  # fmt: skip
+    return targets[-1]
+
+
+def _stage_and_commit(
+    handle: sigmf.SigMFFile, data: np.ndarray, names: dict[str, Path], *, archive: bool,
+    overwrite: bool,
+) -> None:
+    """Write ``data`` and the metadata beside the target; move them in place, metadata last."""
+    target = names["archive_fn"] if archive else names["data_fn"]
     stem = names["base_fn"].name
-    with staging_dir(targets[0].parent, target=targets[0]) as tmp:
+    with staging_dir(target.parent, target=target) as tmp:
         staged_data = tmp / f"{stem}.sigmf-data"
         with open(staged_data, "wb") as fh:
             data.tofile(fh)
-        handle = sigmf.SigMFFile(global_info=global_info)
         handle.set_data_file(staged_data)
-        handle.add_capture(0, metadata=capture)
-        for ann in anns:
-            handle.add_annotation(ann[sigmf.SAMPLE_START_KEY], ann[sigmf.SAMPLE_COUNT_KEY],
-                                  metadata=ann)  # fmt: skip
-        if fmt == "sigmf-archive":
+        if archive:
             handle.tofile(tmp / f"{stem}.sigmf")
-            commit(tmp / f"{stem}.sigmf", targets[0], overwrite=overwrite)
-            logger.info("wrote %s (%d cf32_le samples)", targets[0], data.size)
-            return targets[0]
+            commit(tmp / f"{stem}.sigmf", target, overwrite=overwrite)
+            return
         handle.tofile(tmp / stem)
         commit(staged_data, names["data_fn"], overwrite=overwrite)
         commit(tmp / f"{stem}.sigmf-meta", names["meta_fn"], overwrite=overwrite)
-    logger.info(
-        "wrote %s (%d cf32_le samples, %d annotations)", names["meta_fn"], data.size, len(anns)
-    )
-    return names["meta_fn"]

@@ -40,14 +40,16 @@ import numpy as np
 import sigmf
 
 from dsp.channelize import cu8_to_complex64
+from station import __version__
 from station.clock import YEARS
 from station.errors import InputError, RecordingError
 from station.recording.model import Annotation
-from station.utc import parse_aware
+from station.utc import format_utc, parse_aware
 
 __all__ = [
     "DATATYPES", "META_LIMIT_BYTES", "RATE_LIMITS_HZ", "SUPPORTED_SIGMF_DATATYPES",
-    "WRITER_DATATYPES", "Datatype", "annotation_at", "check_metadata", "encode_meta",
+    "WRITER_DATATYPES", "Datatype", "annotation_at", "capture_fields", "check_metadata",
+    "encode_meta", "global_fields",
     "is_datatype", "load_metadata", "make_annotation", "parse_datetime", "sample_bytes",
     "sample_rate",
 ]  # fmt: skip
@@ -134,6 +136,41 @@ def encode_meta(meta: dict[str, Any]) -> bytes:
         warnings.simplefilter("ignore", DeprecationWarning)
         sigmf.validate.validate(meta)
     return (json.dumps(meta, indent=4) + "\n").encode("utf-8")
+
+
+def global_fields(
+    datatype: str, sample_rate_hz: float, *, hardware: str = "", description: str = "",
+    author: str = "",
+) -> dict[str, Any]:
+    """Return the ``global`` fields every hi-station writer puts in SigMF metadata.
+
+    Datatype, sample rate and recorder, and ``core:hw``, ``core:description`` and
+    ``core:author`` when not empty.
+
+    Examples
+    --------
+    >>> sorted(global_fields("cf32_le", 2000.0, author="N0CALL"))
+    ['core:author', 'core:datatype', 'core:recorder', 'core:sample_rate']
+    """
+    glob: dict[str, Any] = {
+        sigmf.DATATYPE_KEY: datatype,
+        sigmf.SAMPLE_RATE_KEY: float(sample_rate_hz),
+        sigmf.RECORDER_KEY: f"hi-station {__version__}",
+    }
+    for key, text in (
+        (sigmf.HW_KEY, hardware), (sigmf.DESCRIPTION_KEY, description), (sigmf.AUTHOR_KEY, author),
+    ):  # fmt: skip
+        if text:
+            glob[key] = text
+    return glob
+
+
+def capture_fields(center_freq_hz: float, start_utc: datetime | None) -> dict[str, Any]:
+    """Return a capture's ``core:frequency`` and, when known, ``core:datetime`` (``Z``)."""
+    capture: dict[str, Any] = {sigmf.FREQUENCY_KEY: float(center_freq_hz)}
+    if start_utc is not None:
+        capture[sigmf.DATETIME_KEY] = format_utc(start_utc)
+    return capture
 
 
 def make_annotation(

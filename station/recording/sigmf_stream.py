@@ -50,9 +50,14 @@ from station._atomic import check_free, output_error, write_bytes_atomic, writin
 from station.errors import InputError, RecordingError, RecordingExistsError
 from station.recording.model import recording_format
 from station.recording.recover import GAP_LABEL
-from station.recording.sigmf_meta import WRITER_DATATYPES, encode_meta, make_annotation
+from station.recording.sigmf_meta import (
+    WRITER_DATATYPES,
+    capture_fields,
+    encode_meta,
+    global_fields,
+    make_annotation,
+)
 from station.sdr.base import IQBlock, SourceInfo
-from station.utc import format_utc
 
 __all__ = ["SigmfStreamWriter"]
 
@@ -146,44 +151,20 @@ class SigmfStreamWriter:
         self._sample_bytes = WRITER_DATATYPES[datatype]
         self._sync_samples = max(1, int(round(sync_s * self.sample_rate_hz)))
         self._global: dict[str, Any] = {
-            sigmf.DATATYPE_KEY: datatype,
+            **global_fields(datatype, self.sample_rate_hz, hardware=hardware,
+                            description=description, author=author),
             sigmf.VERSION_KEY: sigmf.__specification__,
-            sigmf.SAMPLE_RATE_KEY: self.sample_rate_hz,
             sigmf.NUM_CHANNELS_KEY: 1,
-            sigmf.RECORDER_KEY: f"hi-station {__version__}",
             sigmf.EXTENSIONS_KEY: [{"name": _EXT, "version": __version__, "optional": True}],
             f"{_EXT}:freq_correction_ppm": float(freq_correction_ppm),
-        }
-        for key, text in (
-            (sigmf.HW_KEY, hardware),
-            (sigmf.DESCRIPTION_KEY, description),
-            (sigmf.AUTHOR_KEY, author),
-        ):
-            if text:
-                self._global[key] = text
-        capture: dict[str, Any] = {
-            sigmf.SAMPLE_START_KEY: 0,
-            sigmf.FREQUENCY_KEY: float(center_freq_hz),
-        }
-        if start_utc is not None:
-            capture[sigmf.DATETIME_KEY] = format_utc(start_utc)
-        self._captures = [capture]
+        }  # fmt: skip
+        self._captures = [{sigmf.SAMPLE_START_KEY: 0, **capture_fields(center_freq_hz, start_utc)}]
         self._annotations: list[dict[str, Any]] = []
         self._meta_annotations = 0  # how many annotations the metadata on disk holds
         self._hash: Any = hashlib.sha512()  # None after a failed write
         self._written = 0
         self._synced = 0
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
-        flags |= os.O_TRUNC if overwrite else os.O_EXCL
-        try:
-            self._fd: int | None = os.open(self.data_path, flags, 0o644)
-        except FileExistsError:
-            raise RecordingExistsError(self.data_path) from None
-        except OSError as exc:  # ELOOP: a symbolic link is never written through
-            if self.data_path.is_symlink():
-                raise RecordingError(self.data_path, "is a symbolic link; not writing "
-                                     "through it (remove it or choose another name)") from None
-            raise output_error(self.data_path, exc) from None
+        self._fd: int | None = self._open_data(overwrite)
         st = os.fstat(self._fd)
         self._identity = (st.st_dev, st.st_ino)
         self._lost: str | None = None
@@ -194,6 +175,20 @@ class SigmfStreamWriter:
             self.data_path.unlink(missing_ok=True)
             raise
         logger.info("recording %s (%s, %g S/s)", self.meta_path, datatype, self.sample_rate_hz)
+
+    def _open_data(self, overwrite: bool) -> int:
+        """Open the data file for appending, never through a symbolic link."""
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
+        flags |= os.O_TRUNC if overwrite else os.O_EXCL
+        try:
+            return os.open(self.data_path, flags, 0o644)
+        except FileExistsError:
+            raise RecordingExistsError(self.data_path) from None
+        except OSError as exc:  # ELOOP: a symbolic link is never written through
+            if self.data_path.is_symlink():
+                raise RecordingError(self.data_path, "is a symbolic link; not writing "
+                                     "through it (remove it or choose another name)") from None
+            raise output_error(self.data_path, exc) from None
 
     @classmethod
     def from_source(
