@@ -214,11 +214,12 @@ class FileSource:
         Raises
         ------
         RecordingError
-            Missing, empty, truncated or inconsistent file, or unsupported datatype;
-            the message names the file and the rule.
+            Missing, empty, truncated or inconsistent file, unsupported datatype, a
+            SigMF checksum mismatch (with ``verify_checksum``) or no ``core:sample_rate``
+            when none was given: SigMF in the words of ``decode``
+            (:func:`station.recording.open_sigmf`).
         InputError
-            A given rate, frequency or start time disagrees with the file, or the
-            file has no sample rate and none was given.
+            A given rate, frequency or start time disagrees with the file.
         """
         if self._info is not None:
             return self._info
