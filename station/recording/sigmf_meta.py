@@ -76,6 +76,20 @@ def _cf32(raw: bytes) -> np.ndarray:
     return np.frombuffer(raw, "<f4").astype(np.float32).view(np.complex64)
 
 
+def _to_cu8(x: np.ndarray) -> np.ndarray:
+    iq = np.empty(2 * x.size, np.float32)
+    iq[0::2], iq[1::2] = x.real, x.imag
+    return np.clip(np.rint(iq * 128 + 128), 0, 255).astype(np.uint8)
+
+
+def _to_cf32(x: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(x, dtype="<c8").view(np.uint8)
+
+
+def _not_written(x: np.ndarray) -> np.ndarray:
+    raise InputError("this datatype is read, never written")
+
+
 @dataclass(frozen=True, slots=True)
 class Datatype:
     """A SigMF datatype hi-station reads (see :data:`DATATYPES`).
@@ -89,18 +103,22 @@ class Datatype:
         ``(u8 - 128) / 128`` for ``cu8``, ``i16 / 32768`` for ``ci16_le``.
     written : bool
         Whether the streaming writer produces it.
+    from_complex64 : callable
+        Complex samples -> the bytes written (as uint8), the inverse of
+        ``to_complex64`` (``cu8``: ``round(128 x + 128)`` clipped to 0..255).
     """
 
     sample_bytes: int
     to_complex64: Callable[[bytes], np.ndarray]
     written: bool
+    from_complex64: Callable[[np.ndarray], np.ndarray] = _not_written
 
 
 #: The one datatype table: the SigMF datatypes hi-station reads, by name.
 DATATYPES: dict[str, Datatype] = {
-    "cf32_le": Datatype(8, _cf32, written=True),
+    "cf32_le": Datatype(8, _cf32, written=True, from_complex64=_to_cf32),
     "ci16_le": Datatype(4, _ci16, written=False),
-    "cu8": Datatype(2, _cu8, written=True),
+    "cu8": Datatype(2, _cu8, written=True, from_complex64=_to_cu8),
 }
 #: Names of the datatypes read.
 SUPPORTED_SIGMF_DATATYPES = tuple(DATATYPES)

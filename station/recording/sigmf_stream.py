@@ -51,6 +51,7 @@ from station.errors import InputError, RecordingError, RecordingExistsError
 from station.recording.model import recording_format
 from station.recording.recover import GAP_LABEL
 from station.recording.sigmf_meta import (
+    DATATYPES,
     WRITER_DATATYPES,
     capture_fields,
     encode_meta,
@@ -233,11 +234,7 @@ class SigmfStreamWriter:
             raw = np.ascontiguousarray(raw)
             if not np.isfinite(raw.view(raw.real.dtype).sum()) and not np.isfinite(raw).all():
                 raise InputError("samples hold NaN or infinite values; refusing to write them")
-            if self.datatype == "cf32_le":
-                return np.ascontiguousarray(raw, dtype="<c8").view(np.uint8)
-            iq = np.empty(2 * raw.size, np.float32)
-            iq[0::2], iq[1::2] = raw.real, raw.imag
-            return np.clip(np.rint(iq * 128 + 128), 0, 255).astype(np.uint8)
+            return DATATYPES[self.datatype].from_complex64(raw)
         if raw.dtype == np.uint8 and self.datatype == "cu8":
             if raw.size % 2:
                 raise InputError(f"cu8 data of {raw.size} bytes is not whole I/Q pairs")
