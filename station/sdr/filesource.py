@@ -49,7 +49,7 @@ from station.errors import InputError, RecordingError
 from station.recording import open_sigmf
 from station.recording.model import check_finite
 from station.recording.sigmf_meta import DATATYPES
-from station.recording.wav import _riff_data_shortfall
+from station.recording.wav import riff_data_shortfall
 from station.sdr.base import IQBlock, SourceInfo
 
 __all__ = ["FileSource"]
@@ -170,7 +170,7 @@ class FileSource:
         p = self.path
         if not p.is_file():
             raise RecordingError(p, "no such WAV file")
-        shortfall = _riff_data_shortfall(p)
+        shortfall = riff_data_shortfall(p)
         if shortfall is not None:
             raise RecordingError(
                 p, f"data is truncated: the header declares {shortfall[0]} bytes but "
