@@ -3,12 +3,12 @@
 Writes 240 kS/s cu8 SigMF recordings of ``--minutes`` (default 7 and 60) holding "HI"
 at 20 s dits, +250 Hz off centre, SNR2500 ``--snr2500-db`` (default -30 dB), keyed
 every 10 minutes from 30 s (cu8 noise of 8 counts rms, as an RTL-SDR at moderate gain),
-with :class:`station.sdr.writer.SigmfStreamWriter`.  Then runs ``hi-station decode`` and
+with :class:`station.recording.sigmf_stream.SigmfStreamWriter`.  Then runs ``hi-station decode`` and
 ``hi-station detect`` on each in a fresh process and reads that process's peak resident
 memory (``ru_maxrss`` from ``os.wait4``) against the 400 MB limit of issue 13.
 
 As a peer, the shortest recording is also analysed the way ``decode`` read recordings
-before it streamed them: loaded whole (:func:`station.reader.read_recording`) and
+before it streamed them: loaded whole (:func:`station.recording.reader.read_recording`) and
 decoded at the full rate (``--no-peer`` skips it: it needs about 12x the file size).
 
 Usage::
@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from dsp.morse import key_intervals
-from station.sdr.writer import SigmfStreamWriter
+from station.recording import SigmfStreamWriter
 
 RATE_HZ = 240e3
 OFFSET_HZ = 250.0
@@ -72,7 +72,7 @@ def write_recording(path: Path, minutes: float, snr2500_db: float, seed: int = 1
 
 PEER = """
 import json, sys
-from station.reader import read_recording
+from station.recording import read_recording
 from station.analysis import decode_recording
 d = decode_recording(read_recording(sys.argv[1]))
 print(json.dumps({"text": d.text}))

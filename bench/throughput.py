@@ -1,7 +1,7 @@
 """Replay throughput on one core: cu8 read-and-convert, whole-band channelizing, memory.
 
 Writes ~60 s of synthetic cu8 noise at 240 kS/s and at 2.4 MS/s to SigMF recordings in
-a temporary folder (with :class:`station.sdr.writer.SigmfStreamWriter`), then times,
+a temporary folder (with :class:`station.recording.sigmf_stream.SigmfStreamWriter`), then times,
 in the same run and on one core (``*_NUM_THREADS=1``, ``scipy.fft`` ``workers=1``):
 
 * ``write`` the streaming writer storing the recording (for reference, no bar);
@@ -51,7 +51,7 @@ import numpy as np  # noqa: E402
 
 from dsp.channelize import Channelizer, channel_offsets_for, cu8_to_complex64  # noqa: E402
 from dsp.fft import fftw_available  # noqa: E402
-from station.sdr.writer import SigmfStreamWriter  # noqa: E402
+from station.recording import SigmfStreamWriter  # noqa: E402
 
 BLOCK_S = 0.25  # signal time per block read
 OUT_RATE_HZ = 2000.0

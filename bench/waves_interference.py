@@ -39,11 +39,11 @@ import numpy as np
 from station.schedule import load_event
 from station.waves.analyze import analyze_series, expected_key_downs
 from station.waves.hostile import Burst, Scene, bursts_on_rounds, random_bursts, render_survey
-from station.waves.series import parse_utc
+from station.waves.series import parse_unix_s
 
 EVENT = load_event("juno-2013-10-09")
 KD, ROUNDS, _ = expected_key_downs(EVENT)
-START, STOP = parse_utc("2013-10-09T17:30:00Z"), parse_utc("2013-10-09T21:00:00Z")
+START, STOP = parse_unix_s("2013-10-09T17:30:00Z"), parse_unix_s("2013-10-09T21:00:00Z")
 
 
 def _counts(a, alone: bool = False) -> tuple[int, int, int]:

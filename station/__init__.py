@@ -5,9 +5,10 @@ typer command-line interface.  It may import :mod:`dsp`; :mod:`dsp` never import
 Modules:
 
 - :mod:`station.errors`: the one exception hierarchy (one line, exit code 2 at the CLI)
-- :mod:`station.recording`: the :class:`~station.recording.Recording` type, format dispatch
-- :mod:`station.sigmf_io`, :mod:`station.audio`: SigMF and WAV: validated reading,
-  crash-safe writing
+- :mod:`station.recording`: recordings on disk: the :class:`~station.recording.Recording`
+  type, :func:`~station.recording.read_recording`, SigMF and WAV validated reading and
+  crash-safe writing, the streaming writer and crash recovery
+- :mod:`station.utc`: every UTC parse and format
 - :mod:`station.synth`: text + dit + channel -> samples -> recording file
 - :mod:`station.analysis`: decode / detect a :class:`~station.recording.Recording`
 - :mod:`station.demo`: the newcomer's end-to-end demonstration

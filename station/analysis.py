@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -20,8 +20,9 @@ from dsp.detect import detect
 from dsp.morse import key_intervals
 from dsp.results import Decoded, Detection
 from station.errors import InputError
-from station.recording import Recording, format_utc
+from station.recording import Recording
 from station.schedule.event import Event
+from station.utc import format_utc
 
 __all__ = [
     "DEFAULT_AUDIO_CENTER_HZ",
@@ -30,7 +31,6 @@ __all__ = [
     "decode_recording",
     "detect_recording",
     "event_rounds",
-    "parse_utc",
     "search_band",
     "schedule_rounds",
 ]
@@ -57,25 +57,6 @@ class Band:
 
     center_hz: float
     search_hz: float
-
-
-def parse_utc(text: str, *, name: str = "time") -> datetime:
-    """Parse an ISO 8601 time with a zone (``Z`` or ``+hh:mm``) into aware UTC.
-
-    Examples
-    --------
-    >>> parse_utc("2013-10-09T18:00:00Z")
-    datetime.datetime(2013, 10, 9, 18, 0, tzinfo=datetime.timezone.utc)
-    """
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        when = None
-    if when is None or when.tzinfo is None:
-        raise InputError(
-            f"{name}={text!r} must be an ISO 8601 time with a zone, e.g. 2013-10-09T18:00:00Z"
-        )
-    return when.astimezone(UTC)
 
 
 def search_band(

@@ -2,7 +2,7 @@
 
 A wide I/Q recording (an RTL-SDR capture at 240 kS/s holds 48 times the band a
 decode searches) is never loaded whole.  Its SigMF data is read block by block
-(:func:`station.sigmf_io.sigmf_blocks`) through a one-channel
+(:func:`station.recording.sigmf.sigmf_blocks`) through a one-channel
 :class:`~dsp.channelize.Channelizer` centred on the searched band, at the lowest rate
 that keeps the band inside the filter's flat passband (the band is at most
 :data:`SEARCH_FRACTION` of the channel rate each side, as in ``replay``).  The
@@ -34,9 +34,15 @@ from dsp.results import Decoded, Detection, shift_frequencies
 from dsp.spectrum import band_of
 from station.analysis import Band, decode_recording, detect_recording, search_band
 from station.channels import SEARCH_FRACTION
-from station.reader import read_recording
-from station.recording import Recording, recording_format
-from station.sigmf_io import SigmfInput, open_sigmf, read_sigmf, sigmf_blocks
+from station.recording import (
+    Recording,
+    SigmfInput,
+    open_sigmf,
+    read_recording,
+    read_sigmf,
+    recording_format,
+    sigmf_blocks,
+)
 
 __all__ = ["BandInput", "channel_decimation", "decode_band", "detect_band", "read_band"]
 
@@ -100,7 +106,7 @@ def read_band(
     Parameters
     ----------
     path : str or os.PathLike
-        Any recording :func:`~station.reader.read_recording` reads.
+        Any recording :func:`~station.recording.reader.read_recording` reads.
     center_hz, search_hz : float, optional
         The searched band, as for :func:`~station.analysis.search_band`.
     progress : callable, optional
@@ -109,14 +115,14 @@ def read_band(
     Raises
     ------
     RecordingError, InputError
-        As :func:`~station.reader.read_recording` and
+        As :func:`~station.recording.reader.read_recording` and
         :func:`~station.analysis.search_band`.
 
     Examples
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from station.sigmf_io import write_sigmf
+    >>> from station.recording import write_sigmf
     >>> fs, n = 48000.0, np.arange(48000 * 20)
     >>> x = np.exp(2j * np.pi * 5300.0 * n / fs).astype(np.complex64)
     >>> out = write_sigmf(Path(tempfile.mkdtemp()) / "wide", x, fs, center_freq_hz=28e6)

@@ -25,8 +25,7 @@ from station.clock import SimulatedClock
 from station.keyer.base import DryRunKeyer
 from station.keyer.runner import RunSummary, run_plan
 from station.keyer.safety import SafeKeyer
-from station.reader import read_recording
-from station.recording import Recording
+from station.recording import Recording, read_recording
 from station.replay import ReplayResult, replay
 from station.schedule import OperatorPlan, load_event, make_plan
 from station.synth import Encoded, encode_to_file

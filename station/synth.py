@@ -27,10 +27,8 @@ from dsp.channel import Channel, apply_channel
 from dsp.keying import keyed_baseband
 from dsp.morse import key_intervals, normalize_text, wpm_to_dit_s
 from station._atomic import check_free, check_not_special
-from station.audio import write_wav
 from station.errors import InputError
-from station.recording import Annotation, recording_format
-from station.sigmf_io import write_sigmf
+from station.recording import Annotation, recording_format, write_sigmf, write_wav
 
 __all__ = [
     "DEFAULT_AUDIO_RATE_HZ",

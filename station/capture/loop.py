@@ -44,8 +44,8 @@ from station.capture.view import (
 )
 from station.channels import channel_offsets_hz
 from station.errors import SourceError
+from station.recording import GAP_LABEL, SigmfStreamWriter
 from station.sdr.base import IQBlock, SourceInfo
-from station.sdr.writer import GAP_LABEL, SigmfStreamWriter
 from station.signals import Interrupted, StopRequest
 
 __all__ = [

@@ -4,7 +4,7 @@
 or file is touched (tuning, channels, stop time, output files); :func:`run_capture`
 opens the source and streams it, in constant memory, block by block through the
 whole-band :class:`~dsp.channelize.Channelizer` (flat over 90 % of each channel) into
-one crash-safe :class:`~station.sdr.writer.SigmfStreamWriter` per channel, and with
+one crash-safe :class:`~station.recording.sigmf_stream.SigmfStreamWriter` per channel, and with
 ``raw`` the bytes as received into one more.
 
 Tuning (live sources, :mod:`station.capture.tuning`): the middle of the channels at
@@ -73,12 +73,12 @@ from station.channels import (
 )
 from station.clock import Clock, SystemClock
 from station.errors import InputError, RecordingError
-from station.recording import format_utc
 from station.schedule.event import Event
 from station.sdr.base import IQSource, SourceInfo
 from station.sdr.factory import open_source
 from station.sdr.spec import parse_source
 from station.sdr.synthetic import Carrier
+from station.utc import format_utc
 
 __all__ = ["EVENT_TAIL_S", "MAX_CAPTURE_S", "CapturePlan", "plan_capture"]
 

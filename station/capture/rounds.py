@@ -31,8 +31,9 @@ import numpy as np
 from dsp.results import DecodedSignal
 from station.analysis import decode_recording, detect_recording
 from station.channels import Channel, search_hz
-from station.recording import Recording, format_utc
+from station.recording import Recording
 from station.schedule.event import Event
+from station.utc import format_utc
 
 __all__ = ["ChannelRound", "RoundDetection", "RoundWatcher"]
 

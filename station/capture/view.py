@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from station.capture.rounds import RoundDetection
-from station.recording import format_utc
+from station.utc import format_utc
 
 __all__ = [
     "CaptureResult",

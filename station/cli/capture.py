@@ -13,7 +13,6 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 
-from station.analysis import parse_utc
 from station.capture import (
     CapturePlan,
     CaptureResult,
@@ -29,6 +28,7 @@ from station.schedule import load_event
 from station.sdr.base import SourceInfo
 from station.sdr.spec import SOURCE_FORMS
 from station.signals import StopRequest, stop_on_signals
+from station.utc import parse_utc
 
 __all__ = ["capture", "render_status"]
 

@@ -9,12 +9,13 @@ from typing import Annotated
 
 import typer
 
-from station.analysis import event_rounds, parse_utc, schedule_rounds
+from station.analysis import event_rounds, schedule_rounds
 from station.band_input import detect_band, read_band
 from station.cli._common import MAX_DRIFT_HZ_PER_MIN, bounded, out_console, spinner
 from station.cli.render import print_detection
 from station.errors import InputError
 from station.schedule import load_event
+from station.utc import parse_utc
 
 __all__ = ["detect"]
 

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from station.analysis import parse_utc
 from station.cli._common import bounded, in_years, out_console, spinner
 from station.synth import encode_to_file
+from station.utc import parse_utc
 
 __all__ = ["encode"]
 

@@ -1,4 +1,4 @@
-"""``hi-station recording``: repair recordings (:mod:`station.sdr.recover`)."""
+"""``hi-station recording``: repair recordings (:mod:`station.recording.recover`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import typer
 
 from station.cli._common import ReportingGroup, out_console
 from station.errors import RecordingError
-from station.sdr.recover import recover_recording
+from station.recording import recover_recording
 
 __all__ = ["app", "recover"]
 

@@ -11,9 +11,9 @@ from rich.table import Table
 
 from station.channels import DEFAULT_CHANNEL_RATE_HZ
 from station.cli._common import bounded, out_console, spinner
+from station.recording.sigmf_meta import RATE_LIMITS_HZ
 from station.replay import ReplayResult, replay
 from station.schedule import load_event
-from station.sigmf_meta import RATE_LIMITS_HZ
 
 __all__ = ["replay_command"]
 

@@ -20,13 +20,13 @@ from rich.console import Console
 from rich.table import Table
 
 from station._atomic import write_bytes_atomic
-from station.analysis import parse_utc
 from station.cli._common import ReportingGroup, out_console
 from station.errors import InputError
 from station.schedule.calendar import plan_to_ics
 from station.schedule.event import Event, load_event
 from station.schedule.plan import OperatorPlan, make_plan
 from station.schedule.practice import next_mark_utc, practice_event_toml
+from station.utc import parse_utc
 
 __all__ = ["app", "new", "plan", "show"]
 

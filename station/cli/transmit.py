@@ -18,7 +18,7 @@ from station.keyer.actions import Action, RunStatus
 from station.keyer.records import EdgeRecord, IdentRecord, SkipRecord, TxRecord
 from station.keyer.session import Backend, TransmitRequest, run_transmit
 from station.schedule import OperatorPlan
-from station.schedule.plan import utc_z
+from station.utc import utc_z
 
 __all__ = ["transmit"]
 

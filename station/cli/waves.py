@@ -18,7 +18,7 @@ from station.errors import InputError
 from station.schedule import load_event
 from station.waves.analyze import WavesAnalysis
 from station.waves.inspect import WavesInspection
-from station.waves.series import parse_utc
+from station.waves.series import parse_unix_s
 from station.waves.simulate import Prediction, SimulationConfig, predict, simulate
 from station.waves.workflow import (
     INSPECT_CHANNELS_HZ,
@@ -75,7 +75,7 @@ def _veto_lines(a: WavesAnalysis) -> list[str]:
 
 def _masked_line(a: WavesAnalysis) -> str:
     """How much the broadband-burst mask and the outlier cut left out of the fit."""
-    seconds = sum(parse_utc(stop) - parse_utc(start) for start, stop in a.masked_utc)
+    seconds = sum(parse_unix_s(stop) - parse_unix_s(start) for start, stop in a.masked_utc)
     samples = round(seconds / a.cadence_s) if a.cadence_s > 0 else 0
     vetoed = sum(1 for d in a.dits if d.vetoed)
     return (f"left out of the fit: {len(a.masked_utc)} interval(s), {samples} sample(s) masked "

@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Self, TypeAlias
 
 from station.errors import InputError
-from station.schedule.plan import utc_z
+from station.utc import utc_z
 
 __all__ = [
     "EdgeRecord",

@@ -26,8 +26,9 @@ from station.keyer.safety import SafeKeyer
 from station.keyer.serial_line import SerialKeyer
 from station.keyer.txlog import TxLog
 from station.schedule.event import load_event
-from station.schedule.plan import OperatorPlan, make_plan, utc_z
+from station.schedule.plan import OperatorPlan, make_plan
 from station.signals import Interrupted, SignalGuard
+from station.utc import utc_z
 
 __all__ = [
     "KEY_MAY_BE_DOWN",

@@ -40,12 +40,13 @@ from station.channels import (
     search_hz,
 )
 from station.errors import InputError
-from station.recording import Recording, format_utc
+from station.recording import Recording
 from station.replay.grabs import channel_grabs
 from station.replay.windows import best_window, decode_windows
 from station.schedule.event import Event
 from station.sdr.base import SourceInfo
 from station.sdr.filesource import FileSource
+from station.utc import format_utc
 
 __all__ = ["ChannelResult", "ReplayResult", "drop_images", "replay"]
 

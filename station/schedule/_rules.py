@@ -13,6 +13,7 @@ from dsp.errors import DspValueError
 from dsp.morse import key_intervals
 from station.clock import YEARS
 from station.errors import ScheduleError
+from station.utc import parse_iso
 
 LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 #: The 10 m amateur band (ITU, all regions), Hz.  Nothing outside it is ever keyed.
@@ -54,7 +55,7 @@ def start_utc(value: Any, source: str) -> datetime:
     where = "event.start_utc"
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            value = parse_iso(value.replace("Z", "+00:00"))
         except ValueError:
             raise ScheduleError(
                 source, where, f"{value!r} is not an ISO 8601 date-time like 2013-10-09T18:00:00Z"

@@ -29,6 +29,7 @@ import icalendar
 from station import __version__
 from station.errors import InputError
 from station.schedule.plan import OperatorPlan, PlannedRound
+from station.utc import format_hms
 
 __all__ = ["ALARM_BEFORE", "PRODID", "plan_to_ics", "round_description", "round_summary"]
 
@@ -36,10 +37,6 @@ __all__ = ["ALARM_BEFORE", "PRODID", "plan_to_ics", "round_description", "round_
 ALARM_BEFORE = timedelta(minutes=5)
 #: The calendar's product identifier.
 PRODID = f"-//hi-station//hi-station {__version__}//EN"
-
-
-def _z(t: datetime) -> str:
-    return f"{t.astimezone(UTC):%H:%M:%S}Z"
 
 
 def round_summary(plan: OperatorPlan, rnd: PlannedRound) -> str:
@@ -77,13 +74,14 @@ def round_description(plan: OperatorPlan, rnd: PlannedRound) -> str:
         f"Frequency {plan.freq_hz / 1e6:.6f} MHz ({plan.freq_source}).",
     ]
     lines += [
-        f"key-down {k.element_number}: {_z(k.start_utc)}, key-up {_z(k.end_utc)} "
+        f"key-down {k.element_number}: {format_hms(k.start_utc)}, key-up {format_hms(k.end_utc)} "
         f"({k.duration_s:g} s)"
         for k in rnd.key_downs
     ]
     if rnd.ident_utc is not None:
         lines.append(
-            f"identify at {_z(rnd.ident_utc)}: {plan.ident_text!r} at {ev.identification.wpm:g} WPM"
+            f"identify at {format_hms(rnd.ident_utc)}: {plan.ident_text!r} at "
+            f"{ev.identification.wpm:g} WPM"
         )
     else:
         lines.append("no identification scheduled after this round")

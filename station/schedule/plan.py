@@ -17,7 +17,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -25,20 +25,9 @@ import numpy as np
 from station.errors import InputError
 from station.schedule.callsign import Callsign, Grid, parse_callsign, parse_grid
 from station.schedule.event import IDENT_DELAY_S, TEN_METRE_BAND_HZ, Event
+from station.utc import utc_z
 
-__all__ = ["Edge", "KeyDown", "OperatorPlan", "PlannedRound", "make_plan", "utc_z"]
-
-
-def utc_z(t: datetime) -> str:
-    """ISO 8601 UTC with ``Z`` and milliseconds.
-
-    Examples
-    --------
-    >>> from datetime import UTC
-    >>> utc_z(datetime(2013, 10, 9, 18, 0, tzinfo=UTC))
-    '2013-10-09T18:00:00.000Z'
-    """
-    return t.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+__all__ = ["Edge", "KeyDown", "OperatorPlan", "PlannedRound", "make_plan"]
 
 
 @dataclass(frozen=True, slots=True)

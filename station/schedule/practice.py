@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 
 from station.errors import InputError, ScheduleError
 from station.schedule.event import TEN_METRE_BAND_HZ, Event, event_from_dict, shipped_folder
+from station.utc import format_utc
 
 __all__ = ["TEMPLATE_NAME", "next_mark_utc", "practice_event", "practice_event_toml"]
 
@@ -84,7 +85,7 @@ def _toml_utc(value: object) -> str:
         raise InputError(f"start_utc={value!r} must be a date-time")
     if value.tzinfo is None:
         raise InputError(f"start_utc={value.isoformat()} has no time zone; give an aware UTC time")
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return format_utc(value, "auto")
 
 
 def practice_event_toml(

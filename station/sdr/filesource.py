@@ -4,18 +4,19 @@ Formats (chosen by the file name):
 
 - SigMF pair (``NAME.sigmf-meta``/``.sigmf-data`` or bare ``NAME``) or uncompressed
   archive ``NAME.sigmf``, datatype ``cu8``, ``ci16_le`` or ``cf32_le``, one channel.
-  The :mod:`sigmf` package reads and checks the metadata and locates the samples
-  (inside the tar for an archive); the samples themselves are read here with plain
-  file reads, a block at a time (a memory map would keep every page it touched
+  The file is opened and judged by :func:`station.recording.open_sigmf`, exactly as
+  ``decode`` judges it (checksum, sample rate, datatype, layout), and it locates the
+  samples (inside the tar for an archive); the samples themselves are read here with
+  plain file reads, a block at a time (a memory map would keep every page it touched
   resident, so the process would grow with the file).
 - Raw ``rtl_sdr`` output ``NAME.cu8`` (no metadata: ``sample_rate_hz`` and
   ``center_freq_hz`` are required).
 - Two-channel WAV (``NAME.wav``, I left, Q right), through :mod:`soundfile` blocks.
 
-Scaling: ``cu8`` is ``(u8 - 128) / 128``, the same as the ``rtl_tcp`` and dongle
-sources (:func:`station.sdr.rtltcp.cu8_to_complex64`) and the :mod:`sigmf` package's
-autoscale, so a replay gives the samples the live capture gave.  ``ci16_le`` is ``i16 / 32768``;
-``cf32_le`` and WAV are taken as they are.
+Scaling (:data:`station.recording.sigmf_meta.DATATYPES`): ``cu8`` is ``(u8 - 128) / 128``,
+the same as the ``rtl_tcp`` and dongle sources (:func:`station.sdr.rtltcp.cu8_to_complex64`)
+and the :mod:`sigmf` package's autoscale, so a replay gives the samples the live capture
+gave.  ``ci16_le`` is ``i16 / 32768``; ``cf32_le`` and WAV are taken as they are.
 
 Examples
 --------
@@ -41,37 +42,24 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
-import sigmf
 import soundfile as sf
 
-from station.audio import _riff_data_shortfall
 from station.clock import Clock, SystemClock
 from station.errors import InputError, RecordingError
+from station.recording import open_sigmf
+from station.recording.model import check_finite
+from station.recording.sigmf_meta import DATATYPES
+from station.recording.wav import riff_data_shortfall
 from station.sdr.base import IQBlock, SourceInfo
-from station.sdr.rtltcp import cu8_to_complex64
-from station.sigmf_io import open_sigmf
 
-__all__ = ["REPLAY_DATATYPES", "FileSource"]
+__all__ = ["FileSource"]
 
 logger = logging.getLogger(__name__)
 
-#: Datatypes replayed, with their bytes per complex sample.
-REPLAY_DATATYPES = {"cu8": 2, "ci16_le": 4, "cf32_le": 8}
 _FORMATS_HELP = (
     "use NAME.sigmf-meta, bare NAME or NAME.sigmf (SigMF), NAME.cu8 (raw rtl_sdr, with "
     "sample_rate_hz and center_freq_hz) or NAME.wav (two-channel I/Q)"
 )
-
-
-def _ci16_to_complex64(raw: bytes) -> np.ndarray:
-    return (np.frombuffer(raw, "<i2").astype(np.float32) * np.float32(1 / 32768)).view(np.complex64)
-
-
-def _cf32_to_complex64(raw: bytes) -> np.ndarray:
-    return np.frombuffer(raw, "<f4").astype(np.float32).view(np.complex64)
-
-
-_CONVERT = {"cu8": cu8_to_complex64, "ci16_le": _ci16_to_complex64, "cf32_le": _cf32_to_complex64}
 
 
 def _positive(name: str, value: float | None) -> float | None:
@@ -154,6 +142,7 @@ class FileSource:
         self._offset = 0
         self._pos = 0
         self._opened_at: datetime | None = None
+        self._where = self.path
         #: Samples in the file, once opened.
         self.sample_count: int | None = None
 
@@ -181,7 +170,7 @@ class FileSource:
         p = self.path
         if not p.is_file():
             raise RecordingError(p, "no such WAV file")
-        shortfall = _riff_data_shortfall(p)
+        shortfall = riff_data_shortfall(p)
         if shortfall is not None:
             raise RecordingError(
                 p, f"data is truncated: the header declares {shortfall[0]} bytes but "
@@ -204,19 +193,19 @@ class FileSource:
         return p, {"rate": float(wav.samplerate), "hw": f"WAV file {p.name}"}
 
     def _open_sigmf(self) -> tuple[Path, dict[str, Any]]:
-        """Judge the file exactly as ``decode`` does (:func:`station.sigmf_io.open_sigmf`)."""
-        opened = open_sigmf(self.path, verify_checksum=self.verify_checksum, rate_required=False)
-        h, where = opened.handle, opened.where
-        if h.data_file is None:
-            raise RecordingError(where, "no data to stream (compressed archive?); decompress it")
-        self._fh = open(h.data_file, "rb")
-        self._offset = int(getattr(h, "data_offset", 0) or 0)
+        """Judge the file exactly as ``decode`` does (:func:`station.recording.open_sigmf`).
+
+        A missing ``core:sample_rate`` is decode's error unless ``sample_rate_hz`` was given.
+        """
+        opened = open_sigmf(self.path, verify_checksum=self.verify_checksum,
+                            rate_required=self._rate is None)  # fmt: skip
+        data_file, self._offset = opened.data_location()
+        self._fh = open(data_file, "rb")
         self._datatype, self.sample_count = opened.datatype, opened.sample_count
-        hw = h.get_global_field(sigmf.HW_KEY)
+        hw, where = opened.hardware, opened.where
         return where, {
             "rate": opened.sample_rate_hz, "center": opened.center_freq_hz,
-            "start": opened.start_utc,
-            "hw": f"{hw + '; ' if isinstance(hw, str) and hw else ''}replay of {where.name}",
+            "start": opened.start_utc, "hw": f"{hw + '; ' if hw else ''}replay of {where.name}",
         }  # fmt: skip
 
     def open(self) -> SourceInfo:
@@ -225,16 +214,18 @@ class FileSource:
         Raises
         ------
         RecordingError
-            Missing, empty, truncated or inconsistent file, or unsupported datatype;
-            the message names the file and the rule.
+            Missing, empty, truncated or inconsistent file, unsupported datatype, a
+            SigMF checksum mismatch (with ``verify_checksum``) or no ``core:sample_rate``
+            when none was given: SigMF in the words of ``decode``
+            (:func:`station.recording.open_sigmf`).
         InputError
-            A given rate, frequency or start time disagrees with the file, or the
-            file has no sample rate and none was given.
+            A given rate, frequency or start time disagrees with the file.
         """
         if self._info is not None:
             return self._info
         opener = {"cu8": self._open_raw, "wav": self._open_wav, "sigmf": self._open_sigmf}
         where, found = opener[self.kind]()
+        self._where = where
         try:
             rate = self._agree("sample_rate_hz", self._rate, found.get("rate"), where)
             if rate is None:
@@ -279,18 +270,17 @@ class FileSource:
             samples = np.ascontiguousarray(frames).view(np.complex64).reshape(-1)
         else:
             assert self._fh is not None
-            size = REPLAY_DATATYPES[self._datatype]
-            self._fh.seek(self._offset + self._pos * size)
-            raw = self._fh.read(count * size)
-            samples = _CONVERT[self._datatype](raw)
+            datatype = DATATYPES[self._datatype]
+            self._fh.seek(self._offset + self._pos * datatype.sample_bytes)
+            raw = self._fh.read(count * datatype.sample_bytes)
+            samples = datatype.to_complex64(raw)
         if samples.size != count:
             raise RecordingError(
                 self.path, f"ended at sample {self._pos + samples.size} while being read; "
                 f"{self.sample_count} were expected (file cut short meanwhile?)",
             )  # fmt: skip
-        if self._datatype != "cu8" and not np.all(np.isfinite(samples)):
-            bad = self._pos + int(np.flatnonzero(~np.isfinite(samples))[0])
-            raise RecordingError(self.path, f"sample {bad} is NaN or infinite; the file is corrupt")
+        if self._datatype != "cu8":
+            check_finite(samples, self._where, first_index=self._pos)  # as decode words it
         block = IQBlock(samples, start_sample=self._pos, raw=raw)
         self._pos += count
         if self.realtime and self._opened_at is not None:

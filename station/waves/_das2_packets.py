@@ -26,7 +26,7 @@ import numpy as np
 
 from station.errors import WavesFormatError
 from station.waves._das2_header import TIME_UNITS_S, PacketLayout
-from station.waves.series import parse_utc
+from station.waves.series import parse_unix_s
 
 __all__ = ["Rows", "read_packet"]
 
@@ -52,7 +52,7 @@ class Rows:
 
 def _time(text: str, plane_units: str, is_text: bool) -> float:
     if is_text:
-        return parse_utc(text)
+        return parse_unix_s(text)
     epoch_s, unit_s = TIME_UNITS_S[plane_units]
     value = float(text)
     if not np.isfinite(value):

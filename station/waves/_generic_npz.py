@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from station.errors import WavesFormatError
-from station.waves.series import MAX_POWER, WavesSeries, format_utc, parse_utc
+from station.utc import format_unix_s
+from station.waves.series import MAX_POWER, WavesSeries, parse_unix_s
 
 __all__ = ["DEFAULT_UNITS", "clean_power", "iso_utc", "read_npz"]
 
@@ -31,7 +32,7 @@ def iso_utc(text: str) -> float:
     t = text.strip()
     if not t.endswith(_UTC_SUFFIX):
         raise ValueError(f"{t!r} has no UTC designator")
-    return parse_utc(t.removesuffix("+00:00").removesuffix("Z") + "Z")
+    return parse_unix_s(t.removesuffix("+00:00").removesuffix("Z") + "Z")
 
 
 def clean_power(power: np.ndarray) -> np.ndarray:
@@ -160,7 +161,7 @@ def _npz_times(arrays: dict[str, np.ndarray], p: Path) -> np.ndarray:
         i = int(step[0]) + 1
         raise WavesFormatError(
             p,
-            f"array {key!r}: element {i} ({format_utc(float(t[i]))}) is not after element "
-            f"{i - 1} ({format_utc(float(t[i - 1]))}); times must be strictly increasing",
+            f"array {key!r}: element {i} ({format_unix_s(float(t[i]))}) is not after element "
+            f"{i - 1} ({format_unix_s(float(t[i - 1]))}); times must be strictly increasing",
         )
     return t

@@ -13,9 +13,9 @@ Examples
 --------
 >>> import numpy as np
 >>> from station.schedule import load_event
->>> from station.waves.series import WavesSeries, parse_utc
+>>> from station.waves.series import WavesSeries, parse_unix_s
 >>> event = load_event("juno-2013-10-09")
->>> t = parse_utc("2013-10-09T17:50:00Z") + np.arange(0.0, 1150.0)
+>>> t = parse_unix_s("2013-10-09T17:50:00Z") + np.arange(0.0, 1150.0)
 >>> rng = np.random.default_rng(0)
 >>> on = (((t - t[0] - 600) % 60) < 30) & (t - t[0] >= 600) & (t - t[0] < 810)
 >>> power = 1.5e-15 * rng.gamma(17.0, 1 / 17.0, (t.size, 3)) * (1 + 0.3 * on[:, None] * [0, 1, 0])
@@ -40,7 +40,8 @@ from dsp.radiometer import radiometer_test
 from dsp.results import AsDict
 from station.errors import InputError
 from station.schedule import Event
-from station.waves.series import WavesSeries, format_utc
+from station.utc import format_unix_s
+from station.waves.series import WavesSeries
 
 __all__ = ["WavesAnalysis", "WavesDit", "WavesRound", "analyze_series", "expected_key_downs"]
 
@@ -265,7 +266,7 @@ def analyze_series(
         source=series.source, file_format=series.file_format, event_id=event.id,
         channel_hz=float(series.freq_hz[main]), channel_bandwidth_hz=float(bandwidth),
         reference_channels_hz=tuple(float(series.freq_hz[k]) for k in refs),
-        span_start_utc=format_utc(t[0]), span_stop_utc=format_utc(t[-1]),
+        span_start_utc=format_unix_s(t[0]), span_stop_utc=format_unix_s(t[-1]),
         cadence_s=series.cadence_s, units=series.units, pfa=pfa,
         z_threshold_dit=res.z_threshold_dit, z_threshold_round=res.z_threshold_round,
         z_threshold_stack=res.z_threshold_stack,
@@ -300,7 +301,7 @@ def _channels(series: WavesSeries, event: Event, channel_hz: float | None,
 def _check_span(event: Event, kd: np.ndarray, t: np.ndarray) -> None:
     """Raise :class:`InputError` unless some key-down falls inside the file's span."""
     if t.size == 0 or kd.size == 0:
-        span = (f" ({format_utc(kd[0, 0], 0)} to {format_utc(kd[-1, 1], 0)})"
+        span = (f" ({format_unix_s(kd[0, 0], 0)} to {format_unix_s(kd[-1, 1], 0)})"
                 if kd.size else "")  # fmt: skip
         raise InputError(
             f"schedule {event.id}: no sample of the file lies in the event's time{span}; "
@@ -308,9 +309,9 @@ def _check_span(event: Event, kd: np.ndarray, t: np.ndarray) -> None:
         )
     if not np.any((kd[:, 1] > t[0]) & (kd[:, 0] < t[-1])):
         raise InputError(
-            f"schedule {event.id}: its key-downs ({format_utc(kd[0, 0], 0)} to "
-            f"{format_utc(kd[-1, 1], 0)}) are all outside the file's span "
-            f"({format_utc(t[0], 0)} to {format_utc(t[-1], 0)})"
+            f"schedule {event.id}: its key-downs ({format_unix_s(kd[0, 0], 0)} to "
+            f"{format_unix_s(kd[-1, 1], 0)}) are all outside the file's span "
+            f"({format_unix_s(t[0], 0)} to {format_unix_s(t[-1], 0)})"
         )
 
 
@@ -318,7 +319,8 @@ def _dits(both: BroadbandResult, letters: list[str], t0: float) -> tuple[WavesDi
     """Every dit's result in UTC, with its broadband check."""
     return tuple(
         WavesDit(round=d.round_number, index=d.index, letter=letter,
-                 start_utc=format_utc(d.start_s + t0, 0), stop_utc=format_utc(d.stop_s + t0, 0),
+                 start_utc=format_unix_s(d.start_s + t0, 0),
+                 stop_utc=format_unix_s(d.stop_s + t0, 0),
                  n_samples=d.n_samples, z=d.z, p_value=d.p_value, detected=d.detected,
                  snr_db=d.snr_db, amplitude=d.amplitude,
                  event_z=c.event_z, reference_mean_z=c.reference_z, vetoed=c.vetoed,
@@ -336,8 +338,8 @@ def _rounds(both: BroadbandResult, dits: tuple[WavesDit, ...], t0: float,
     out = []
     for j, (r, c) in enumerate(zip(res.rounds, both.rounds, strict=True)):
         out.append(WavesRound(
-            number=r.round_number, start_utc=format_utc(r.start_s + t0, 0),
-            stop_utc=format_utc(r.stop_s + t0, 0),
+            number=r.round_number, start_utc=format_unix_s(r.start_s + t0, 0),
+            stop_utc=format_unix_s(r.stop_s + t0, 0),
             range_km=None if range_km is None else float(range_km[j]),
             altitude_km=None if altitude_km is None else float(altitude_km[j]),
             z=r.z, p_value=r.p_value, detected=r.detected, amplitude=r.amplitude,
@@ -355,5 +357,5 @@ def _runs_utc(t: np.ndarray, mask: np.ndarray) -> tuple[tuple[str, str], ...]:
         return ()
     edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
     step = float(np.median(np.diff(t))) if t.size > 1 else 1.0
-    return tuple((format_utc(t[a], 0), format_utc(t[b - 1] + step, 0))
+    return tuple((format_unix_s(t[a], 0), format_unix_s(t[b - 1] + step, 0))
                  for a, b in zip(edges[::2], edges[1::2], strict=True))  # fmt: skip

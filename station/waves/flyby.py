@@ -17,8 +17,8 @@ from geodetic): fine for horizons and path lengths.  Times are float64 UTC unix 
 
 Examples
 --------
->>> from station.waves.series import parse_utc
->>> t = np.array([parse_utc("2013-10-09T18:00:00Z"), parse_utc("2013-10-09T19:21:00Z")])
+>>> from station.waves.series import parse_unix_s
+>>> t = np.array([parse_unix_s("2013-10-09T18:00:00Z"), parse_unix_s("2013-10-09T19:21:00Z")])
 >>> (JUNO_2013.range_m(t) / 1e3).round(0).tolist()
 [56686.0, 6937.0]
 >>> lat, lon = subpoint_deg(JUNO_2013.position_ecef_m(t[1:]))
@@ -71,8 +71,8 @@ def gmst_rad(time_unix_s: np.ndarray | float) -> np.ndarray:
 
     Examples
     --------
-    >>> from station.waves.series import parse_utc
-    >>> round(float(np.degrees(gmst_rad(parse_utc("2000-01-01T12:00:00Z")))), 4)
+    >>> from station.waves.series import parse_unix_s
+    >>> round(float(np.degrees(gmst_rad(parse_unix_s("2000-01-01T12:00:00Z")))), 4)
     280.4606
     """
     t_c = (np.asarray(time_unix_s, dtype=float) / 86400.0 + _JD_UNIX_EPOCH - _JD_J2000) / 36525.0

@@ -41,8 +41,9 @@ import numpy as np
 
 from station._atomic import write_bytes_atomic
 from station.errors import WavesFormatError
+from station.utc import format_unix_s
 from station.waves._generic_npz import DEFAULT_UNITS, clean_power, iso_utc, read_npz
-from station.waves.series import WavesSeries, check_times, format_utc
+from station.waves.series import WavesSeries, check_times
 
 __all__ = ["DEFAULT_UNITS", "channel_freq_hz", "read_generic", "write_generic_csv", "write_npz"]
 
@@ -299,7 +300,7 @@ def write_generic_csv(
     ]
     writer.writerow(["time_utc" if iso_time else "time_unix_s", *names])
     for t, row in zip(series.time_unix_s, series.power, strict=True):
-        stamp = format_utc(float(t), 6) if iso_time else repr(float(t))
+        stamp = format_unix_s(float(t), 6) if iso_time else repr(float(t))
         writer.writerow([stamp, *("" if np.isnan(v) else repr(float(v)) for v in row)])
     return write_bytes_atomic(path, buf.getvalue().encode("utf-8"), overwrite=overwrite)
 

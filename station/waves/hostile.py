@@ -43,7 +43,7 @@ from dsp.radiometer import template_standard_errors
 from station.schedule import Event
 from station.waves.analyze import expected_key_downs
 from station.waves.physics import FLOOR_PSD, measure, sample_std_psd
-from station.waves.series import PSD_UNITS, WavesSeries, parse_utc
+from station.waves.series import PSD_UNITS, WavesSeries, parse_unix_s
 
 __all__ = ["Burst", "Scene", "Truth", "bursts_on_rounds", "random_bursts", "render_survey"]
 
@@ -130,7 +130,7 @@ def random_bursts(rng: np.random.Generator, n: int, start_unix_s: float, stop_un
 
 def render_survey(scene: Scene, rng: np.random.Generator) -> tuple[WavesSeries, Truth]:
     """Draw ``scene``: a three-channel :class:`WavesSeries` and its :class:`Truth`."""
-    t = np.arange(parse_utc(scene.start_utc), parse_utc(scene.stop_utc), 1.0)
+    t = np.arange(parse_unix_s(scene.start_utc), parse_unix_s(scene.stop_utc), 1.0)
     span = max(t[-1] - t[0], 1.0)
     background = FLOOR_PSD * scene.rise ** ((t - t[0]) / span)
     excess = np.zeros(t.size)

@@ -26,7 +26,8 @@ import numpy as np
 
 from dsp.radiometer import find_spikes
 from dsp.results import AsDict
-from station.waves.series import WavesSeries, format_utc
+from station.utc import format_unix_s
+from station.waves.series import WavesSeries
 
 __all__ = ["ChannelNoise", "WavesInspection", "channel_noise", "inspect_series"]
 
@@ -183,7 +184,7 @@ def inspect_series(
     freqs = np.concatenate([b.freq_hz for b in bands])
     return WavesInspection(
         source=home.source, file_format=home.file_format, units=home.units,
-        n_rows=int(t.size), start_utc=format_utc(t[0]), stop_utc=format_utc(t[-1]),
+        n_rows=int(t.size), start_utc=format_unix_s(t[0]), stop_utc=format_unix_s(t[-1]),
         cadence_s=cadence, min_step_s=float(np.min(steps)), max_step_s=float(np.max(steps)),
         n_gaps=int(np.sum(steps > 1.5 * cadence)) if np.isfinite(cadence) else 0,
         n_channels=int(freqs.size), freq_min_hz=float(np.min(freqs)),

@@ -40,7 +40,8 @@ import numpy as np
 
 from station._textin import check_regular_file
 from station.errors import InputError, WavesFormatError
-from station.waves.series import WavesSeries, check_times, to_datetime
+from station.utc import utc_from_unix_s
+from station.waves.series import WavesSeries, check_times
 
 __all__ = ["find_day_files", "load_waves", "sniff_format"]
 
@@ -182,7 +183,7 @@ def load_waves(
         return _load_file(path, channels_hz, keep_hz, start_unix_s, stop_unix_s)
     if not (math.isfinite(start_unix_s) and math.isfinite(stop_unix_s)):
         raise InputError(f"{path}: a folder needs a time range (a schedule) to pick its days")
-    first, last = to_datetime(start_unix_s).date(), to_datetime(stop_unix_s).date()
+    first, last = utc_from_unix_s(start_unix_s).date(), utc_from_unix_s(stop_unix_s).date()
     files = [f for k in range((last - first).days + 1)
              for f in find_day_files(path, first + timedelta(days=k))]
     if not files:

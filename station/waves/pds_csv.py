@@ -42,15 +42,8 @@ import numpy as np
 
 from station._atomic import check_free, commit, staging_dir
 from station.errors import WavesFormatError
-from station.waves.series import (
-    MAX_POWER,
-    PSD_UNITS,
-    WavesSeries,
-    check_times,
-    format_utc,
-    parse_scet,
-    to_datetime,
-)
+from station.utc import format_scet, format_unix_s, parse_scet
+from station.waves.series import MAX_POWER, PSD_UNITS, WavesSeries, check_times
 
 __all__ = ["LEADING_FIELDS", "open_text", "read_pds_csv", "write_pds_csv"]
 
@@ -236,7 +229,8 @@ def read_pds_csv(
     if not times:
         raise WavesFormatError(
             path, f"no rows between {_utc_or_dash(start_unix_s)} and {_utc_or_dash(stop_unix_s)}"
-            f"; the file spans {format_utc(all_times[0], 0)} to {format_utc(all_times[-1], 0)}")
+            f"; the file spans {format_unix_s(all_times[0], 0)} to "
+            f"{format_unix_s(all_times[-1], 0)}")
     power = np.frombuffer(flat, dtype=np.float64).reshape(len(times), len(cols))  # no copy
     power[~((power > 0) & (power <= MAX_POWER))] = np.nan  # inf, huge: not measured
     for j, c in enumerate(cols[: len(channels_hz or ())]):
@@ -249,12 +243,7 @@ def read_pds_csv(
 
 
 def _utc_or_dash(t_unix_s: float) -> str:
-    return format_utc(t_unix_s, 0) if math.isfinite(t_unix_s) else "-"
-
-
-def _scet(t_unix_s: float) -> str:
-    dt = to_datetime(t_unix_s)
-    return f"{dt.year:04d}-{dt.timetuple().tm_yday:03d}T{dt:%H:%M:%S}.{dt.microsecond // 1000:03d}"
+    return format_unix_s(t_unix_s, 0) if math.isfinite(t_unix_s) else "-"
 
 
 def write_pds_csv(
@@ -318,6 +307,6 @@ def write_pds_csv(
             out.write("\r\n".join(header) + "\r\n")
             for t, row in zip(time_unix_s, power, strict=True):
                 values = (row_format % tuple(row)).replace("nan", "")
-                out.write(f"{t - sclk0:.3f},{_scet(t)},,0:0:0,{empty_lead},{values}\r\n")
+                out.write(f"{t - sclk0:.3f},{format_scet(t)},,0:0:0,{empty_lead},{values}\r\n")
         commit(staged, path, overwrite=overwrite)
     return path

@@ -14,10 +14,10 @@ Examples
 --------
 >>> from station.waves.flyby import JUNO_2013
 >>> from station.waves.population import Transmitters
->>> from station.waves.series import parse_utc
+>>> from station.waves.series import parse_unix_s
 >>> one = Transmitters(np.array([-35.8]), np.array([-69.4]), np.array(["A"]),
 ...                    np.array([28.02e6]), np.array([100.0]), np.array([0.0]))
->>> t = parse_utc("2013-10-09T18:40:00Z")
+>>> t = parse_unix_s("2013-10-09T18:40:00Z")
 >>> sig = signal_psd(JUNO_2013, one, np.array([t]))
 >>> int(sig.n_visible[0]), f"{sig.psd_v2_m2_hz[0]:.2e}", f"{sig.range_m[0] / 1e3:.0f}"
 (1, '2.58e-18', '30330')

@@ -20,8 +20,8 @@ Examples
 >>> from pathlib import Path
 >>> from station.schedule import load_event
 >>> from station.waves.analyze import analyze_series
->>> from station.waves.series import WavesSeries, parse_utc
->>> t = parse_utc("2013-10-09T17:50:00Z") + np.arange(0.0, 1800.0)
+>>> from station.waves.series import WavesSeries, parse_unix_s
+>>> t = parse_unix_s("2013-10-09T17:50:00Z") + np.arange(0.0, 1800.0)
 >>> power = 1.5e-15 * np.random.default_rng(0).gamma(17.0, 1 / 17.0, (t.size, 3))
 >>> s = WavesSeries(t, np.array([27.5e6, 28.5e6, 29.5e6]), np.full(3, 1e6), power, "doc", "npz")
 >>> a = analyze_series(s, load_event("juno-2013-10-09"))
@@ -42,8 +42,9 @@ import numpy as np
 
 from dsp.bursts import running_level
 from station._atomic import write_bytes_atomic
+from station.utc import utc_from_unix_s
 from station.waves.analyze import WavesAnalysis, WavesRound
-from station.waves.series import WavesSeries, parse_utc, to_datetime
+from station.waves.series import WavesSeries, parse_unix_s
 
 __all__ = ["render_waves_png"]
 
@@ -68,13 +69,13 @@ class _Frame:
     half: float
 
     def span(self, start_utc: str, stop_utc: str) -> tuple[float, float]:
-        return self.to_num(parse_utc(start_utc)), self.to_num(parse_utc(stop_utc))
+        return self.to_num(parse_unix_s(start_utc)), self.to_num(parse_unix_s(stop_utc))
 
     def masked(self) -> list[tuple[float, float]]:
         """Return the masked intervals overlapping the shown span (clipped: x limits stay)."""
         out = []
         for start, stop in self.analysis.masked_utc:
-            a, b = max(parse_utc(start), self.t[0]), min(parse_utc(stop), self.t[-1])
+            a, b = max(parse_unix_s(start), self.t[0]), min(parse_unix_s(stop), self.t[-1])
             if b > a:
                 out.append((self.to_num(a), self.to_num(b)))
         return out
@@ -236,13 +237,13 @@ def render_waves_png(
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
-    t0 = parse_utc(analysis.dits[0].start_utc) - margin_s
-    t1 = parse_utc(analysis.dits[-1].stop_utc) + margin_s
+    t0 = parse_unix_s(analysis.dits[0].start_utc) - margin_s
+    t1 = parse_unix_s(analysis.dits[-1].stop_utc) + margin_s
     view = series.between(t0, t1)
     if view.time_unix_s.size < 2:
         view = series
     t = view.time_unix_s
-    days = mdates.date2num([to_datetime(x) for x in (t[0], t[-1])])
+    days = mdates.date2num([utc_from_unix_s(x) for x in (t[0], t[-1])])
     to_num = np.poly1d(np.polyfit([t[0], t[-1]], days, 1)) if t[-1] > t[0] else (lambda x: x)
     order = np.argsort(view.freq_hz)
     freqs = view.freq_hz[order] / 1e6
@@ -264,7 +265,7 @@ def render_waves_png(
         ax = axes[2]
         ax.xaxis.set_major_locator(mdates.MinuteLocator(byminute=[0, 20, 40]))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
-        ax.set_xlabel(f"UTC, {to_datetime(t[0]):%Y-%m-%d}  ({analysis.source})")
+        ax.set_xlabel(f"UTC, {utc_from_unix_s(t[0]):%Y-%m-%d}  ({analysis.source})")
         buf = io.BytesIO()
         fig.savefig(buf, format="png", bbox_inches="tight")
     finally:

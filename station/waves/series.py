@@ -18,20 +18,20 @@ Examples
 1
 >>> s.column(28.5e6).tolist()
 [2.0, nan]
->>> parse_scet("2013-282T18:00:00.500") - parse_utc("2013-10-09T18:00:00Z")
+>>> parse_scet("2013-282T18:00:00.500") - parse_unix_s("2013-10-09T18:00:00Z")
 0.5
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 
 from station.errors import InputError, WavesFormatError
+from station.utc import format_unix_s, iso_to_unix_s, parse_scet, utc_from_unix_s
 
 __all__ = [
     "MAX_POWER",
@@ -39,18 +39,12 @@ __all__ = [
     "TIME_RANGE_UNIX_S",
     "WavesSeries",
     "check_times",
-    "format_utc",
-    "parse_scet",
-    "parse_utc",
-    "to_datetime",
+    "parse_unix_s",
 ]
 
 PSD_UNITS = "V**2 m**-2 Hz**-1"
 """Units of the calibrated Waves electric spectral densities (das2 ``zUnits``)."""
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_SCET = re.compile(r"^(\d{4})-(\d{3})T(\d{2}):(\d{2}):(\d{2}(?:\.\d*)?)Z?$")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2}(?:\.\d*)?)(Z|\+00:00|UTC)?$")
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,12 +92,12 @@ class WavesSeries:
     @property
     def start_utc(self) -> datetime:
         """UTC time of the first row."""
-        return to_datetime(float(self.time_unix_s[0]))
+        return utc_from_unix_s(float(self.time_unix_s[0]))
 
     @property
     def stop_utc(self) -> datetime:
         """UTC time of the last row."""
-        return to_datetime(float(self.time_unix_s[-1]))
+        return utc_from_unix_s(float(self.time_unix_s[-1]))
 
     @property
     def cadence_s(self) -> float:
@@ -209,33 +203,16 @@ def check_times(
     kind = "duplicate" if step[i - 1] == 0 else "non-increasing"
     raise WavesFormatError(
         path,
-        f"{kind} time {format_utc(float(time_unix_s[i]))} "
+        f"{kind} time {format_unix_s(float(time_unix_s[i]))} "
         f"({'same as' if kind == 'duplicate' else 'after'} line {where(i - 1)})",
         line=where(i),
     )
 
 
-def parse_scet(text: str) -> float:
-    """Parse a PDS SCET ``YYYY-DDDTHH:MM:SS.sss`` (day of year) to UTC unix seconds.
-
-    Raises
-    ------
-    ValueError
-        If `text` is not in that form.
-    """
-    m = _SCET.match(text.strip().strip('"'))
-    if not m:
-        raise ValueError(f"{text!r} is not a SCET of the form YYYY-DDDTHH:MM:SS.sss")
-    year, doy, hh, mm = (int(g) for g in m.groups()[:4])
-    sec = float(m.group(5))
-    if not (1 <= doy <= 366 and hh < 24 and mm < 60 and sec < 60):
-        raise ValueError(f"{text!r} has a field out of range")
-    day0 = datetime(year, 1, 1, tzinfo=UTC) + timedelta(days=doy - 1)
-    return (day0 - _EPOCH).total_seconds() + hh * 3600 + mm * 60 + sec
-
-
-def parse_utc(text: str) -> float:
+def parse_unix_s(text: str) -> float:
     """Parse ISO 8601 UTC (``YYYY-MM-DDTHH:MM:SS[.s][Z]``) or a SCET to unix seconds.
+
+    The forms are :func:`station.utc.iso_to_unix_s` and :func:`station.utc.parse_scet`.
 
     Raises
     ------
@@ -243,33 +220,5 @@ def parse_utc(text: str) -> float:
         If `text` is neither form (other time zones are refused, not guessed).
     """
     t = text.strip().strip('"')
-    m = _ISO.match(t)
-    if not m:
-        return parse_scet(t)
-    y, mo, d, hh, mm = (int(g) for g in m.groups()[:5])
-    sec = float(m.group(6))
-    if sec >= 60:
-        raise ValueError(f"{text!r}: seconds {sec:g} must be < 60")
-    whole = datetime(y, mo, d, hh, mm, tzinfo=UTC)
-    return (whole - _EPOCH).total_seconds() + sec
-
-
-def to_datetime(t_unix_s: float) -> datetime:
-    """Aware UTC datetime of unix seconds (microsecond resolution)."""
-    return _EPOCH + timedelta(microseconds=round(t_unix_s * 1e6))
-
-
-def format_utc(t_unix_s: float, digits: int = 3) -> str:
-    """ISO 8601 with ``Z``; `digits` decimals of seconds (0 for whole seconds).
-
-    Examples
-    --------
-    >>> format_utc(1381341600.25)
-    '2013-10-09T18:00:00.250Z'
-    >>> format_utc(1381341600.25, 0)
-    '2013-10-09T18:00:00Z'
-    """
-    dt = to_datetime(t_unix_s)
-    if digits == 0:
-        return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.%f")[: 20 + digits] + "Z"
+    seconds = iso_to_unix_s(t)
+    return parse_scet(t) if seconds is None else seconds

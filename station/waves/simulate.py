@@ -33,6 +33,7 @@ from dsp.radiometer import sidak_z_threshold, template_standard_errors
 from dsp.results import AsDict
 from station.errors import InputError
 from station.schedule import Event
+from station.utc import format_unix_s
 from station.waves.analyze import DEFAULT_CHANNEL_HZ, expected_key_downs
 from station.waves.channels import SURVEY_CHANNELS, noise_bandwidths_hz
 from station.waves.flyby import trajectory_by_name
@@ -51,7 +52,7 @@ from station.waves.population import (
     select_active,
     spread_operators,
 )
-from station.waves.series import PSD_UNITS, WavesSeries, format_utc, parse_utc
+from station.waves.series import PSD_UNITS, WavesSeries, parse_unix_s
 
 __all__ = ["Prediction", "RoundTruth", "SimulationConfig", "Simulation", "predict", "simulate"]
 
@@ -100,7 +101,7 @@ class SimulationConfig:
             raise InputError(f"cadence_s {self.cadence_s}: must be 0.1-60 s")
         if self.safe_mode_utc not in (None, "default"):
             try:
-                parse_utc(self.safe_mode_utc)
+                parse_unix_s(self.safe_mode_utc)
             except ValueError:
                 raise InputError(
                     f"safe_mode_utc {self.safe_mode_utc!r}: must be a UTC time like "
@@ -178,7 +179,7 @@ def _keyed_fraction(t: np.ndarray, kd: np.ndarray, sigma_s: float) -> np.ndarray
 
 def _safe_mode(cfg: SimulationConfig, trajectory: str) -> float:
     text = SAFE_MODE_UTC.get(trajectory) if cfg.safe_mode_utc == "default" else cfg.safe_mode_utc
-    return np.inf if not text else parse_utc(text)
+    return np.inf if not text else parse_unix_s(text)
 
 
 def simulate(
@@ -318,8 +319,8 @@ def predict(
         if z is not None and z > 0:
             need = config.n_operators * (z_round + 1.2816) / z
         out.append(RoundTruth(
-            number=r, start_utc=format_utc(kd[rows[0], 0], 0),
-            stop_utc=format_utc(kd[rows[-1], 1], 0),
+            number=r, start_utc=format_unix_s(kd[rows[0], 0], 0),
+            stop_utc=format_unix_s(kd[rows[-1], 1], 0),
             range_km=float(traj.range_m(mid)[0]) / 1e3,
             altitude_km=float(traj.altitude_m(mid)[0]) / 1e3,
             n_active=int((n_active or {}).get(r, 0)),

@@ -19,12 +19,12 @@ import numpy as np
 from station._atomic import check_free, write_bytes_atomic
 from station.errors import InputError
 from station.schedule import Event
+from station.utc import utc_from_unix_s
 from station.waves.analyze import DEFAULT_CHANNEL_HZ, WavesAnalysis, analyze_series
 from station.waves.inspect import WavesInspection, inspect_series
 from station.waves.load import load_waves, sniff_format
 from station.waves.pds_csv import write_pds_csv
 from station.waves.plot import render_waves_png
-from station.waves.series import to_datetime
 from station.waves.simulate import Simulation
 
 __all__ = [
@@ -106,7 +106,7 @@ def simulation_name(sim: Simulation, *, gz: bool = False) -> str:
 
     The start is the first row's second, as PDS names files that begin mid-day.
     """
-    start = to_datetime(float(sim.series.time_unix_s[0]))
+    start = utc_from_unix_s(float(sim.series.time_unix_s[0]))
     stem = f"WAV_{start:%Y}{start.timetuple().tm_yday:03d}T{start:%H%M%S}_E_V02"
     return stem + (".CSV.gz" if gz else ".CSV")
 

@@ -6,7 +6,6 @@ import pytest
 from station.analysis import (
     decode_recording,
     detect_recording,
-    parse_utc,
     schedule_rounds,
     search_band,
 )
@@ -20,14 +19,6 @@ T0 = datetime(2013, 10, 9, 17, 59, 55, tzinfo=UTC)
 def _rec(seconds=400.0, fs=2000.0, start=T0, kind="iq"):
     dtype = np.complex64 if kind == "iq" else np.float32
     return Recording(np.zeros(int(seconds * fs), dtype), fs, 28.5e6, start, kind)
-
-
-def test_parse_utc():
-    assert parse_utc("2013-10-09T20:00:00+02:00") == datetime(2013, 10, 9, 18, tzinfo=UTC)
-    with pytest.raises(InputError, match="--start='18:00' must be an ISO 8601 time with a zone"):
-        parse_utc("18:00", name="--start")
-    with pytest.raises(InputError, match="with a zone"):
-        parse_utc("2013-10-09T18:00:00")  # naive
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,7 @@ from dsp.morse import key_intervals
 from dsp.results import Decoded, DecodedSignal, KeyingTest, SteadyCarrier, shift_frequencies
 from station.analysis import decode_recording, detect_recording
 from station.band_input import decode_band, detect_band, read_band
-from station.reader import read_recording
-from station.sigmf_io import write_sigmf
+from station.recording import read_recording, write_sigmf
 
 FS = 48_000.0
 TONE_HZ = 5_300.0

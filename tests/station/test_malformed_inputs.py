@@ -1,7 +1,7 @@
 """Issue 13, findings 9 and 10: malformed metadata and arguments are one error line.
 
 The corpus (tests/station/corpus) holds these and many more; these are the named ones,
-checked where they are judged: SigMF metadata by :func:`station.sigmf_io.open_sigmf`
+checked where they are judged: SigMF metadata by :func:`station.recording.sigmf.open_sigmf`
 (and replay's :class:`station.sdr.filesource.FileSource`, which must judge alike),
 event files by :func:`station.schedule.event.load_event`, command-line mistakes by the
 CLI's one-line reporting.
@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 from station.errors import RecordingError, ScheduleError, StationError
+from station.recording import open_sigmf, write_sigmf
 from station.schedule.event import load_event
 from station.sdr.filesource import FileSource
-from station.sigmf_io import open_sigmf, write_sigmf
 from tests.station.corpus.base import event_text
 from tests.station.helpers import assert_one_error_line, invoke
 

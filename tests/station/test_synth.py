@@ -6,7 +6,7 @@ import sigmf
 
 from dsp.errors import DspValueError
 from station.errors import InputError, RecordingExistsError
-from station.reader import read_recording
+from station.recording import read_recording
 from station.synth import encode_to_file, resolve_dit_s, synthesize
 from tests.station.helpers import snapshot
 

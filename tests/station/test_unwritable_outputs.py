@@ -22,7 +22,7 @@ import pytest
 
 from station.errors import OutputError
 from station.keyer.txlog import TxLog, read_tx_log
-from station.sdr.writer import SigmfStreamWriter
+from station.recording import SigmfStreamWriter
 from tests.station.helpers import invoke
 from tests.station.keyer.conftest import practice_toml, start_rigctld
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import sigmf
 
-from station.sdr.writer import read_gaps
+from station.recording import read_gaps
 from tests.station.capture.conftest import (
     CENTER_HZ,
     CH_HZ,

@@ -5,7 +5,7 @@ import pytest
 import sigmf
 import soundfile as sf
 
-from station.sigmf_io import write_sigmf
+from station.recording import write_sigmf
 from station.synth import encode_to_file
 from tests.station.helpers import assert_one_error_line, invoke, tone_iq
 

@@ -7,8 +7,8 @@ import pytest
 from dsp.channel import Channel, apply_channel
 from dsp.keying import keyed_baseband
 from dsp.morse import key_intervals
+from station.recording import write_sigmf
 from station.schedule.practice import practice_event_toml
-from station.sigmf_io import write_sigmf
 from station.synth import encode_to_file
 from tests.station.helpers import assert_one_error_line, invoke
 

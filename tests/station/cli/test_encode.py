@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import sigmf
 
-from station.reader import read_recording
+from station.recording import read_recording
 from tests.station.helpers import assert_one_error_line, invoke, snapshot
 
 

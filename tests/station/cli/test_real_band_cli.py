@@ -7,7 +7,7 @@ import pytest
 
 from dsp.impair import Band, Carrier, Keyed, cu8_blocks, render_band
 from dsp.morse import key_intervals
-from station.sigmf_io import write_sigmf
+from station.recording import write_sigmf
 from tests.station.helpers import invoke
 
 HI = key_intervals("HI", 2.0, start_s=3.0)  # 26 s of keying

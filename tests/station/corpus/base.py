@@ -17,8 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from station.audio import write_wav
-from station.sigmf_io import write_sigmf
+from station.recording import write_sigmf, write_wav
 from station.waves.pds_csv import write_pds_csv
 
 RATE = 500.0

@@ -11,7 +11,8 @@ from station import __version__
 from station.errors import InputError
 from station.keyer.adif import adif_field, band_for_hz, tx_log_to_adif
 from station.schedule.event import load_event
-from station.schedule.plan import make_plan, utc_z
+from station.schedule.plan import make_plan
+from station.utc import utc_z
 
 CREATED = datetime(2013, 10, 9, 21, 0, 5, tzinfo=UTC)
 _TAG = re.compile(r"<([A-Za-z_]+)(?::(\d+)(?::[A-Za-z])?)?>")

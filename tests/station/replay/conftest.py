@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from station.recording import SigmfStreamWriter
 from station.schedule.event import load_event
 from station.sdr.synthetic import Carrier, SyntheticSource
-from station.sdr.writer import SigmfStreamWriter
 
 JUNO = load_event("juno-2013-10-09")
 START = datetime(2013, 10, 9, 17, 59, 58, tzinfo=UTC)

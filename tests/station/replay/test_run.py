@@ -9,8 +9,8 @@ import pytest
 import soundfile as sf
 
 from station.cli import app
+from station.recording import SigmfStreamWriter
 from station.replay import replay
-from station.sdr.writer import SigmfStreamWriter
 from tests.station.replay.conftest import CENTER, HI_AT, JUNO, RATE, synthetic_band
 
 

@@ -12,12 +12,11 @@ import pytest
 import sigmf
 import soundfile as sf
 
-from station.audio import write_wav
 from station.clock import SimulatedClock
 from station.errors import InputError, RecordingError
+from station.recording import write_sigmf, write_wav
 from station.sdr.base import IQSource
 from station.sdr.filesource import FileSource
-from station.sigmf_io import write_sigmf
 
 RATE = 240_000
 START = datetime(2013, 10, 9, 18, 0, tzinfo=UTC)
@@ -233,7 +232,7 @@ def test_missing_files_and_bad_names(tmp_path):
 def test_missing_sample_rate_needs_one_given(tmp_path):
     meta = write_with_sigmf(tmp_path / "cap", u8_tone(100), "cu8")
     edit_meta(meta, lambda m: m["global"].pop("core:sample_rate"))
-    with pytest.raises(InputError, match="core:sample_rate"):
+    with pytest.raises(RecordingError, match="core:sample_rate is missing"):  # as decode says
         FileSource(meta).open()
     with FileSource(meta, sample_rate_hz=RATE) as src:
         assert src.open().sample_rate_hz == RATE

@@ -13,7 +13,7 @@ import pytest
 
 from station.errors import InputError, WavesFormatError
 from station.waves.das2 import read_das2, read_das2_channels
-from station.waves.series import PSD_UNITS, parse_utc
+from station.waves.series import PSD_UNITS, parse_unix_s
 
 DATA = Path(__file__).parent / "data"
 EXCERPT = DATA / "juno_waves_excerpt_2017-01-01.d2t"
@@ -62,7 +62,7 @@ def test_full_sample_has_300_rows_per_band():
 
 def test_hfrh_times_are_at_point_three_seconds():
     hfrh = read_das2(EXCERPT)[3]
-    assert hfrh.time_unix_s[0] == parse_utc("2017-01-01T00:00:00.3Z")
+    assert hfrh.time_unix_s[0] == parse_unix_s("2017-01-01T00:00:00.3Z")
     np.testing.assert_allclose(hfrh.time_unix_s - hfrh.time_unix_s[0], np.arange(60.0))
     assert np.all(np.round(hfrh.time_unix_s % 1.0, 6) == 0.3)
 
@@ -82,7 +82,7 @@ def test_every_value_equals_the_float_of_the_file_text(which):
         assert len(rows) == len(series.time_unix_s)
         expected = np.array([[float(v) for v in row] for row in rows])
         assert np.array_equal(series.power, expected)  # exact, and no value was <= 0
-        assert series.time_unix_s.tolist() == [parse_utc(t) for t in times]
+        assert series.time_unix_s.tolist() == [parse_unix_s(t) for t in times]
     hfrh = read_das2(path)[3]
     _, rows = _by_regex(path, "40")
     assert hfrh.column(28.5e6).tolist() == [float(row[25]) for row in rows]
@@ -318,7 +318,7 @@ def test_ytag_min_interval_in_khz_and_y_planes(tmp_path):
     (s,) = read_das2(_stream(tmp_path, row, header=header, ident="10"))
     assert s.freq_hz[:2].tolist() == [28.0e6, 28.5e6] and np.isnan(s.freq_hz[2])
     assert s.band == ("P10", "P10", "agc")
-    assert s.time_unix_s[0] == parse_utc("2017-01-01T00:00:00.3Z")
+    assert s.time_unix_s[0] == parse_unix_s("2017-01-01T00:00:00.3Z")
     assert s.power.tolist() == [[1e-15, 2e-15, 3e-15]]
 
 
@@ -328,7 +328,7 @@ def test_binary_planes_little_and_big_endian(tmp_path):
         'nitems="2" yTags="27.5,28.5" yUnits="MHz" zUnits="V**2 m**-2 Hz**-1">'
         '<properties double:zFill="1e30"/></yscan></packet>'
     )
-    t0_us = (parse_utc("2017-01-01T00:00:00.3Z") - 946684800.0) * 1e6
+    t0_us = (parse_unix_s("2017-01-01T00:00:00.3Z") - 946684800.0) * 1e6
     packets = b"".join(
         b":20:" + struct.pack(">d", t0_us + k * 1e6) + struct.pack("<2f", 1e-15 * (k + 1), 1e30)
         for k in range(3)
@@ -340,7 +340,7 @@ def test_binary_planes_little_and_big_endian(tmp_path):
     assert s.power[:, 0].tolist() == [float(np.float32(1e-15 * (k + 1))) for k in range(3)]
     assert np.isnan(s.power[:, 1]).all()
     np.testing.assert_allclose(
-        s.time_unix_s - parse_utc("2017-01-01T00:00:00.3Z"), [0, 1, 2], atol=1e-6
+        s.time_unix_s - parse_unix_s("2017-01-01T00:00:00.3Z"), [0, 1, 2], atol=1e-6
     )
     path.write_bytes(path.read_bytes()[:-3])
     _error(path, "truncated data packet :20:", "13 of 16 bytes")

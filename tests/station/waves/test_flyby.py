@@ -23,11 +23,11 @@ from station.waves.flyby import (
     subpoint_deg,
     trajectory_by_name,
 )
-from station.waves.series import parse_utc
+from station.waves.series import parse_unix_s
 
 
 def utc(hms: str) -> float:
-    return parse_utc(f"2013-10-09T{hms}Z")
+    return parse_unix_s(f"2013-10-09T{hms}Z")
 
 
 ROUND_STARTS = utc("18:00:00") + 600.0 * np.arange(16)

@@ -17,9 +17,9 @@ from station.waves.generic import (
     write_generic_csv,
     write_npz,
 )
-from station.waves.series import WavesSeries, parse_utc
+from station.waves.series import WavesSeries, parse_unix_s
 
-T0 = parse_utc("2013-10-09T18:00:00Z")
+T0 = parse_unix_s("2013-10-09T18:00:00Z")
 
 # ------------------------------------------------------------------ round trips
 

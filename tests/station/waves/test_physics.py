@@ -31,7 +31,7 @@ from station.waves.population import (
     Transmitters,
     spread_operators,
 )
-from station.waves.series import parse_utc
+from station.waves.series import parse_unix_s
 
 EVENT = load_event("juno-2013-10-09")
 
@@ -105,7 +105,7 @@ def test_notch_and_out_of_channel_carriers_contribute_nothing():
 
 def test_chunking_gives_the_same_answer():
     tx = spread_operators(300, np.random.default_rng(4), event_table_hz=EVENT.table_hz)
-    t = parse_utc("2013-10-09T18:00:00Z") + np.arange(0.0, 9600.0, 7.0)
+    t = parse_unix_s("2013-10-09T18:00:00Z") + np.arange(0.0, 9600.0, 7.0)
     whole = signal_psd(JUNO_2013, tx, t, chunk_elements=10**9)
     pieces = signal_psd(JUNO_2013, tx, t, chunk_elements=1000)
     single = signal_psd(JUNO_2013, tx, t, chunk_elements=1)
@@ -131,7 +131,7 @@ def test_signal_rejects_bad_parameters_and_handles_no_transmitters():
 
 
 def test_background_triples_at_closest_approach_and_falls_as_one_over_range_squared():
-    t = np.array([JUNO_2013.perigee_unix_s, parse_utc("2013-10-09T18:00:00Z")])
+    t = np.array([JUNO_2013.perigee_unix_s, parse_unix_s("2013-10-09T18:00:00Z")])
     b = background_psd(JUNO_2013, t)
     assert b[0] == pytest.approx(3 * FLOOR_PSD, rel=1e-9)
     assert b[1] / FLOOR_PSD - 1 == pytest.approx(2 * (6937 / 56686) ** 2, rel=1e-3)  # 3.0 %
@@ -203,7 +203,7 @@ def predicted_z_table(seed: int = 2013) -> list[tuple[int, float, float, list[fl
     x the all-key-down signal averaged over the key-down seconds.
     """
     tx = spread_operators(1400, np.random.default_rng(seed), event_table_hz=EVENT.table_hz)
-    t0 = parse_utc("2013-10-09T18:00:00Z")
+    t0 = parse_unix_s("2013-10-09T18:00:00Z")
     t = t0 + np.arange(EVENT.rounds * 600, dtype=float)
     sig = signal_psd(JUNO_2013, tx, t).psd_v2_m2_hz * DEFAULT_ACTIVE_FRACTION
     bg = background_psd(JUNO_2013, t)

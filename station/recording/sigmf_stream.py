@@ -1,4 +1,4 @@
-"""Crash-safe streaming SigMF recordings, and recovery of one cut short by a crash.
+"""Crash-safe streaming SigMF recordings: a pair written block by block as samples arrive.
 
 :class:`SigmfStreamWriter` writes a pair ``NAME.sigmf-meta`` + ``NAME.sigmf-data``
 while samples arrive:
@@ -27,7 +27,7 @@ and :func:`read_gaps` lists the filled spans for readers that want to mask them.
 
 :func:`recover_recording` makes a pair whose writer died valid again: it truncates the
 data to whole samples, drops annotations past the end, and rewrites the metadata with
-a fresh checksum (it lives in :mod:`station.sdr.recover` and is re-exported here).
+a fresh checksum (:mod:`station.recording.recover`).
 """
 
 from __future__ import annotations
@@ -48,30 +48,21 @@ from sigmf.sigmffile import get_sigmf_filenames
 from station import __version__
 from station._atomic import check_free, output_error, write_bytes_atomic, writing
 from station.errors import InputError, RecordingError, RecordingExistsError
-from station.recording import format_utc, recording_format
-from station.sdr.base import IQBlock, SourceInfo
-from station.sdr.recover import (  # re-exported
-    GAP_LABEL,
-    RecoverReport,
+from station.recording.model import recording_format
+from station.recording.recover import GAP_LABEL
+from station.recording.sigmf_meta import (
+    DATATYPES,
+    WRITER_DATATYPES,
+    capture_fields,
     encode_meta,
+    global_fields,
     make_annotation,
-    read_gaps,
-    recover_recording,
 )
+from station.sdr.base import IQBlock, SourceInfo
 
-__all__ = [
-    "GAP_LABEL",
-    "WRITER_DATATYPES",
-    "RecoverReport",
-    "SigmfStreamWriter",
-    "read_gaps",
-    "recover_recording",
-]
+__all__ = ["SigmfStreamWriter"]
 
 logger = logging.getLogger(__name__)
-
-#: Bytes per sample of the datatypes the writer produces.
-WRITER_DATATYPES = {"cu8": 2, "cf32_le": 8}
 _EXT = "hi_station"
 
 
@@ -117,6 +108,7 @@ class SigmfStreamWriter:
     ...                        center_freq_hz=28.5e6) as w:
     ...     n = w.write(bytes([128, 255] * 10))
     ...     n = w.write(bytes([0, 128] * 10), start_sample=15)  # 5 samples were lost
+    >>> from station.recording import read_gaps
     >>> rec = sigmf.fromfile(out)
     >>> rec.sample_count, read_gaps(out)
     (25, ((10, 5),))
@@ -160,44 +152,20 @@ class SigmfStreamWriter:
         self._sample_bytes = WRITER_DATATYPES[datatype]
         self._sync_samples = max(1, int(round(sync_s * self.sample_rate_hz)))
         self._global: dict[str, Any] = {
-            sigmf.DATATYPE_KEY: datatype,
+            **global_fields(datatype, self.sample_rate_hz, hardware=hardware,
+                            description=description, author=author),
             sigmf.VERSION_KEY: sigmf.__specification__,
-            sigmf.SAMPLE_RATE_KEY: self.sample_rate_hz,
             sigmf.NUM_CHANNELS_KEY: 1,
-            sigmf.RECORDER_KEY: f"hi-station {__version__}",
             sigmf.EXTENSIONS_KEY: [{"name": _EXT, "version": __version__, "optional": True}],
             f"{_EXT}:freq_correction_ppm": float(freq_correction_ppm),
-        }
-        for key, text in (
-            (sigmf.HW_KEY, hardware),
-            (sigmf.DESCRIPTION_KEY, description),
-            (sigmf.AUTHOR_KEY, author),
-        ):
-            if text:
-                self._global[key] = text
-        capture: dict[str, Any] = {
-            sigmf.SAMPLE_START_KEY: 0,
-            sigmf.FREQUENCY_KEY: float(center_freq_hz),
-        }
-        if start_utc is not None:
-            capture[sigmf.DATETIME_KEY] = format_utc(start_utc)
-        self._captures = [capture]
+        }  # fmt: skip
+        self._captures = [{sigmf.SAMPLE_START_KEY: 0, **capture_fields(center_freq_hz, start_utc)}]
         self._annotations: list[dict[str, Any]] = []
         self._meta_annotations = 0  # how many annotations the metadata on disk holds
         self._hash: Any = hashlib.sha512()  # None after a failed write
         self._written = 0
         self._synced = 0
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
-        flags |= os.O_TRUNC if overwrite else os.O_EXCL
-        try:
-            self._fd: int | None = os.open(self.data_path, flags, 0o644)
-        except FileExistsError:
-            raise RecordingExistsError(self.data_path) from None
-        except OSError as exc:  # ELOOP: a symbolic link is never written through
-            if self.data_path.is_symlink():
-                raise RecordingError(self.data_path, "is a symbolic link; not writing "
-                                     "through it (remove it or choose another name)") from None
-            raise output_error(self.data_path, exc) from None
+        self._fd: int | None = self._open_data(overwrite)
         st = os.fstat(self._fd)
         self._identity = (st.st_dev, st.st_ino)
         self._lost: str | None = None
@@ -208,6 +176,20 @@ class SigmfStreamWriter:
             self.data_path.unlink(missing_ok=True)
             raise
         logger.info("recording %s (%s, %g S/s)", self.meta_path, datatype, self.sample_rate_hz)
+
+    def _open_data(self, overwrite: bool) -> int:
+        """Open the data file for appending, never through a symbolic link."""
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
+        flags |= os.O_TRUNC if overwrite else os.O_EXCL
+        try:
+            return os.open(self.data_path, flags, 0o644)
+        except FileExistsError:
+            raise RecordingExistsError(self.data_path) from None
+        except OSError as exc:  # ELOOP: a symbolic link is never written through
+            if self.data_path.is_symlink():
+                raise RecordingError(self.data_path, "is a symbolic link; not writing "
+                                     "through it (remove it or choose another name)") from None
+            raise output_error(self.data_path, exc) from None
 
     @classmethod
     def from_source(
@@ -252,11 +234,7 @@ class SigmfStreamWriter:
             raw = np.ascontiguousarray(raw)
             if not np.isfinite(raw.view(raw.real.dtype).sum()) and not np.isfinite(raw).all():
                 raise InputError("samples hold NaN or infinite values; refusing to write them")
-            if self.datatype == "cf32_le":
-                return np.ascontiguousarray(raw, dtype="<c8").view(np.uint8)
-            iq = np.empty(2 * raw.size, np.float32)
-            iq[0::2], iq[1::2] = raw.real, raw.imag
-            return np.clip(np.rint(iq * 128 + 128), 0, 255).astype(np.uint8)
+            return DATATYPES[self.datatype].from_complex64(raw)
         if raw.dtype == np.uint8 and self.datatype == "cu8":
             if raw.size % 2:
                 raise InputError(f"cu8 data of {raw.size} bytes is not whole I/Q pairs")

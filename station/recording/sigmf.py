@@ -33,22 +33,28 @@ import sigmf
 from sigmf.error import SigMFError
 from sigmf.sigmffile import get_sigmf_filenames
 
-from station import __version__
 from station._atomic import check_free, commit, staging_dir
 from station.errors import InputError, RecordingError
-from station.recording import (
+from station.recording.model import (
     EXTENSIONS_HELP,
     Annotation,
     Recording,
     check_finite,
     check_writable,
-    format_utc,
     recording_format,
 )
-from station.sigmf_meta import check_metadata, load_metadata, parse_datetime, sample_rate
+from station.recording.sigmf_meta import (
+    SUPPORTED_SIGMF_DATATYPES,
+    annotation_at,
+    capture_fields,
+    check_metadata,
+    global_fields,
+    load_metadata,
+    parse_datetime,
+    sample_rate,
+)
 
 __all__ = [
-    "SUPPORTED_SIGMF_DATATYPES",
     "SigmfInput",
     "open_sigmf",
     "read_sigmf",
@@ -57,9 +63,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-#: SigMF datatypes hi-station reads.
-SUPPORTED_SIGMF_DATATYPES = ("cf32_le", "ci16_le", "cu8")
 
 
 def _translate(
@@ -138,6 +141,31 @@ class SigmfInput:
         return Recording(zeros, self.sample_rate_hz, self.center_freq_hz, self.start_utc,
                          "iq", self.where)  # fmt: skip
 
+    @property
+    def hardware(self) -> str:
+        """``core:hw``, or ``""`` when the file does not say."""
+        hw = self.handle.get_global_field(sigmf.HW_KEY)
+        return hw if isinstance(hw, str) else ""
+
+    def data_location(self) -> tuple[Path, int]:
+        """Return the file holding the samples as stored, and the byte offset of sample 0.
+
+        For a pair the data file (offset 0), for an archive the tar itself (the offset
+        of its data member), so a reader streams blocks with plain file reads (see
+        :data:`~station.recording.sigmf_meta.DATATYPES` for their conversion).
+
+        Raises
+        ------
+        RecordingError
+            The samples are not stored as plain bytes (a compressed archive).
+        """
+        h = self.handle
+        if h.data_file is None:
+            raise RecordingError(
+                self.where, "no data to stream (compressed archive?); decompress it"
+            )
+        return Path(h.data_file), int(getattr(h, "data_offset", 0) or 0)
+
 
 def open_sigmf(
     path: str | os.PathLike[str], *, verify_checksum: bool = True, rate_required: bool = True
@@ -146,7 +174,7 @@ def open_sigmf(
 
     The one judge of a SigMF file: ``decode``, ``detect`` and ``replay`` all open
     recordings here.  The metadata's shape is checked first
-    (:mod:`station.sigmf_meta`); the checksum (``core:sha512``) is verified when
+    (:mod:`station.recording.sigmf_meta`); the checksum (``core:sha512``) is verified when
     present (read in small pieces).  ``core:frequency`` and ``core:datetime`` come
     from the first capture.
 
@@ -162,7 +190,7 @@ def open_sigmf(
     Raises
     ------
     RecordingError
-        See :func:`station.reader.read_recording`.
+        See :func:`station.recording.reader.read_recording`.
     """
     p = Path(path)
     fmt = recording_format(p)
@@ -271,32 +299,13 @@ def read_sigmf(path: str | os.PathLike[str]) -> Recording:
     Raises
     ------
     RecordingError
-        See :func:`station.reader.read_recording`.
+        See :func:`station.recording.reader.read_recording`.
     """
     opened = open_sigmf(path)
     samples = _read(opened, 0, opened.sample_count)
     logger.info("read %s: %s, %d samples at %g S/s", opened.where, opened.datatype,
                 samples.size, opened.sample_rate_hz)  # fmt: skip
     return dataclasses.replace(opened.outline(), samples=samples)
-
-
-def _annotation_meta(a: Annotation, rate: float, n: int) -> tuple[int, int, dict]:
-    if not (0 <= a.start_s < a.stop_s <= n / rate + 1 / rate):
-        raise InputError(
-            f"annotation {a.label!r} [{a.start_s}, {a.stop_s}] s must satisfy "
-            f"0 <= start_s < stop_s <= {n / rate:g} s (the recording length)"
-        )
-    start = min(int(round(a.start_s * rate)), n - 1)
-    count = max(1, min(int(round(a.stop_s * rate)), n) - start)
-    meta: dict = {sigmf.LABEL_KEY: a.label, sigmf.GENERATOR_KEY: "hi-station"}
-    if a.comment:
-        meta[sigmf.COMMENT_KEY] = a.comment
-    if (a.freq_lower_edge_hz is None) != (a.freq_upper_edge_hz is None):
-        raise InputError(f"annotation {a.label!r} needs both frequency edges or neither")
-    if a.freq_lower_edge_hz is not None and a.freq_upper_edge_hz is not None:
-        meta[sigmf.FREQ_LOWER_EDGE_KEY] = float(a.freq_lower_edge_hz)
-        meta[sigmf.FREQ_UPPER_EDGE_KEY] = float(a.freq_upper_edge_hz)
-    return start, count, meta
 
 
 def write_sigmf(
@@ -346,7 +355,7 @@ def write_sigmf(
     >>> x = np.exp(2j * np.pi * 100 * np.arange(2000) / 2000).astype(np.complex64)
     >>> write_sigmf(out, x, 2000.0, center_freq_hz=28.06e6).name
     'tone.sigmf-meta'
-    >>> from station.reader import read_recording
+    >>> from station.recording.reader import read_recording
     >>> rec = read_recording(out)
     >>> rec.kind, rec.sample_rate_hz, rec.center_freq_hz, bool(np.array_equal(rec.samples, x))
     ('iq', 2000.0, 28060000.0, True)
@@ -369,38 +378,36 @@ def write_sigmf(
     )
     check_free(targets, overwrite=overwrite)
     data = np.ascontiguousarray(x, dtype="<c8")
-    global_info = {
-        sigmf.DATATYPE_KEY: "cf32_le",
-        sigmf.SAMPLE_RATE_KEY: rate,
-        sigmf.RECORDER_KEY: f"hi-station {__version__}",
-    }
-    if author:
-        global_info[sigmf.AUTHOR_KEY] = author
-    if description:
-        global_info[sigmf.DESCRIPTION_KEY] = description
-    capture: dict[str, float | str] = {sigmf.FREQUENCY_KEY: float(center_freq_hz)}
-    if start_utc is not None:
-        capture[sigmf.DATETIME_KEY] = format_utc(start_utc)
-    anns = [_annotation_meta(a, rate, data.size) for a in annotations]
+    handle = sigmf.SigMFFile(
+        global_info=global_fields("cf32_le", rate, author=author, description=description)
+    )
+    handle.add_capture(0, metadata=capture_fields(center_freq_hz, start_utc))
+    for a in annotations:
+        ann = annotation_at(a, rate, data.size)
+        handle.add_annotation(ann[sigmf.SAMPLE_START_KEY], ann[sigmf.SAMPLE_COUNT_KEY],
+                              metadata=ann)  # fmt: skip
+    _stage_and_commit(handle, data, names, archive=fmt == "sigmf-archive", overwrite=overwrite)
+    logger.info("wrote %s (%d cf32_le samples, %d annotations)", targets[-1], data.size,
+                len(annotations))  # fmt: skip
+    return targets[-1]
+
+
+def _stage_and_commit(
+    handle: sigmf.SigMFFile, data: np.ndarray, names: dict[str, Path], *, archive: bool,
+    overwrite: bool,
+) -> None:
+    """Write ``data`` and the metadata beside the target; move them in place, metadata last."""
+    target = names["archive_fn"] if archive else names["data_fn"]
     stem = names["base_fn"].name
-    with staging_dir(targets[0].parent, target=targets[0]) as tmp:
+    with staging_dir(target.parent, target=target) as tmp:
         staged_data = tmp / f"{stem}.sigmf-data"
         with open(staged_data, "wb") as fh:
             data.tofile(fh)
-        handle = sigmf.SigMFFile(global_info=global_info)
         handle.set_data_file(staged_data)
-        handle.add_capture(0, metadata=capture)
-        for start, count, meta in anns:
-            handle.add_annotation(start, count, metadata=meta)
-        if fmt == "sigmf-archive":
+        if archive:
             handle.tofile(tmp / f"{stem}.sigmf")
-            commit(tmp / f"{stem}.sigmf", targets[0], overwrite=overwrite)
-            logger.info("wrote %s (%d cf32_le samples)", targets[0], data.size)
-            return targets[0]
+            commit(tmp / f"{stem}.sigmf", target, overwrite=overwrite)
+            return
         handle.tofile(tmp / stem)
         commit(staged_data, names["data_fn"], overwrite=overwrite)
         commit(tmp / f"{stem}.sigmf-meta", names["meta_fn"], overwrite=overwrite)
-    logger.info(
-        "wrote %s (%d cf32_le samples, %d annotations)", names["meta_fn"], data.size, len(anns)
-    )
-    return names["meta_fn"]

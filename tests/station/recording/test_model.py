@@ -1,11 +1,9 @@
-from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
 
 from station.errors import RecordingError
-from station.reader import read_recording
-from station.recording import Recording, format_utc, recording_format
+from station.recording import Recording, read_recording, recording_format
 
 
 @pytest.mark.parametrize(
@@ -45,11 +43,3 @@ def test_recording_properties():
     rec = Recording(np.zeros(3000, np.float32), 1000.0, None, None, "audio")
     assert not rec.is_iq
     assert rec.duration_s == 3.0
-
-
-def test_format_utc_is_rfc3339_with_z_from_any_zone():
-    plus2 = timezone(timedelta(hours=2))
-    assert format_utc(datetime(2013, 10, 9, 20, 0, 1, 250000, tzinfo=plus2)) == (
-        "2013-10-09T18:00:01.250000Z"
-    )
-    assert format_utc(datetime(2013, 10, 9, 18, tzinfo=UTC)).endswith("Z")

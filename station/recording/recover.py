@@ -1,14 +1,14 @@
-"""Recovery of SigMF recordings cut short by a crash, and shared SigMF metadata helpers.
+"""Recovery of SigMF recordings cut short by a crash, and the gaps a recording marks.
 
-A writer killed mid-recording (:class:`~station.sdr.writer.SigmfStreamWriter`, or any
+A writer killed mid-recording (:class:`~station.recording.sigmf_stream.SigmfStreamWriter`, or any
 tool writing a headerless SigMF pair) leaves valid metadata beside a data file that
 may end in a partial sample and lacks (or has a stale) ``core:sha512``.
 :func:`recover_recording` truncates the data to whole samples, drops or cuts
 annotations and capture segments past the end, and replaces the metadata atomically
 with a fresh checksum; :class:`RecoverReport` says what it kept and dropped.
 
-Also the metadata helpers the streaming writer shares: :func:`make_annotation`,
-:func:`encode_meta` (schema-checked JSON) and :func:`read_gaps`.
+Also :func:`read_gaps`, the zero-filled stretches (:data:`GAP_LABEL`) the streaming
+writer (:mod:`station.recording.sigmf_stream`) marked.
 """
 
 from __future__ import annotations
@@ -17,10 +17,8 @@ import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import stat
-import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -29,13 +27,13 @@ import sigmf
 from sigmf.sigmffile import get_sigmf_filenames
 
 from station._atomic import commit, fsync_path, staging_dir, writing
-from station.errors import InputError, RecordingError
+from station.errors import RecordingError
+from station.recording.sigmf_meta import encode_meta, is_datatype
+from station.recording.sigmf_meta import sample_bytes as datatype_sample_bytes
 
 __all__ = [
     "GAP_LABEL",
     "RecoverReport",
-    "encode_meta",
-    "make_annotation",
     "read_gaps",
     "recover_recording",
 ]
@@ -44,54 +42,6 @@ logger = logging.getLogger(__name__)
 
 #: Annotation label of a zero-filled stretch where the source lost samples.
 GAP_LABEL = "gap"
-_DATATYPE_RE = re.compile(r"^(c|r)(f32|f64|i32|i16|u32|u16|i8|u8)(_le|_be)?$")
-
-
-def encode_meta(meta: dict[str, Any]) -> bytes:
-    """Check ``meta`` against the SigMF schema (sigmf's validator) and return its JSON bytes."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        sigmf.validate.validate(meta)
-    return (json.dumps(meta, indent=4) + "\n").encode("utf-8")
-
-
-def make_annotation(
-    start_sample: int,
-    count: int,
-    label: str,
-    comment: str = "",
-    freq_lower_hz: float | None = None,
-    freq_upper_hz: float | None = None,
-) -> dict[str, Any]:
-    """Check and build one SigMF annotation object (generator ``hi-station``)."""
-    if start_sample < 0 or count < 1:
-        raise InputError(
-            f"annotation {label!r}: need start_sample >= 0 and count >= 1, "
-            f"got {start_sample}, {count}"
-        )
-    if not label:
-        raise InputError("annotation label must not be empty")
-    if (freq_lower_hz is None) != (freq_upper_hz is None) or (
-        freq_lower_hz is not None
-        and freq_upper_hz is not None
-        and not freq_lower_hz <= freq_upper_hz
-    ):
-        raise InputError(
-            f"annotation {label!r}: give both frequency edges (lower <= upper) "
-            f"or neither, got {freq_lower_hz}, {freq_upper_hz}"
-        )
-    ann: dict[str, Any] = {
-        sigmf.SAMPLE_START_KEY: int(start_sample),
-        sigmf.SAMPLE_COUNT_KEY: int(count),
-        sigmf.LABEL_KEY: label,
-        sigmf.GENERATOR_KEY: "hi-station",
-    }
-    if comment:
-        ann[sigmf.COMMENT_KEY] = comment
-    if freq_lower_hz is not None and freq_upper_hz is not None:  # both or neither (above)
-        ann[sigmf.FREQ_LOWER_EDGE_KEY] = float(freq_lower_hz)
-        ann[sigmf.FREQ_UPPER_EDGE_KEY] = float(freq_upper_hz)
-    return ann
 
 
 def _load_meta(path: str | os.PathLike[str]) -> tuple[dict[str, Path], dict[str, Any]]:
@@ -111,7 +61,7 @@ def _load_meta(path: str | os.PathLike[str]) -> tuple[dict[str, Path], dict[str,
         raise RecordingError(where, f"is not SigMF metadata (not JSON: {exc})") from None
     glob = meta.get("global") if isinstance(meta, dict) else None
     dtype = glob.get(sigmf.DATATYPE_KEY) if isinstance(glob, dict) else None
-    if not isinstance(dtype, str) or not _DATATYPE_RE.match(dtype):
+    if not is_datatype(dtype):
         raise RecordingError(
             where, f"is not SigMF metadata: global core:datatype={dtype!r} is missing or invalid"
         )
@@ -176,16 +126,6 @@ class RecoverReport:
         return {**asdict(self), "duration_s": self.duration_s}
 
 
-def _sample_bytes(dtype: str, channels: Any, where: Path) -> int:
-    match = _DATATYPE_RE.match(dtype)
-    if match is None:  # _load_meta has checked it; kept for the type checker
-        raise RecordingError(where, f"global core:datatype={dtype!r} is invalid")
-    kind, fmt, _ = match.groups()
-    if not isinstance(channels, int) or isinstance(channels, bool) or channels < 1:
-        raise RecordingError(where, f"core:num_channels={channels!r} must be an integer >= 1")
-    return (2 if kind == "c" else 1) * int(fmt[1:]) // 8 * channels
-
-
 def _sha512_of(path: Path, size: int) -> str:
     """SHA-512 of the first ``size`` bytes of ``path``."""
     digest = hashlib.sha512()
@@ -233,6 +173,24 @@ def _own_file(path: Path) -> None:
         raise RecordingError(path, "is not a regular file; nothing to recover")
 
 
+def _trimmed_annotations(
+    annotations: list[dict[str, Any]], kept: int
+) -> tuple[list[dict[str, Any]], int, int]:
+    """Annotations within ``kept`` samples (those reaching past cut), dropped, cut counts."""
+    anns, dropped, clipped = [], 0, 0
+    for ann in annotations:
+        start = ann.get(sigmf.SAMPLE_START_KEY, 0)
+        count = ann.get(sigmf.SAMPLE_COUNT_KEY)
+        if start >= kept:
+            dropped += 1
+            continue
+        if count is not None and start + count > kept:
+            ann = {**ann, sigmf.SAMPLE_COUNT_KEY: kept - start}
+            clipped += 1
+        anns.append(ann)
+    return anns, dropped, clipped
+
+
 def recover_recording(path: str | os.PathLike[str], *, checksum: bool = True) -> RecoverReport:
     """Make a SigMF pair cut short by a crash valid again, in place.
 
@@ -256,7 +214,7 @@ def recover_recording(path: str | os.PathLike[str], *, checksum: bool = True) ->
     _own_file(data_path)
     _checked_meta(meta, meta_path)  # before touching anything
     size = data_path.stat().st_size
-    sample_bytes = _sample_bytes(
+    sample_bytes = datatype_sample_bytes(
         glob[sigmf.DATATYPE_KEY], glob.get(sigmf.NUM_CHANNELS_KEY, 1), meta_path
     )
     if any(c.get(sigmf.HEADER_BYTES_KEY) for c in meta["captures"] if isinstance(c, dict)) or (
@@ -273,17 +231,7 @@ def recover_recording(path: str | os.PathLike[str], *, checksum: bool = True) ->
             f"holds {size} bytes, not one whole sample; nothing to recover (delete the pair)",
         )
     dropped = size - kept * sample_bytes
-    anns, dropped_anns, clipped = [], 0, 0
-    for ann in meta["annotations"]:
-        start = ann.get(sigmf.SAMPLE_START_KEY, 0)
-        count = ann.get(sigmf.SAMPLE_COUNT_KEY)
-        if start >= kept:
-            dropped_anns += 1
-            continue
-        if count is not None and start + count > kept:
-            ann = {**ann, sigmf.SAMPLE_COUNT_KEY: kept - start}
-            clipped += 1
-        anns.append(ann)
+    anns, dropped_anns, clipped = _trimmed_annotations(meta["annotations"], kept)
     captures = [c for c in meta["captures"] if c.get(sigmf.SAMPLE_START_KEY, 0) < kept]
     captures_dropped = len(meta["captures"]) - len(captures)
     old = glob.pop(sigmf.SHA512_KEY, None)

@@ -18,16 +18,16 @@ import soundfile as sf
 
 from station._atomic import check_free, commit, staging_dir
 from station.errors import InputError, RecordingError
-from station.recording import Recording, check_finite, check_writable
+from station.recording.model import Recording, check_finite, check_writable
 
-__all__ = ["read_wav", "write_wav"]
+__all__ = ["read_wav", "riff_data_shortfall", "write_wav"]
 
 logger = logging.getLogger(__name__)
 
 WavSubtype = Literal["FLOAT", "PCM_16"]
 
 
-def _riff_data_shortfall(path: Path) -> tuple[int, int] | None:
+def riff_data_shortfall(path: Path) -> tuple[int, int] | None:
     """Return ``(declared, present)`` data-chunk bytes if the file is cut short, else None."""
     size = path.stat().st_size
     with open(path, "rb") as fh:
@@ -67,7 +67,7 @@ def read_wav(path: str | os.PathLike[str]) -> Recording:
     p = Path(path)
     if not p.is_file():
         raise RecordingError(p, "no such WAV file")
-    shortfall = _riff_data_shortfall(p)
+    shortfall = riff_data_shortfall(p)
     if shortfall is not None:
         declared, present = shortfall
         raise RecordingError(

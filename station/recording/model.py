@@ -1,15 +1,15 @@
 """Recordings: one :class:`Recording` type for SigMF and WAV files, and format names.
 
-Read either format with :func:`station.reader.read_recording`.
+Read either format with :func:`station.recording.reader.read_recording`.
 
 Formats read, chosen by the file name (:func:`recording_format`):
 
 - SigMF pair ``NAME.sigmf-meta`` + ``NAME.sigmf-data`` (give either file or the bare
   ``NAME``) or archive ``NAME.sigmf``, datatypes ``cf32_le``, ``ci16_le`` and ``cu8``
-  (see :mod:`station.sigmf_io`).
-- WAV (``.wav``): one channel is audio, two channels are I/Q (see :mod:`station.audio`).
+  (see :mod:`station.recording.sigmf`).
+- WAV (``.wav``): one channel is audio, two channels are I/Q (see :mod:`station.recording.wav`).
 
-Writers (:func:`station.sigmf_io.write_sigmf`, :func:`station.audio.write_wav`) never
+Writers (:func:`station.recording.sigmf.write_sigmf`, :func:`station.recording.wav.write_wav`) never
 overwrite unless asked, and stage files beside the target so a crash leaves nothing
 half-written.
 """
@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -32,7 +32,6 @@ __all__ = [
     "EXTENSIONS_HELP",
     "Annotation",
     "Recording",
-    "format_utc",
     "recording_format",
 ]
 
@@ -110,17 +109,6 @@ class Annotation:
     comment: str = ""
     freq_lower_edge_hz: float | None = None
     freq_upper_edge_hz: float | None = None
-
-
-def format_utc(when: datetime) -> str:
-    """RFC 3339 UTC time with microseconds and ``Z``, as SigMF ``core:datetime`` wants.
-
-    Examples
-    --------
-    >>> format_utc(datetime(2013, 10, 9, 18, 0, tzinfo=UTC))
-    '2013-10-09T18:00:00.000000Z'
-    """
-    return f"{when.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%f}Z"
 
 
 def recording_format(path: str | os.PathLike[str]) -> FileFormat:

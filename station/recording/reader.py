@@ -1,15 +1,15 @@
 """One entry point to read a recording, SigMF or WAV, chosen by its file name.
 
-The format is named by :func:`station.recording.recording_format`; the readers are
-:func:`station.sigmf_io.read_sigmf` and :func:`station.audio.read_wav`, both returning a
-:class:`station.recording.Recording`.
+The format is named by :func:`station.recording.model.recording_format`; the readers
+are :func:`station.recording.sigmf.read_sigmf` and :func:`station.recording.wav.read_wav`,
+both returning a :class:`station.recording.model.Recording`.
 
 Examples
 --------
 >>> import tempfile
 >>> import numpy as np
 >>> from pathlib import Path
->>> from station.audio import write_wav
+>>> from station.recording.wav import write_wav
 >>> path = Path(tempfile.mkdtemp()) / "tone.wav"
 >>> _ = write_wav(path, np.zeros(800, np.float32), 8000)
 >>> read_recording(path).samples.size
@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import os
 
-from station.audio import read_wav
-from station.recording import Recording, recording_format
-from station.sigmf_io import read_sigmf
+from station.recording.model import Recording, recording_format
+from station.recording.sigmf import read_sigmf
+from station.recording.wav import read_wav
 
 __all__ = ["read_recording"]
 

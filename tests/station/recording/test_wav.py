@@ -2,9 +2,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from station.audio import read_wav, write_wav
 from station.errors import InputError, RecordingError, RecordingExistsError
-from station.reader import read_recording
+from station.recording import read_recording, read_wav, write_wav
 from tests.station.helpers import snapshot, tone_iq
 
 

@@ -5,11 +5,9 @@ import numpy as np
 import pytest
 import sigmf
 
-from station import sigmf_io
 from station.errors import InputError, RecordingError, RecordingExistsError
-from station.reader import read_recording
-from station.recording import Annotation
-from station.sigmf_io import write_sigmf
+from station.recording import Annotation, read_recording, write_sigmf
+from station.recording import sigmf as sigmf_io
 from tests.station.helpers import snapshot, tone_iq
 
 T0 = datetime(2013, 10, 9, 17, 59, 55, tzinfo=UTC)
