@@ -68,3 +68,28 @@ def test_console_script_help_runs():
     )
     assert result.returncode == 0, result.stderr
     assert "decode" in result.stdout
+
+
+def test_every_package_offers_a_curated_api_whose_names_resolve():
+    """dsp and every station package list their public names in ``__all__``; each one
+    is there (loaded lazily or not), and a lazy package imports none of them early."""
+    code = """
+import importlib, pkgutil, sys
+import dsp, station
+packages = ["dsp", "station"] + [m.name for m in pkgutil.walk_packages(station.__path__,
+            "station.") if m.ispkg]
+for name in packages:
+    pkg = importlib.import_module(name)
+    assert isinstance(getattr(pkg, "__all__", None), list) and pkg.__all__, name
+    for public in pkg.__all__:
+        assert getattr(pkg, public) is not None, (name, public)
+print(len(packages))
+"""
+    result = _python(code)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) >= 10
+    light = _python(
+        "import sys, station.keyer, station.sdr; "
+        "print(any(m.startswith(('station.keyer.', 'station.sdr.')) for m in sys.modules))"
+    )
+    assert light.stdout.strip() == "False", light.stderr
