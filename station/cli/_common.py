@@ -6,6 +6,7 @@ import contextlib
 import errno
 import math
 import queue
+import re
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from station.clock import YEARS
 from station.errors import InputError, StationError
 
 __all__ = [
+    "ALIASES",
     "EXPECTED_ERRORS",
     "MAX_DRIFT_HZ_PER_MIN",
     "LiveLines",
@@ -35,6 +37,7 @@ __all__ = [
     "report_error",
     "report_usage_error",
     "spinner",
+    "unalias",
 ]
 
 #: Largest carrier drift a search may be asked to follow, Hz/min (10 Hz/s).
@@ -78,14 +81,128 @@ def in_years(when: datetime, name: str) -> datetime:
     return when
 
 
-def report_error(exc: BaseException) -> None:
-    """Print ``error: <message>`` as one line on stderr."""
+def report_error(exc: BaseException, names: dict[str, str] | None = None) -> None:
+    """Print ``error: <message>`` as one line on stderr, ``names`` renamed (:func:`rename`)."""
     message = " ".join(str(exc).split()) or type(exc).__name__
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {rename(message, names or {})}", file=sys.stderr)
 
 
-#: Key of the command line (as given to the root command) in ``ctx.meta``.
+#: Old option spellings that still work for one release, hidden from ``--help``: per
+#: command (its path below ``hi-station``), the old spelling and the one it stands for.
+#: None stands for the "off" half of an old flag pair (``--no-overwrite``): the bare
+#: flag's default, so the token is dropped (with an earlier ``--overwrite``: the last wins).
+ALIASES: dict[str, dict[str, str | None]] = {
+    "capture": {"--rate-hz": "--sample-rate-hz", "--until": "--until-utc"},
+    "replay": {"--rate-hz": "--sample-rate-hz", "--no-overwrite": None},
+    "decode": {"--center-hz": "--offset-hz"},
+    "detect": {"--center-hz": "--offset-hz", "--start": "--start-utc"},
+    "encode": {"--no-overwrite": None},
+    "demo": {"--no-overwrite": None},
+    "schedule new": {"--start": "--start-utc", "--no-overwrite": None},
+    "schedule plan": {"--no-overwrite": None},
+    "log adif": {"--no-overwrite": None},
+    "waves analyze": {"--no-overwrite": None},
+    "waves simulate": {"--no-overwrite": None},
+}
+
+
+def unalias(command: str, args: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Replace the old spellings (:data:`ALIASES`) of ``command``'s options in ``args``.
+
+    Returns the new arguments and, for error messages, each new option name mapped to
+    the old one the user typed.  Arguments after ``--`` are left alone.
+
+    Examples
+    --------
+    >>> unalias("replay", ["x.cu8", "--rate-hz=500", "--overwrite", "--no-overwrite"])
+    (['x.cu8', '--sample-rate-hz=500'], {'--sample-rate-hz': '--rate-hz'})
+    """
+    table = ALIASES.get(command, {})
+    out: list[str] = []
+    typed: dict[str, str] = {}
+    for k, arg in enumerate(args):
+        if arg == "--":
+            out.extend(args[k:])
+            break
+        name, eq, value = arg.partition("=")
+        if name not in table:
+            out.append(arg)
+            continue
+        new = table[name]
+        if new is None:
+            flag = "--" + name.removeprefix("--no-")
+            out = [a for a in out if a != flag]
+            continue
+        typed[new] = name
+        out.append(new + eq + value)
+    return out, typed
+
+
+#: Library parameters set by an option of another name or unit: the options that may
+#: set each (the first one the command has is named) and the factor from the library's
+#: unit to the option's.  A parameter of the same name as an option needs no entry.
+_LIBRARY_NAMES: dict[str, tuple[tuple[str, ...], float]] = {
+    "center_freq_hz": (("--center-mhz", "--freq-mhz"), 1e-6),
+    "center_hz": (("--offset-hz",), 1.0),
+    "drift_hz_per_s": (("--drift-hz-per-min",), 60.0),
+    "max_drift_hz_per_s": (("--max-drift-hz-per-min",), 60.0),
+}
+
+_NUMBER = r"[-+]?(?:nan|inf|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
+
+
+def option_names(command: Any) -> dict[str, tuple[str, float]]:
+    """Library parameter names -> (option of ``command`` that sets it, unit factor)."""
+    names: dict[str, tuple[str, float]] = {}
+    for param in getattr(command, "params", ()):
+        long = [o for o in getattr(param, "opts", ()) if o.startswith("--")]
+        if getattr(param, "param_type_name", "") == "option" and long and param.name:
+            names[param.name] = (long[0], 1.0)
+    options = {option for option, _ in names.values()}
+    for name, (candidates, factor) in _LIBRARY_NAMES.items():
+        have = [o for o in candidates if o in options]
+        if have and name not in names:
+            names[name] = (have[0], factor)
+    return names
+
+
+def rename(message: str, names: dict[str, Any]) -> str:
+    """Name options in ``message`` as the user knows them.
+
+    ``names`` maps a library parameter to ``(option, factor)`` (:func:`option_names`;
+    ``name=value`` becomes ``--option=value*factor``, a bare name with an underscore
+    ``--option``), or an option to the old spelling the user typed.
+
+    Examples
+    --------
+    >>> rename("center_freq_hz=nan must be finite", {"center_freq_hz": ("--center-mhz", 1e-6)})
+    '--center-mhz=nan must be finite'
+    >>> rename("give sample_rate_hz", {"sample_rate_hz": ("--sample-rate-hz", 1.0)})
+    'give --sample-rate-hz'
+    >>> rename("--start-utc='18:00' is not ISO 8601", {"--start-utc": "--start"})
+    "--start='18:00' is not ISO 8601"
+    """
+    for name, to in names.items():
+        if isinstance(to, str):
+            message = re.sub(rf"(?<![\w.:-]){re.escape(name)}(?![\w-])", to, message)
+            continue
+        option, factor = to
+
+        def value(m: re.Match[str], option: str = option, factor: float = factor) -> str:
+            number = m.group(1)
+            return f"{option}={number if factor == 1.0 else format(float(number) * factor, 'g')}"
+
+        message = re.sub(rf"(?<![\w.:-]){re.escape(name)}=({_NUMBER})", value, message)
+        if "_" in name:
+            message = re.sub(rf"(?<![\w.:-]){re.escape(name)}(?![\w-])", option, message)
+    return message
+
+
+#: Key of the command line (as given to the root command, then the command's own
+#: arguments with old spellings replaced) in ``ctx.meta``.
 _ARGV = "hi_station.argv"
+#: Key of the {new option: old spelling typed} of the command in ``ctx.meta``.
+_TYPED = "hi_station.typed"
 
 
 def _given_value(exc: click.BadParameter, argv: list[str]) -> str | None:
@@ -105,14 +222,31 @@ def _given_value(exc: click.BadParameter, argv: list[str]) -> str | None:
 def report_usage_error(exc: click.UsageError) -> None:
     """Print a command-line mistake (bad value, unknown option) as one ``error:`` line."""
     message = exc.format_message().rstrip(".")
+    meta = exc.ctx.meta if exc.ctx is not None else {}
     if isinstance(exc, click.BadParameter) and not isinstance(exc, click.MissingParameter):
-        argv = exc.ctx.meta.get(_ARGV, sys.argv[1:]) if exc.ctx is not None else sys.argv[1:]
-        given = _given_value(exc, argv)
+        given = _given_value(exc, meta.get(_ARGV, sys.argv[1:]))
         if given is not None:
             shown = given if len(given) <= 40 else given[:40] + "..."
             message = f"{message} (given {shown!r})"
     hint = f"; see {exc.ctx.command_path} --help" if exc.ctx is not None else ""
-    report_error(Exception(message + hint))
+    report_error(Exception(message + hint), meta.get(_TYPED, {}))
+
+
+def bare_flags(params: list[Any]) -> list[Any]:
+    """Give boolean flags no value placeholder (``<bool>``, ``BOOLEAN``) in ``--help``."""
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+def _command_path(ctx: Any, name: str) -> str:
+    """``ctx``'s command path below the root, then ``name`` (e.g. ``schedule new``)."""
+    names = [name]
+    while ctx is not None and ctx.parent is not None:
+        names.insert(0, ctx.info_name)
+        ctx = ctx.parent
+    return " ".join(names)
 
 
 class ReportingGroup(TyperGroup):
@@ -120,9 +254,28 @@ class ReportingGroup(TyperGroup):
 
     Expected errors (:data:`EXPECTED_ERRORS`) and command-line mistakes (a value that
     does not parse, an unknown option, a missing argument) both become one
-    ``error: ...`` line, never a traceback or a usage box.  Doing it here (not only in
-    :func:`station.cli.main`) gives the same behaviour under ``typer.testing.CliRunner``.
+    ``error: ...`` line, never a traceback or a usage box, naming options as the user
+    typed them (:func:`rename`).  Doing it here (not only in :func:`station.cli.main`)
+    gives the same behaviour under ``typer.testing.CliRunner``.  Old option spellings
+    (:data:`ALIASES`) are replaced before a command parses its arguments, and boolean
+    flags show no value placeholder in ``--help``.
     """
+
+    def get_params(self, ctx: Any) -> list[Any]:  # noqa: D102
+        return bare_flags(super().get_params(ctx))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:  # noqa: D102
+        command = super().get_command(ctx, cmd_name)
+        if command is not None and not isinstance(command, TyperGroup):
+            bare_flags(command.get_params(ctx))
+        return command
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:  # noqa: D102
+        cmd_name, command, rest = super().resolve_command(ctx, args)
+        if command is not None and not isinstance(command, TyperGroup):
+            rest, typed = unalias(_command_path(ctx, cmd_name or ""), rest)
+            ctx.meta[_ARGV], ctx.meta[_TYPED] = list(rest), typed
+        return cmd_name, command, rest
 
     def make_context(  # noqa: D102
         self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
@@ -137,11 +290,17 @@ class ReportingGroup(TyperGroup):
             report_usage_error(exc)
             raise typer.Exit(2) from None
 
+    def _names(self, ctx: Any) -> dict[str, Any]:
+        """How the running command's errors name its options (:func:`rename`)."""
+        name = ctx.invoked_subcommand
+        command = None if name is None else self.commands.get(name)
+        return {**option_names(command), **ctx.meta.get(_TYPED, {})}
+
     def invoke(self, ctx: Any) -> Any:  # noqa: D102
         try:
             return super().invoke(ctx)
         except EXPECTED_ERRORS as exc:
-            report_error(exc)
+            report_error(exc, self._names(ctx))
             raise typer.Exit(2) from None
         except click.NoArgsIsHelpError:
             raise
