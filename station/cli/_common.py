@@ -81,7 +81,7 @@ def in_years(when: datetime, name: str) -> datetime:
     return when
 
 
-def report_error(exc: BaseException, names: dict[str, str] | None = None) -> None:
+def report_error(exc: BaseException, names: dict[str, Any] | None = None) -> None:
     """Print ``error: <message>`` as one line on stderr, ``names`` renamed (:func:`rename`)."""
     message = " ".join(str(exc).split()) or type(exc).__name__
     print(f"error: {rename(message, names or {})}", file=sys.stderr)
@@ -146,6 +146,7 @@ _LIBRARY_NAMES: dict[str, tuple[tuple[str, ...], float]] = {
     "center_hz": (("--offset-hz",), 1.0),
     "drift_hz_per_s": (("--drift-hz-per-min",), 60.0),
     "max_drift_hz_per_s": (("--max-drift-hz-per-min",), 60.0),
+    "freq_correction_ppm": (("--ppm",), 1.0),
 }
 
 _NUMBER = r"[-+]?(?:nan|inf|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"

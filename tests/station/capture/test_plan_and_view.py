@@ -21,7 +21,7 @@ from station.capture import (
 from station.capture_loop import run_capture
 from station.capture_rounds import ChannelRound, RoundWatcher
 from station.capture_view import CaptureStatus, LevelMeter
-from station.cli.capture import render_status
+from station.cli.render_capture import render_status
 from station.clock import SimulatedClock
 from station.errors import InputError
 from station.replay import ReplayChannel
