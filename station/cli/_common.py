@@ -147,6 +147,8 @@ _LIBRARY_NAMES: dict[str, tuple[tuple[str, ...], float]] = {
     "drift_hz_per_s": (("--drift-hz-per-min",), 60.0),
     "max_drift_hz_per_s": (("--max-drift-hz-per-min",), 60.0),
     "freq_correction_ppm": (("--ppm",), 1.0),
+    "antenna_gain_dbi": (("--gain-dbi",), 1.0),
+    "n_operators": (("--operators",), 1.0),
 }
 
 _NUMBER = r"[-+]?(?:nan|inf|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
