@@ -217,14 +217,14 @@ def schedule_rounds(
     [[5.0, 35.0], [365.0, 395.0]]
     """
     if (start_utc is None) == (start_offset_s is None):
-        raise InputError("give exactly one of start_utc (--start-utc) and start_offset_s")
+        raise InputError("give exactly one of start_utc (--start) and start_offset_s")
     if start_utc is not None:
         if start_utc.tzinfo is None:
             raise InputError(f"start_utc={start_utc} must be timezone-aware (UTC)")
         if recording.start_utc is None:
             raise InputError(
                 f"recording {recording.path or ''} has no start time (e.g. WAV), so "
-                f"start_utc={format_utc(start_utc)} cannot be placed; give --start-offset-s instead"
+                f"start={format_utc(start_utc)} cannot be placed; give --start-offset-s instead"
             )
         offset_s = (start_utc - recording.start_utc).total_seconds()
     else:
@@ -248,7 +248,7 @@ def schedule_rounds(
         if a < 0 or b > duration:
             raise InputError(
                 f"round {k + 1} is scheduled at {_span(recording, a, b)}, outside the "
-                f"recording's {_span(recording, 0.0, duration)}; check --start-utc, --rounds "
+                f"recording's {_span(recording, 0.0, duration)}; check --start, --rounds "
                 "and --period-s"
             )
         out.append(iv)

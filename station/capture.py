@@ -220,7 +220,7 @@ def _stop(
 ) -> tuple[float | None, datetime | None, str, str]:  # fmt: skip
     """Planned length or end, why the capture stops there, and how to say it."""
     if duration_s is not None and until_utc is not None:
-        raise InputError("give --duration-s or --until-utc, not both")
+        raise InputError("give --duration-s or --until, not both")
     if duration_s is not None:
         if not (math.isfinite(duration_s) and 0 < duration_s <= MAX_CAPTURE_S):
             raise InputError(f"--duration-s={duration_s} must be a time > 0 s and at most "
@@ -228,12 +228,12 @@ def _stop(
         return float(duration_s), None, "duration", f"after {duration_s:g} s"
     if until_utc is not None:
         if until_utc.tzinfo is None:
-            raise InputError(f"--until-utc={until_utc} must be timezone-aware (UTC)")
+            raise InputError(f"--until={until_utc} must be timezone-aware (UTC)")
         if start_utc is None:
-            raise InputError("--until-utc needs a source with a start time; give --duration-s")
+            raise InputError("--until needs a source with a start time; give --duration-s")
         if until_utc <= start_utc:
             raise InputError(
-                f"--until-utc={format_utc(until_utc)} is not after the capture start "
+                f"--until={format_utc(until_utc)} is not after the capture start "
                 f"{format_utc(start_utc)}"
             )
         return None, until_utc, "until", f"at {format_utc(until_utc)}"
@@ -243,7 +243,7 @@ def _stop(
             raise InputError(
                 f"--schedule {event.id}: the event's last key-up was at "
                 f"{format_utc(event.end_utc)}, before the capture starts at "
-                f"{format_utc(start_utc)}; give --duration-s or --until-utc to record anyway"
+                f"{format_utc(start_utc)}; give --duration-s or --until to record anyway"
             )
         text = f"{EVENT_TAIL_S:g} s after the event's last key-up ({format_utc(end)})"
         return None, end, "event end", text

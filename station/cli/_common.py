@@ -294,10 +294,17 @@ class ReportingGroup(TyperGroup):
             raise typer.Exit(2) from None
 
     def _names(self, ctx: Any) -> dict[str, Any]:
-        """How the running command's errors name its options (:func:`rename`)."""
+        """How the running command's errors name its options (:func:`rename`).
+
+        Library parameters by their options; an option by the spelling the user typed,
+        and an old spelling in a library's message by the new one unless it was typed.
+        """
         name = ctx.invoked_subcommand
         command = None if name is None else self.commands.get(name)
-        return {**option_names(command), **ctx.meta.get(_TYPED, {})}
+        typed: dict[str, str] = ctx.meta.get(_TYPED, {})
+        old = ALIASES.get(_command_path(ctx, name or ""), {})
+        stale = {o: n for o, n in old.items() if n is not None and n not in typed}
+        return {**option_names(command), **stale, **typed}
 
     def invoke(self, ctx: Any) -> Any:  # noqa: D102
         try:

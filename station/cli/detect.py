@@ -16,6 +16,19 @@ from station.cli.render import print_detection
 __all__ = ["detect"]
 
 
+def _check(
+    search_hz: float | None, max_drift_hz_per_min: float, start_offset_s: float | None,
+    dit_s: float, period_s: float, timing_offset_s: float,
+) -> None:  # fmt: skip
+    """Refuse absurd magnitudes of the options (:func:`~station.cli._common.bounded`)."""
+    bounded("--search-hz", search_hz, 0.01, 1e7, " Hz")
+    bounded("--max-drift-hz-per-min", max_drift_hz_per_min, 0.0, MAX_DRIFT_HZ_PER_MIN, " Hz/min")
+    bounded("--start-offset-s", start_offset_s, -1e8, 1e8, " s")
+    bounded("--dit-s", dit_s, 1e-3, 3600.0, " s")
+    bounded("--period-s", period_s, 1e-3, 7 * 86400.0, " s")
+    bounded("--timing-offset-s", timing_offset_s, 0.0, 3600.0, " s")
+
+
 def detect(
     file: Annotated[Path, typer.Argument(help="Recording: SigMF (.sigmf-meta, .sigmf) or WAV.")],
     schedule: Annotated[
@@ -70,12 +83,7 @@ def detect(
     ] = 0.2,
 ) -> None:
     """Detect the scheduled rounds of TEXT in FILE, one by one and stacked."""
-    bounded("--search-hz", search_hz, 0.01, 1e7, " Hz")
-    bounded("--max-drift-hz-per-min", max_drift_hz_per_min, 0.0, MAX_DRIFT_HZ_PER_MIN, " Hz/min")
-    bounded("--start-offset-s", start_offset_s, -1e8, 1e8, " s")
-    bounded("--dit-s", dit_s, 1e-3, 3600.0, " s")
-    bounded("--period-s", period_s, 1e-3, 7 * 86400.0, " s")
-    bounded("--timing-offset-s", timing_offset_s, 0.0, 3600.0, " s")
+    _check(search_hz, max_drift_hz_per_min, start_offset_s, dit_s, period_s, timing_offset_s)
     start = None if start_utc is None else parse_utc(start_utc, name="--start-utc")
     hand = RoundSchedule(text, dit_s, start, start_offset_s, rounds, period_s)
     with spinner(f"reading {file}") as say:

@@ -8,10 +8,20 @@ from rich.console import Console
 from rich.table import Table
 
 from dsp.results import Decoded, Detection, RoundResult
+from station.doctor import StationReport
 from station.recording import Recording
+from station.sdr.recover import RecoverReport
 from station.synth import Encoded
 
-__all__ = ["print_decoded", "print_detection", "print_encoded", "print_signals", "recording_line"]
+__all__ = [
+    "print_decoded",
+    "print_detection",
+    "print_doctor",
+    "print_encoded",
+    "print_recovery",
+    "print_signals",
+    "recording_line",
+]
 
 
 def _utc(recording: Recording, t_s: float) -> str:
@@ -193,3 +203,36 @@ def print_encoded(console: Console, done: Encoded, key_start: datetime) -> None:
             f"first sample {done.start_utc:%Y-%m-%dT%H:%M:%S}Z, "
             f"first key-down {key_start:%Y-%m-%dT%H:%M:%S}Z"
         )
+
+
+def print_doctor(console: Console, report: StationReport) -> None:
+    """Print what ``doctor`` found: versions, rigctld, RTL-SDR, the clock."""
+    console.print(f"hi-station {report.hi_station} on Python {report.python}")
+    console.print("packages: " + ", ".join(f"{k} {v}" for k, v in report.packages.items()))
+    console.print(
+        f"rigctld: {report.rigctld or 'not found (apt-get install libhamlib-utils)'}",
+        markup=False,
+    )
+    console.print(f"RTL-SDR: {report.rtlsdr}", markup=False)
+    clock = report.clock_warning or (
+        f"NTP-synchronized (max error {report.clock_max_error_s:.3g} s)"
+    )
+    console.print(f"clock: {clock}", markup=False)
+
+
+def print_recovery(console: Console, report: RecoverReport) -> None:
+    """Print what ``recording recover`` kept, dropped and rewrote."""
+    duration = "" if report.duration_s is None else f" ({report.duration_s:.3f} s)"
+    console.print(f"recovered {report.meta_path}", markup=False)
+    console.print(
+        f"kept {report.samples_kept} {report.datatype} samples{duration}; "
+        f"dropped {report.bytes_dropped} trailing bytes",
+        markup=False,
+    )
+    console.print(
+        f"annotations: {report.annotations_dropped} dropped, {report.annotations_clipped} cut "
+        f"at the end; capture segments dropped: {report.captures_dropped}",
+        markup=False,
+    )
+    sha = "fresh core:sha512 written" if report.sha512_written else "no core:sha512"
+    console.print(f"checksum: previous {report.previous_sha512}; {sha}", markup=False)

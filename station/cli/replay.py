@@ -49,9 +49,8 @@ def replay_command(
     bounded("--center-mhz", center_mhz, 0.0, 1e5, " MHz")
     with spinner(f"replaying {path}") as say:
         result = replay(
-            path, sample_rate_hz=sample_rate_hz,
+            path, sample_rate_hz=sample_rate_hz, freqs_hz=[f * 1e6 for f in freq_mhz or []] or None,
             center_freq_hz=None if center_mhz is None else center_mhz * 1e6,
-            freqs_hz=None if not freq_mhz else [f * 1e6 for f in freq_mhz],
             event=None if schedule is None else load_event(schedule),
             channel_rate_hz=channel_rate_hz, pfa=pfa, png_dir=png, callsign=callsign, grid=grid,
             overwrite=overwrite, progress=lambda stage, frac: say(f"{stage} {100 * frac:.0f} %"),
