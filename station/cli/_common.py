@@ -149,6 +149,9 @@ _LIBRARY_NAMES: dict[str, tuple[tuple[str, ...], float]] = {
     "freq_correction_ppm": (("--ppm",), 1.0),
     "antenna_gain_dbi": (("--gain-dbi",), 1.0),
     "n_operators": (("--operators",), 1.0),
+    "freq_hz": (("--freq-mhz",), 1e-6),
+    "round_period_s": (("--period-s",), 1.0),
+    "ident_rule": (("--ident",), 1.0),
 }
 
 _NUMBER = r"[-+]?(?:nan|inf|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
