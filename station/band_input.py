@@ -21,19 +21,29 @@ flat to 0.01 dB across the band, at least 80 dB down outside it).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
 from dsp.channelize import Channelizer
 from dsp.results import Decoded, Detection, shift_frequencies
 from dsp.spectrum import band_of
-from station.analysis import Band, decode_recording, detect_recording, search_band
+from station.analysis import (
+    Band,
+    decode_recording,
+    detect_recording,
+    event_rounds,
+    schedule_rounds,
+    search_band,
+)
 from station.channels import SEARCH_FRACTION
+from station.errors import InputError
 from station.recording import (
     Recording,
     SigmfInput,
@@ -43,8 +53,11 @@ from station.recording import (
     recording_format,
     sigmf_blocks,
 )
+from station.schedule.event import Event, load_event
 
-__all__ = ["BandInput", "channel_decimation", "decode_band", "detect_band", "read_band"]
+__all__ = ["BandInput", "RoundSchedule", "channel_decimation", "choose_rounds",
+           "decode_band", "decode_file", "detect_band", "detect_file", "read_band",
+           "rounds_to_test"]  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
@@ -194,3 +207,106 @@ def detect_band(inp: BandInput, rounds_s: list[np.ndarray], **options: float) ->
     detection = detect_recording(inp.channel, rounds_s, center_hz=band.center_hz,
                                  search_hz=band.search_hz, **options)  # fmt: skip
     return shift_frequencies(detection, inp.shift_hz)
+
+
+@dataclass(frozen=True, slots=True)
+class RoundSchedule:
+    """Rounds given by hand (``detect`` without ``--schedule``): see :func:`schedule_rounds`."""
+
+    text: str = "HI"
+    dit_s: float = 30.0
+    start_utc: datetime | None = None
+    start_offset_s: float | None = None
+    rounds: int = 1
+    period_s: float = 600.0
+
+
+def choose_rounds(schedule: str | None, hand: RoundSchedule) -> Event | RoundSchedule:
+    """Return the event ``schedule`` (a file or shipped id) if given, else the hand rounds.
+
+    Raises
+    ------
+    InputError
+        Both an event and a start (``--start-utc``, ``--start-offset-s``) are given.
+    """
+    if schedule is None:
+        return hand
+    event = load_event(schedule)
+    if hand.start_utc is not None or hand.start_offset_s is not None:
+        raise InputError("--schedule gives the round times; drop --start-utc / --start-offset-s")
+    return event
+
+
+def rounds_to_test(
+    recording: Recording, rounds: Event | RoundSchedule
+) -> tuple[list[int], list[np.ndarray]]:
+    """Return the round numbers and key-downs (s from the first sample) to test in ``recording``.
+
+    An event gives its rounds lying wholly inside the recording, numbered as in the
+    event (:func:`~station.analysis.event_rounds`); a :class:`RoundSchedule` gives
+    :func:`~station.analysis.schedule_rounds`, numbered from 1.
+    """
+    if isinstance(rounds, Event):
+        return event_rounds(recording, rounds)
+    s = rounds
+    rounds_s = schedule_rounds(recording, s.text, s.dit_s, start_utc=s.start_utc,
+                               start_offset_s=s.start_offset_s, rounds=s.rounds,
+                               period_s=s.period_s)  # fmt: skip
+    return list(range(1, len(rounds_s) + 1)), rounds_s
+
+
+def _reader(path: str | os.PathLike[str], say: Callable[[str], None]) -> Callable[[float], None]:
+    return lambda fraction: say(f"reading {path}: {100 * fraction:.0f} %")
+
+
+def decode_file(
+    path: str | os.PathLike[str],
+    *,
+    center_hz: float | None = None,
+    search_hz: float | None = None,
+    step: Callable[[str], None] | None = None,
+    **options: float,
+) -> tuple[Recording, Decoded]:
+    """Read the searched band of ``path`` (:func:`read_band`) and decode it (:func:`decode_band`).
+
+    ``step`` is called with a short description of each stage (for a progress display).
+    Returns the recording as its file describes it and the result.
+    """
+    say = step or (lambda _text: None)
+    say(f"reading {path}")
+    inp = read_band(path, center_hz=center_hz, search_hz=search_hz, progress=_reader(path, say))
+    say(f"decoding {inp.recording.duration_s:.0f} s of {inp.channel.sample_rate_hz:g} S/s")
+    return inp.recording, decode_band(inp, **options)
+
+
+def detect_file(
+    path: str | os.PathLike[str],
+    rounds: Event | RoundSchedule,
+    *,
+    center_hz: float | None = None,
+    search_hz: float | None = None,
+    step: Callable[[str], None] | None = None,
+    **options: float,
+) -> tuple[Recording, Detection]:
+    """Detect the rounds (:func:`rounds_to_test`) in the searched band of ``path``.
+
+    Rounds are numbered as the event numbers them (round 5 stays 5 in a recording of
+    rounds 5-7).  ``options`` are those of :func:`~station.analysis.detect_recording`;
+    ``step`` as for :func:`decode_file`.
+
+    Raises
+    ------
+    InputError
+        An event together with a start time of a :class:`RoundSchedule`, or as
+        As :func:`read_band` and :func:`rounds_to_test`.
+    """
+    say = step or (lambda _text: None)
+    say(f"reading {path}")
+    inp = read_band(path, center_hz=center_hz, search_hz=search_hz, progress=_reader(path, say))
+    numbers, rounds_s = rounds_to_test(inp.recording, rounds)
+    say(f"detecting {len(rounds_s)} round(s) in {inp.recording.duration_s:.0f} s")
+    detection = detect_band(inp, rounds_s, **options)
+    renumbered = tuple(
+        dataclasses.replace(r, index=n) for r, n in zip(detection.rounds, numbers, strict=True)
+    )
+    return inp.recording, dataclasses.replace(detection, rounds=renumbered)

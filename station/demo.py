@@ -98,6 +98,20 @@ class DemoResult:
     replayed: ReplayResult
     waves: AnalyzedFile
 
+    @property
+    def ok(self) -> bool:
+        """Tell whether every stage recovered the message (the demo's verdict)."""
+        channel = self.replayed.channels[0]
+        return (
+            bool(self.waves.analysis.stack_detected)
+            and self.decoded.text == DEMO_TEXT
+            and self.detection.detected
+            and self.rehearsal.reason == "completed"
+            and channel.decoded.text == DEMO_TEXT
+            and channel.detection is not None
+            and channel.detection.detected
+        )
+
 
 def demo_channel() -> tuple[float, float, int]:
     """Carrier offset (Hz), drift (Hz/s) and noise seed of the demo, from :data:`DEMO_SEED`.

@@ -80,7 +80,6 @@ app.command("doctor")(doctor.doctor)
 app.command("replay")(replay.replay_command)
 app.command("capture")(capture.capture)
 app.add_typer(waves.app, name="waves")
-waves.app.command("simulate")(waves.simulate_command)
 
 
 def main() -> None:

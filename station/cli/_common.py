@@ -1,4 +1,9 @@
-"""Shared CLI plumbing: error reporting, consoles, the progress spinner, unit conversions."""
+"""Shared CLI plumbing: error reporting, old option spellings, consoles, the spinner.
+
+:data:`ALIASES` is the one table of old option spellings still accepted (hidden from
+``--help``); :class:`ReportingGroup` applies it, shows flags without a value
+placeholder and turns expected errors into one line naming options as typed.
+"""
 
 from __future__ import annotations
 
@@ -20,14 +25,17 @@ from typer._click import exceptions as click  # typer vendors click: its excepti
 from typer.core import TyperGroup
 
 from dsp.errors import DspValueError
+from station.cli._names import option_names, rename
 from station.clock import YEARS
 from station.errors import InputError, StationError
 
 __all__ = [
+    "ALIASES",
     "EXPECTED_ERRORS",
     "MAX_DRIFT_HZ_PER_MIN",
     "LiveLines",
     "ReportingGroup",
+    "bare_flags",
     "bounded",
     "err_console",
     "in_years",
@@ -35,6 +43,7 @@ __all__ = [
     "report_error",
     "report_usage_error",
     "spinner",
+    "unalias",
 ]
 
 #: Largest carrier drift a search may be asked to follow, Hz/min (10 Hz/s).
@@ -78,14 +87,68 @@ def in_years(when: datetime, name: str) -> datetime:
     return when
 
 
-def report_error(exc: BaseException) -> None:
-    """Print ``error: <message>`` as one line on stderr."""
+def report_error(exc: BaseException, names: dict[str, Any] | None = None) -> None:
+    """Print ``error: <message>`` as one line on stderr, ``names`` renamed (:func:`rename`)."""
     message = " ".join(str(exc).split()) or type(exc).__name__
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {rename(message, names or {})}", file=sys.stderr)
 
 
-#: Key of the command line (as given to the root command) in ``ctx.meta``.
+#: Old option spellings that still work for one release, hidden from ``--help``: per
+#: command (its path below ``hi-station``), the old spelling and the one it stands for.
+#: None stands for the "off" half of an old flag pair (``--no-overwrite``): the bare
+#: flag's default, so the token is dropped (with an earlier ``--overwrite``: the last wins).
+ALIASES: dict[str, dict[str, str | None]] = {
+    "capture": {"--rate-hz": "--sample-rate-hz", "--until": "--until-utc"},
+    "replay": {"--rate-hz": "--sample-rate-hz", "--no-overwrite": None},
+    "decode": {"--center-hz": "--offset-hz"},
+    "detect": {"--center-hz": "--offset-hz", "--start": "--start-utc"},
+    "encode": {"--no-overwrite": None},
+    "demo": {"--no-overwrite": None},
+    "schedule new": {"--start": "--start-utc", "--no-overwrite": None},
+    "schedule plan": {"--no-overwrite": None},
+    "log adif": {"--no-overwrite": None},
+    "waves analyze": {"--no-overwrite": None},
+    "waves simulate": {"--no-overwrite": None},
+}
+
+
+def unalias(command: str, args: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Replace the old spellings (:data:`ALIASES`) of ``command``'s options in ``args``.
+
+    Returns the new arguments and, for error messages, each new option name mapped to
+    the old one the user typed.  Arguments after ``--`` are left alone.
+
+    Examples
+    --------
+    >>> unalias("replay", ["x.cu8", "--rate-hz=500", "--overwrite", "--no-overwrite"])
+    (['x.cu8', '--sample-rate-hz=500'], {'--sample-rate-hz': '--rate-hz'})
+    """
+    table = ALIASES.get(command, {})
+    out: list[str] = []
+    typed: dict[str, str] = {}
+    for k, arg in enumerate(args):
+        if arg == "--":
+            out.extend(args[k:])
+            break
+        name, eq, value = arg.partition("=")
+        if name not in table:
+            out.append(arg)
+            continue
+        new = table[name]
+        if new is None:
+            flag = "--" + name.removeprefix("--no-")
+            out = [a for a in out if a != flag]
+            continue
+        typed[new] = name
+        out.append(new + eq + value)
+    return out, typed
+
+
+#: Key of the command line (as given to the root command, then the command's own
+#: arguments with old spellings replaced) in ``ctx.meta``.
 _ARGV = "hi_station.argv"
+#: Key of the {new option: old spelling typed} of the command in ``ctx.meta``.
+_TYPED = "hi_station.typed"
 
 
 def _given_value(exc: click.BadParameter, argv: list[str]) -> str | None:
@@ -105,14 +168,31 @@ def _given_value(exc: click.BadParameter, argv: list[str]) -> str | None:
 def report_usage_error(exc: click.UsageError) -> None:
     """Print a command-line mistake (bad value, unknown option) as one ``error:`` line."""
     message = exc.format_message().rstrip(".")
+    meta = exc.ctx.meta if exc.ctx is not None else {}
     if isinstance(exc, click.BadParameter) and not isinstance(exc, click.MissingParameter):
-        argv = exc.ctx.meta.get(_ARGV, sys.argv[1:]) if exc.ctx is not None else sys.argv[1:]
-        given = _given_value(exc, argv)
+        given = _given_value(exc, meta.get(_ARGV, sys.argv[1:]))
         if given is not None:
             shown = given if len(given) <= 40 else given[:40] + "..."
             message = f"{message} (given {shown!r})"
     hint = f"; see {exc.ctx.command_path} --help" if exc.ctx is not None else ""
-    report_error(Exception(message + hint))
+    report_error(Exception(message + hint), meta.get(_TYPED, {}))
+
+
+def bare_flags(params: list[Any]) -> list[Any]:
+    """Give boolean flags no value placeholder (``<bool>``, ``BOOLEAN``) in ``--help``."""
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+def _command_path(ctx: Any, name: str) -> str:
+    """``ctx``'s command path below the root, then ``name`` (e.g. ``schedule new``)."""
+    names = [name]
+    while ctx is not None and ctx.parent is not None:
+        names.insert(0, ctx.info_name)
+        ctx = ctx.parent
+    return " ".join(names)
 
 
 class ReportingGroup(TyperGroup):
@@ -120,9 +200,28 @@ class ReportingGroup(TyperGroup):
 
     Expected errors (:data:`EXPECTED_ERRORS`) and command-line mistakes (a value that
     does not parse, an unknown option, a missing argument) both become one
-    ``error: ...`` line, never a traceback or a usage box.  Doing it here (not only in
-    :func:`station.cli.main`) gives the same behaviour under ``typer.testing.CliRunner``.
+    ``error: ...`` line, never a traceback or a usage box, naming options as the user
+    typed them (:func:`rename`).  Doing it here (not only in :func:`station.cli.main`)
+    gives the same behaviour under ``typer.testing.CliRunner``.  Old option spellings
+    (:data:`ALIASES`) are replaced before a command parses its arguments, and boolean
+    flags show no value placeholder in ``--help``.
     """
+
+    def get_params(self, ctx: Any) -> list[Any]:  # noqa: D102
+        return bare_flags(super().get_params(ctx))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:  # noqa: D102
+        command = super().get_command(ctx, cmd_name)
+        if command is not None and not isinstance(command, TyperGroup):
+            bare_flags(command.get_params(ctx))
+        return command
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:  # noqa: D102
+        cmd_name, command, rest = super().resolve_command(ctx, args)
+        if command is not None and not isinstance(command, TyperGroup):
+            rest, typed = unalias(_command_path(ctx, cmd_name or ""), rest)
+            ctx.meta[_ARGV], ctx.meta[_TYPED] = list(rest), typed
+        return cmd_name, command, rest
 
     def make_context(  # noqa: D102
         self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
@@ -137,11 +236,24 @@ class ReportingGroup(TyperGroup):
             report_usage_error(exc)
             raise typer.Exit(2) from None
 
+    def _names(self, ctx: Any) -> dict[str, Any]:
+        """How the running command's errors name its options (:func:`rename`).
+
+        Library parameters by their options; an option by the spelling the user typed,
+        and an old spelling in a library's message by the new one unless it was typed.
+        """
+        name = ctx.invoked_subcommand
+        command = None if name is None else self.commands.get(name)
+        typed: dict[str, str] = ctx.meta.get(_TYPED, {})
+        old = ALIASES.get(_command_path(ctx, name or ""), {})
+        stale = {o: n for o, n in old.items() if n is not None and n not in typed}
+        return {**option_names(command), **stale, **typed}
+
     def invoke(self, ctx: Any) -> Any:  # noqa: D102
         try:
             return super().invoke(ctx)
         except EXPECTED_ERRORS as exc:
-            report_error(exc)
+            report_error(exc, self._names(ctx))
             raise typer.Exit(2) from None
         except click.NoArgsIsHelpError:
             raise

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from station.band_input import decode_band, read_band
+from station.band_input import decode_file
 from station.cli._common import MAX_DRIFT_HZ_PER_MIN, bounded, out_console, spinner
 from station.cli.render import print_decoded
 
@@ -18,9 +18,10 @@ __all__ = ["decode"]
 def decode(
     file: Annotated[Path, typer.Argument(help="Recording: SigMF (.sigmf-meta, .sigmf) or WAV.")],
     json_: Annotated[bool, typer.Option("--json", help="Print the result as JSON only.")] = False,
-    center_hz: Annotated[
+    offset_hz: Annotated[
         float | None,
-        typer.Option(help="Centre of the searched band, Hz (baseband for I/Q, tone for audio)."),
+        typer.Option(help="Centre of the searched band, Hz: offset from the tuned frequency "
+                     "for I/Q, the tone for audio."),
     ] = None,
     search_hz: Annotated[
         float | None, typer.Option(help="Half-width of the searched band, Hz (default: 1000).")
@@ -36,17 +37,9 @@ def decode(
     bounded("--search-hz", search_hz, 0.01, 1e7, " Hz")
     bounded("--max-drift-hz-per-min", max_drift_hz_per_min, 0.0, MAX_DRIFT_HZ_PER_MIN, " Hz/min")
     with spinner(f"reading {file}") as say:
-        inp = read_band(file, center_hz=center_hz, search_hz=search_hz,
-                        progress=lambda f: say(f"reading {file}: {100 * f:.0f} %"))  # fmt: skip
-        recording = inp.recording
-        say(f"decoding {recording.duration_s:.0f} s of {inp.channel.sample_rate_hz:g} S/s")
-        decoded = decode_band(
-            inp,
-            min_dit_s=min_dit_s,
-            max_dit_s=max_dit_s,
-            max_drift_hz_per_s=max_drift_hz_per_min / 60.0,
-            pfa=pfa,
-        )
+        recording, decoded = decode_file(
+            file, center_hz=offset_hz, search_hz=search_hz, step=say, min_dit_s=min_dit_s,
+            max_dit_s=max_dit_s, max_drift_hz_per_s=max_drift_hz_per_min / 60.0, pfa=pfa)
     if json_:
         print(json.dumps(decoded.to_dict(), indent=2))
         return

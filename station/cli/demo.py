@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from station.cli._common import out_console, spinner
-from station.cli.render import print_detection
-from station.demo import DEMO_DIT_S, DEMO_SNR2500_DB, DEMO_TEXT, run_demo
+from station.cli._common import spinner
+from station.cli.render_demo import print_demo
+from station.demo import run_demo
 
 __all__ = ["demo"]
 
@@ -19,75 +19,11 @@ def demo(
         Path | None,
         typer.Option(help="Directory for the demo recording (default: a new temporary directory)."),
     ] = None,
-    overwrite: Annotated[bool, typer.Option(help="Replace a demo recording in --out.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace a demo recording in --out.")
+    ] = False,
 ) -> None:
     """Plan and rehearse the 2013 event, then synthesize, decode and detect its first round."""
     with spinner("demo") as say:
         result = run_demo(out, overwrite=overwrite, step=say)
-    console = out_console()
-    plan = result.plan
-    first = plan.rounds[0]
-    console.print(
-        f"plan: {plan.callsign.text} ({plan.grid}) in {plan.event.name}: "
-        f"{plan.freq_hz / 1e6:.6f} MHz {plan.event.mode} ({plan.freq_source}); "
-        f"{len(plan.rounds)} rounds {first.start_utc:%H:%M:%S}Z to "
-        f"{plan.rounds[-1].end_utc:%H:%M:%S}Z, every {plan.event.round_period_s:g} s"
-    )
-    console.print(
-        "round 1 key-downs: "
-        + ", ".join(f"{k.start_utc:%H:%M:%S}-{k.end_utc:%H:%M:%S}Z" for k in first.key_downs)
-        + (f"; then {plan.ident_text!r}" if plan.ident_text else "")
-    )
-    r = result.rehearsal
-    console.print(
-        f"keying rehearsal (dry run, simulated clock): {r.edges} edges, {r.idents} "
-        f"identifications, {r.reason}, key released: {r.unkeyed}"
-    )
-    e = result.encoded
-    ch = e.synth.channel
-    console.print(
-        f"synthesized {DEMO_TEXT!r} at dit {DEMO_DIT_S:g} s, SNR2500 {DEMO_SNR2500_DB:g} dB, "
-        f"offset {ch.offset_hz:+.2f} Hz, drift {ch.drift_hz_per_s * 60:+.3f} Hz/min"
-    )
-    console.print(f"wrote {e.path}")
-    d = result.decoded
-    if d.detected and d.text:
-        freq = "-" if d.freq_hz is None else f"{d.freq_hz:+.2f} Hz"
-        dit = "-" if d.dit_s is None else f"{d.dit_s:.3g} s"
-        snr = "-" if d.snr2500_db is None else f"{d.snr2500_db:.1f}"
-        console.print(
-            f"decoded: {d.text} (dit {dit}, carrier {freq}, SNR2500 {snr} dB, "
-            f"false-alarm probability {d.false_alarm_probability:.3g})"
-        )
-    else:
-        console.print(f"decode: no Morse found: {d.reason}")
-    print_detection(console, result.recording, result.detection)
-    rp = result.replayed
-    ch = rp.channels[0]
-    got = ch.decoded.text if ch.decoded.detected else "nothing"
-    det = "detected" if ch.detection is not None and ch.detection.detected else "not detected"
-    console.print(
-        f"replayed shipped {rp.path.name}: channel {ch.channel.label} "
-        f"{ch.channel.freq_hz / 1e6:.6f} MHz decoded {got}, round(s) "
-        f"{','.join(map(str, ch.round_numbers)) or '-'} {det}; QRSS grab "
-        + ", ".join(str(p) for p in ch.pngs)
-    )
-    w = result.waves.analysis
-    rounds = [r for r in w.rounds if r.detected is not None]
-    hits = [str(r.number) for r in rounds if r.detected]
-    console.print(
-        f"Waves (simulated survey {Path(w.source).name}): HI detected in rounds "
-        f"{','.join(hits) or 'none'} of {len(rounds)} with data (round threshold z>"
-        f"{w.z_threshold_round:.2f}, Pfa {w.pfa:g}); stacked z {w.stack_z:.1f}; "
-        f"{sum(bool(x.detected) for x in w.dits)} of "
-        f"{sum(x.detected is not None for x in w.dits)} dits on their own; figure "
-        f"{result.waves.png}", markup=False)
-    ok = (
-        bool(w.stack_detected)
-        and d.text == DEMO_TEXT
-        and result.detection.detected
-        and r.reason == "completed"
-        and ch.decoded.text == DEMO_TEXT
-        and det == "detected"
-    )
-    console.print("demo: OK" if ok else "demo: the chain did not recover the message")
+    print_demo(result)

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from station.analysis import event_rounds, schedule_rounds
-from station.band_input import detect_band, read_band
+from station.band_input import RoundSchedule, choose_rounds, detect_file
 from station.cli._common import MAX_DRIFT_HZ_PER_MIN, bounded, out_console, spinner
 from station.cli.render import print_detection
-from station.errors import InputError
-from station.schedule import load_event
 from station.utc import parse_utc
 
 __all__ = ["detect"]
+
+
+def _check(
+    search_hz: float | None, max_drift_hz_per_min: float, start_offset_s: float | None,
+    dit_s: float, period_s: float, timing_offset_s: float,
+) -> None:  # fmt: skip
+    """Refuse absurd magnitudes of the options (:func:`~station.cli._common.bounded`)."""
+    bounded("--search-hz", search_hz, 0.01, 1e7, " Hz")
+    bounded("--max-drift-hz-per-min", max_drift_hz_per_min, 0.0, MAX_DRIFT_HZ_PER_MIN, " Hz/min")
+    bounded("--start-offset-s", start_offset_s, -1e8, 1e8, " s")
+    bounded("--dit-s", dit_s, 1e-3, 3600.0, " s")
+    bounded("--period-s", period_s, 1e-3, 7 * 86400.0, " s")
+    bounded("--timing-offset-s", timing_offset_s, 0.0, 3600.0, " s")
 
 
 def detect(
@@ -26,10 +35,10 @@ def detect(
         str | None,
         typer.Option(
             help="Event file or shipped event id: its rounds inside the recording are "
-            "tested (replaces --start, --text, --dit-s, --rounds, --period-s)."
+            "tested (replaces --start-utc, --text, --dit-s, --rounds, --period-s)."
         ),
     ] = None,
-    start: Annotated[
+    start_utc: Annotated[
         str | None,
         typer.Option(help="UTC of round 1's first key-down, ISO 8601 with Z."),
     ] = None,
@@ -45,9 +54,10 @@ def detect(
     rounds: Annotated[int, typer.Option(help="Number of rounds.")] = 1,
     period_s: Annotated[float, typer.Option(help="Time between round starts, s.")] = 600.0,
     json_: Annotated[bool, typer.Option("--json", help="Print the result as JSON only.")] = False,
-    center_hz: Annotated[
+    offset_hz: Annotated[
         float | None,
-        typer.Option(help="Centre of the searched band, Hz (baseband for I/Q, tone for audio)."),
+        typer.Option(help="Centre of the searched band, Hz: offset from the tuned frequency "
+                     "for I/Q, the tone for audio."),
     ] = None,
     search_hz: Annotated[
         float | None, typer.Option(help="Half-width of the searched band, Hz (default: 1000).")
@@ -73,50 +83,15 @@ def detect(
     ] = 0.2,
 ) -> None:
     """Detect the scheduled rounds of TEXT in FILE, one by one and stacked."""
-    bounded("--search-hz", search_hz, 0.01, 1e7, " Hz")
-    bounded("--max-drift-hz-per-min", max_drift_hz_per_min, 0.0, MAX_DRIFT_HZ_PER_MIN, " Hz/min")
-    bounded("--start-offset-s", start_offset_s, -1e8, 1e8, " s")
-    bounded("--dit-s", dit_s, 1e-3, 3600.0, " s")
-    bounded("--period-s", period_s, 1e-3, 7 * 86400.0, " s")
-    bounded("--timing-offset-s", timing_offset_s, 0.0, 3600.0, " s")
-    start_utc = None if start is None else parse_utc(start, name="--start")
-    event = None if schedule is None else load_event(schedule)
-    if event is not None and (start_utc is not None or start_offset_s is not None):
-        raise InputError("--schedule gives the round times; drop --start / --start-offset-s")
+    _check(search_hz, max_drift_hz_per_min, start_offset_s, dit_s, period_s, timing_offset_s)
+    start = None if start_utc is None else parse_utc(start_utc, name="--start-utc")
+    hand = RoundSchedule(text, dit_s, start, start_offset_s, rounds, period_s)
     with spinner(f"reading {file}") as say:
-        inp = read_band(file, center_hz=center_hz, search_hz=search_hz,
-                        progress=lambda f: say(f"reading {file}: {100 * f:.0f} %"))  # fmt: skip
-        recording = inp.recording
-        if event is not None:
-            numbers, rounds_s = event_rounds(recording, event)
-        else:
-            rounds_s = schedule_rounds(
-                recording,
-                text,
-                dit_s,
-                start_utc=start_utc,
-                start_offset_s=start_offset_s,
-                rounds=rounds,
-                period_s=period_s,
-            )
-            numbers = list(range(1, len(rounds_s) + 1))
-        say(f"detecting {len(rounds_s)} round(s) in {recording.duration_s:.0f} s")
-        detection = detect_band(
-            inp,
-            rounds_s,
-            max_drift_hz_per_s=max_drift_hz_per_min / 60.0,
-            pfa=pfa,
-            max_timing_offset_s=timing_offset_s,
-            max_stack_drift_hz_per_s=stack_drift_hz_per_min / 60.0,
-            stack_wander_hz=stack_wander_hz,
-        )
-    # Number rounds as the event does (round 5 stays 5 in a recording of rounds 5-7).
-    detection = dataclasses.replace(
-        detection,
-        rounds=tuple(
-            dataclasses.replace(r, index=n) for r, n in zip(detection.rounds, numbers, strict=True)
-        ),
-    )
+        recording, detection = detect_file(
+            file, choose_rounds(schedule, hand), center_hz=offset_hz, search_hz=search_hz,
+            step=say, max_drift_hz_per_s=max_drift_hz_per_min / 60.0, pfa=pfa,
+            max_timing_offset_s=timing_offset_s, stack_wander_hz=stack_wander_hz,
+            max_stack_drift_hz_per_s=stack_drift_hz_per_min / 60.0)  # fmt: skip
     if json_:
         print(json.dumps(detection.to_dict(), indent=2))
         return

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from station.cli._common import out_console
+from station.cli.render import print_doctor
 from station.doctor import check_station
 
 __all__ = ["doctor"]
@@ -21,15 +22,4 @@ def doctor(
     if json_:
         print(json.dumps(report.to_dict(), indent=2))
         return
-    console = out_console()
-    console.print(f"hi-station {report.hi_station} on Python {report.python}")
-    console.print("packages: " + ", ".join(f"{k} {v}" for k, v in report.packages.items()))
-    console.print(
-        f"rigctld: {report.rigctld or 'not found (apt-get install libhamlib-utils)'}",
-        markup=False,
-    )
-    console.print(f"RTL-SDR: {report.rtlsdr}", markup=False)
-    clock = report.clock_warning or (
-        f"NTP-synchronized (max error {report.clock_max_error_s:.3g} s)"
-    )
-    console.print(f"clock: {clock}", markup=False)
+    print_doctor(out_console(), report)

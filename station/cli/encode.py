@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from station.cli._common import bounded, in_years, out_console, spinner
+from station.cli.render import print_encoded
 from station.synth import encode_to_file
 from station.utc import parse_utc
 
@@ -50,7 +51,9 @@ def encode(
         str | None,
         typer.Option(help="UTC of the first key-down, ISO 8601 with Z (SigMF) (default: now)."),
     ] = None,
-    overwrite: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace existing output files.")
+    ] = False,
 ) -> None:
     """Synthesize TEXT as slow Morse into a WAV audio tone or SigMF I/Q recording."""
     bounded("--dit-s", dit_s, 1e-3, 3600.0, " s")
@@ -62,34 +65,9 @@ def encode(
     )
     with spinner("synthesizing"):
         done = encode_to_file(
-            out,
-            text,
-            dit_s=dit_s,
-            wpm=wpm,
-            sample_rate_hz=sample_rate_hz,
-            snr2500_db=snr2500_db,
-            offset_hz=offset_hz,
-            drift_hz_per_s=drift_hz_per_min / 60.0,
-            seed=seed,
-            tone_hz=tone_hz,
-            lead_s=lead_s,
-            tail_s=tail_s,
-            center_freq_hz=freq_mhz * 1e6,
-            key_start_utc=key_start,
-            overwrite=overwrite,
-        )
-    s = done.synth
-    kind = "audio" if s.tone_hz is not None else "I/Q"
-    noise = "no noise" if s.channel.snr2500_db is None else f"SNR2500 {s.channel.snr2500_db:g} dB"
-    console = out_console()
-    console.print(
-        f"wrote {done.path}: {s.text!r} at dit {s.dit_s:g} s ({1.2 / s.dit_s:.3g} WPM), "
-        f"{s.duration_s:.1f} s of {s.sample_rate_hz:g} S/s {kind}, {noise}, "
-        f"offset {s.channel.offset_hz:g} Hz, drift {s.channel.drift_hz_per_s * 60:g} Hz/min, "
-        f"seed {done.seed}"
-    )
-    if done.start_utc is not None:
-        console.print(
-            f"first sample {done.start_utc:%Y-%m-%dT%H:%M:%S}Z, "
-            f"first key-down {key_start:%Y-%m-%dT%H:%M:%S}Z"
-        )
+            out, text, dit_s=dit_s, wpm=wpm, sample_rate_hz=sample_rate_hz,
+            snr2500_db=snr2500_db, offset_hz=offset_hz, drift_hz_per_s=drift_hz_per_min / 60.0,
+            seed=seed, tone_hz=tone_hz, lead_s=lead_s, tail_s=tail_s,
+            center_freq_hz=freq_mhz * 1e6, key_start_utc=key_start, overwrite=overwrite,
+        )  # fmt: skip
+    print_encoded(out_console(), done, key_start)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from station.cli._common import ReportingGroup, out_console
+from station.cli.render import print_recovery
 from station.errors import RecordingError
 from station.recording import recover_recording
 
@@ -47,18 +48,4 @@ def recover(
     if json_:
         print(json.dumps(report.to_dict(), indent=2))
         return
-    console = out_console()
-    duration = "" if report.duration_s is None else f" ({report.duration_s:.3f} s)"
-    console.print(f"recovered {report.meta_path}", markup=False)
-    console.print(
-        f"kept {report.samples_kept} {report.datatype} samples{duration}; "
-        f"dropped {report.bytes_dropped} trailing bytes",
-        markup=False,
-    )
-    console.print(
-        f"annotations: {report.annotations_dropped} dropped, {report.annotations_clipped} cut "
-        f"at the end; capture segments dropped: {report.captures_dropped}",
-        markup=False,
-    )
-    sha = "fresh core:sha512 written" if report.sha512_written else "no core:sha512"
-    console.print(f"checksum: previous {report.previous_sha512}; {sha}", markup=False)
+    print_recovery(out_console(), report)

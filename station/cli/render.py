@@ -8,9 +8,20 @@ from rich.console import Console
 from rich.table import Table
 
 from dsp.results import Decoded, Detection, RoundResult
+from station.doctor import StationReport
 from station.recording import Recording
+from station.recording.recover import RecoverReport
+from station.synth import Encoded
 
-__all__ = ["print_decoded", "print_detection", "print_signals", "recording_line"]
+__all__ = [
+    "print_decoded",
+    "print_detection",
+    "print_doctor",
+    "print_encoded",
+    "print_recovery",
+    "print_signals",
+    "recording_line",
+]
 
 
 def _utc(recording: Recording, t_s: float) -> str:
@@ -159,12 +170,13 @@ def print_detection(console: Console, recording: Recording, detection: Detection
         hz = " ".join(f"{f - best.track_hz[0]:+.2f}" for f in best.track_hz)
         console.print(f"stack track from {_freq(recording, best.track_hz[0])}, "
                       f"round by round (Hz): {hz}")  # fmt: skip
+    keying = None if best is None else best.keying
     present = best is not None and (best.presence_false_alarm_probability or 1.0) <= detection.pfa
-    if present and best.keying is not None and not best.keying.keyed:
+    if present and keying is not None and not keying.keyed:
         console.print(
             "the strongest track is not keyed (key-up "
-            f"{best.keying.key_up_c_n0_hz:.3g} Hz C/N0 against key-down "
-            f"{best.keying.key_down_c_n0_hz:.3g} Hz): a steady carrier, not the schedule"
+            f"{keying.key_up_c_n0_hz:.3g} Hz C/N0 against key-down "
+            f"{keying.key_down_c_n0_hz:.3g} Hz): a steady carrier, not the schedule"
         )
     if detection.steady_carriers_hz:
         hz = ", ".join(_freq(recording, f) for f in detection.steady_carriers_hz)
@@ -173,3 +185,54 @@ def print_detection(console: Console, recording: Recording, detection: Detection
         "columns: statistic, false-alarm probability, detected at pfa, carrier "
         "offset, drift, SNR2500 in dB"
     )
+
+
+def print_encoded(console: Console, done: Encoded, key_start: datetime) -> None:
+    """Print what ``encode`` wrote: text, speed, length, rate, noise, channel and seed."""
+    s = done.synth
+    kind = "audio" if s.tone_hz is not None else "I/Q"
+    noise = "no noise" if s.channel.snr2500_db is None else f"SNR2500 {s.channel.snr2500_db:g} dB"
+    console.print(
+        f"wrote {done.path}: {s.text!r} at dit {s.dit_s:g} s ({1.2 / s.dit_s:.3g} WPM), "
+        f"{s.duration_s:.1f} s of {s.sample_rate_hz:g} S/s {kind}, {noise}, "
+        f"offset {s.channel.offset_hz:g} Hz, drift {s.channel.drift_hz_per_s * 60:g} Hz/min, "
+        f"seed {done.seed}"
+    )
+    if done.start_utc is not None:
+        console.print(
+            f"first sample {done.start_utc:%Y-%m-%dT%H:%M:%S}Z, "
+            f"first key-down {key_start:%Y-%m-%dT%H:%M:%S}Z"
+        )
+
+
+def print_doctor(console: Console, report: StationReport) -> None:
+    """Print what ``doctor`` found: versions, rigctld, RTL-SDR, the clock."""
+    console.print(f"hi-station {report.hi_station} on Python {report.python}")
+    console.print("packages: " + ", ".join(f"{k} {v}" for k, v in report.packages.items()))
+    console.print(
+        f"rigctld: {report.rigctld or 'not found (apt-get install libhamlib-utils)'}",
+        markup=False,
+    )
+    console.print(f"RTL-SDR: {report.rtlsdr}", markup=False)
+    clock = report.clock_warning or (
+        f"NTP-synchronized (max error {report.clock_max_error_s:.3g} s)"
+    )
+    console.print(f"clock: {clock}", markup=False)
+
+
+def print_recovery(console: Console, report: RecoverReport) -> None:
+    """Print what ``recording recover`` kept, dropped and rewrote."""
+    duration = "" if report.duration_s is None else f" ({report.duration_s:.3f} s)"
+    console.print(f"recovered {report.meta_path}", markup=False)
+    console.print(
+        f"kept {report.samples_kept} {report.datatype} samples{duration}; "
+        f"dropped {report.bytes_dropped} trailing bytes",
+        markup=False,
+    )
+    console.print(
+        f"annotations: {report.annotations_dropped} dropped, {report.annotations_clipped} cut "
+        f"at the end; capture segments dropped: {report.captures_dropped}",
+        markup=False,
+    )
+    sha = "fresh core:sha512 written" if report.sha512_written else "no core:sha512"
+    console.print(f"checksum: previous {report.previous_sha512}; {sha}", markup=False)

@@ -30,6 +30,7 @@ from dsp.channelize import Channelizer
 from dsp.decode import is_image_of, with_signals
 from dsp.fft import Engine
 from dsp.results import Decoded, DecodedSignal, Detection
+from station._atomic import make_output_dir
 from station.analysis import detect_recording, event_rounds
 from station.channels import (
     DEFAULT_CHANNEL_RATE_HZ,
@@ -228,8 +229,10 @@ def replay(
         info = src.open()
         rate = nearest_channel_rate_hz(info.sample_rate_hz, channel_rate_hz)
         channels = plan_channels(info, freqs_hz=freqs_hz, event=event, channel_rate_hz=rate)
-        if png_dir is not None and not Path(png_dir).is_dir():
-            raise InputError(f"--png={png_dir} is not a directory; create it first")
+        if png_dir is not None:  # created if missing (never a file replaced)
+            if Path(png_dir).exists() and not Path(png_dir).is_dir():
+                raise InputError(f"--png={png_dir} is not a directory")
+            make_output_dir(Path(png_dir))
         with tempfile.TemporaryDirectory(prefix="hi-station-replay-") as tmp:
             t0 = time.perf_counter()
             files, rate = _channelize(

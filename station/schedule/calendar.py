@@ -22,16 +22,26 @@ True
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import icalendar
 
 from station import __version__
+from station._atomic import write_bytes_atomic
 from station.errors import InputError
 from station.schedule.plan import OperatorPlan, PlannedRound
 from station.utc import format_hms
 
-__all__ = ["ALARM_BEFORE", "PRODID", "plan_to_ics", "round_description", "round_summary"]
+__all__ = [
+    "ALARM_BEFORE",
+    "PRODID",
+    "plan_to_ics",
+    "round_description",
+    "round_summary",
+    "write_plan_ics",
+]
 
 #: How long before each round the reminder fires.
 ALARM_BEFORE = timedelta(minutes=5)
@@ -152,3 +162,11 @@ def plan_to_ics(plan: OperatorPlan, *, created_utc: datetime) -> bytes:
         ve.add_component(alarm)
         cal.add_component(ve)
     return cal.to_ical()
+
+
+def write_plan_ics(
+    plan: OperatorPlan, path: str | os.PathLike[str], *, overwrite: bool = False
+) -> Path:
+    """Write the plan as iCalendar (created now) to ``path``; replace only with ``overwrite``."""
+    data = plan_to_ics(plan, created_utc=datetime.now(UTC).replace(microsecond=0))
+    return write_bytes_atomic(path, data, overwrite=overwrite)

@@ -23,14 +23,23 @@ Examples
 from __future__ import annotations
 
 import math
+import os
 import tomllib
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from station._atomic import write_bytes_atomic
 from station.errors import InputError, ScheduleError
 from station.schedule.event import TEN_METRE_BAND_HZ, Event, event_from_dict, shipped_folder
 from station.utc import format_utc
 
-__all__ = ["TEMPLATE_NAME", "next_mark_utc", "practice_event", "practice_event_toml"]
+__all__ = [
+    "TEMPLATE_NAME",
+    "next_mark_utc",
+    "practice_event",
+    "practice_event_toml",
+    "write_practice_event",
+]
 
 #: The template's file name in :func:`~station.schedule.event.shipped_folder`.
 TEMPLATE_NAME = "practice-template.toml"
@@ -239,3 +248,29 @@ def next_mark_utc(now_utc: datetime, minutes: int = 10, *, lead_s: float = 60.0)
     if mark <= now_utc:  # lead_s == 0 and now exactly on a mark
         mark += step
     return mark
+
+
+def write_practice_event(
+    path: str | os.PathLike[str],
+    *,
+    start_utc: datetime,
+    name: str | None = None,
+    message: str = "HI",
+    overwrite: bool = False,
+    **fields: object,
+) -> Path:
+    """Write a practice event file (:func:`practice_event_toml`) to ``path``; return its path.
+
+    The event's id is the file's name without ``.toml`` (``practice`` if empty); its
+    name defaults to ``Practice: say MESSAGE``.  ``fields`` are the other parameters of
+    :func:`practice_event_toml`.  Nothing is replaced unless ``overwrite``.
+    """
+    target = Path(path)
+    text = practice_event_toml(
+        start_utc=start_utc,
+        name=name if name is not None else f"Practice: say {message}",
+        message=message,
+        event_id=target.name.removesuffix(".toml") or "practice",
+        **fields,  # type: ignore[arg-type]
+    )
+    return write_bytes_atomic(target, text.encode("utf-8"), overwrite=overwrite)

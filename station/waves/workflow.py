@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from station._atomic import check_free, write_bytes_atomic
+from station._atomic import check_free, make_output_dir, write_bytes_atomic
 from station.errors import InputError
 from station.schedule import Event
 from station.utc import utc_from_unix_s
@@ -25,7 +25,7 @@ from station.waves.inspect import WavesInspection, inspect_series
 from station.waves.load import load_waves, sniff_format
 from station.waves.pds_csv import write_pds_csv
 from station.waves.plot import render_waves_png
-from station.waves.simulate import Simulation
+from station.waves.simulate import Prediction, Simulation, SimulationConfig, predict, simulate
 
 __all__ = [
     "BAND_HZ",
@@ -34,6 +34,7 @@ __all__ = [
     "analyze_path",
     "event_window_unix_s",
     "inspect_path",
+    "simulate_to",
     "simulation_name",
     "write_simulation",
 ]
@@ -123,18 +124,20 @@ def write_simulation(
 
     `bands` (e.g. ``("HFRH",)``) keeps only those receiver bands' values; the other
     channels are written empty (missing), which keeps the 154-field layout and makes
-    small files.  Both targets are checked before either is written; neither is
-    replaced unless `overwrite`.
+    small files.  `out_dir` is created if missing.  Both targets are checked before
+    either is written; neither is replaced unless `overwrite`.
     """
     out = Path(out_dir)
     csv_path = out / simulation_name(sim, gz=gz)
     truth_path = out / (simulation_name(sim).removesuffix(".CSV") + "_truth.json")
-    check_free([csv_path, truth_path], overwrite=overwrite)
     s = sim.series
     unknown = sorted(set(bands) - set(s.band))
     if unknown:
         raise InputError(f"band {', '.join(unknown)}: not a receiver band; known: "
                          f"{', '.join(dict.fromkeys(s.band))}")
+    if not (out.exists() or out.is_symlink()):
+        make_output_dir(out)
+    check_free([csv_path, truth_path], overwrite=overwrite)
     power = s.power
     if bands:
         power = np.where(np.isin(np.array(s.band), bands)[None, :], s.power, np.nan)
@@ -149,3 +152,31 @@ def write_simulation(
         csv_path.unlink(missing_ok=True)
         raise
     return csv_path, truth_path
+
+
+def simulate_to(
+    event: Event,
+    config: SimulationConfig,
+    *,
+    pfa: float = 1e-3,
+    out_dir: str | os.PathLike[str] | None = None,
+    gz: bool = False,
+    bands: tuple[str, ...] = (),
+    overwrite: bool = False,
+) -> tuple[Prediction, tuple[Path, Path] | None]:
+    """Predict the event's detectability; with `out_dir`, also simulate and write the survey.
+
+    Without `out_dir` only the prediction is computed (:func:`predict`, fast); with it
+    the survey is simulated and written by :func:`write_simulation` (its options),
+    and the prediction is the simulation's truth.
+
+    Returns
+    -------
+    prediction : Prediction
+    paths : (csv, truth json) or None
+    """
+    if out_dir is None:
+        return predict(event, config, pfa=pfa), None
+    sim = simulate(event, config, pfa=pfa)
+    paths = write_simulation(sim, out_dir, gz=gz, bands=bands, overwrite=overwrite)
+    return sim.truth, paths

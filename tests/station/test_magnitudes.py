@@ -13,9 +13,9 @@ from tests.station.helpers import assert_one_error_line, invoke
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["--sample-rate-hz", "1e12"], "sample_rate_hz=1000000000000.0 must be at most"),
+        (["--sample-rate-hz", "1e12"], "--sample-rate-hz=1000000000000.0 must be at most"),
         (["--lead-s", "1e9"], "more than the 2e+07 one recording may hold"),
-        (["--snr2500-db", "1e308"], "snr2500_db=1e+308 must be within -200..200 dB"),
+        (["--snr2500-db", "1e308"], "--snr2500-db=1e+308 must be within -200..200 dB"),
     ],
 )
 def test_encode_refuses_values_that_would_exhaust_the_machine(runner, tmp_path, args, fragment):

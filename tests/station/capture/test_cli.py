@@ -82,11 +82,13 @@ def test_overwrite_replaces_only_with_the_flag(runner, tmp_path):
 @pytest.mark.parametrize(
     ("args", "fragments"),
     [
+        (["--source", "synthetic", "--freq-mhz", "28.3", "--sample-rate-hz", "500000"],
+         ["--sample-rate-hz=500000", "225001-300000"]),
         (["--source", "synthetic", "--freq-mhz", "28.3", "--rate-hz", "500000"],
-         ["sample_rate_hz=500000", "225001-300000"]),
+         ["--rate-hz=500000", "225001-300000"]),  # the old spelling, as typed
         (["--source", "synthetic", "--freq-mhz", "5"], ["--freq-mhz=5", "24-1766 MHz"]),
         (["--source", "rtlsdr:0", "--freq-mhz", "28.3", "--center-mhz", "5"],
-         ["center_freq_hz=5e+06", "R820T"]),
+         ["--center-mhz=5", "R820T"]),
         (["--source", "hackrf", "--freq-mhz", "28.3"], ["--source 'hackrf'", "rtl_tcp://"]),
         (["--source", "synthetic"], ["--freq-mhz", "--schedule"]),
         (["--source", "synthetic", "--freq-mhz", "28.45", "--center-mhz", "28.3", "--rate-hz",
@@ -94,12 +96,14 @@ def test_overwrite_replaces_only_with_the_flag(runner, tmp_path):
         (["--source", "synthetic", "--freq-mhz", "28.3", "--duration-s", "1", "--until",
           "2030-01-01T00:00:00Z"], ["not both"]),
         (["--source", "synthetic", "--freq-mhz", "28.3", "--until", "2013-10-09T18:00:00Z"],
-         ["--until=2013-10-09T18:00:00.000000Z", "not after"]),
+         ["--until=2013-10-09T18:00:00.000000Z", "not after"]),  # the old spelling, as typed
+        (["--source", "synthetic", "--freq-mhz", "28.3", "--until-utc", "2013-10-09T18:00:00Z"],
+         ["--until-utc=2013-10-09T18:00:00.000000Z", "not after"]),
         (["--source", "synthetic", "--schedule", "juno-2013-10-09"],
          ["juno-2013-10-09", "last key-up", "--duration-s"]),
         (["--source", "synthetic", "--freq-mhz", "28.3", "--duration-s", "0"], ["--duration-s=0"]),
         (["--source", "synthetic", "--freq-mhz", "28.3", "--ppm", "1.5"],
-         ["freq_correction_ppm=1.5"]),
+         ["--ppm=1.5"]),
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line_and_touches_nothing(runner, tmp_path, args, fragments):

@@ -12,7 +12,7 @@ from rich.console import Console
 from station.capture.plan import plan_capture
 from station.capture.rounds import ChannelRound
 from station.capture.view import CaptureStatus, LevelMeter
-from station.cli.capture import render_status
+from station.cli.render_capture import render_status
 from station.schedule.practice import practice_event
 
 

@@ -56,7 +56,7 @@ def test_other_exceptions_are_bugs_and_propagate(runner, monkeypatch, tmp_path):
     def bug(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("station.cli.decode.read_band", bug)
+    monkeypatch.setattr("station.cli.decode.decode_file", bug)
     result = runner.invoke(app, ["decode", str(tmp_path / "x.wav")])
     assert isinstance(result.exception, RuntimeError)
     assert result.exit_code == 1

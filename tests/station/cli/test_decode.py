@@ -152,9 +152,10 @@ def test_bad_recordings_give_one_line_and_exit_2(runner, tmp_path, make, fragmen
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["--pfa", "2"], "pfa=2.0"),
-        (["--search-hz", "0"], "search_hz=0.0"),
-        (["--center-hz", "nan"], "center_hz=nan"),
+        (["--pfa", "2"], "--pfa=2.0"),
+        (["--search-hz", "0"], "--search-hz=0.0"),
+        (["--offset-hz", "nan"], "--offset-hz=nan"),
+        (["--center-hz", "nan"], "--center-hz=nan"),  # the old spelling, as typed
     ],
 )
 def test_bad_options_give_one_line_and_exit_2(runner, tmp_path, args, fragment):

@@ -62,9 +62,10 @@ def test_detect_wav_with_a_utc_start_explains_the_fix(runner, tmp_path):
         ),
         (["--start", "2013-10-09T17:00:00Z"], ["round 1", "-3595.0", "0.0..80.0 s"]),
         (["--start-offset-s", "70"], ["round 1 is scheduled at 70.0..96.0 s"]),
-        (["--start", "18:00"], ["--start='18:00'", "ISO 8601"]),
+        (["--start", "18:00"], ["--start='18:00'", "ISO 8601"]),  # the old spelling, as typed
+        (["--start-utc", "18:00"], ["--start-utc='18:00'", "ISO 8601"]),
         ([], ["exactly one of"]),
-        (["--start-offset-s", "5", "--rounds", "2", "--period-s", "10"], ["period_s=10.0"]),
+        (["--start-offset-s", "5", "--rounds", "2", "--period-s", "10"], ["--period-s=10.0"]),
         (["--start-offset-s", "5", "--text", "H~"], ["'~'"]),
         (["--start-offset-s", "5", "--pfa", "0"], ["pfa=0.0"]),
     ],

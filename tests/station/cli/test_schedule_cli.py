@@ -223,13 +223,14 @@ def test_new_refuses_to_overwrite(runner, tmp_path):
 @pytest.mark.parametrize(
     ("args", "fragments"),
     [
-        (["--freq-mhz", "30"], ["freq_hz", "30.000000 MHz is outside"]),
-        (["--dit-s", "0.1"], ["dit_s", "shorter than 0.5 s"]),
+        (["--freq-mhz", "30"], ["--freq-mhz", "30.000000 MHz is outside"]),
+        (["--dit-s", "0.1"], ["--dit-s", "shorter than 0.5 s"]),
         (["--rounds", "0"], ["rounds", "must be 1-1000"]),
-        (["--period-s", "60"], ["round_period_s", "too short"]),
-        (["--ident", "hourly"], ["ident_rule", "'hourly'"]),
+        (["--period-s", "60"], ["--period-s", "too short"]),
+        (["--ident", "hourly"], ["--ident", "'hourly'"]),
         (["--message", "H%"], ["message"]),
-        (["--start", "noon"], ["--start='noon'"]),
+        (["--start", "noon"], ["--start='noon'"]),  # the old spelling, as typed
+        (["--start-utc", "noon"], ["--start-utc='noon'"]),
     ],
 )
 def test_new_bad_options_write_nothing(runner, tmp_path, args, fragments):

@@ -27,14 +27,14 @@ def _commands(c: dict[str, Path], out: Path) -> dict[str, tuple[list[str], list[
     iq, event, pds = str(c["sigmf"]), str(c["event"]), str(c["pds"])
     return {
         "decode": (["decode", iq, "--max-dit-s", "2"],
-                   ["--center-hz", "--search-hz", "--min-dit-s", "--max-dit-s",
+                   ["--offset-hz", "--search-hz", "--min-dit-s", "--max-dit-s",
                     "--max-drift-hz-per-min", "--pfa"]),
         "detect": (["detect", iq, "--text", "E", "--dit-s", "0.5", "--start-offset-s", "0.5",
                     "--timing-offset-s", "0.1"],
-                   ["--start-offset-s", "--dit-s", "--rounds", "--period-s", "--center-hz",
+                   ["--start-offset-s", "--dit-s", "--rounds", "--period-s", "--offset-hz",
                     "--search-hz", "--max-drift-hz-per-min", "--pfa", "--timing-offset-s",
                     "--stack-drift-hz-per-min", "--stack-wander-hz"]),
-        "replay": (["replay", iq], ["--freq-mhz", "--channel-rate-hz", "--pfa", "--rate-hz",
+        "replay": (["replay", iq], ["--freq-mhz", "--channel-rate-hz", "--pfa", "--sample-rate-hz",
                                     "--center-mhz"]),
         "encode": (["encode", "HI", "--out", str(out / "e.wav"), "--dit-s", "0.2", "--lead-s",
                     "0.1", "--tail-s", "0.1", "--seed", "1"],
@@ -42,7 +42,7 @@ def _commands(c: dict[str, Path], out: Path) -> dict[str, tuple[list[str], list[
                     "--drift-hz-per-min", "--seed", "--tone-hz", "--lead-s", "--tail-s",
                     "--freq-mhz"]),
         "schedule-plan": (["schedule", "plan", event, "--callsign", "G4ABC"], ["--freq-mhz"]),
-        "schedule-new": (["schedule", "new", "--out", str(out / "n.toml"), "--start",
+        "schedule-new": (["schedule", "new", "--out", str(out / "n.toml"), "--start-utc",
                           "2030-01-01T00:00:00Z"],
                          ["--dit-s", "--rounds", "--period-s", "--freq-mhz", "--ident-wpm"]),
         "waves-analyze": (["waves", "analyze", pds, "--schedule", "juno-2013-10-09"],
@@ -109,9 +109,9 @@ def string_cases(sb: Sandbox, common: dict[str, Path]) -> Iterator[Case]:
     for k, when in enumerate(TIMES):
         out = sb.out(f"time-{k}")
         yield Case(f"time-{k}/detect", "time:detect",
-                   ["detect", iq, "--start", when, "--text", "E", "--dit-s", "0.5"])  # fmt: skip
+                   ["detect", iq, "--start-utc", when, "--text", "E", "--dit-s", "0.5"])  # fmt: skip
         yield Case(f"time-{k}/new", "time:schedule-new",
-                   ["schedule", "new", "--out", str(out / "n.toml"), "--start", when],
+                   ["schedule", "new", "--out", str(out / "n.toml"), "--start-utc", when],
                    allowed=[str(out)])  # fmt: skip
         yield Case(f"time-{k}/encode", "time:encode",
                    ["encode", "HI", "--out", str(out / "e"), "--dit-s", "0.2", "--lead-s", "0.1",

@@ -38,7 +38,7 @@ def _readers(common: dict[str, Path]) -> dict[str, Callable[[str], list[str]]]:
     event, iq = str(common["event"]), str(common["sigmf"])
     return {
         "decode": lambda p: ["decode", p], "replay": lambda p: ["replay", p],
-        "replay-cu8": lambda p: ["replay", p + ".cu8", "--rate-hz", "500", "--center-mhz", "28.4"],
+        "replay-cu8": lambda p: ["replay", p + ".cu8", "--sample-rate-hz", "500", "--center-mhz", "28.4"],
         "detect": lambda p: ["detect", p, "--text", "E", "--dit-s", "0.5"],
         "detect-schedule": lambda p: ["detect", iq, "--schedule", p],
         "schedule-show": lambda p: ["schedule", "show", p],
@@ -109,11 +109,14 @@ def output_path_cases(sb: Sandbox, common: dict[str, Path]) -> Iterator[Case]:
     """Every writer with every odd output: one error line, nothing written anywhere else.
 
     Writers that name a folder (``--png`` of replay, ``--out`` of simulate) may write
-    into an existing one; everything else must be refused.
+    into an existing one, or create a missing one (with its missing parents); everything
+    else must be refused.
     """
     for writer, (suffix, argv) in _writers(common).items():
         for name, path in _outputs(sb, common, f"out-{writer}", suffix).items():
             ok = name == "dir" and not suffix
-            expect = "any" if ok or name == "long" else "error"
+            created = name == "missing-dir" and not suffix
+            expect = "any" if ok or created or name == "long" else "error"
+            allowed = [path] if ok else [str(Path(path).parents[1])] if created else []
             yield Case(f"out-{writer}/{name}", f"output-path:{writer}", argv(path),
-                       allowed=[path] if ok else [], expect=expect)  # fmt: skip
+                       allowed=allowed, expect=expect)  # fmt: skip

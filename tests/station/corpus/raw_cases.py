@@ -88,29 +88,29 @@ CU8_DATA: list[tuple[str, Callable[[bytes], bytes]]] = [
 
 #: Option sets for a raw cu8 (rate and tuned frequency).
 CU8_OPTIONS: list[tuple[str, list[str]]] = [
-    ("no-rate", ["--center-mhz", "28.4"]), ("no-center", ["--rate-hz", "500"]),
-    ("none", []), ("rate-abc", ["--rate-hz", "abc", "--center-mhz", "28.4"]),
-    ("rate-zero", ["--rate-hz", "0", "--center-mhz", "28.4"]),
-    ("rate-neg", ["--rate-hz", "-500", "--center-mhz", "28.4"]),
-    ("rate-nan", ["--rate-hz", "nan", "--center-mhz", "28.4"]),
-    ("rate-inf", ["--rate-hz", "inf", "--center-mhz", "28.4"]),
-    ("rate-1e300", ["--rate-hz", "1e300", "--center-mhz", "28.4"]),
-    ("rate-1e-300", ["--rate-hz", "1e-300", "--center-mhz", "28.4"]),
-    ("center-nan", ["--rate-hz", "500", "--center-mhz", "nan"]),
-    ("center-inf", ["--rate-hz", "500", "--center-mhz", "inf"]),
-    ("center-neg", ["--rate-hz", "500", "--center-mhz", "-28.4"]),
-    ("center-1e300", ["--rate-hz", "500", "--center-mhz", "1e300"]),
-    ("channel-rate-0", ["--rate-hz", "500", "--center-mhz", "28.4", "--channel-rate-hz", "0"]),
-    ("channel-rate-huge", ["--rate-hz", "500", "--center-mhz", "28.4", "--channel-rate-hz", "1e300"]),
-    ("freq-outside", ["--rate-hz", "500", "--center-mhz", "28.4", "--freq-mhz", "99"]),
-    ("freq-nan", ["--rate-hz", "500", "--center-mhz", "28.4", "--freq-mhz", "nan"]),
+    ("no-rate", ["--center-mhz", "28.4"]), ("no-center", ["--sample-rate-hz", "500"]),
+    ("none", []), ("rate-abc", ["--sample-rate-hz", "abc", "--center-mhz", "28.4"]),
+    ("rate-zero", ["--sample-rate-hz", "0", "--center-mhz", "28.4"]),
+    ("rate-neg", ["--sample-rate-hz", "-500", "--center-mhz", "28.4"]),
+    ("rate-nan", ["--sample-rate-hz", "nan", "--center-mhz", "28.4"]),
+    ("rate-inf", ["--sample-rate-hz", "inf", "--center-mhz", "28.4"]),
+    ("rate-1e300", ["--sample-rate-hz", "1e300", "--center-mhz", "28.4"]),
+    ("rate-1e-300", ["--sample-rate-hz", "1e-300", "--center-mhz", "28.4"]),
+    ("center-nan", ["--sample-rate-hz", "500", "--center-mhz", "nan"]),
+    ("center-inf", ["--sample-rate-hz", "500", "--center-mhz", "inf"]),
+    ("center-neg", ["--sample-rate-hz", "500", "--center-mhz", "-28.4"]),
+    ("center-1e300", ["--sample-rate-hz", "500", "--center-mhz", "1e300"]),
+    ("channel-rate-0", ["--sample-rate-hz", "500", "--center-mhz", "28.4", "--channel-rate-hz", "0"]),
+    ("channel-rate-huge", ["--sample-rate-hz", "500", "--center-mhz", "28.4", "--channel-rate-hz", "1e300"]),
+    ("freq-outside", ["--sample-rate-hz", "500", "--center-mhz", "28.4", "--freq-mhz", "99"]),
+    ("freq-nan", ["--sample-rate-hz", "500", "--center-mhz", "28.4", "--freq-mhz", "nan"]),
 ]  # fmt: skip
 
 
 def cu8_cases(sb: Sandbox, common: dict[str, Path]) -> Iterator[Case]:
     """Raw cu8 files through replay (and decode, which does not read raw cu8)."""
     valid = common["cu8"].read_bytes()
-    good = ["--rate-hz", "500", "--center-mhz", "28.4"]
+    good = ["--sample-rate-hz", "500", "--center-mhz", "28.4"]
     for name, edit in CU8_DATA:
         folder = sb.new(f"cu8-{name}")
         path = folder / "x.cu8"

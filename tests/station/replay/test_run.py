@@ -70,7 +70,7 @@ def test_replay_cli_table_and_json(runner, band_cu8, fast_event):
         ([], "say which channels to analyse"),
         (["--freq-mhz", "29.5"], "outside the recording's usable band"),
         (["--schedule", "nope.toml"], "no such event file"),
-        (["--freq-mhz", "28.25", "--png", "/nonexistent/dir"], "is not a directory"),
+        (["--freq-mhz", "28.25", "--png", "/dev/null"], "is not a directory"),
     ],
 )
 def test_replay_bad_input_one_line(runner, band_cu8, extra, needle):
