@@ -191,6 +191,15 @@ def _trimmed_annotations(
     return anns, dropped, clipped
 
 
+def _previous_sha512(
+    old: str | None, fresh: str | None
+) -> Literal["none", "matched", "stale", "unchecked"]:
+    """Return what the checksum the pair held says of its data, now that it is cut."""
+    if old is None:
+        return "none"
+    return "unchecked" if fresh is None else "matched" if old == fresh else "stale"
+
+
 def recover_recording(path: str | os.PathLike[str], *, checksum: bool = True) -> RecoverReport:
     """Make a SigMF pair cut short by a crash valid again, in place.
 
@@ -236,11 +245,7 @@ def recover_recording(path: str | os.PathLike[str], *, checksum: bool = True) ->
     captures_dropped = len(meta["captures"]) - len(captures)
     old = glob.pop(sigmf.SHA512_KEY, None)
     fresh = _sha512_of(data_path, kept * sample_bytes) if checksum else None
-    previous: Literal["none", "matched", "stale", "unchecked"] = (
-        "none"
-        if old is None
-        else ("unchecked" if fresh is None else "matched" if old == fresh else "stale")
-    )
+    previous = _previous_sha512(old, fresh)
     if fresh is not None:
         glob[sigmf.SHA512_KEY] = fresh
     meta["annotations"], meta["captures"] = anns, captures or [{sigmf.SAMPLE_START_KEY: 0}]

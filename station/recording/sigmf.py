@@ -373,14 +373,12 @@ def write_sigmf(
     if start_utc is not None and start_utc.tzinfo is None:
         raise InputError(f"start_utc={start_utc} must be timezone-aware (UTC)")
     names = get_sigmf_filenames(p)
-    targets = (
-        [names["archive_fn"]] if fmt == "sigmf-archive" else [names["data_fn"], names["meta_fn"]]
-    )
+    pair = [names["data_fn"], names["meta_fn"]]
+    targets = [names["archive_fn"]] if fmt == "sigmf-archive" else pair
     check_free(targets, overwrite=overwrite)
     data = np.ascontiguousarray(x, dtype="<c8")
-    handle = sigmf.SigMFFile(
-        global_info=global_fields("cf32_le", rate, author=author, description=description)
-    )
+    fields = global_fields("cf32_le", rate, author=author, description=description)
+    handle = sigmf.SigMFFile(global_info=fields)
     handle.add_capture(0, metadata=capture_fields(center_freq_hz, start_utc))
     for a in annotations:
         ann = annotation_at(a, rate, data.size)

@@ -1,4 +1,4 @@
-"""The README's fresh-machine commands, and .ci/run running exactly the test one."""
+"""The README: the fresh-machine commands, .ci/run running exactly the test one, the layout."""
 
 import re
 from pathlib import Path
@@ -30,3 +30,26 @@ def test_ci_runs_exactly_the_readme_test_command():
         if line.strip() and not line.lstrip().startswith(("#", "set ", "export ", "cd "))
     ]
     assert commands == [tests]
+
+
+def test_readme_layout_names_every_module_of_the_tree():
+    """The layout section names every module of dsp/ and station/ and no module that
+    is not there (a module named in a package's line, by file name)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Layout") : text.index("## Benchmarks")]
+    layout = section.split("```", 2)[1]
+    root = ROOT
+    missing = []
+    for pkg in ("dsp", "station"):
+        for path in sorted((root / pkg).rglob("*.py")):
+            if path.name == "__init__.py":
+                continue
+            if path.name not in layout:
+                missing.append(str(path.relative_to(root)))
+        for path in sorted((root / pkg).rglob("*/")):
+            if (path / "__init__.py").exists() and f"{path.name}/" not in layout:
+                missing.append(str(path.relative_to(root)) + "/")
+    assert not missing, f"README layout omits {missing}"
+    named = set(re.findall(r"\b([a-z_0-9]+\.py)\b", layout))
+    existing = {p.name for pkg in ("dsp", "station") for p in (root / pkg).rglob("*.py")}
+    assert named <= existing, f"README layout names modules that do not exist: {named - existing}"
