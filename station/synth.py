@@ -21,14 +21,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from sigmf.sigmffile import get_sigmf_filenames
 
 from dsp.channel import Channel, apply_channel
 from dsp.keying import keyed_baseband
 from dsp.morse import key_intervals, normalize_text, wpm_to_dit_s
 from station._atomic import check_free, check_not_special
 from station.errors import InputError
-from station.recording import Annotation, recording_format, write_sigmf, write_wav
+from station.recording import Annotation, recording_format, sigmf_files, write_sigmf, write_wav
 
 __all__ = [
     "DEFAULT_AUDIO_RATE_HZ",
@@ -390,9 +389,7 @@ def _check_outputs(p: Path, overwrite: bool) -> bool:
         check_free([p], overwrite=overwrite)
         return True
     check_not_special(p)  # e.g. /dev/full given as the recording's NAME
-    names = get_sigmf_filenames(p)
-    pair = [names["data_fn"], names["meta_fn"]]
-    check_free([names["archive_fn"]] if fmt == "sigmf-archive" else pair, overwrite=overwrite)
+    check_free(sigmf_files(p), overwrite=overwrite)
     return False
 
 

@@ -34,6 +34,9 @@ from datetime import UTC, datetime, timedelta
 from station.errors import InputError
 
 __all__ = [
+    "format_day_time",
+    "format_file_stamp",
+    "format_hm",
     "format_hms",
     "format_scet",
     "format_unix_s",
@@ -207,12 +210,48 @@ def format_scet(t_unix_s: float) -> str:
     return f"{dt.year:04d}-{dt.timetuple().tm_yday:03d}T{dt:%H:%M:%S}.{dt.microsecond // 1000:03d}"
 
 
-def format_hms(when: datetime) -> str:
-    """Time of day in UTC, ``HH:MM:SSZ``.
+def format_hms(when: datetime, *, zone: bool = True) -> str:
+    """Time of day in UTC, ``HH:MM:SSZ`` (``HH:MM:SS`` without ``zone``).
 
     Examples
     --------
     >>> format_hms(datetime(2013, 10, 9, 20, 0, 5, tzinfo=UTC))
     '20:00:05Z'
+    >>> format_hms(datetime(2013, 10, 9, 20, 0, 5, tzinfo=UTC), zone=False)
+    '20:00:05'
     """
-    return f"{when.astimezone(UTC):%H:%M:%S}Z"
+    return f"{when.astimezone(UTC):%H:%M:%S}" + ("Z" if zone else "")
+
+
+def format_day_time(when: datetime, *, seconds: bool = True) -> str:
+    """Date and time of day in UTC for people, ``YYYY-MM-DD HH:MM:SSZ`` (or ``HH:MMZ``).
+
+    Examples
+    --------
+    >>> t = datetime(2013, 10, 9, 20, 0, 5, 700000, tzinfo=UTC)
+    >>> format_day_time(t), format_day_time(t, seconds=False)
+    ('2013-10-09 20:00:05Z', '2013-10-09 20:00Z')
+    """
+    return f"{when.astimezone(UTC):%Y-%m-%d %H:%M{':%S' if seconds else ''}}Z"
+
+
+def format_hm(when: datetime) -> str:
+    """Hours and minutes in UTC, ``HH:MM`` (a grab's time axis).
+
+    Examples
+    --------
+    >>> format_hm(datetime(2013, 10, 9, 20, 7, 5, tzinfo=UTC))
+    '20:07'
+    """
+    return f"{when.astimezone(UTC):%H:%M}"
+
+
+def format_file_stamp(when: datetime) -> str:
+    """Minute of UTC for a file name, ``YYYYMMDD_HHMMZ`` (QRSS grabs).
+
+    Examples
+    --------
+    >>> format_file_stamp(datetime(2013, 10, 9, 20, 7, 5, tzinfo=UTC))
+    '20131009_2007Z'
+    """
+    return f"{when.astimezone(UTC):%Y%m%d_%H%M}Z"

@@ -61,8 +61,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sigmf.sigmffile import get_sigmf_filenames
-
 from station._atomic import check_free
 from station.capture.tuning import live_tuning
 from station.channels import (
@@ -73,6 +71,7 @@ from station.channels import (
 )
 from station.clock import Clock, SystemClock
 from station.errors import InputError, RecordingError
+from station.recording import sigmf_files
 from station.schedule.event import Event
 from station.sdr.base import IQSource, SourceInfo
 from station.sdr.factory import open_source
@@ -143,8 +142,8 @@ class CapturePlan:
     @property
     def targets(self) -> list[Path]:
         """Every file the capture writes (metadata and data)."""
-        names = [get_sigmf_filenames(p) for p in (*self.channel_paths, self.raw_path) if p]
-        return [p for n in names for p in (n["meta_fn"], n["data_fn"])]
+        pairs = [sigmf_files(p) for p in (*self.channel_paths, self.raw_path) if p]
+        return [f for data, meta in pairs for f in (meta, data)]
 
 
 def _name(label: str, freq_hz: float) -> str:
@@ -282,8 +281,7 @@ def _open_file(
         realtime=not settings.fast, clock=settings.clock,
     )  # fmt: skip
     info = src.open()
-    names = get_sigmf_filenames(path)
-    reads = {Path(p).resolve() for p in (path, names["meta_fn"], names["data_fn"])}
+    reads = {Path(p).resolve() for p in (Path(path), *sigmf_files(path))}
     return src, info, reads
 
 

@@ -33,7 +33,7 @@ from station.analysis import decode_recording, detect_recording
 from station.channels import Channel, search_hz
 from station.recording import Recording
 from station.schedule.event import Event
-from station.utc import format_utc
+from station.utc import format_hms, format_utc
 
 __all__ = ["ChannelRound", "RoundDetection", "RoundWatcher"]
 
@@ -116,7 +116,7 @@ class RoundDetection:
         >>> r.summary()
         'round 3 (18:20:00Z): detected on L (-12.0 dB SNR2500, +3.5 Hz)'
         """
-        head = f"round {self.round_number} ({self.start_utc:%H:%M:%S}Z)"
+        head = f"round {self.round_number} ({format_hms(self.start_utc)})"
         if self.note:
             return f"{head}: {self.note}"
         hits = [c for c in self.channels if c.detected]

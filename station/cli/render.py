@@ -12,6 +12,7 @@ from station.doctor import StationReport
 from station.recording import Recording
 from station.recording.recover import RecoverReport
 from station.synth import Encoded
+from station.utc import format_day_time, format_hms, format_utc
 
 __all__ = [
     "print_decoded",
@@ -27,7 +28,7 @@ __all__ = [
 def _utc(recording: Recording, t_s: float) -> str:
     if recording.start_utc is None:
         return ""
-    return f"{recording.start_utc + timedelta(seconds=t_s):%H:%M:%S}Z"
+    return f"{format_hms(recording.start_utc + timedelta(seconds=t_s))}"
 
 
 def _db(value: float | None) -> str:
@@ -43,7 +44,7 @@ def _freq(recording: Recording, freq_hz: float | None) -> str:
 
 
 def _when(start: datetime | None) -> str:
-    return "unknown start time" if start is None else f"starts {start:%Y-%m-%d %H:%M:%S}Z"
+    return "unknown start time" if start is None else f"starts {format_day_time(start)}"
 
 
 def recording_line(recording: Recording) -> str:
@@ -200,8 +201,8 @@ def print_encoded(console: Console, done: Encoded, key_start: datetime) -> None:
     )
     if done.start_utc is not None:
         console.print(
-            f"first sample {done.start_utc:%Y-%m-%dT%H:%M:%S}Z, "
-            f"first key-down {key_start:%Y-%m-%dT%H:%M:%S}Z"
+            f"first sample {format_utc(done.start_utc, 'seconds')}, "
+            f"first key-down {format_utc(key_start, 'seconds')}"
         )
 
 

@@ -11,6 +11,7 @@ from station.capture.rounds import ChannelRound, RoundDetection
 from station.capture.view import CaptureStatus
 from station.cli._common import LiveLines, out_console
 from station.sdr.base import SourceInfo
+from station.utc import format_day_time
 
 __all__ = ["CaptureDisplay", "opened_line", "print_capture", "render_status"]
 
@@ -99,7 +100,7 @@ def print_capture(result: CaptureResult) -> None:
             f"  {f.label:<6} {f.freq_hz / 1e6:11.6f} MHz  {f.samples:>12,} samples  {f.path.name}",
             markup=False,
         )
-    start = "" if result.start_utc is None else f" from {result.start_utc:%Y-%m-%d %H:%M:%S}Z"
+    start = "" if result.start_utc is None else f" from {format_day_time(result.start_utc)}"
     console.print(
         f"captured {result.duration_s:.1f} s{start} ({result.samples:,} samples at "
         f"{result.sample_rate_hz:g} S/s from {result.hardware}); {result.gaps} gap(s), "

@@ -7,6 +7,7 @@ from pathlib import Path
 from station.cli._common import out_console
 from station.cli.render import print_detection
 from station.demo import DEMO_DIT_S, DEMO_SNR2500_DB, DEMO_TEXT, DemoResult
+from station.utc import format_hms
 
 __all__ = ["print_demo"]
 
@@ -19,12 +20,13 @@ def print_demo(result: DemoResult) -> None:
     console.print(
         f"plan: {plan.callsign.text} ({plan.grid}) in {plan.event.name}: "
         f"{plan.freq_hz / 1e6:.6f} MHz {plan.event.mode} ({plan.freq_source}); "
-        f"{len(plan.rounds)} rounds {first.start_utc:%H:%M:%S}Z to "
-        f"{plan.rounds[-1].end_utc:%H:%M:%S}Z, every {plan.event.round_period_s:g} s"
+        f"{len(plan.rounds)} rounds {format_hms(first.start_utc)} to "
+        f"{format_hms(plan.rounds[-1].end_utc)}, every {plan.event.round_period_s:g} s"
     )
     console.print(
         "round 1 key-downs: "
-        + ", ".join(f"{k.start_utc:%H:%M:%S}-{k.end_utc:%H:%M:%S}Z" for k in first.key_downs)
+        + ", ".join(f"{format_hms(k.start_utc, zone=False)}-{format_hms(k.end_utc)}"
+                    for k in first.key_downs)
         + (f"; then {plan.ident_text!r}" if plan.ident_text else "")
     )
     r = result.rehearsal

@@ -6,6 +6,7 @@ from rich.table import Table
 
 from station.cli._common import out_console
 from station.replay import ReplayResult
+from station.utc import format_day_time
 
 __all__ = ["print_replay"]
 
@@ -15,7 +16,7 @@ def print_replay(result: ReplayResult) -> None:
     console = out_console()
     info = result.info
     start = ("unknown start" if info.start_utc is None
-             else f"starts {info.start_utc:%Y-%m-%d %H:%M:%S}Z")  # fmt: skip
+             else f"starts {format_day_time(info.start_utc)}")  # fmt: skip
     console.print(
         f"{result.path}: {info.sample_rate_hz / 1e3:g} kS/s centred on "
         f"{info.center_freq_hz / 1e6:.6f} MHz, {result.duration_s:.0f} s, {start}; "

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from station.schedule.event import Event
 from station.schedule.plan import OperatorPlan
+from station.utc import format_day_time, format_hms, format_utc
 
 __all__ = ["Local", "plan_json", "print_event", "print_new", "print_plan", "validation_line"]
 
@@ -20,7 +21,7 @@ Local = Callable[[datetime], datetime]
 
 
 def _z(t: datetime) -> str:
-    return f"{t.astimezone(UTC):%H:%M:%S}Z"
+    return f"{format_hms(t.astimezone(UTC))}"
 
 
 def plan_json(plan: OperatorPlan, tz: str | None, conv: Local | None) -> dict[str, Any]:
@@ -78,14 +79,14 @@ def print_plan(console: Console, plan: OperatorPlan, tz: str | None, conv: Local
         cells.append("-" if rnd.ident_utc is None else _z(rnd.ident_utc))
         table.add_row(*cells)
     console.print(table)
-    say(f"last key-up {plan.rounds[-1].end_utc:%Y-%m-%d %H:%M:%S}Z")
+    say(f"last key-up {format_day_time(plan.rounds[-1].end_utc)}")
 
 
 def print_event(console: Console, ev: Event) -> None:
     """Print an event: timing, band, frequency rule and table, identification, notes, rounds."""
     say = lambda text: console.print(text, markup=False)  # noqa: E731
     say(f"{ev.name} ({ev.id}): {ev.source} is valid")
-    say(f"start {ev.start_utc:%Y-%m-%d %H:%M:%S}Z, last key-up {ev.end_utc:%Y-%m-%d %H:%M:%S}Z")
+    say(f"start {format_day_time(ev.start_utc)}, last key-up {format_day_time(ev.end_utc)}")
     say(
         f"{ev.rounds} rounds of {ev.message!r} in {ev.mode}, dit {ev.dit_s:g} s, "
         f"one round every {ev.round_period_s:g} s"
@@ -136,7 +137,7 @@ def validation_line(ev: Event) -> str:
     """One line saying the event file is valid: its rounds, message, span and mode."""
     return (
         f"OK: {ev.source}: {ev.rounds} rounds of {ev.message!r} in {ev.mode} from "
-        f"{ev.start_utc:%Y-%m-%d %H:%M:%S}Z to {ev.end_utc:%Y-%m-%d %H:%M:%S}Z"
+        f"{format_day_time(ev.start_utc)} to {format_day_time(ev.end_utc)}"
     )
 
 
@@ -152,5 +153,5 @@ def print_new(
         f"{period_s:g} s on {freq_mhz:.6f} MHz",
         markup=False,
     )
-    console.print(f"first key-down {start_utc:%Y-%m-%dT%H:%M:%S}Z ({when})", markup=False)
+    console.print(f"first key-down {format_utc(start_utc, 'seconds')} ({when})", markup=False)
     console.print(f"next: hi-station schedule plan {path} --callsign YOURCALL", markup=False)

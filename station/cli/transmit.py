@@ -18,7 +18,7 @@ from station.keyer.actions import Action, RunStatus
 from station.keyer.records import EdgeRecord, IdentRecord, SkipRecord, TxRecord
 from station.keyer.session import Backend, TransmitRequest, run_transmit
 from station.schedule import OperatorPlan
-from station.utc import utc_z
+from station.utc import format_hms, utc_z
 
 __all__ = ["transmit"]
 
@@ -33,12 +33,12 @@ def _countdown(plan: OperatorPlan, backend_name: str, status: RunStatus, warning
         if status.key_down
         else Text(" key up ", style="bold green")
     )
-    grid.add_row("now", f"{status.now_utc:%H:%M:%S}Z")
+    grid.add_row("now", format_hms(status.now_utc))
     grid.add_row("round", f"{act.round_number} of {status.rounds_total}")
     grid.add_row("key", state)
     what = {"down": "key down", "up": "key up", "ident": f"identify ({plan.ident_text})"}[act.kind]
     left_s = max(0.0, status.seconds_to_next)
-    grid.add_row("next", f"{what} at {act.at_utc:%H:%M:%S}Z in {left_s:6.1f} s")
+    grid.add_row("next", f"{what} at {format_hms(act.at_utc)} in {left_s:6.1f} s")
     grid.add_row("frequency", f"{plan.freq_hz / 1e6:.6f} MHz {plan.event.mode}")
     grid.add_row("backend", backend_name)
     if warning:

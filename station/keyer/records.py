@@ -29,11 +29,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar, Self, TypeAlias
 
 from station.errors import InputError
-from station.utc import utc_z
+from station.utc import parse_aware, utc_z
 
 __all__ = [
     "EdgeRecord",
@@ -75,13 +75,10 @@ def _time(rec: Mapping[str, Any], key: str, where: str) -> datetime | None:
     text = rec.get(key)
     if text is None:
         return None
-    try:
-        when = datetime.fromisoformat(str(text))
-    except ValueError:
-        when = None
-    if when is None or when.tzinfo is None:
+    when = parse_aware(str(text))
+    if when is None:
         raise InputError(f"{where}: {key}={text!r} is not an ISO 8601 UTC time with Z")
-    return when.astimezone(UTC)
+    return when
 
 
 def _any_time(rec: Mapping[str, Any], key: str, where: str) -> datetime | None:

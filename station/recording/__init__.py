@@ -28,7 +28,13 @@ Examples
 0.1
 """
 
-from station.recording.model import EXTENSIONS_HELP, Annotation, Recording, recording_format
+from station.recording.model import (
+    EXTENSIONS_HELP,
+    Annotation,
+    Recording,
+    recording_format,
+    sigmf_files,
+)
 from station.recording.reader import read_recording
 from station.recording.recover import GAP_LABEL, RecoverReport, read_gaps, recover_recording
 from station.recording.sigmf import SigmfInput, open_sigmf, read_sigmf, sigmf_blocks, write_sigmf
@@ -49,6 +55,7 @@ __all__ = [
     "read_sigmf",
     "read_wav",
     "recording_format",
+    "sigmf_files",
     "recover_recording",
     "sigmf_blocks",
     "write_sigmf",

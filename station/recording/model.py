@@ -33,6 +33,7 @@ __all__ = [
     "Annotation",
     "Recording",
     "recording_format",
+    "sigmf_files",
 ]
 
 RecordingKind = Literal["iq", "audio"]
@@ -141,6 +142,23 @@ def recording_format(path: str | os.PathLike[str]) -> FileFormat:
             return "sigmf-archive"
         return "sigmf"
     raise RecordingError(p, f"extension {p.suffix!r} is not a recording format; {EXTENSIONS_HELP}")
+
+
+def sigmf_files(path: str | os.PathLike[str]) -> list[Path]:
+    """Return the files the SigMF recording ``path`` occupies: the archive, or data + meta.
+
+    ``path`` is judged as :func:`recording_format` judges it.
+
+    Examples
+    --------
+    >>> [f.name for f in sigmf_files("cap")], [f.name for f in sigmf_files("cap.sigmf")]
+    (['cap.sigmf-data', 'cap.sigmf-meta'], ['cap.sigmf'])
+    """
+    p = Path(path)
+    names = get_sigmf_filenames(p)
+    if recording_format(p) == "sigmf-archive":
+        return [Path(names["archive_fn"])]
+    return [Path(names["data_fn"]), Path(names["meta_fn"])]
 
 
 def check_finite(samples: np.ndarray, where: Path, *, first_index: int = 0) -> None:

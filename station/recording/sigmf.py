@@ -42,6 +42,7 @@ from station.recording.model import (
     check_finite,
     check_writable,
     recording_format,
+    sigmf_files,
 )
 from station.recording.sigmf_meta import (
     SUPPORTED_SIGMF_DATATYPES,
@@ -373,8 +374,7 @@ def write_sigmf(
     if start_utc is not None and start_utc.tzinfo is None:
         raise InputError(f"start_utc={start_utc} must be timezone-aware (UTC)")
     names = get_sigmf_filenames(p)
-    pair = [names["data_fn"], names["meta_fn"]]
-    targets = [names["archive_fn"]] if fmt == "sigmf-archive" else pair
+    targets = sigmf_files(p)
     check_free(targets, overwrite=overwrite)
     data = np.ascontiguousarray(x, dtype="<c8")
     fields = global_fields("cf32_le", rate, author=author, description=description)

@@ -27,6 +27,7 @@ import numpy as np
 
 from dsp.spectrogram import Spectrogram
 from station._atomic import write_bytes_atomic
+from station.utc import format_day_time, format_file_stamp, format_hm
 
 __all__ = ["EPOCH_UTC", "Outline", "frame_starts_utc", "grab_name", "render_grab"]
 
@@ -55,7 +56,7 @@ class Outline:
 def grab_name(callsign: str, frame_utc: datetime, band: str = "10m") -> str:
     """File name of a grab: ``CALL_BAND_YYYYMMDD_HHMMZ.png`` (``/`` becomes ``-``)."""
     call = callsign.upper().replace("/", "-") or "NOCALL"
-    return f"{call}_{band}_{frame_utc.astimezone(UTC):%Y%m%d_%H%M}Z.png"
+    return f"{call}_{band}_{format_file_stamp(frame_utc.astimezone(UTC))}.png"
 
 
 def frame_starts_utc(start_utc: datetime, duration_s: float, frame_s: float = 600.0):
@@ -64,7 +65,7 @@ def frame_starts_utc(start_utc: datetime, duration_s: float, frame_s: float = 60
     Examples
     --------
     >>> t0 = datetime(2013, 10, 9, 17, 59, 55, tzinfo=UTC)
-    >>> [f"{t:%H:%M}" for t in frame_starts_utc(t0, 400.0)]
+    >>> [f"{format_hm(t)}" for t in frame_starts_utc(t0, 400.0)]
     ['17:50', '18:00']
     """
     epoch = EPOCH_UTC
@@ -172,16 +173,15 @@ def _draw_axes(ax: Any, frame_start_utc: datetime, frame_s: float, ref: str) -> 
     ax.set_xlim(0, frame_s)
     ticks = np.arange(0, frame_s + 1, 60.0 if frame_s <= 1200 else 300.0)
     ax.set_xticks(ticks)
-    ax.set_xticklabels([f"{frame_start_utc + timedelta(seconds=float(t)):%H:%M}" for t in ticks])
+    ax.set_xticklabels([format_hm(frame_start_utc + timedelta(seconds=float(t))) for t in ticks])
     ax.set_xlabel("UTC")
     ax.set_ylabel(f"Hz from {ref}")
 
 
 def _draw_stamp(ax: Any, callsign: str, grid: str, ref: str, frame_start_utc: datetime) -> None:
     """Stamp callsign, locator, dial frequency and UTC in small text, top left."""
-    stamp = " ".join(
-        s for s in (callsign.upper(), grid, ref, f"{frame_start_utc:%Y-%m-%d %H:%MZ}") if s
-    )
+    when = format_day_time(frame_start_utc, seconds=False)
+    stamp = " ".join(s for s in (callsign.upper(), grid, ref, when) if s)
     ax.text(
         0.005, 0.985, stamp, transform=ax.transAxes, fontsize=7, color="white",
         va="top", ha="left", family="monospace",
