@@ -2,4 +2,6 @@
 
 from station.cli import main
 
+__all__: list[str] = []
+
 main()

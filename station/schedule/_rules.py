@@ -15,6 +15,20 @@ from station.clock import YEARS
 from station.errors import ScheduleError
 from station.utc import parse_iso
 
+__all__ = [
+    "LETTERS",
+    "MAX_ROUNDS",
+    "TEN_METRE_BAND_HZ",
+    "band",
+    "field",
+    "frequencies",
+    "key_downs",
+    "names",
+    "positive",
+    "start_utc",
+    "timing",
+]
+
 LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 #: The 10 m amateur band (ITU, all regions), Hz.  Nothing outside it is ever keyed.
 TEN_METRE_BAND_HZ = (28_000_000.0, 29_700_000.0)
