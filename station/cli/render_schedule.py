@@ -66,7 +66,7 @@ def print_plan(console: Console, plan: OperatorPlan, tz: str | None, conv: Local
     table.add_column("Ident (UTC)", no_wrap=True)
     for rnd in plan.rounds:
         cells = [
-            f"{rnd.number}/{len(plan.rounds)}",
+            f"{rnd.round_number}/{len(plan.rounds)}",
             "\n".join(f"{_z(k.start_utc)}-{_z(k.end_utc)}" for k in rnd.key_downs),
         ]
         if tz is not None and conv is not None:

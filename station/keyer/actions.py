@@ -92,8 +92,8 @@ def plan_actions(
                 skipped += 1
                 continue
             keyed = True
-            actions.append(Action(k.start_utc, "down", rnd.number, k.element_number))
-            actions.append(Action(k.end_utc, "up", rnd.number, k.element_number))
+            actions.append(Action(k.start_utc, "down", rnd.round_number, k.element_number))
+            actions.append(Action(k.end_utc, "up", rnd.round_number, k.element_number))
         if keyed and rnd.ident_utc is not None:
-            actions.append(Action(rnd.ident_utc, "ident", rnd.number, 0))
+            actions.append(Action(rnd.ident_utc, "ident", rnd.round_number, 0))
     return tuple(actions), skipped

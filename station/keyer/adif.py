@@ -143,7 +143,7 @@ class _Round:
 
     event_id: str
     callsign: str
-    number: int
+    round_number: int
     start: StartRecord | None
     freq_hz: float | None
     downs: dict[int, datetime] = field(default_factory=dict)
@@ -215,7 +215,7 @@ def _comment(rnd: _Round, expected: int) -> str:
     name = (start and start.event_name) or rnd.event_id
     total = None if start is None else start.rounds
     of = f"/{total}" if total is not None else ""
-    text = f"{name} round {rnd.number}{of}: {len(rnd.downs)}/{expected} key-downs"
+    text = f"{name} round {rnd.round_number}{of}: {len(rnd.downs)}/{expected} key-downs"
     if start is not None and start.message:
         text += f", {start.message}"
     if start is not None and start.dit_s is not None:

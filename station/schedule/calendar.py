@@ -61,7 +61,7 @@ def round_summary(plan: OperatorPlan, rnd: PlannedRound) -> str:
     'Say HI to Juno (Juno Earth flyby): round 3/16, N0CALL on 28.400 MHz'
     """
     return (
-        f"{plan.event.name}: round {rnd.number}/{len(plan.rounds)}, "
+        f"{plan.event.name}: round {rnd.round_number}/{len(plan.rounds)}, "
         f"{plan.callsign.text} on {plan.freq_hz / 1e6:.3f} MHz"
     )
 
@@ -79,7 +79,7 @@ def round_description(plan: OperatorPlan, rnd: PlannedRound) -> str:
     """
     ev = plan.event
     lines = [
-        f"{ev.name} ({ev.id}), round {rnd.number} of {len(plan.rounds)}.",
+        f"{ev.name} ({ev.id}), round {rnd.round_number} of {len(plan.rounds)}.",
         f"Send {ev.message!r} in {ev.mode} at {ev.dit_s:g} s dits, station {plan.callsign.text}.",
         f"Frequency {plan.freq_hz / 1e6:.6f} MHz ({plan.freq_source}).",
     ]
@@ -146,7 +146,7 @@ def plan_to_ics(plan: OperatorPlan, *, created_utc: datetime) -> bytes:
     cal.add("x-wr-calname", f"{plan.event.name}: {plan.callsign.text}")
     for rnd in plan.rounds:
         ve = icalendar.Event()
-        ve.add("uid", f"{plan.event.id}-{plan.callsign.base}-r{rnd.number}@hi-station")
+        ve.add("uid", f"{plan.event.id}-{plan.callsign.base}-r{rnd.round_number}@hi-station")
         ve.add("dtstamp", stamp)
         ve.add("dtstart", rnd.start_utc.astimezone(UTC))
         ve.add("dtend", rnd.end_utc.astimezone(UTC))

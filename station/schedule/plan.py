@@ -78,7 +78,7 @@ class PlannedRound:
 
     Attributes
     ----------
-    number : int
+    round_number : int
         1-based.
     start_utc : datetime
         First key-down.
@@ -87,7 +87,7 @@ class PlannedRound:
         When the station identifies after this round (None: not after this round).
     """
 
-    number: int
+    round_number: int
     start_utc: datetime
     key_downs: tuple[KeyDown, ...]
     ident_utc: datetime | None
@@ -177,7 +177,7 @@ class OperatorPlan:
             "ident_text": self.ident_text,
             "rounds": [
                 {
-                    "round": r.number,
+                    "round": r.round_number,
                     "start_utc": utc_z(r.start_utc),
                     "end_utc": utc_z(r.end_utc),
                     "ident_utc": None if r.ident_utc is None else utc_z(r.ident_utc),

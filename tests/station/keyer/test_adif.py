@@ -56,20 +56,20 @@ def juno_log(call="VE3/N0CALL", rounds=(1, 2, 3), transmit=True, grid="FN03", la
         "rounds": 16, "dit_s": 30.0, "utc": "2013-10-09T17:59:00.000Z",
     }]  # fmt: skip
     for rnd in plan.rounds:
-        if rnd.number not in rounds:
+        if rnd.round_number not in rounds:
             continue
         for kd in rnd.key_downs:
             for key, t in (("down", kd.start_utc), ("up", kd.end_utc)):
                 out.append({
                     "type": "edge", "event_id": plan.event.id, "callsign": plan.callsign.text,
-                    "round": rnd.number, "element": kd.element_number, "key": key,
+                    "round": rnd.round_number, "element": kd.element_number, "key": key,
                     "planned_utc": utc_z(t), "sent_utc": utc_z(t),
                     "actual_utc": utc_z(t + lag), "error_ms": lag_ms, "reply": "RPRT 0",
                     "ptt": key == "down", "freq_hz": plan.freq_hz, "backend": "rigctld",
                     "transmit": transmit,
                 })  # fmt: skip
         out.append({"type": "ident", "event_id": plan.event.id, "callsign": call,
-                    "round": rnd.number, "text": f"DE {call}", "wpm": 20,
+                    "round": rnd.round_number, "text": f"DE {call}", "wpm": 20,
                     "planned_utc": utc_z(rnd.ident_utc), "actual_utc": utc_z(rnd.ident_utc),
                     "reply": "RPRT 0", "backend": "rigctld", "transmit": transmit})  # fmt: skip
     out.append({"type": "stop", "utc": "2013-10-09T20:40:00Z", "reason": "completed",

@@ -38,9 +38,10 @@ def test_one_event_per_round_with_the_plans_times(plan, calendar):
         assert start == rnd.start_utc and end == rnd.end_utc
         assert start.utcoffset() == timedelta(0) and end.utcoffset() == timedelta(0)
         assert ve.decoded("DTSTAMP") == CREATED
-        assert str(ve["UID"]) == f"juno-2013-10-09-DH1TW-r{rnd.number}@hi-station"
+        assert str(ve["UID"]) == f"juno-2013-10-09-DH1TW-r{rnd.round_number}@hi-station"
         assert str(ve["SUMMARY"]) == (
-            f"Say HI to Juno (Juno Earth flyby): round {rnd.number}/16, HC2/DH1TW/P on 28.840 MHz"
+            f"Say HI to Juno (Juno Earth flyby): round {rnd.round_number}/16, "
+            "HC2/DH1TW/P on 28.840 MHz"
         )
     assert events[0].decoded("DTSTART") == datetime(2013, 10, 9, 18, 0, tzinfo=UTC)
     assert events[-1].decoded("DTEND") == datetime(2013, 10, 9, 20, 36, 30, tzinfo=UTC)

@@ -44,7 +44,7 @@ def test_2013_plan_rounds_and_key_downs(juno, call):
     assert len(plan.rounds) == 16
     for k, rnd in enumerate(plan.rounds):
         start = T0 + timedelta(minutes=10 * k)
-        assert rnd.number == k + 1 and rnd.start_utc == start
+        assert rnd.round_number == k + 1 and rnd.start_utc == start
         assert len(rnd.key_downs) == 6
         assert [kd.duration_s for kd in rnd.key_downs] == [30.0] * 6
         offsets = [(kd.start_utc - start).total_seconds() for kd in rnd.key_downs]
