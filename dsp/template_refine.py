@@ -8,7 +8,7 @@ the operator's timing offset: the recording is mixed along the candidate's track
 left to try are a hundredth of a hertz), and every piece is integrated coherently
 at every frequency step, drift step and timing offset (a whole number of decimated
 samples, :data:`OFFSET_STEP_S`).  The extra hypotheses are paid for in the
-false-alarm probability (``dsp.detect.REFINED_CELLS`` and :func:`offset_cells`).
+false-alarm probability (``dsp.detect_search.REFINED_CELLS`` and :func:`offset_cells`).
 The grid search itself keys the schedule, so an offset beyond about a third of the
 shortest element can drop the true track out of the refined candidates.
 
@@ -68,7 +68,7 @@ def offsets_for(max_offset_s: float, earliest_s: float, latest_s: float) -> np.n
 #: +-10 s): the refined key-down sum with offsets reached the false-alarm levels
 #: 0.1 / 0.05 / 0.02 / 0.01 about 2 / 2.5 / 4 / 5 times as often as the count without
 #: them said (the tail of a random field's maximum grows with the threshold, as for
-#: ``dsp.detect.REFINED_CELLS``); 9 per length, i.e. x7 for +-10 s on 30 s dits,
+#: ``dsp.detect_search.REFINED_CELLS``); 9 per length, i.e. x7 for +-10 s on 30 s dits,
 #: leaves room for the deeper tail.
 OFFSET_CELLS_PER_LENGTH = 9.0
 
