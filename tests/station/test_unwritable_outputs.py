@@ -248,7 +248,8 @@ def test_a_tx_log_filling_the_disk_mid_keying_releases_the_key_and_keeps_its_sto
             _fill(folder)
             filler = folder / "filler"
             os.truncate(filler, filler.stat().st_size - PAGE)  # one page free: the reserve
-            sched = practice_toml(tmp_path / "p.toml", lead_s=2.5, dit_s=1.0)
+            # the key-down 6 s ahead: the first edge is still ahead when a loaded machine starts
+            sched = practice_toml(tmp_path / "p.toml", lead_s=6.0, dit_s=1.0)
             proc = subprocess.run(
                 [sys.executable, "-m", "station.cli", "transmit", str(sched), "--callsign",
                  "N0CALL", "--rig", rig.address, "--transmit", "--quiet", "--log", str(log)],

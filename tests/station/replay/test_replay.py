@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,7 +26,7 @@ HI_AT = ("G", "H", "I")  # 28.250, 28.280, 28.310 MHz in the reconstructed table
 @pytest.fixture(scope="module")
 def fast_event(tmp_path_factory):
     """The 2013 event's frequency table with 2 s dits (so a round fits in 26 s)."""
-    text = JUNO.source and open(JUNO.source, encoding="utf-8").read()
+    text = JUNO.source and Path(JUNO.source).read_text(encoding="utf-8")
     text = text.replace("dit_s = 30.0", "dit_s = 2.0").replace(
         "round_period_s = 600.0", "round_period_s = 40.0"
     )
