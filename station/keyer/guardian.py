@@ -32,6 +32,7 @@ import os
 import selectors
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 
@@ -188,6 +189,8 @@ class Guardian:
         sel.close()
         if not ready:
             self._proc.kill()
+            self._proc.wait()
+            self._close_pipes()
             raise RigError(
                 f"the out-of-process guard could not reach rigctld at {host}:{port}; not keying"
             )
@@ -224,15 +227,21 @@ class Guardian:
                 self.send("quit")
             except RigError:
                 pass
-        for stream in (self._proc.stdin, self._proc.stdout):
-            if stream is not None:
-                with contextlib.suppress(OSError):  # a dead guardian: nothing to flush to
-                    stream.close()
+        self._close_pipes()
         if key_confirmed_up:
             try:
                 self._proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self._proc.kill()
+                self._proc.wait()
+        else:  # it outlives this link: reap it whenever it ends (no zombie left behind)
+            threading.Thread(target=self._proc.wait, name="guardian-reaper", daemon=True).start()
+
+    def _close_pipes(self) -> None:
+        for stream in (self._proc.stdin, self._proc.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):  # a dead guardian: nothing to flush to
+                    stream.close()
 
 
 if __name__ == "__main__":

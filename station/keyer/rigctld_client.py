@@ -113,6 +113,11 @@ class RigctldClient:
     ------
     RigError
         rigctld cannot be reached.
+
+    Notes
+    -----
+    A context manager: ``with RigctldClient(host, port) as c:`` closes the
+    connection on the way out.
     """
 
     def __init__(self, host: str, port: int, *, timeout_s: float = 2.0) -> None:
@@ -125,8 +130,12 @@ class RigctldClient:
                 f"cannot reach rigctld at {self.address} ({exc.strerror or exc}); start it "
                 "(e.g. rigctld -m MODEL -r /dev/ttyUSB0 -P RIG) or fix --rig"
             ) from None
-        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._file = self._sock.makefile("rb")
+        try:
+            self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._file = self._sock.makefile("rb")
+        except BaseException:
+            self._sock.close()
+            raise
         self._lock = threading.Lock()
         self._aborted = False
 
@@ -254,6 +263,12 @@ class RigctldClient:
     def send_morse(self, text: str) -> None:
         """Send ``text`` with the rig's CW keyer."""
         self.command(f"\\send_morse {text}")
+
+    def __enter__(self) -> RigctldClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def close(self) -> None:
         """Close the connection (idempotent)."""

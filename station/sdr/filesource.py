@@ -30,6 +30,7 @@ Examples
 >>> block = src.read(600)
 >>> block.samples[0], block.start_sample, len(src.read(600).samples), src.read(600)
 (np.complex64(0.9921875-1j), 0, 400, None)
+>>> src.close()
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,27 +32,35 @@ class Rigctld:
     host: str
     port: int
     proc: subprocess.Popen
+    probes: list[RigctldClient] = field(default_factory=list)
 
     @property
     def address(self) -> str:
         return f"{self.host}:{self.port}"
 
     def probe(self) -> RigctldClient:
-        """A separate connection, as an independent observer of the rig."""
-        return RigctldClient(self.host, self.port, timeout_s=5.0)
+        """A separate connection, as an independent observer of the rig (closed by ``stop``)."""
+        probe = RigctldClient(self.host, self.port, timeout_s=5.0)
+        self.probes.append(probe)
+        return probe
+
+    def stop(self) -> None:
+        """Close the observers' connections, then end the daemon."""
+        for probe in self.probes:
+            probe.close()
+        self.proc.kill()
+        self.proc.wait(timeout=5)
 
     def ptt(self) -> bool:
         """PTT as an observer reads it; under load rigctld may reset a connection
         (seen with several clients at once), so the observer asks again on a fresh one."""
         for attempt in range(3):
-            c = self.probe()
-            try:
-                return c.get_ptt()
-            except RigError:
-                if attempt == 2:
-                    raise
-            finally:
-                c.close()
+            with RigctldClient(self.host, self.port, timeout_s=5.0) as c:
+                try:
+                    return c.get_ptt()
+                except RigError:
+                    if attempt == 2:
+                        raise
         raise AssertionError("unreachable")
 
 
@@ -81,6 +89,7 @@ def start_rigctld() -> Rigctld:
         except RigError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
+                proc.wait()
                 pytest.fail(f"rigctld did not start on port {port}")
             time.sleep(0.02)
     return Rigctld("127.0.0.1", port, proc)
@@ -119,8 +128,7 @@ def rigctld() -> Iterator[Rigctld]:
     try:
         yield rig
     finally:
-        rig.proc.kill()
-        rig.proc.wait(timeout=5)
+        rig.stop()
 
 
 def practice_toml(

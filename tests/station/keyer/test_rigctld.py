@@ -7,6 +7,7 @@ import socketserver
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import closing
 
 import pytest
 
@@ -18,42 +19,40 @@ from .conftest import free_port
 
 
 def test_set_and_read_back(rigctld):
-    c = RigctldClient(rigctld.host, rigctld.port)
-    c.set_freq(28_412_345)
-    assert c.get_freq() == 28_412_345
-    c.set_mode("CW")
-    assert c.get_mode() == "CW"
-    c.set_ptt(1)
-    assert c.get_ptt() is True
-    assert rigctld.ptt() is True  # seen from another connection too
-    c.set_ptt(0)
-    assert c.get_ptt() is False
-    c.send_morse("DE N0CALL")
-    c.close()
+    with RigctldClient(rigctld.host, rigctld.port) as c:
+        c.set_freq(28_412_345)
+        assert c.get_freq() == 28_412_345
+        c.set_mode("CW")
+        assert c.get_mode() == "CW"
+        c.set_ptt(1)
+        assert c.get_ptt() is True
+        assert rigctld.ptt() is True  # seen from another connection too
+        c.set_ptt(0)
+        assert c.get_ptt() is False
+        c.send_morse("DE N0CALL")
 
 
 def test_error_reply_names_hamlib_meaning(rigctld):
-    c = RigctldClient(rigctld.host, rigctld.port)
-    with pytest.raises(RigError, match=r"RPRT -11 \(function not available\)"):
-        c.command("\\stop_morse")
-    # the connection stays in step after an error reply
-    c.set_freq(28_000_000)
-    assert c.get_freq() == 28_000_000
+    with RigctldClient(rigctld.host, rigctld.port) as c:
+        with pytest.raises(RigError, match=r"RPRT -11 \(function not available\)"):
+            c.command("\\stop_morse")
+        # the connection stays in step after an error reply
+        c.set_freq(28_000_000)
+        assert c.get_freq() == 28_000_000
 
 
 def test_keyer_open_tunes_and_unkeys(rigctld):
     probe = rigctld.probe()
     probe.set_ptt(1)
-    k = RigctldKeyer(rigctld.host, rigctld.port)
-    reply = k.open(28_400_000, "CW")
-    assert "28.400000 MHz CW" in reply
-    assert probe.get_ptt() is False
-    assert probe.get_freq() == 28_400_000
-    k.set_key(True)
-    assert probe.get_ptt() is True
-    assert k.emergency_unkey().startswith("RPRT 0")
-    assert probe.get_ptt() is False
-    k.close()
+    with closing(RigctldKeyer(rigctld.host, rigctld.port)) as k:
+        reply = k.open(28_400_000, "CW")
+        assert "28.400000 MHz CW" in reply
+        assert probe.get_ptt() is False
+        assert probe.get_freq() == 28_400_000
+        k.set_key(True)
+        assert probe.get_ptt() is True
+        assert k.emergency_unkey().startswith("RPRT 0")
+        assert probe.get_ptt() is False
 
 
 def test_unreachable_rig_is_a_clear_error():
@@ -132,41 +131,43 @@ def _normal(cmd: str) -> bytes:
 
 def test_rejected_ptt_stops_with_hamlib_meaning(fake):
     srv = fake(lambda c: b"set_ptt: 1\nRPRT -9\n" if c == "+\\set_ptt 1" else _normal(c))
-    k = RigctldKeyer("127.0.0.1", srv.server_address[1])
-    k.open(28_400_000, "CW")
-    with pytest.raises(RigError, match=r"RPRT -9 \(command rejected by the rig\)"):
-        k.set_key(True)
+    with closing(RigctldKeyer("127.0.0.1", srv.server_address[1])) as k:
+        k.open(28_400_000, "CW")
+        with pytest.raises(RigError, match=r"RPRT -9 \(command rejected by the rig\)"):
+            k.set_key(True)
 
 
 def test_silent_rig_times_out(fake):
     srv = fake(lambda c: None if "set_ptt 1" in c else _normal(c))
-    k = RigctldKeyer("127.0.0.1", srv.server_address[1], timeout_s=0.3)
-    k.open(28_400_000, "CW")
-    with pytest.raises(RigError, match=r"did not answer '\\set_ptt 1' within 0.3 s"):
-        k.set_key(True)
+    with closing(RigctldKeyer("127.0.0.1", srv.server_address[1], timeout_s=0.3)) as k:
+        k.open(28_400_000, "CW")
+        with pytest.raises(RigError, match=r"did not answer '\\set_ptt 1' within 0.3 s"):
+            k.set_key(True)
 
 
 def test_reply_out_of_step_is_detected(fake):
     srv = fake(lambda c: b"get_freq:\nFrequency: 1\nRPRT 0\n" if "set_ptt 1" in c else _normal(c))
-    k = RigctldKeyer("127.0.0.1", srv.server_address[1])
-    k.open(28_400_000, "CW")
-    with pytest.raises(RigError, match="protocol out of step"):
-        k.set_key(True)
+    with closing(RigctldKeyer("127.0.0.1", srv.server_address[1])) as k:
+        k.open(28_400_000, "CW")
+        with pytest.raises(RigError, match="protocol out of step"):
+            k.set_key(True)
 
 
 def test_garbage_reply(fake):
     srv = fake(lambda c: b"set_ptt: 1\nRPRT zero\n")
-    with pytest.raises(RigError, match="unreadable reply"):
-        RigctldClient("127.0.0.1", srv.server_address[1]).set_ptt(1)
+    with RigctldClient("127.0.0.1", srv.server_address[1]) as c:
+        with pytest.raises(RigError, match="unreadable reply"):
+            c.set_ptt(1)
 
 
 def test_rig_that_does_not_tune_is_refused(fake):
     srv = fake(
         lambda c: b"get_freq:\nFrequency: 14074000\nRPRT 0\n" if "get_freq" in c else _normal(c)
     )
-    k = RigctldKeyer("127.0.0.1", srv.server_address[1])
-    with pytest.raises(RigError, match=r"asked for 28.400000 MHz, the rig reports 14.074000 MHz"):
-        k.open(28_400_000, "CW")
+    with closing(RigctldKeyer("127.0.0.1", srv.server_address[1])) as k:
+        refused = r"asked for 28.400000 MHz, the rig reports 14.074000 MHz"
+        with pytest.raises(RigError, match=refused):
+            k.open(28_400_000, "CW")
     assert not any("set_ptt 1" in c for c in srv.seen)
 
 
@@ -175,24 +176,25 @@ def test_connection_closed_mid_command(fake):
         raise ConnectionResetError  # handler dies: the socket closes
 
     srv = fake(answer)
-    with pytest.raises(RigError, match="closed the connection|stopped answering"):
-        RigctldClient("127.0.0.1", srv.server_address[1]).set_ptt(0)
+    with RigctldClient("127.0.0.1", srv.server_address[1]) as c:
+        with pytest.raises(RigError, match="closed the connection|stopped answering"):
+            c.set_ptt(0)
 
 
 def test_identify_does_not_send_morse_after_a_timeout(fake):
     srv = fake(lambda c: None if "set_level" in c else _normal(c))
-    k = RigctldKeyer("127.0.0.1", srv.server_address[1], timeout_s=0.3)
-    k.open(28_400_000, "CW")
-    with pytest.raises(RigError, match="did not answer"):
-        k.identify("DE N0CALL", 20)
+    with closing(RigctldKeyer("127.0.0.1", srv.server_address[1], timeout_s=0.3)) as k:
+        k.open(28_400_000, "CW")
+        with pytest.raises(RigError, match="did not answer"):
+            k.identify("DE N0CALL", 20)
     assert not any("send_morse" in c for c in srv.seen)
 
 
 def test_identify_goes_on_when_the_keyer_speed_cannot_be_set(fake):
     srv = fake(lambda c: b"set_level: KEYSPD 20\nRPRT -11\n" if "set_level" in c else _normal(c))
-    k = RigctldKeyer("127.0.0.1", srv.server_address[1])
-    k.open(28_400_000, "CW")
-    assert "keyer speed not set" in k.identify("DE N0CALL", 20)
+    with closing(RigctldKeyer("127.0.0.1", srv.server_address[1])) as k:
+        k.open(28_400_000, "CW")
+        assert "keyer speed not set" in k.identify("DE N0CALL", 20)
     assert any("send_morse DE N0CALL" in c for c in srv.seen)
 
 

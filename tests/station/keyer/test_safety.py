@@ -197,4 +197,5 @@ def test_no_key_down_after_keying_stopped_on_a_frozen_rigctld(rigctld, freeze_s)
             time.sleep(0.01)
     finally:
         probe.close()
+    keyer.watchdog.stop()  # (armed for 30 s more; this test's rig goes away with it)
     assert len(seen) > 50 and not any(seen), f"PTT 1 in {sum(seen)} of {len(seen)} reads"

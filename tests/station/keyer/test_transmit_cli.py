@@ -28,13 +28,12 @@ def _launch(sched, rig_address, cwd, *extra):
 
 
 def _wait_for_ptt(rig, want: bool, timeout_s: float = 15.0) -> None:
-    probe = rig.probe()
-    deadline = time.monotonic() + timeout_s
-    while probe.get_ptt() != want:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"PTT never became {want}")
-        time.sleep(0.01)
-    probe.close()
+    with rig.probe() as probe:
+        deadline = time.monotonic() + timeout_s
+        while probe.get_ptt() != want:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"PTT never became {want}")
+            time.sleep(0.01)
 
 
 @pytest.mark.parametrize(
@@ -42,14 +41,14 @@ def _wait_for_ptt(rig, want: bool, timeout_s: float = 15.0) -> None:
 )
 def test_signal_in_the_middle_of_a_dit_leaves_ptt_at_0(rigctld, tmp_path, sig):
     sched = practice_toml(tmp_path / "p.toml", lead_s=2.0, dit_s=4.0)
-    proc = _launch(sched, rigctld.address, tmp_path, "--log", "tx.jsonl")
-    try:
-        _wait_for_ptt(rigctld, True)
-        time.sleep(1.0)  # well inside the 4 s dit
-        proc.send_signal(sig)
-        out, err = proc.communicate(timeout=10)
-    finally:
-        proc.kill()
+    with _launch(sched, rigctld.address, tmp_path, "--log", "tx.jsonl") as proc:
+        try:
+            _wait_for_ptt(rigctld, True)
+            time.sleep(1.0)  # well inside the 4 s dit
+            proc.send_signal(sig)
+            out, err = proc.communicate(timeout=10)
+        finally:
+            proc.kill()
     assert proc.returncode == 128 + sig
     assert rigctld.ptt() is False
     stop = json.loads((tmp_path / "tx.jsonl").read_text().splitlines()[-1])
@@ -67,18 +66,17 @@ def test_the_guardian_releases_ptt_when_the_process_dies_or_freezes(
     """SIGKILL and SIGSTOP cannot be caught; the out-of-process guard acts instead
     (at once when the process dies; after dit + margin = 2.5 s when it is frozen)."""
     sched = practice_toml(tmp_path / "p.toml", lead_s=2.0, dit_s=2.0)
-    proc = _launch(
+    with _launch(
         sched, rigctld.address, tmp_path, "--log", "tx.jsonl", "--watchdog-margin-s", "0.5"
-    )
-    try:
-        _wait_for_ptt(rigctld, True)
-        t0 = time.monotonic()
-        proc.send_signal(sig)
-        _wait_for_ptt(rigctld, False, timeout_s=10)
-        released_s = time.monotonic() - t0
-    finally:
-        proc.kill()
-        proc.wait()
+    ) as proc:
+        try:
+            _wait_for_ptt(rigctld, True)
+            t0 = time.monotonic()
+            proc.send_signal(sig)
+            _wait_for_ptt(rigctld, False, timeout_s=10)
+            released_s = time.monotonic() - t0
+        finally:
+            proc.kill()
     assert within_s[0] <= released_s <= within_s[1]
     deadline = time.monotonic() + 5  # the guardian logs just after the read-back
     while time.monotonic() < deadline:
@@ -92,14 +90,15 @@ def test_the_guardian_releases_ptt_when_the_process_dies_or_freezes(
 def test_rigctld_killed_mid_event_ends_with_one_clear_line(tmp_path):
     rig = start_rigctld()
     sched = practice_toml(tmp_path / "p.toml", lead_s=2.0, dit_s=1.0)
-    proc = _launch(sched, rig.address, tmp_path, "--rig-timeout-s", "1")
-    try:
-        _wait_for_ptt(rig, True)
-        rig.proc.kill()
-        rig.proc.wait()
-        out, err = proc.communicate(timeout=15)
-    finally:
-        proc.kill()
+    with _launch(sched, rig.address, tmp_path, "--rig-timeout-s", "1") as proc:
+        try:
+            _wait_for_ptt(rig, True)
+            rig.proc.kill()
+            rig.proc.wait()
+            out, err = proc.communicate(timeout=15)
+        finally:
+            proc.kill()
+            rig.stop()
     assert proc.returncode == 2
     last = err.strip().splitlines()[-1]
     assert last.startswith(f"error: rigctld at {rig.address}") and "keying stopped" in last
