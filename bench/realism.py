@@ -64,7 +64,7 @@ class Case:
     """One recording: samples, rate, searched band, and the truth."""
 
     samples: np.ndarray
-    rate_hz: float
+    sample_rate_hz: float
     texts: tuple[tuple[str, float], ...]  # (text, frequency Hz in the searched baseband)
     center_hz: float = 0.0
     search_hz: float = 1000.0
@@ -199,8 +199,8 @@ def judge(c: Case, d) -> tuple[int, int, int]:
 def job_case(args):
     kind, seed = args
     c = case(kind, seed)
-    d = decode(c.samples, c.rate_hz, center_hz=c.center_hz, search_hz=c.search_hz)
-    det = detect(c.samples, c.rate_hz, [HI], center_hz=c.center_hz, search_hz=c.search_hz,
+    d = decode(c.samples, c.sample_rate_hz, center_hz=c.center_hz, search_hz=c.search_hz)
+    det = detect(c.samples, c.sample_rate_hz, [HI], center_hz=c.center_hz, search_hz=c.search_hz,
                  max_drift_hz_per_s=DRIFT)  # fmt: skip
     r, w, f = judge(c, d)
     on_hi = bool(c.texts) and det.detected and any(

@@ -169,11 +169,15 @@ def read_band(
 
 
 def _channelize(
-    opened: SigmfInput, offset_hz: float, rate_hz: float, progress: Callable[[float], None] | None
+    opened: SigmfInput,
+    offset_hz: float,
+    channel_rate_hz: float,
+    progress: Callable[[float], None] | None,
 ) -> np.ndarray:
     """Stream the channel at ``offset_hz`` of ``opened`` into one preallocated array."""
     assert opened.sample_rate_hz is not None  # read_band checked it
-    bank = Channelizer(opened.sample_rate_hz, [offset_hz], rate_hz, passband_hz=0.8 * rate_hz)
+    bank = Channelizer(opened.sample_rate_hz, [offset_hz], channel_rate_hz,
+                       passband_hz=0.8 * channel_rate_hz)  # fmt: skip
     out = np.empty(-(-opened.sample_count // bank.decimation), np.complex64)
     filled = 0
 

@@ -88,9 +88,9 @@ def nearest_channel_rate_hz(
     return min(nearest_out_rate_hz(sample_rate_hz, wanted_hz), sample_rate_hz)
 
 
-def search_hz(rate_hz: float) -> float:
-    """Half-width searched in a channel of ``rate_hz``, Hz (:data:`SEARCH_FRACTION`)."""
-    return min(MAX_SEARCH_HZ, SEARCH_FRACTION * rate_hz)
+def search_hz(channel_rate_hz: float) -> float:
+    """Half-width searched in a channel of ``channel_rate_hz``, Hz (:data:`SEARCH_FRACTION`)."""
+    return min(MAX_SEARCH_HZ, SEARCH_FRACTION * channel_rate_hz)
 
 
 def channel_offsets_hz(channels: Sequence[Channel], center_freq_hz: float) -> list[float]:

@@ -76,9 +76,9 @@ def _clipped(block: IQBlock, keep: int) -> IQBlock:
     return IQBlock(block.samples[:keep], block.start_sample, block.dropped_before, raw)
 
 
-def _mark(writer: SigmfStreamWriter, a_s: float, b_s: float, rate_hz: float, comment: str,
+def _mark(writer: SigmfStreamWriter, a_s: float, b_s: float, sample_rate_hz: float, comment: str,
           lo_hz: float, hi_hz: float) -> None:  # fmt: skip
-    s0, s1 = max(0, round(a_s * rate_hz)), round(b_s * rate_hz)
+    s0, s1 = max(0, round(a_s * sample_rate_hz)), round(b_s * sample_rate_hz)
     if s1 > s0:
         writer.annotate(s0, s1 - s0, KEY_DOWN_LABEL, comment, lo_hz, hi_hz)
 

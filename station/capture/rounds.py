@@ -153,7 +153,7 @@ class RoundWatcher:
         The schedule; rounds that started before the capture are skipped.
     channels : sequence of Channel
         In the order of the rows fed to :meth:`feed`.
-    rate_hz : float
+    sample_rate_hz : float
         Channel output rate, Hz.
     start_utc : datetime
         Time of channel sample 0.
@@ -179,7 +179,7 @@ class RoundWatcher:
         self,
         event: Event,
         channels: Sequence[Channel],
-        rate_hz: float,
+        sample_rate_hz: float,
         start_utc: datetime,
         *,
         pfa: float = 1e-3,
@@ -189,7 +189,7 @@ class RoundWatcher:
     ) -> None:
         self._event, self._channels = event, list(channels)
         self._center_hz = center_freq_hz
-        self._rate, self._start = float(rate_hz), start_utc
+        self._rate, self._start = float(sample_rate_hz), start_utc
         self._pfa, self._on_result = pfa, on_result
         self._kd = np.array(event.key_down_s, dtype=float)
         span_s = float(self._kd[-1, 1] - self._kd[0, 0])

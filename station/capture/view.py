@@ -11,7 +11,7 @@ detections are :mod:`station.capture.rounds`; stopping is
 Examples
 --------
 >>> import numpy as np
->>> meter = LevelMeter(2, rate_hz=1000.0)
+>>> meter = LevelMeter(2, sample_rate_hz=1000.0)
 >>> meter.update(np.array([np.full(2000, 0.1 + 0j), np.zeros(2000)], np.complex64))
 >>> [None if v is None else round(v, 1) for v in meter.dbfs()]
 [-20.0, None]
@@ -79,14 +79,14 @@ class LevelMeter:
     Parameters
     ----------
     n_channels : int
-    rate_hz : float
+    sample_rate_hz : float
         Output rate of the channels, Hz.
     window_s : float, optional
     """
 
-    def __init__(self, n_channels: int, rate_hz: float, window_s: float = 1.0) -> None:
+    def __init__(self, n_channels: int, sample_rate_hz: float, window_s: float = 1.0) -> None:
         self._n = int(n_channels)
-        self._window = max(1, int(round(window_s * rate_hz)))
+        self._window = max(1, int(round(window_s * sample_rate_hz)))
         self._parts: deque[tuple[int, np.ndarray]] = deque()
         self._count = 0
 

@@ -139,7 +139,7 @@ def _channelize(
     source: FileSource,
     info: SourceInfo,
     channels: list[Channel],
-    rate_hz: float,
+    channel_rate_hz: float,
     workdir: Path,
     progress: Callable[[float], None] | None,
     fft_engine: Engine = "auto",
@@ -148,7 +148,7 @@ def _channelize(
     files = [workdir / f"ch{i}.cf32" for i in range(len(channels))]
     handles = [open(p, "wb") for p in files]  # noqa: SIM115  (closed below)
     try:
-        if rate_hz >= info.sample_rate_hz:  # narrow: no channelizing
+        if channel_rate_hz >= info.sample_rate_hz:  # narrow: no channelizing
             while (block := source.read(_BLOCK)) is not None:
                 handles[0].write(block.samples.astype(np.complex64).tobytes())
             return files, info.sample_rate_hz
@@ -156,7 +156,8 @@ def _channelize(
         # Flat over 80 % of the channel: the searched band (37.5 % each side, see
         # _analyse) must see white noise, which the decoder and detector assume.
         bank = Channelizer(
-            info.sample_rate_hz, offsets, rate_hz, passband_hz=0.8 * rate_hz, fft_engine=fft_engine
+            info.sample_rate_hz, offsets, channel_rate_hz, passband_hz=0.8 * channel_rate_hz,
+            fft_engine=fft_engine,
         )
         total = source.sample_count or 0
         while (block := source.read(_BLOCK)) is not None:

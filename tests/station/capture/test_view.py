@@ -17,7 +17,7 @@ from station.schedule.practice import practice_event
 
 
 def test_level_meter_follows_the_last_second():
-    meter = LevelMeter(1, rate_hz=100.0)
+    meter = LevelMeter(1, sample_rate_hz=100.0)
     assert meter.dbfs() == (None,)
     meter.update(np.ones((1, 300), np.complex64))
     assert meter.dbfs()[0] == pytest.approx(0.0)
