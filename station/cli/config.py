@@ -41,9 +41,13 @@ OPTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "ppm": (("capture", "ppm"),),
     "dial_mhz": (("capture", "dial_mhz"),),
     "sideband": (("capture", "sideband"),),
-    "schedule": (("transmit", "SCHEDULE"), ("schedule plan", "SCHEDULE"),
-                 ("schedule show", "SCHEDULE"), ("schedule validate", "SCHEDULE"),
-                 ("capture", "schedule")),  # fmt: skip
+    "schedule": (
+        ("transmit", "SCHEDULE"),
+        ("schedule plan", "SCHEDULE"),
+        ("schedule show", "SCHEDULE"),
+        ("schedule validate", "SCHEDULE"),
+        ("capture", "schedule"),
+    ),  # fmt: skip
     "recordings": (("capture", "out"),),
     "grabs": (("replay", "grabs"),),
 }
@@ -67,6 +71,16 @@ def _typed(args: list[str]) -> set[str]:
     return names
 
 
+def _new_folder(parent: Path, now: datetime) -> Path:
+    """``parent/capture-YYYYmmddTHHMMSSZ`` (``-2``, ``-3``... when that exists already)."""
+    base = parent / f"capture-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    folder, n = base, 1
+    while folder.exists():
+        n += 1
+        folder = base.with_name(f"{base.name}-{n}")
+    return folder
+
+
 def default_map(
     cfg: StationConfig, command: str, args: list[str], now: datetime | None = None
 ) -> dict[str, Any]:
@@ -74,7 +88,7 @@ def default_map(
 
     ``command`` is the command run and ``args`` its command line (for :data:`RIVALS`);
     ``now`` names capture's new folder under ``[output] recordings``
-    (``capture-YYYYmmddTHHMMSSZ``).
+    (``capture-YYYYmmddTHHMMSSZ``, made unique).
 
     Examples
     --------
@@ -90,7 +104,7 @@ def default_map(
     for attr in sorted(cfg.given - dropped):
         value = cfg.value(attr)
         if attr == "recordings":
-            value = value / f"capture-{(now or datetime.now(UTC)):%Y%m%dT%H%M%SZ}"
+            value = _new_folder(value, now or datetime.now(UTC))
         for where, param in OPTIONS.get(attr, ()):
             table = out
             for part in where.split():
