@@ -50,6 +50,9 @@ OPTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     ),  # fmt: skip
     "recordings": (("capture", "out"),),
     "grabs": (("replay", "grabs"),),
+    "clock_servers": (("transmit", "ntp_server"), ("doctor", "ntp_server")),
+    "max_offset_s": (("transmit", "max_clock_offset_s"), ("doctor", "max_clock_offset_s")),
+    "warn_offset_s": (("transmit", "warn_clock_offset_s"), ("doctor", "warn_clock_offset_s")),
 }
 
 #: Config defaults dropped when the command line gives a rival option (e.g. a typed
@@ -69,6 +72,13 @@ def _typed(args: list[str]) -> set[str]:
         if arg.startswith("--"):
             names.add(arg.partition("=")[0])
     return names
+
+
+def _click_value(value: Any) -> Any:
+    """Return a config value as click takes a default: a path as text, a tuple as a list."""
+    if isinstance(value, Path):
+        return str(value)
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _new_folder(parent: Path, now: datetime) -> Path:
@@ -109,7 +119,23 @@ def default_map(
             table = out
             for part in where.split():
                 table = table.setdefault(part, {})
-            table[param.lower()] = str(value) if isinstance(value, Path) else value
+            table[param.lower()] = _click_value(value)
+    return out
+
+
+def _existing(ctx: Any) -> dict[str, tuple[tuple[str, str], ...]]:
+    """:data:`OPTIONS` without the parameters the commands (below root ``ctx``) lack."""
+    root, out = ctx.command, {}
+    for attr, uses in OPTIONS.items():
+        kept = []
+        for where, param in uses:
+            command = root
+            for part in where.split():
+                command = command.get_command(ctx, part) if command is not None else None
+            names = {p.name for p in getattr(command, "params", ())}
+            if param.lower() in names:
+                kept.append((where, param))
+        out[attr] = tuple(kept)
     return out
 
 
@@ -135,10 +161,10 @@ def init(
 
 
 @app.command("show")
-def show() -> None:
+def show(ctx: typer.Context) -> None:
     """Print the settings in effect and where each came from (the file or a default)."""
     target, why = config_path()
-    print_config(out_console(), load_config(target), target, why, OPTIONS)
+    print_config(out_console(), load_config(target), target, why, _existing(ctx.find_root()))
 
 
 @app.command("path")

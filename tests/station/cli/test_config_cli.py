@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import typer
+from typer._click import core as click
 
 from station.cli import app
 from station.config import CONFIG_ENV
@@ -167,3 +170,29 @@ def test_a_command_process_reads_the_file_named_by_the_environment(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["callsign"] == "K1A"
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo"])
+def test_a_device_or_fifo_as_config_is_refused_at_once(runner, tmp_path, monkeypatch, kind):
+    path = tmp_path / "pipe"
+    if kind == "fifo":
+        os.mkfifo(path)  # opening it for reading would wait for a writer for ever
+    monkeypatch.setenv(CONFIG_ENV, "/dev/zero" if kind == "device" else str(path))
+    line = _one_error_line(runner.invoke(app, ["schedule", "show", "juno-2013-10-09"]))
+    assert "is not a regular file" in line and "give the config file itself" in line
+
+
+def test_show_names_only_options_the_commands_have(runner, cfg_path):
+    _write(cfg_path, '[station]\ncallsign = "N0CALL"\n[clock]\nservers = ["127.0.0.1"]\n')
+    shown = runner.invoke(app, ["config", "show"]).stdout
+    root = typer.main.get_command(app)
+    ctx = click.Context(root)
+    for line in shown.splitlines():
+        for use in line.partition("; sets ")[2].rstrip(")").split(", "):
+            if use:
+                *path, option = use.split()
+                command = root
+                for part in path:
+                    command = command.get_command(ctx, part)
+                names = {o for p in command.params for o in getattr(p, "opts", ())}
+                assert option in names or option.isupper(), use
