@@ -17,7 +17,7 @@ from station.cli._common import ReportingGroup, out_console
 from station.cli.render_config import print_config
 from station.config import StationConfig, config_path, load_config, write_template
 
-__all__ = ["OPTIONS", "RIVALS", "app", "default_map", "init", "path", "show"]
+__all__ = ["AUDIO_ONLY", "OPTIONS", "RIVALS", "app", "default_map", "init", "path", "show"]
 
 app = typer.Typer(
     cls=ReportingGroup,
@@ -61,6 +61,23 @@ RIVALS: dict[str, dict[str, tuple[str, ...]]] = {
     "transmit": {"--serial": ("rig",), "--rig": ("serial",)},
     "capture": {"--freq-mhz": ("schedule",)},
 }
+
+
+#: Config defaults of a sound-card receiver: given to ``capture`` only when its source
+#: (typed, else the config's) is ``audio:...``.
+AUDIO_ONLY = ("dial_mhz", "sideband")
+
+
+def _source(cfg: StationConfig, args: list[str]) -> str:
+    """Return capture's source: typed (``--source X`` or ``--source=X``), else the config's."""
+    for k, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--source" and k + 1 < len(args):
+            return args[k + 1]
+        if arg.startswith("--source="):
+            return arg.partition("=")[2]
+    return cfg.source or ""
 
 
 def _typed(args: list[str]) -> set[str]:
@@ -107,9 +124,16 @@ def default_map(
     {'callsign': 'N0CALL', 'rig': 'localhost:4532'}
     >>> default_map(cfg, "transmit", ["x.toml", "--serial", "loop://"])["transmit"]
     {'callsign': 'N0CALL'}
+    >>> cfg = StationConfig(source="audio:pulse", dial_mhz=28.0, given=frozenset({"source", "dial_mhz"}))
+    >>> default_map(cfg, "capture", [])["capture"]
+    {'dial_mhz': 28.0, 'source': 'audio:pulse'}
+    >>> default_map(cfg, "capture", ["--source", "synthetic"])["capture"]
+    {'source': 'audio:pulse'}
     """  # noqa: E501
     typed = _typed(args)
     dropped = {a for opt, attrs in RIVALS.get(command, {}).items() if opt in typed for a in attrs}
+    if command == "capture" and not _source(cfg, args).lower().startswith("audio"):
+        dropped.update(AUDIO_ONLY)
     out: dict[str, Any] = {}
     for attr in sorted(cfg.given - dropped):
         value = cfg.value(attr)
