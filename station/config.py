@@ -117,7 +117,7 @@ def _folder(value: Any, where: str) -> Path:
 
 
 def _servers(value: Any, where: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not 1 <= len(value) <= 10:
+    if not isinstance(value, list | tuple) or not 1 <= len(value) <= 10:
         raise InputError(f"{where}={value!r} must be a list of 1 to 10 NTP server names")
     names = tuple(_text(v, where).strip() for v in value)
     if any(" " in n for n in names):

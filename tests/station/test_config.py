@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -213,9 +214,10 @@ _VALUES = st.fixed_dictionaries(
 @settings(max_examples=200, deadline=None)
 @given(_VALUES)
 def test_init_then_load_gives_back_every_value(values):
-    text = render_template(values)
-    tomllib.loads(text)  # valid TOML whatever the text
-    cfg = parse_config(text, "c.toml")
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_template(Path(folder) / "config.toml", values, overwrite=False)
+        tomllib.loads(path.read_text(encoding="utf-8"))  # valid TOML whatever the text
+        cfg = load_config(path)
     assert cfg.given == set(values)
     for attr, value in values.items():
         got = cfg.value(attr)
