@@ -187,7 +187,7 @@ KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("output", "recordings", "recordings", _folder, None, '"~/hi-station/recordings"',
               "capture writes into a new folder here per run (capture --out)"),
     ConfigKey("output", "grabs", "grabs", _folder, None, '"~/hi-station/grabs"',
-              "QRSS grabs of replay (replay --grabs)"),
+              "QRSS grabs of replay (replay --png)"),
     ConfigKey("clock", "servers", "clock_servers", _servers, ("pool.ntp.org",),
               '["pool.ntp.org"]', "NTP servers the clock is measured against"),
     ConfigKey("clock", "max_offset_s", "max_offset_s", _number(0.001, 60.0, " s"), 0.5, "0.5",

@@ -7,6 +7,7 @@ command line wins.  The file is read and checked by :mod:`station.config`.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from station.cli._common import ReportingGroup, out_console
-from station.cli.render_config import print_config
+from station.cli.render_config import config_json, print_config
 from station.config import StationConfig, config_path, load_config, write_template
 
 __all__ = ["AUDIO_ONLY", "OPTIONS", "RIVALS", "app", "default_map", "init", "path", "show"]
@@ -49,7 +50,7 @@ OPTIONS: dict[str, tuple[tuple[str, str], ...]] = {
         ("capture", "schedule"),
     ),  # fmt: skip
     "recordings": (("capture", "out"),),
-    "grabs": (("replay", "grabs"),),
+    "grabs": (("replay", "png"),),
     "clock_servers": (("transmit", "ntp_server"), ("doctor", "ntp_server")),
     "max_offset_s": (("transmit", "max_clock_offset_s"), ("doctor", "max_clock_offset_s")),
     "warn_offset_s": (("transmit", "warn_clock_offset_s"), ("doctor", "warn_clock_offset_s")),
@@ -185,10 +186,17 @@ def init(
 
 
 @app.command("show")
-def show(ctx: typer.Context) -> None:
+def show(
+    ctx: typer.Context,
+    json_: Annotated[bool, typer.Option("--json", help="Print the settings as JSON only.")] = False,
+) -> None:
     """Print the settings in effect and where each came from (the file or a default)."""
     target, why = config_path()
-    print_config(out_console(), load_config(target), target, why, _existing(ctx.find_root()))
+    cfg, uses = load_config(target), _existing(ctx.find_root())
+    if json_:
+        print(json.dumps(config_json(cfg, target, why, uses), indent=2))
+        return
+    print_config(out_console(), cfg, target, why, uses)
 
 
 @app.command("path")

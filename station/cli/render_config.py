@@ -10,7 +10,7 @@ from rich.console import Console
 
 from station.config import KEYS, StationConfig
 
-__all__ = ["print_config"]
+__all__ = ["config_json", "print_config"]
 
 
 def _shown(value: Any) -> str:
@@ -52,3 +52,35 @@ def print_config(
         tail = f"; sets {uses}" if uses and key.attr in cfg.given else ""
         shown = "not set" if value is None else f"= {_shown(value)}  ({origin}{tail})"
         console.print(f"{key.where} {shown}", markup=False)
+
+
+def config_json(
+    cfg: StationConfig,
+    path: Path,
+    why: str,
+    options: Mapping[str, tuple[tuple[str, str], ...]],
+) -> dict[str, Any]:
+    """Return ``config show --json``: per ``section.key`` its value, origin and the options set.
+
+    Examples
+    --------
+    >>> cfg = StationConfig(callsign="N0CALL", given=frozenset({"callsign"}))
+    >>> out = config_json(cfg, Path("/c.toml"), "HI_STATION_CONFIG", {"callsign": (("transmit", "callsign"),)})
+    >>> out["settings"]["station.callsign"]
+    {'value': 'N0CALL', 'origin': '/c.toml', 'sets': ['transmit --callsign']}
+    >>> out["settings"]["station.grid"]
+    {'value': None, 'origin': 'not set', 'sets': []}
+    """  # noqa: E501
+    settings: dict[str, Any] = {}
+    for key in KEYS:
+        value = cfg.value(key.attr)
+        given = key.attr in cfg.given
+        origin = str(path) if given else ("not set" if value is None else "default")
+        uses = [f"{cmd} {_option(p)}" for cmd, p in options.get(key.attr, ())] if given else []
+        shown = list(value) if isinstance(value, tuple) else value
+        settings[f"{key.section}.{key.key}"] = {
+            "value": str(shown) if isinstance(shown, Path) else shown,
+            "origin": origin,
+            "sets": uses,
+        }
+    return {"path": str(path), "from": why, "found": cfg.path is not None, "settings": settings}

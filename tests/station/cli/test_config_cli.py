@@ -196,3 +196,36 @@ def test_show_names_only_options_the_commands_have(runner, cfg_path):
                     command = command.get_command(ctx, part)
                 names = {o for p in command.params for o in getattr(p, "opts", ())}
                 assert option in names or option.isupper(), use
+
+
+def test_show_json(runner, cfg_path):
+    _write(cfg_path, '[audio]\ntone_hz = 1000\n[output]\ngrabs = "/srv/g"\n')
+    out = json.loads(runner.invoke(app, ["config", "show", "--json"]).stdout)
+    assert out["path"] == str(cfg_path) and out["found"] is True
+    assert out["settings"]["audio.tone_hz"]["value"] == 1000.0
+    assert out["settings"]["output.grabs"] == {
+        "value": "/srv/g", "origin": str(cfg_path), "sets": ["replay --png"]}  # fmt: skip
+    assert out["settings"]["clock.max_offset_s"] == {"value": 0.5, "origin": "default", "sets": []}
+
+
+#: Options of the issue-16 keyer, receiver and clock work, mapped before they exist here
+#: (click ignores a default for a parameter a command lacks).
+PENDING = {("transmit", "audio"), ("transmit", "tone_hz"), ("capture", "dial_mhz"),
+           ("capture", "sideband"), ("doctor", "rig"), ("transmit", "ntp_server"),
+           ("doctor", "ntp_server"), ("transmit", "max_clock_offset_s"),
+           ("doctor", "max_clock_offset_s"), ("transmit", "warn_clock_offset_s"),
+           ("doctor", "warn_clock_offset_s")}  # fmt: skip
+
+
+def test_every_mapped_parameter_exists_or_is_pending():
+    from station.cli.config import OPTIONS
+
+    root = typer.main.get_command(app)
+    ctx = click.Context(root)
+    for uses in OPTIONS.values():
+        for where, param in uses:
+            command = root
+            for part in where.split():
+                command = command.get_command(ctx, part)
+            names = {p.name for p in command.params}
+            assert param.lower() in names or (where, param) in PENDING, (where, param)
