@@ -129,25 +129,14 @@ def _servers(value: Any, where: str) -> tuple[str, ...]:
 class ConfigKey:
     """One key of the config file.
 
-    Attributes
-    ----------
-    section, key : str
-        Where it is written: ``[section] key``.
-    attr : str
-        Its :class:`StationConfig` attribute.
-    check : callable
-        ``check(value, where)`` returns the value in its normal form or raises.
-    default : object
-        The value when the file does not set it (None: not set).
-    example : str
-        A value in TOML for the template; ``help`` says what it is for.
+    ``[section] key``, its :class:`StationConfig` attribute, ``check(value, where)`` (the
+    value in its normal form, or raises), a TOML example and what it is for (``help``).
     """
 
     section: str
     key: str
     attr: str
     check: Check = field(repr=False)
-    default: Any
     example: str
     help: str
 
@@ -159,40 +148,40 @@ class ConfigKey:
 
 #: Every key of the config file, in the template's order.
 KEYS: tuple[ConfigKey, ...] = (
-    ConfigKey("station", "callsign", "callsign", _callsign, None, '"N0CALL"',
+    ConfigKey("station", "callsign", "callsign", _callsign, '"N0CALL"',
               "your callsign (transmit, schedule plan, replay grabs)"),
-    ConfigKey("station", "grid", "grid", _grid, None, '"FN31"', "your Maidenhead locator"),
-    ConfigKey("rig", "address", "rig", _rig, None, '"localhost:4532"',
+    ConfigKey("station", "grid", "grid", _grid, '"FN31"', "your Maidenhead locator"),
+    ConfigKey("rig", "address", "rig", _rig, '"localhost:4532"',
               "rigctld HOST:PORT (transmit --rig; start rigctld with -P)"),
-    ConfigKey("rig", "serial", "serial", _text, None, '"/dev/ttyUSB0"',
+    ConfigKey("rig", "serial", "serial", _text, '"/dev/ttyUSB0"',
               "key a serial line instead (transmit --serial)"),
-    ConfigKey("rig", "serial_line", "serial_line", _choice("dtr", "rts"), "dtr", '"dtr"',
+    ConfigKey("rig", "serial_line", "serial_line", _choice("dtr", "rts"), '"dtr"',
               "the serial line that keys: dtr or rts"),
-    ConfigKey("audio", "output", "audio_output", _text, None, '"default"',
+    ConfigKey("audio", "output", "audio_output", _text, '"default"',
               "sound card into the rig: key an audio tone (transmit --audio)"),
-    ConfigKey("audio", "input", "audio_input", _text, None, '"default"',
+    ConfigKey("audio", "input", "audio_input", _text, '"default"',
               "sound card from the receiver (capture --source audio:DEVICE)"),
-    ConfigKey("audio", "tone_hz", "tone_hz", _number(100.0, 3000.0, " Hz"), 1500.0, "1500",
+    ConfigKey("audio", "tone_hz", "tone_hz", _number(100.0, 3000.0, " Hz"), "1500",
               "audio tone keyed, Hz (transmit --tone-hz)"),
-    ConfigKey("receive", "source", "source", _source, None, '"rtlsdr:0"',
+    ConfigKey("receive", "source", "source", _source, '"rtlsdr:0"',
               "receive source (capture --source)"),
-    ConfigKey("receive", "ppm", "ppm", _number(-1000, 1000, " ppm", integer=True), 0, "0",
+    ConfigKey("receive", "ppm", "ppm", _number(-1000, 1000, " ppm", integer=True), "0",
               "tuner frequency correction, whole ppm (capture --ppm)"),
-    ConfigKey("receive", "dial_mhz", "dial_mhz", _number(0.01, 6000.0, " MHz"), None, "28.0",
+    ConfigKey("receive", "dial_mhz", "dial_mhz", _number(0.01, 6000.0, " MHz"), "28.0",
               "an SSB receiver's dial, MHz (capture --dial-mhz)"),
-    ConfigKey("receive", "sideband", "sideband", _choice("usb", "lsb"), "usb", '"usb"',
+    ConfigKey("receive", "sideband", "sideband", _choice("usb", "lsb"), '"usb"',
               "the receiver's sideband: usb or lsb (capture --sideband)"),
-    ConfigKey("event", "schedule", "schedule", _text, None, '"juno-2013-10-09"',
+    ConfigKey("event", "schedule", "schedule", _text, '"juno-2013-10-09"',
               "default event file or id (transmit, schedule plan, capture --schedule)"),
-    ConfigKey("output", "recordings", "recordings", _folder, None, '"~/hi-station/recordings"',
+    ConfigKey("output", "recordings", "recordings", _folder, '"~/hi-station/recordings"',
               "capture writes into a new folder here per run (capture --out)"),
-    ConfigKey("output", "grabs", "grabs", _folder, None, '"~/hi-station/grabs"',
+    ConfigKey("output", "grabs", "grabs", _folder, '"~/hi-station/grabs"',
               "QRSS grabs of replay (replay --png)"),
-    ConfigKey("clock", "servers", "clock_servers", _servers, ("pool.ntp.org",),
+    ConfigKey("clock", "servers", "clock_servers", _servers,
               '["pool.ntp.org"]', "NTP servers the clock is measured against"),
-    ConfigKey("clock", "max_offset_s", "max_offset_s", _number(0.001, 60.0, " s"), 0.5, "0.5",
+    ConfigKey("clock", "max_offset_s", "max_offset_s", _number(0.001, 60.0, " s"), "0.5",
               "transmit refuses to key when the clock is off by more, s"),
-    ConfigKey("clock", "warn_offset_s", "warn_offset_s", _number(0.001, 60.0, " s"), 0.1, "0.1",
+    ConfigKey("clock", "warn_offset_s", "warn_offset_s", _number(0.001, 60.0, " s"), "0.1",
               "transmit warns when the clock is off by more, s"),
 )  # fmt: skip
 
@@ -203,7 +192,7 @@ _SECTIONS = tuple(dict.fromkeys(k.section for k in KEYS))
 
 @dataclass(frozen=True)
 class StationConfig:
-    """The checked settings of one config file (defaults where it sets none).
+    """The checked settings of one config file (these defaults where it sets none).
 
     ``path`` is the file read (None: none); ``given`` the attributes it set.
     """
@@ -286,21 +275,32 @@ def parse_config(text: str, path: str | os.PathLike[str]) -> StationConfig:
                 values[key.attr] = key.check(value, key.where)
             except InputError as exc:
                 raise InputError(f"{path}: {exc}") from None
-    low, high = values.get("warn_offset_s", 0.1), values.get("max_offset_s", 0.5)
-    if low > high:
-        raise InputError(
-            f"{path}: [clock] warn_offset_s={low:g} must not exceed max_offset_s={high:g}"
-        )
-    return StationConfig(path=Path(path), given=frozenset(values), **values)
+    cfg = StationConfig(path=Path(path), given=frozenset(values), **values)
+    if cfg.warn_offset_s > cfg.max_offset_s:
+        raise InputError(f"{path}: [clock] warn_offset_s={cfg.warn_offset_s:g} must not "
+                         f"exceed max_offset_s={cfg.max_offset_s:g}")  # fmt: skip
+    return cfg
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> StationConfig:
-    """Read and check the config file (default: :func:`config_path`); none there: no config.
+    r"""Read and check the config file (default: :func:`config_path`); none there: no config.
 
     Raises
     ------
     InputError
         The file cannot be read, is not a regular file, or breaks a rule (:func:`parse_config`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> load_config(folder / "none.toml") == StationConfig()
+    True
+    >>> _ = (folder / "c.toml").write_text('[rig]\nserial_line = "cts"\n')
+    >>> load_config(folder / "c.toml")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    station.errors.InputError: .../c.toml: [rig] serial_line='cts' must be one of dtr, rts
     """
     p = config_path()[0] if path is None else Path(path)
     if not os.path.lexists(p):
@@ -374,6 +374,13 @@ def write_template(
         A value breaks its rule (named as its key).
     RecordingExistsError
         ``path`` exists and not ``overwrite``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "hi-station" / "config.toml"
+    >>> load_config(write_template(target, {"grid": "io91WM"}, overwrite=False)).grid
+    'IO91wm'
     """
     checked = {}
     for attr, value in (values or {}).items():
