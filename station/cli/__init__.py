@@ -18,6 +18,7 @@ from station import __version__
 from station._memory import pin_mmap_threshold
 from station.cli import (
     capture,
+    config,
     decode,
     demo,
     detect,
@@ -30,7 +31,9 @@ from station.cli import (
     transmit,
     waves,
 )
-from station.cli._common import EXPECTED_ERRORS, ReportingGroup, report_error
+from station.cli._common import EXPECTED_ERRORS, ReportingGroup, command_args, report_error
+from station.config import load_config
+from station.errors import InputError
 
 __all__ = ["app", "main"]
 
@@ -52,6 +55,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     verbose: Annotated[
         int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv: debug).")
     ] = 0,
@@ -66,6 +70,15 @@ def _root(
         level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger().setLevel(level)
+    if ctx.invoked_subcommand != "config":  # `config init --overwrite` mends a broken file
+        # The station config file gives the options' defaults; typed options win.
+        try:
+            cfg = load_config()
+        except InputError as exc:  # reported as it is: its names are the file's keys
+            report_error(exc)
+            raise typer.Exit(2) from None
+        name = ctx.invoked_subcommand or ""
+        ctx.default_map = config.default_map(cfg, name, command_args(ctx))
 
 
 app.command("encode")(encode.encode)
@@ -80,6 +93,7 @@ app.command("doctor")(doctor.doctor)
 app.command("replay")(replay.replay_command)
 app.command("capture")(capture.capture)
 app.add_typer(waves.app, name="waves")
+app.add_typer(config.app, name="config")
 
 
 def main() -> None:

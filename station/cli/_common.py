@@ -37,6 +37,7 @@ __all__ = [
     "ReportingGroup",
     "bare_flags",
     "bounded",
+    "command_args",
     "err_console",
     "in_years",
     "out_console",
@@ -149,6 +150,11 @@ def unalias(command: str, args: list[str]) -> tuple[list[str], dict[str, str]]:
 _ARGV = "hi_station.argv"
 #: Key of the {new option: old spelling typed} of the command in ``ctx.meta``.
 _TYPED = "hi_station.typed"
+
+
+def command_args(ctx: Any) -> list[str]:
+    """Return the command line of the command being run (old spellings replaced)."""
+    return list(ctx.meta.get(_ARGV, ()))
 
 
 def _given_value(exc: click.BadParameter, argv: list[str]) -> str | None:
