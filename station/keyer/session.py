@@ -19,8 +19,9 @@ from station.errors import InputError, RigError
 from station.keyer.actions import Action, RunStatus, plan_actions
 from station.keyer.base import DryRunKeyer, Keyer
 from station.keyer.records import TxRecord
+from station.keyer.rig_check import RigReport, check_rigctld
 from station.keyer.rigctld import RigctldKeyer
-from station.keyer.rigctld_client import RigctldClient, check_mode, parse_rig_address
+from station.keyer.rigctld_client import check_mode, parse_rig_address
 from station.keyer.runner import RunSummary, run_plan
 from station.keyer.safety import SafeKeyer
 from station.keyer.serial_line import SerialKeyer
@@ -113,16 +114,23 @@ def make_backend(spec: Backend) -> Keyer:
     raise InputError("--transmit needs a rig: --rig HOST:PORT (rigctld) or --serial PORT")
 
 
-def check_rig(spec: Backend) -> str | None:
-    """In a dry run with ``--rig``, check that rigctld answers (read-only); None otherwise."""
+def check_rig(spec: Backend) -> RigReport | None:
+    """In a dry run with ``--rig``, check rigctld without keying (frequency, mode, PTT).
+
+    None without ``--rig`` or with ``--transmit`` (the keyer checks as it opens).
+    See :mod:`station.keyer.rig_check`.
+
+    Raises
+    ------
+    RigError
+        rigctld cannot be reached.
+    """
     if spec.transmit or not spec.rig:
         return None
-    host, port = parse_rig_address(spec.rig)
-    client = RigctldClient(host, port, timeout_s=spec.timeout_s)
-    try:
-        return f"rigctld at {client.address} answers: {client.get_freq() / 1e6:.6f} MHz"
-    finally:
-        client.close()
+    report = check_rigctld(spec.rig, timeout_s=spec.timeout_s)
+    if not report.checks[0].ok:
+        raise RigError(report.checks[0].detail)
+    return report
 
 
 def default_log_path(plan: OperatorPlan) -> Path:
@@ -318,9 +326,11 @@ def _announce(request: TransmitRequest, plan: OperatorPlan, backend: Keyer, log_
     for text in warnings:
         view.warn(text)
     warning = "; ".join(warnings)
-    rig_note = check_rig(request.backend)
-    if rig_note:
-        view.note(rig_note)
+    rig = check_rig(request.backend)
+    if rig is not None and rig.ok:
+        view.note(rig.summary())
+    elif rig is not None:
+        view.warn(f"{rig.summary()} (--transmit would stop there)")
     how = "TRANSMITTING" if backend.transmits else "dry run (nothing keyed; add --transmit)"
     view.note(
         f"{plan.callsign.text} on {plan.freq_hz / 1e6:.6f} MHz ({plan.freq_source}); "
