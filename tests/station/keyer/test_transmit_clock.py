@@ -92,3 +92,13 @@ def test_no_server_answering_refuses_transmit_naming_the_fix(rigctld, tmp_path, 
     assert lines[-1].startswith(f"error: no NTP server answered ({silent}: no answer)")
     assert "--ntp-server HOST[:PORT]" in lines[-1] and "--ignore-clock" in lines[-1]
     assert rigctld.ptt() is False and not sched.with_suffix(".jsonl").exists()
+
+
+def test_an_older_start_record_without_the_clock_still_reads():
+    from station.keyer.records import StartRecord
+
+    old = {"type": "start", "utc": "2013-10-09T17:59:55.000Z", "event_id": "juno-2013-10-09",
+           "callsign": "N0CALL", "backend": "rigctld", "transmit": True}  # fmt: skip
+    rec = StartRecord.from_json(old, "line 1")
+    assert rec.clock_offset_s is None and rec.clock_delay_s is None and rec.clock_server is None
+    assert rec.to_json()["clock_offset_s"] is None
