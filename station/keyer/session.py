@@ -322,6 +322,8 @@ def _announce(request: TransmitRequest, plan: OperatorPlan, backend: Keyer, log_
     offset, offset_warning = clock_check
     if offset is not None and offset.measured and not offset_warning:
         view.note(f"clock {offset.describe()}")
+    if request.clock_limits.ignore:
+        offset_warning = "clock not measured (--ignore-clock): edges are as good as this clock"
     warnings = [w for w in (offset_warning, clock_status().warning) if w]
     for text in warnings:
         view.warn(text)

@@ -129,3 +129,14 @@ def test_transmit_against_a_rigctld_without_p_stops_before_keying_naming_the_fix
     assert "'\\set_ptt 0' failed: RPRT -1 (invalid parameter)" in lines[-1] and FIX in lines[-1]
     records = [json.loads(x) for x in log.read_text().splitlines()]
     assert [r["type"] for r in records] == ["start", "stop"] and records[-1]["edges"] == 0
+
+
+def test_a_dry_run_with_rig_reads_the_rig_and_keys_nothing(rigctld, tmp_path, runner):
+    sched = practice_toml(tmp_path / "p.toml", lead_s=1.0, dit_s=0.5, message="E")
+    args = ["transmit", str(sched), "--callsign", "N0CALL", "--rig", rigctld.address,
+            "--quiet", "--log", str(tmp_path / "tx.jsonl"), "--ignore-clock"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert f"rigctld at {rigctld.address} answers: 145.000000 MHz, mode FM, PTT 0" in result.stderr
+    assert "warning: clock not measured (--ignore-clock)" in result.stderr
+    assert rigctld.probe().get_freq() == 145_000_000  # a dry run does not tune
