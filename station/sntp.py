@@ -144,7 +144,7 @@ class ClockLimits:
         for key in ("max_offset_s", "warn_offset_s"):
             value = getattr(self, key)
             if not (math.isfinite(value) and 0 < value <= 3600):
-                flag = "--max-clock-offset-s" if key == "max_offset_s" else key
+                flag = "--max-clock-offset-s" if key == "max_offset_s" else "--warn-clock-offset-s"
                 raise InputError(f"{flag}={value:g} must be above 0 and at most 3600 s")
 
 

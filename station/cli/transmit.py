@@ -85,6 +85,9 @@ def transmit(
     max_clock_offset_s: Annotated[
         float, typer.Option(help="--transmit refuses when the clock is off by more, s.")
     ] = 0.5,
+    warn_clock_offset_s: Annotated[
+        float, typer.Option(help="Warn when the clock is off by more, s.")
+    ] = 0.1,
     ignore_clock: Annotated[
         bool, typer.Option("--ignore-clock", help="Do not measure the clock; key anyway.")
     ] = False,
@@ -95,7 +98,7 @@ def transmit(
         schedule, callsign, Backend(rig, serial, serial_line, ptt_data, transmit_, rig_timeout_s),
         grid=grid, freq_hz=None if freq_mhz is None else freq_mhz * 1e6, mode=mode, log=log,
         watchdog_margin_s=watchdog_margin_s, ntp_servers=tuple(ntp_server or DEFAULT_SERVERS),
-        clock_limits=ClockLimits(max_clock_offset_s, ignore=ignore_clock),
+        clock_limits=ClockLimits(max_clock_offset_s, warn_clock_offset_s, ignore=ignore_clock),
     )  # fmt: skip
     outcome = run_transmit(request, _Display(console, live=console.is_terminal and not quiet))
     console.print(outcome.text, style="bold red" if outcome.alarm else None, markup=False)

@@ -80,6 +80,10 @@ def test_a_dry_run_only_warns_about_a_clock_off(ntp_server, tmp_path, runner, ri
     assert result.exit_code == 0, result.output
     assert "warning: clock offset -2.5" in result.stderr
     assert abs(_records(sched)[0]["clock_offset_s"] + 2.5) < 0.020
+    sched = practice_toml(tmp_path / "q.toml", lead_s=3.0, dit_s=0.5, message="E")
+    calm = _transmit(runner, sched, rigctld, "--ntp-server", server, "--warn-clock-offset-s", "3")
+    assert calm.exit_code == 0, calm.output
+    assert "clock offset -2.5" in calm.stderr and "warning: clock offset" not in calm.stderr
 
 
 def test_no_server_answering_refuses_transmit_naming_the_fix(rigctld, tmp_path, runner):
