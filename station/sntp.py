@@ -29,6 +29,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import ntplib
+
 from station.errors import InputError
 
 __all__ = [
@@ -150,8 +152,6 @@ class ClockLimits:
 
 def _request(host: str, port: int, timeout_s: float) -> tuple[float, float]:
     """One SNTP request: (offset_s, delay_s); raises OSError or ntplib.NTPException."""
-    import ntplib
-
     stats = ntplib.NTPClient().request(host, port=port, version=4, timeout=timeout_s)
     if stats.leap == 3 or stats.stratum == 0:
         raise ntplib.NTPException(f"{host}:{port} is not synchronized (leap 3 or stratum 0)")
@@ -207,7 +207,7 @@ def measure_offset(
                 break
             try:
                 answers.append(_request(host, port, min(1.0, left_s)))
-            except (OSError, Exception) as exc:  # ntplib.NTPException, socket.gaierror
+            except (OSError, ntplib.NTPException) as exc:  # socket.gaierror is an OSError
                 errors.append(f"{host}:{port}: {_why(exc)}")
                 break
         if answers:
