@@ -28,7 +28,7 @@ from station.clock import clock_status
 from station.errors import InputError
 from station.keyer.rig_check import RigReport, check_rigctld
 from station.keyer.rigctld_client import parse_rig_address
-from station.sntp import DEFAULT_SERVERS, ClockOffset, measure_offset
+from station.sntp import DEFAULT_SERVERS, ClockLimits, ClockOffset, judge_offset, measure_offset
 from station.utc import utc_z
 
 __all__ = ["StationReport", "check_station"]
@@ -71,6 +71,25 @@ class StationReport:
     clock_offset: ClockOffset
     rig: RigReport | None = None
 
+    @property
+    def clock_offset_note(self) -> str:
+        """What ``transmit`` would do with this offset (default limits); empty when fine.
+
+        Examples
+        --------
+        >>> from datetime import UTC, datetime
+        >>> off = ClockOffset(3.0, 0.001, "h:123", datetime(2026, 1, 1, tzinfo=UTC))
+        >>> StationReport("", "", {}, None, "", None, None, "", off).clock_offset_note
+        'transmit --transmit refuses: above the 0.5 s limit'
+        """
+        limits = ClockLimits()
+        refusal, warning = judge_offset(self.clock_offset, limits)
+        if refusal is not None and self.clock_offset.measured:
+            return f"transmit --transmit refuses: above the {limits.max_offset_s:g} s limit"
+        if refusal is not None:
+            return "transmit --transmit refuses without a server (--ntp-server, --ignore-clock)"
+        return "transmit warns: edges will be off by that much" if warning else ""
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the offset's fields flattened: ``clock_offset_s`` ...)."""
         out = {k: v for k, v in asdict(self).items() if k not in ("clock_offset", "rig")}
@@ -82,6 +101,7 @@ class StationReport:
             "clock_server": offset.server,
             "clock_measured_utc": utc_z(offset.measured_utc),
             "clock_offset_error": offset.error,
+            "clock_offset_note": self.clock_offset_note,
             "rig": None if self.rig is None else self.rig.to_dict(),
         }
         return out

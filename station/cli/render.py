@@ -219,7 +219,8 @@ def print_doctor(console: Console, report: StationReport) -> None:
         f"NTP-synchronized (max error {report.clock_max_error_s:.3g} s)"
     )
     console.print(f"clock: {clock}", markup=False)
-    console.print(f"NTP: {report.clock_offset.describe()}", markup=False)
+    note = f" ({report.clock_offset_note})" if report.clock_offset_note else ""
+    console.print(f"NTP: {report.clock_offset.describe()}{note}", markup=False)
     if report.rig is not None:
         for check in report.rig.checks:
             state = "ok" if check.ok else "FAILED"

@@ -70,3 +70,17 @@ def test_bad_server_names_the_value(text):
 def test_bad_limits_name_the_value(value):
     with pytest.raises(InputError, match="must be above 0"):
         ClockLimits(max_offset_s=value)
+
+
+def test_doctor_prints_the_measured_offset_and_what_transmit_would_do(ntp_server, runner):
+    import json
+
+    from station.cli import app
+
+    true, shifted = ntp_server(), ntp_server("+3s")
+    text = runner.invoke(app, ["doctor", "--ntp-server", shifted]).stdout
+    assert f"NTP: offset +3.000 s against {shifted}" in text
+    assert "(transmit --transmit refuses: above the 0.5 s limit)" in text
+    report = json.loads(runner.invoke(app, ["doctor", "--json", "--ntp-server", true]).stdout)
+    assert abs(report["clock_offset_s"]) < 0.020 and report["clock_server"] == true
+    assert report["clock_offset_note"] == "" and report["clock_offset_error"] == ""
