@@ -207,7 +207,7 @@ def print_encoded(console: Console, done: Encoded, key_start: datetime) -> None:
 
 
 def print_doctor(console: Console, report: StationReport) -> None:
-    """Print what ``doctor`` found: versions, rigctld, RTL-SDR, the clock."""
+    """Print what ``doctor`` found: versions, rigctld, RTL-SDR, the clock, the rig."""
     console.print(f"hi-station {report.hi_station} on Python {report.python}")
     console.print("packages: " + ", ".join(f"{k} {v}" for k, v in report.packages.items()))
     console.print(
@@ -219,6 +219,12 @@ def print_doctor(console: Console, report: StationReport) -> None:
         f"NTP-synchronized (max error {report.clock_max_error_s:.3g} s)"
     )
     console.print(f"clock: {clock}", markup=False)
+    note = f" ({report.clock_offset_note})" if report.clock_offset_note else ""
+    console.print(f"NTP: {report.clock_offset.describe()}{note}", markup=False)
+    if report.rig is not None:
+        for check in report.rig.checks:
+            state = "ok" if check.ok else "FAILED"
+            console.print(f"rig {check.name}: {state}: {check.detail}", markup=False)
 
 
 def print_recovery(console: Console, report: RecoverReport) -> None:

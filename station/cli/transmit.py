@@ -18,6 +18,7 @@ from station.keyer.actions import Action, RunStatus
 from station.keyer.records import EdgeRecord, IdentRecord, SkipRecord, TxRecord
 from station.keyer.session import Backend, TransmitRequest, run_transmit
 from station.schedule import OperatorPlan
+from station.sntp import DEFAULT_SERVERS, ClockLimits
 from station.utc import format_hms, utc_z
 
 __all__ = ["transmit"]
@@ -77,13 +78,27 @@ def transmit(
     ] = 3.0,
     rig_timeout_s: Annotated[float, typer.Option(help="Rig reply timeout, s.")] = 2.0,
     quiet: Annotated[bool, typer.Option(help="No countdown; one line per edge.")] = False,
+    ntp_server: Annotated[
+        list[str] | None,
+        typer.Option(help="NTP server HOST[:PORT] to measure the clock against (repeatable)."),
+    ] = None,
+    max_clock_offset_s: Annotated[
+        float, typer.Option(help="--transmit refuses when the clock is off by more, s.")
+    ] = 0.5,
+    warn_clock_offset_s: Annotated[
+        float, typer.Option(help="Warn when the clock is off by more, s.")
+    ] = 0.1,
+    ignore_clock: Annotated[
+        bool, typer.Option("--ignore-clock", help="Do not measure the clock; key anyway.")
+    ] = False,
 ) -> None:
     """Key SCHEDULE's plan for CALLSIGN on time (dry run unless --transmit)."""
     console = err_console()
     request = TransmitRequest(
         schedule, callsign, Backend(rig, serial, serial_line, ptt_data, transmit_, rig_timeout_s),
         grid=grid, freq_hz=None if freq_mhz is None else freq_mhz * 1e6, mode=mode, log=log,
-        watchdog_margin_s=watchdog_margin_s,
+        watchdog_margin_s=watchdog_margin_s, ntp_servers=tuple(ntp_server or DEFAULT_SERVERS),
+        clock_limits=ClockLimits(max_clock_offset_s, warn_clock_offset_s, ignore=ignore_clock),
     )  # fmt: skip
     outcome = run_transmit(request, _Display(console, live=console.is_terminal and not quiet))
     console.print(outcome.text, style="bold red" if outcome.alarm else None, markup=False)

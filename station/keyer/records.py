@@ -181,6 +181,11 @@ class StartRecord(_Record):
     key_downs_per_round: int | None = _f(_count)
     dit_s: float | None = _f(_number)
     skipped_key_downs: int | None = _f(_count)
+    #: The measured clock (:mod:`station.sntp`): server minus this machine, s; the
+    #: round trip, s; the server.  None when not measured (``--ignore-clock``, older logs).
+    clock_offset_s: float | None = _f(_number)
+    clock_delay_s: float | None = _f(_number)
+    clock_server: str | None = _f(_str)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from station.schedule.event import MODES
 __all__ = [
     "HAMLIB_ERRORS",
     "HAMLIB_MODES",
+    "PTT_FIX",
     "check_mode",
     "RigctldClient",
     "parse_rig_address",
@@ -59,6 +60,12 @@ HAMLIB_ERRORS = {
     -20: "rig is not powered on",
 }
 
+
+#: The fix for a rigctld that refuses PTT.  Started without ``-P``, Hamlib 4.5's rigctld
+#: answers ``\set_ptt`` with ``RPRT -1`` (invalid parameter) and ``\get_ptt`` with
+#: ``RPRT -11`` (function not available); ``-4`` is "not implemented".
+PTT_FIX = "rigctld has no PTT: start rigctld with -P RIG (CAT PTT), or -P DTR|RTS -p PORT"
+_PTT_REFUSALS = (-1, -4, -11)
 
 #: Modes rigctld's ``set_mode`` takes (Hamlib 4.5 ``rig_strrmode``).
 HAMLIB_MODES = MODES
@@ -249,13 +256,22 @@ class RigctldClient:
         """Return the current mode."""
         return self.command("\\get_mode")["Mode"]
 
+    def _ptt_command(self, cmd: str) -> dict[str, str]:
+        """Send a PTT command; a refusal says how to start rigctld (:data:`PTT_FIX`)."""
+        try:
+            return self.command(cmd)
+        except RigReplyError as exc:
+            if exc.code in _PTT_REFUSALS:
+                raise RigReplyError(f"{exc}: {PTT_FIX}", exc.code) from None
+            raise
+
     def set_ptt(self, value: int) -> None:
         """PTT: 0 receive, 1 transmit, 3 transmit data."""
-        self.command(f"\\set_ptt {value}")
+        self._ptt_command(f"\\set_ptt {value}")
 
     def get_ptt(self) -> bool:
         """Return True while transmitting."""
-        value = self.command("\\get_ptt").get("PTT")
+        value = self._ptt_command("\\get_ptt").get("PTT")
         if value is None:
             raise RigError(f"rigctld at {self.address}: its reply to '\\get_ptt' has no PTT")
         return value != "0"

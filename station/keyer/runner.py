@@ -47,6 +47,7 @@ from station.keyer.safety import SafeKeyer
 from station.keyer.txlog import TxLog
 from station.schedule.plan import OperatorPlan
 from station.signals import Interrupted
+from station.sntp import ClockOffset
 
 __all__ = ["RunSummary", "run_plan"]
 
@@ -144,8 +145,11 @@ class _Run:
         }
 
 
-def _start_record(run: _Run, mode: str, skipped: int) -> StartRecord:
+def _start_record(
+    run: _Run, mode: str, skipped: int, clock_offset: ClockOffset | None
+) -> StartRecord:
     plan = run.plan
+    offset = clock_offset if clock_offset is not None and clock_offset.measured else None
     return StartRecord(
         utc=run.clock.now(),
         **run.who,
@@ -159,6 +163,9 @@ def _start_record(run: _Run, mode: str, skipped: int) -> StartRecord:
         key_downs_per_round=len(plan.event.key_down_s),
         dit_s=plan.event.dit_s,
         skipped_key_downs=skipped,
+        clock_offset_s=None if offset is None else offset.offset_s,
+        clock_delay_s=None if offset is None else offset.delay_s,
+        clock_server=None if offset is None else offset.server,
     )
 
 
@@ -311,6 +318,7 @@ def run_plan(
     on_action: Callable[[Action, TxRecord], None] | None = None,
     late_tolerance_s: float = 0.5,
     verify: bool = True,
+    clock_offset: ClockOffset | None = None,
 ) -> RunSummary:
     """Key the rest of ``plan`` on ``clock``; always release the key before returning.
 
@@ -333,6 +341,8 @@ def run_plan(
         See :func:`~station.keyer.actions.plan_actions`.
     verify : bool, optional
         Read the key state back after every edge; a mismatch ends keying.
+    clock_offset : ClockOffset, optional
+        The measured clock, for the ``start`` record.
 
     Returns
     -------
@@ -349,7 +359,7 @@ def run_plan(
     actions, skipped = plan_actions(plan, clock.now(), late_tolerance_s=late_tolerance_s)
     run = _Run(plan, keyer, clock, _LogWriter(log), late_tolerance_s, verify)
     mode = mode or plan.event.mode
-    run.write(_start_record(run, mode, skipped))
+    run.write(_start_record(run, mode, skipped, clock_offset))
     reason, message = "completed", ""
     interrupted: Interrupted | None = None
     try:

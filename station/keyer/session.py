@@ -19,8 +19,9 @@ from station.errors import InputError, RigError
 from station.keyer.actions import Action, RunStatus, plan_actions
 from station.keyer.base import DryRunKeyer, Keyer
 from station.keyer.records import TxRecord
+from station.keyer.rig_check import RigReport, check_rigctld
 from station.keyer.rigctld import RigctldKeyer
-from station.keyer.rigctld_client import RigctldClient, check_mode, parse_rig_address
+from station.keyer.rigctld_client import check_mode, parse_rig_address
 from station.keyer.runner import RunSummary, run_plan
 from station.keyer.safety import SafeKeyer
 from station.keyer.serial_line import SerialKeyer
@@ -28,6 +29,7 @@ from station.keyer.txlog import TxLog
 from station.schedule.event import load_event
 from station.schedule.plan import OperatorPlan, make_plan
 from station.signals import Interrupted, SignalGuard
+from station.sntp import DEFAULT_SERVERS, ClockLimits, ClockOffset, check_clock
 from station.utc import utc_z
 
 __all__ = [
@@ -112,16 +114,23 @@ def make_backend(spec: Backend) -> Keyer:
     raise InputError("--transmit needs a rig: --rig HOST:PORT (rigctld) or --serial PORT")
 
 
-def check_rig(spec: Backend) -> str | None:
-    """In a dry run with ``--rig``, check that rigctld answers (read-only); None otherwise."""
+def check_rig(spec: Backend) -> RigReport | None:
+    """In a dry run with ``--rig``, check rigctld without keying (frequency, mode, PTT).
+
+    None without ``--rig`` or with ``--transmit`` (the keyer checks as it opens).
+    See :mod:`station.keyer.rig_check`.
+
+    Raises
+    ------
+    RigError
+        rigctld cannot be reached.
+    """
     if spec.transmit or not spec.rig:
         return None
-    host, port = parse_rig_address(spec.rig)
-    client = RigctldClient(host, port, timeout_s=spec.timeout_s)
-    try:
-        return f"rigctld at {client.address} answers: {client.get_freq() / 1e6:.6f} MHz"
-    finally:
-        client.close()
+    report = check_rigctld(spec.rig, timeout_s=spec.timeout_s)
+    if not report.checks[0].ok:
+        raise RigError(report.checks[0].detail)
+    return report
 
 
 def default_log_path(plan: OperatorPlan) -> Path:
@@ -168,8 +177,12 @@ def transmit_plan(
     mode: str | None = None,
     tick: Callable[[RunStatus], None] | None = None,
     on_action: Callable[[Action, TxRecord], None] | None = None,
+    clock_offset: ClockOffset | None = None,
 ) -> RunSummary:
     """Run ``plan`` on ``backend`` with every safety in place; the log is appended to.
+
+    ``clock_offset`` (the measured clock, :mod:`station.sntp`) goes into the log's
+    ``start`` record.
 
     Raises
     ------
@@ -191,7 +204,8 @@ def transmit_plan(
             guardian_log=str(log_path),
         )
         try:
-            return run_plan(plan, keyer, clock, log, mode=mode, tick=tick, on_action=on_action)
+            return run_plan(plan, keyer, clock, log, mode=mode, tick=tick, on_action=on_action,
+                            clock_offset=clock_offset)  # fmt: skip
         finally:
             keyer.close()
 
@@ -235,6 +249,10 @@ class TransmitRequest:
         TX log (appended to); default :func:`default_log_path`.
     watchdog_margin_s : float
         The watchdog releases a key-down after the longest element plus this.
+    ntp_servers : tuple of str
+        ``HOST[:PORT]`` servers the clock is measured against (:mod:`station.sntp`).
+    clock_limits : ClockLimits
+        When the measured clock refuses ``--transmit`` or warns.
     """
 
     schedule: str
@@ -245,6 +263,8 @@ class TransmitRequest:
     mode: str | None = None
     log: Path | None = None
     watchdog_margin_s: float = 3.0
+    ntp_servers: tuple[str, ...] = DEFAULT_SERVERS
+    clock_limits: ClockLimits = ClockLimits()
 
 
 class TransmitView(Protocol):
@@ -297,14 +317,22 @@ def _session(request: TransmitRequest) -> tuple[OperatorPlan, str, Keyer]:
 
 
 def _announce(request: TransmitRequest, plan: OperatorPlan, backend: Keyer, log_path: Path,
-              view: TransmitView) -> str:  # fmt: skip
+              view: TransmitView, clock_check: tuple[ClockOffset | None, str]) -> str:  # fmt: skip
     """Show the clock's state, the rig's answer and what is keyed; the clock warning."""
-    warning = clock_status().warning
-    if warning:
-        view.warn(warning)
-    rig_note = check_rig(request.backend)
-    if rig_note:
-        view.note(rig_note)
+    offset, offset_warning = clock_check
+    if offset is not None and offset.measured and not offset_warning:
+        view.note(f"clock {offset.describe()}")
+    if request.clock_limits.ignore:
+        offset_warning = "clock not measured (--ignore-clock): edges are as good as this clock"
+    warnings = [w for w in (offset_warning, clock_status().warning) if w]
+    for text in warnings:
+        view.warn(text)
+    warning = "; ".join(warnings)
+    rig = check_rig(request.backend)
+    if rig is not None and rig.ok:
+        view.note(rig.summary())
+    elif rig is not None:
+        view.warn(f"{rig.summary()} (--transmit would stop there)")
     how = "TRANSMITTING" if backend.transmits else "dry run (nothing keyed; add --transmit)"
     view.note(
         f"{plan.callsign.text} on {plan.freq_hz / 1e6:.6f} MHz ({plan.freq_source}); "
@@ -322,7 +350,8 @@ def run_transmit(
     ------
     InputError
         Anything refused before keying (see :func:`make_backend`,
-        :func:`check_session`, :func:`transmit_plan`).
+        :func:`check_session`, :func:`transmit_plan`), the measured clock too
+        (:func:`station.sntp.check_clock`).
     RigError
         Keying ended early (the rig, the watchdog, the TX log); the message ends with
         the key's state (:func:`key_state`) and the log's path.
@@ -331,11 +360,13 @@ def run_transmit(
     clock = clock if clock is not None else SystemClock()
     check_session(plan, clock.now(), margin_s=request.watchdog_margin_s)
     log_path = request.log if request.log is not None else default_log_path(plan)
-    warning = _announce(request, plan, backend, log_path, view)
+    clock_check = check_clock(request.ntp_servers, request.clock_limits, transmit=backend.transmits)
+    warning = _announce(request, plan, backend, log_path, view, clock_check)
     view.start(plan, backend.name, warning)
     try:
         summary = transmit_plan(plan, backend, clock, log_path, margin_s=request.watchdog_margin_s,
-                                mode=mode, tick=view.tick, on_action=view.action)  # fmt: skip
+                                mode=mode, tick=view.tick, on_action=view.action,
+                                clock_offset=clock_check[0])  # fmt: skip
     except Interrupted as exc:
         view.stop()
         text = f"stopped by {exc}: {key_state(exc.unkeyed)}; log {log_path}"

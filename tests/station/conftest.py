@@ -9,3 +9,6 @@ from typer.testing import CliRunner
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+from tests.station.ntp_server import ntp_server  # noqa: E402, F401  (a fixture)

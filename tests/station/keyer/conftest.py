@@ -64,14 +64,15 @@ class Rigctld:
         raise AssertionError("unreachable")
 
 
-def start_rigctld() -> Rigctld:
+def start_rigctld(ptt: str | None = "RIG") -> Rigctld:
+    """A dummy rig (``-m 1``) with ``-P PTT`` (``None``: no ``-P``, so it refuses PTT)."""
     exe = shutil.which("rigctld")
     if exe is None:
         pytest.fail("rigctld not found: install libhamlib-utils (see the README's test command)")
     port = free_port()
     PORTS.add(port)
     proc = subprocess.Popen(
-        [exe, "-m", "1", "-P", "RIG", "-T", "127.0.0.1", "-t", str(port)],
+        [exe, "-m", "1", *(["-P", ptt] if ptt else []), "-T", "127.0.0.1", "-t", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -82,7 +83,7 @@ def start_rigctld() -> Rigctld:
         try:
             c = RigctldClient("127.0.0.1", port, timeout_s=1.0)
             try:
-                c.get_ptt()
+                c.get_freq()
             finally:
                 c.close()
             break

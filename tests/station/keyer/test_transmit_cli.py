@@ -16,8 +16,10 @@ from .conftest import practice_toml, start_rigctld
 
 
 def _launch(sched, rig_address, cwd, *extra):
-    """`hi-station transmit SCHED --callsign N0CALL --rig ADDR --transmit --quiet EXTRA`."""
-    args = [str(sched), "--callsign", "N0CALL", "--rig", rig_address, "--transmit", "--quiet"]
+    """`hi-station transmit SCHED --callsign N0CALL --rig ADDR --transmit --quiet EXTRA`
+    (--ignore-clock: the clock check has its own tests, test_transmit_clock.py)."""
+    args = [str(sched), "--callsign", "N0CALL", "--rig", rig_address, "--transmit", "--quiet",
+            "--ignore-clock"]  # fmt: skip
     return subprocess.Popen(
         [sys.executable, "-m", "station.cli", "transmit", *args, *extra],
         cwd=cwd,
@@ -177,7 +179,8 @@ def test_dead_rig_address_ends_with_one_error_line(tmp_path, runner, monkeypatch
     monkeypatch.chdir(tmp_path)
     sched = practice_toml(tmp_path / "p.toml", lead_s=5)
     address = f"127.0.0.1:{free_port()}"
-    args = ["transmit", str(sched), "--callsign", "N0CALL", "--transmit", "--rig", address]
+    args = ["transmit", str(sched), "--callsign", "N0CALL", "--transmit", "--rig", address,
+            "--ignore-clock"]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     errors = [x for x in result.stderr.splitlines() if x.startswith("error:")]
