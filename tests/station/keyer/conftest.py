@@ -77,13 +77,16 @@ def start_rigctld(ptt: str | None = "RIG") -> Rigctld:
         stderr=subprocess.DEVNULL,
     )
     # Ready when it answers a command, not when it accepts: just started, rigctld
-    # can accept a connection and then close it (seen under load).
+    # can accept a connection and then close it (seen under load).  With -P the probe
+    # is a PTT read: a fresh daemon whose first PTT command comes from the test reset
+    # that connection about one run in four (test_rig_mode_must_read_back after a
+    # guardian test); without -P PTT is refused, so the probe reads the frequency.
     deadline = time.monotonic() + 10
     while True:
         try:
             c = RigctldClient("127.0.0.1", port, timeout_s=1.0)
             try:
-                c.get_freq()
+                c.get_ptt() if ptt else c.get_freq()
             finally:
                 c.close()
             break
