@@ -9,3 +9,5 @@ from typer.testing import CliRunner
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+from tests.station.audio_fixtures import pulse  # noqa: E402,F401  (shared by capture and keyer tests)
