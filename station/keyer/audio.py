@@ -4,8 +4,10 @@ The rig sits in USB (or LSB, or a data mode) with its audio input on the sound c
 output; a steady tone of ``tone_hz`` makes a carrier at dial + tone (USB) or dial - tone
 (LSB), so :meth:`AudioKeyer.open` tunes the PTT backend to the *dial* that puts the
 carrier on the plan's frequency (:func:`station.sideband.dial_for_rf_hz`).  The tone
-is keyed with raised-cosine edges (:func:`dsp.keying.edge_gain`, 5 ms by default: no
-key clicks), rendered in PortAudio's callback (``sounddevice``, Debian ``libportaudio2``).
+is keyed with raised-cosine edges (:func:`dsp.keying.edge_gain`, 20 ms by default: no
+key clicks; ``bench/audio_keying.py`` measures the spectrum beyond +-100 Hz of the
+carrier about 50 dB down even in frames around the edges, where 5 ms edges reach
+only -29 dB), rendered in PortAudio's callback (``sounddevice``, Debian ``libportaudio2``).
 
 PTT goes through another backend (rigctld by CAT, a serial line) or nowhere (VOX: the
 rig keys on the audio).  Key down: PTT first, then the tone; key up: the tone fades,
@@ -96,7 +98,7 @@ class AudioKeyer:
         Backend that keys PTT and tunes (rigctld, serial); None = VOX.
     sample_rate_hz : float, optional
     rise_s : float, optional
-        Full length of each raised-cosine edge.
+        Full length of each raised-cosine edge (half amplitude at the edge's time).
     amplitude : float, optional
         Tone peak, full scale 1 (set the rig's drive so its ALC stays quiet).
     latency : str or float, optional
@@ -113,7 +115,7 @@ class AudioKeyer:
         sideband: str = "usb",
         ptt: Keyer | None = None,
         sample_rate_hz: float = 48_000.0,
-        rise_s: float = 0.005,
+        rise_s: float = 0.02,
         amplitude: float = 0.5,
         latency: str | float = "high",
     ) -> None:
@@ -133,6 +135,7 @@ class AudioKeyer:
         self._stream: Any = None
         self.latency_s = 0.0  #: the stream's reported output latency
         self._lock = threading.Lock()
+        self._tone_on = False  # a tone edge down was queued and no edge up since
 
     def dial_hz(self, freq_hz: float) -> float:
         """Return the dial frequency that puts the tone's carrier on ``freq_hz``."""
@@ -180,6 +183,7 @@ class AudioKeyer:
     def _edge(self, down: bool) -> float:
         at_s = float(self._stream.time) + self.latency_s
         self._tone.edges.append((at_s, down))
+        self._tone_on = down
         return at_s
 
     def set_key(self, down: bool) -> str:
@@ -209,7 +213,7 @@ class AudioKeyer:
 
     def key_state(self) -> bool | None:
         """Return True while the tone sounds or PTT is on (PTT as its backend reads it back)."""
-        tone = self._tone.down and self._stream is not None and bool(self._stream.active)
+        tone = self._tone_on and self._stream is not None and bool(self._stream.active)
         ptt = self.ptt.key_state() if self.ptt is not None else False
         return tone or bool(ptt)
 
@@ -220,6 +224,7 @@ class AudioKeyer:
         """Silence the tone at once (from any thread) and release PTT on its own path."""
         self._tone.edges.clear()
         self._tone.edges.append((-np.inf, False))
+        self._tone_on = False
         reply = self.ptt.emergency_unkey() if self.ptt is not None else "VOX"
         return f"tone off; PTT {reply}"
 

@@ -154,20 +154,33 @@ def tone_edges(
 class MonitorRecorder:
     """Record the null sink's monitor (the default source) with each sample's UTC.
 
-    PortAudio's stream clock on ALSA is the real-time clock, so the first block's
-    ``inputBufferAdcTime`` is the Unix time of its first sample.
+    PortAudio's stream clock on ALSA is the real-time clock, so each block's
+    ``inputBufferAdcTime`` is the Unix time of its first sample.  The sample count runs
+    off that clock by tens of ppm (seen: 78 ppm, 1.5 ms in 20 s), so a sample's time is
+    a straight-line fit of the blocks' timestamps against their sample counts.
     """
 
     def __init__(self, device: str = DEVICE, rate_hz: int = RATE_HZ) -> None:
         self.device, self.rate_hz = device, rate_hz
         self.blocks: list[np.ndarray] = []
         self.t0_unix: float | None = None
+        self._stamps: list[tuple[int, float]] = []  # (first sample, ADC time) per block
+        self._n = 0
         self._stream = None
 
     def _callback(self, indata, frames, time_info, status) -> None:  # noqa: ANN001
         if self.t0_unix is None:
             self.t0_unix = float(time_info.inputBufferAdcTime)
+        self._stamps.append((self._n, float(time_info.inputBufferAdcTime)))
+        self._n += frames
         self.blocks.append(indata[:, 0].copy())
+
+    def unix_of(self, t_s: np.ndarray) -> np.ndarray:
+        """Unix time of the samples ``t_s`` seconds (by sample count) after the first."""
+        n, adc = np.array(self._stamps).T
+        assert self.t0_unix is not None
+        slope, offset = np.polyfit(n / self.rate_hz, adc - self.t0_unix, 1)
+        return self.t0_unix + offset + slope * np.asarray(t_s)
 
     def __enter__(self) -> MonitorRecorder:
         import sounddevice as sd

@@ -33,8 +33,7 @@ def _keyer(pulse, rig=None, **kw) -> AudioKeyer:
 
 def _edges_unix(rec: MonitorRecorder) -> tuple[np.ndarray, np.ndarray]:
     rises, falls = tone_edges(rec.samples, rec.rate_hz, TONE_HZ)
-    assert rec.t0_unix is not None
-    return rises + rec.t0_unix, falls + rec.t0_unix
+    return rec.unix_of(rises), rec.unix_of(falls)
 
 
 def _planned(log) -> tuple[np.ndarray, np.ndarray, list[str]]:
