@@ -66,6 +66,14 @@ def _wait(pred: Callable[[], bool], timeout_s: float, what: str, proc: subproces
         time.sleep(0.05)
 
 
+def _die_with_parent() -> None:  # a crashed test run leaves no daemon behind
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def start_pulse(folder: Path) -> PulseServer:
     """Start a PulseAudio daemon in ``folder`` and point this process's PortAudio at it."""
     if not shutil.which("pulseaudio") or not shutil.which("parec"):
@@ -88,6 +96,7 @@ def start_pulse(folder: Path) -> PulseServer:
             ["pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit", "-n",
              "-F", str(cfg), "--log-target=stderr", "--log-level=warning"],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+            preexec_fn=_die_with_parent,
         )  # fmt: skip
     pulse = PulseServer(server, folder, daemon, None)
     try:
@@ -97,6 +106,7 @@ def start_pulse(folder: Path) -> PulseServer:
         pulse.keeper = subprocess.Popen(
             ["parec", "--device=hs.monitor", "--raw", "--latency-msec=10"],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
         )  # fmt: skip
     except BaseException:
         pulse.stop()
@@ -129,14 +139,16 @@ def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
                    blocking=True)  # fmt: skip
         yield pulse
     finally:
+        import sounddevice as sd
+
+        sd._terminate()  # while the server is up: with it gone, terminating hangs
         pulse.stop()
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-        with contextlib.suppress(Exception):
-            _reinit_portaudio()
+        sd._initialize()
 
 
 def tone_edges(
