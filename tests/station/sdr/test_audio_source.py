@@ -112,3 +112,25 @@ def test_the_audio_keyer_into_the_sound_card_receiver_decodes_hi(pulse, runner, 
     assert replayed.exit_code == 0, (replayed.output, replayed.stderr)
     (ch,) = json.loads(replayed.stdout)["channels"]
     assert ch["decoded"]["text"] == "HI"
+
+
+@pytest.mark.parametrize("sideband", ["usb", "lsb"])
+def test_replay_reads_a_mono_audio_wav_through_the_dial(runner, tmp_path, sideband):
+    import soundfile as sf
+
+    from dsp.keying import keyed_audio
+    from dsp.morse import key_intervals
+
+    fs, tone, dial = 8000.0, 1500.0, DIAL_HZ if sideband == "usb" else 28_401_500.0
+    iv = np.asarray(key_intervals("HI", 1.0)) + 2.0
+    x = keyed_audio(iv, fs, duration_s=17.0, tone_hz=tone, amplitude=0.3)
+    x = x + 0.01 * np.random.default_rng(2).standard_normal(len(x))
+    wav = tmp_path / "rx.wav"
+    sf.write(wav, x.astype(np.float32), int(fs))
+    refused = invoke(runner, "replay", wav, "--freq-mhz", "28.4")
+    assert refused.exit_code == 2 and "--dial-mhz" in refused.stderr
+    result = invoke(runner, "replay", wav, "--freq-mhz", "28.4", "--dial-mhz", str(dial / 1e6),
+                    "--sideband", sideband, "--json")  # fmt: skip
+    assert result.exit_code == 0, (result.output, result.stderr)
+    (ch,) = json.loads(result.stdout)["channels"]
+    assert ch["decoded"]["text"] == "HI"
