@@ -169,3 +169,15 @@ def test_a_failed_sound_card_stops_keying_and_releases_ptt(pulse, rigctld, tmp_p
         safe.close()
         other.stop()
     assert rigctld.ptt() is False
+
+
+def test_a_dry_run_with_audio_shows_the_dial_and_bad_audio_options_are_one_line(runner, tmp_path):
+    from tests.station.helpers import assert_one_error_line, invoke
+
+    ev = practice_toml(tmp_path / "p.toml", lead_s=0.5)  # the dry run keys it in ~7 s
+    args = ["transmit", ev, "--callsign", "N0CALL", "--audio", "pulse", "--quiet"]
+    ok = invoke(runner, *args, "--sideband", "lsb", "--log", tmp_path / "tx.jsonl")
+    assert ok.exit_code == 0, ok.output
+    assert "set the dial to" in ok.stderr and "LSB (PTT VOX)" in ok.stderr
+    assert_one_error_line(invoke(runner, *args, "--tone-hz", "5000"), "--tone-hz=5000", "300-3000")
+    assert_one_error_line(invoke(runner, *args, "--sideband", "am"), "--sideband='am'", "usb")
