@@ -148,7 +148,8 @@ def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-        sd._initialize()
+        # PortAudio stays terminated: initialising it again without PULSE_RUNTIME_PATH
+        # would write ~/.config/pulse (the ALSA scan probes for a server)
 
 
 def tone_edges(
