@@ -13,7 +13,7 @@ import numpy as np
 
 from dsp.errors import DspValueError
 
-__all__ = ["EdgeShape", "keyed_audio", "keyed_baseband", "keying_envelope"]
+__all__ = ["EdgeShape", "edge_gain", "keyed_audio", "keyed_baseband", "keying_envelope"]
 
 EdgeShape = Literal["raised-cosine", "linear", "hard"]
 
@@ -33,6 +33,33 @@ def _ramp(x: np.ndarray, shape: EdgeShape) -> np.ndarray:
     if shape == "linear":
         return x
     return (x >= 0.5).astype(float)
+
+
+def edge_gain(
+    t_s: np.ndarray,
+    edge_s: float,
+    down: bool,
+    *,
+    start_level: float = 0.0,
+    rise_s: float = 0.005,
+    shape: EdgeShape = "raised-cosine",
+) -> np.ndarray:
+    """Gain in [0, 1] at times ``t_s`` after one edge, for a keyer that renders block by block.
+
+    The edge at ``edge_s`` is centred like :func:`keying_envelope`'s (half way at
+    ``edge_s``) and starts from ``start_level`` (the gain when its ramp began), so an
+    edge that interrupts another's ramp moves on smoothly instead of jumping.
+
+    Examples
+    --------
+    >>> edge_gain(np.array([-1.0, 0.0, 1.0]), 0.0, True, rise_s=0.5).round(6).tolist()
+    [0.0, 0.5, 1.0]
+    >>> edge_gain(np.array([-1.0, 1.0]), 0.0, False, start_level=0.5).tolist()
+    [0.5, 0.0]
+    """
+    x = (np.asarray(t_s, dtype=float) - edge_s) / rise_s if rise_s > 0 else np.asarray(t_s) - edge_s
+    r = _ramp(x, shape if rise_s > 0 else "hard")
+    return start_level + (1.0 - start_level) * r if down else start_level * (1.0 - r)
 
 
 def keying_envelope(

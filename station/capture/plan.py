@@ -242,6 +242,8 @@ class _Settings:
     freq_correction_ppm: float
     clock: Clock
     fast: bool
+    dial_hz: float | None = None
+    sideband: str = "usb"
 
 
 def _open_input(
@@ -256,6 +258,10 @@ def _open_input(
     if kind == "file":
         src, info, reads = _open_file(source, arg, settings)
         return src, info, reads, settings
+    if kind == "audio":  # the sound card: its clock starts the stream; opened to know it
+        src = open_source(source, dial_hz=settings.dial_hz, sideband=settings.sideband,
+                          sample_rate_hz=settings.sample_rate_hz)  # fmt: skip
+        return src, src.open(), set(), settings
     info, ppm = live_tuning(
         freqs, event, center_freq_hz=settings.center_freq_hz,
         sample_rate_hz=settings.sample_rate_hz, gain_db=settings.gain_db,
@@ -339,13 +345,16 @@ def plan_capture(
     overwrite: bool = False,
     clock: Clock | None = None,
     seed: int | None = None,
+    dial_hz: float | None = None,
+    sideband: str = "usb",
 ) -> CapturePlan:
     """Check a capture and build its source, touching no device, connection or output.
 
     Parameters
     ----------
     source : str
-        ``rtlsdr[:N|SERIAL]``, ``rtl_tcp://HOST:PORT``, ``file:PATH`` or ``synthetic``.
+        ``rtlsdr[:N|SERIAL]``, ``rtl_tcp://HOST:PORT``, ``file:PATH``, ``synthetic`` or
+        ``audio:DEVICE``.
     out_dir : str or pathlib.Path
         Directory of the capture (see the module notes).
     freqs_hz : sequence of float, optional
@@ -372,6 +381,10 @@ def plan_capture(
         Time of a live capture's start, pacing; the system clock by default.
     seed : int, optional
         Noise seed of the ``synthetic`` source.
+    dial_hz : float, optional
+        ``audio:DEVICE``: the SSB receiver's dial frequency (required).
+    sideband : {"usb", "lsb"}, optional
+        ``audio:DEVICE``: the receiver's sideband.
 
     Raises
     ------
@@ -384,7 +397,8 @@ def plan_capture(
     kind, arg = parse_source(source)
     freqs = _wanted_freqs(freqs_hz, event, channel_rate_hz)
     settings = _Settings(center_freq_hz, sample_rate_hz, gain_db, freq_correction_ppm,
-                         clock if clock is not None else SystemClock(), fast)  # fmt: skip
+                         clock if clock is not None else SystemClock(), fast, dial_hz,
+                         sideband)  # fmt: skip
     src, info, reads, settings = _open_input(source, kind, arg, freqs, event, settings)
     try:
         rate_ch = nearest_channel_rate_hz(info.sample_rate_hz, channel_rate_hz)

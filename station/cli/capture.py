@@ -96,6 +96,12 @@ def capture(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace recordings of the same names in --out.")
     ] = False,
+    dial_mhz: Annotated[
+        float | None, typer.Option(help="audio:DEVICE: the SSB receiver's dial frequency, MHz.")
+    ] = None,
+    sideband: Annotated[
+        str, typer.Option(help="audio:DEVICE: the receiver's sideband, usb or lsb.")
+    ] = "usb",
     quiet: Annotated[bool, typer.Option("--quiet", help="No live view and no notes.")] = False,
     json_: Annotated[bool, typer.Option("--json", help="Print the summary as JSON only.")] = False,
 ) -> None:
@@ -112,7 +118,8 @@ def capture(
         sample_rate_hz=sample_rate_hz, gain_db=gain_db, freq_correction_ppm=ppm,
         channel_rate_hz=channel_rate_hz, raw=raw, duration_s=duration_s,
         until_utc=None if until_utc is None else parse_utc(until_utc, name="--until-utc"),
-        fast=fast, overwrite=overwrite,
+        fast=fast, overwrite=overwrite, dial_hz=None if dial_mhz is None else dial_mhz * 1e6,
+        sideband=sideband,
     )  # fmt: skip
     result = _record(plan, quiet=quiet)
     if json_:

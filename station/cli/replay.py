@@ -19,7 +19,10 @@ __all__ = ["replay_command"]
 
 
 def replay_command(
-    path: Annotated[Path, typer.Argument(help="SigMF (cu8, ci16, cf32), raw .cu8 or I/Q WAV.")],
+    path: Annotated[
+        Path,
+        typer.Argument(help="SigMF (cu8, ci16, cf32), raw .cu8, I/Q WAV, mono audio WAV."),
+    ],
     schedule: Annotated[
         str | None, typer.Option(help="Event file or id: its frequencies and rounds.")
     ] = None,
@@ -43,6 +46,10 @@ def replay_command(
     pfa: Annotated[float, typer.Option(help="False-alarm probability.")] = 1e-3,
     json_: Annotated[bool, typer.Option("--json", help="Print the result as JSON only.")] = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing grabs.")] = False,
+    dial_mhz: Annotated[
+        float | None, typer.Option(help="Mono audio WAV: the SSB receiver's dial, MHz.")
+    ] = None,
+    sideband: Annotated[str, typer.Option(help="Mono audio WAV: usb or lsb.")] = "usb",
 ) -> None:
     """Channelize PATH, decode (and with --schedule detect) every channel, draw QRSS grabs."""
     bounded("--sample-rate-hz", sample_rate_hz, *RATE_LIMITS_HZ, " S/s")
@@ -55,6 +62,7 @@ def replay_command(
             event=None if schedule is None else load_event(schedule),
             channel_rate_hz=channel_rate_hz, pfa=pfa, png_dir=png, callsign=callsign, grid=grid,
             overwrite=overwrite, progress=lambda stage, frac: say(f"{stage} {100 * frac:.0f} %"),
+            dial_hz=None if dial_mhz is None else dial_mhz * 1e6, sideband=sideband,
         )  # fmt: skip
     if json_:
         print(json.dumps(result.to_dict(), indent=2))

@@ -77,6 +77,14 @@ def transmit(
         float, typer.Option(help="Watchdog: longest element plus this, s.")
     ] = 3.0,
     rig_timeout_s: Annotated[float, typer.Option(help="Rig reply timeout, s.")] = 2.0,
+    audio: Annotated[
+        str | None,
+        typer.Option(help="Key a tone on this sound-card output (PTT: --rig, --serial or VOX)."),
+    ] = None,
+    tone_hz: Annotated[float, typer.Option(help="Audio tone, Hz (with --audio).")] = 1500.0,
+    sideband: Annotated[
+        str, typer.Option(help="Rig sideband with --audio: usb (RF = dial + tone) or lsb.")
+    ] = "usb",
     quiet: Annotated[bool, typer.Option(help="No countdown; one line per edge.")] = False,
     ntp_server: Annotated[
         list[str] | None,
@@ -95,7 +103,8 @@ def transmit(
     """Key SCHEDULE's plan for CALLSIGN on time (dry run unless --transmit)."""
     console = err_console()
     request = TransmitRequest(
-        schedule, callsign, Backend(rig, serial, serial_line, ptt_data, transmit_, rig_timeout_s),
+        schedule, callsign, Backend(rig, serial, serial_line, ptt_data, transmit_, rig_timeout_s,
+                                    audio, tone_hz, sideband),
         grid=grid, freq_hz=None if freq_mhz is None else freq_mhz * 1e6, mode=mode, log=log,
         watchdog_margin_s=watchdog_margin_s, ntp_servers=tuple(ntp_server or DEFAULT_SERVERS),
         clock_limits=ClockLimits(max_clock_offset_s, warn_clock_offset_s, ignore=ignore_clock),

@@ -17,6 +17,7 @@ from typing import Protocol
 from station.clock import Clock, SystemClock, clock_status
 from station.errors import InputError, RigError
 from station.keyer.actions import Action, RunStatus, plan_actions
+from station.keyer.audio import AudioKeyer
 from station.keyer.base import DryRunKeyer, Keyer
 from station.keyer.records import TxRecord
 from station.keyer.rig_check import RigReport, check_rigctld
@@ -28,6 +29,7 @@ from station.keyer.serial_line import SerialKeyer
 from station.keyer.txlog import TxLog
 from station.schedule.event import load_event
 from station.schedule.plan import OperatorPlan, make_plan
+from station.sideband import dial_for_rf_hz
 from station.signals import Interrupted, SignalGuard
 from station.sntp import DEFAULT_SERVERS, ClockLimits, ClockOffset, check_clock
 from station.utc import utc_z
@@ -66,6 +68,13 @@ class Backend:
         Really key; False = dry run (the default).
     timeout_s : float
         Rig reply timeout.
+    audio : str or None
+        Key a tone on this sound-card output (:mod:`station.keyer.audio`); PTT by
+        ``rig`` or ``serial``, or VOX when neither is given.
+    tone_hz : float
+        The audio tone.
+    sideband : str
+        ``"usb"`` (carrier = dial + tone) or ``"lsb"`` (dial - tone).
     """
 
     rig: str | None = None
@@ -74,6 +83,9 @@ class Backend:
     ptt_data: bool = False
     transmit: bool = False
     timeout_s: float = 2.0
+    audio: str | None = None
+    tone_hz: float = 1500.0
+    sideband: str = "usb"
 
 
 #: Allowed watchdog margins, s: more than a rig's PTT-off latency, less than a dit.
@@ -104,14 +116,23 @@ def make_backend(spec: Backend) -> Keyer:
         raise InputError("give one of --rig HOST:PORT and --serial PORT, not both")
     if spec.rig:
         host, port = parse_rig_address(spec.rig)
-    if not spec.transmit:
-        return DryRunKeyer()
+    ptt: Keyer | None = None
     if spec.rig:
         ptt_value = 3 if spec.ptt_data else 1
-        return RigctldKeyer(host, port, ptt_value=ptt_value, timeout_s=spec.timeout_s)
-    if spec.serial:
-        return SerialKeyer(spec.serial, line=spec.serial_line)
-    raise InputError("--transmit needs a rig: --rig HOST:PORT (rigctld) or --serial PORT")
+        ptt = RigctldKeyer(host, port, ptt_value=ptt_value, timeout_s=spec.timeout_s)
+    elif spec.serial:
+        ptt = SerialKeyer(spec.serial, line=spec.serial_line)
+    audio = None if spec.audio is None else AudioKeyer(
+        spec.audio, tone_hz=spec.tone_hz, sideband=spec.sideband, ptt=ptt)  # fmt: skip
+    if not spec.transmit:
+        return DryRunKeyer()
+    if audio is not None:
+        return audio
+    if ptt is not None:
+        return ptt
+    raise InputError(
+        "--transmit needs a rig: --rig HOST:PORT (rigctld), --serial PORT or --audio DEVICE"
+    )
 
 
 def check_rig(spec: Backend) -> RigReport | None:
@@ -333,6 +354,12 @@ def _announce(request: TransmitRequest, plan: OperatorPlan, backend: Keyer, log_
         view.note(rig.summary())
     elif rig is not None:
         view.warn(f"{rig.summary()} (--transmit would stop there)")
+    spec = request.backend
+    if spec.audio is not None:
+        dial = dial_for_rf_hz(plan.freq_hz, spec.tone_hz, spec.sideband)
+        view.note(f"audio tone {spec.tone_hz:g} Hz on {spec.audio}: set the dial to "
+                  f"{dial / 1e6:.6f} MHz {spec.sideband.upper()} (PTT "
+                  f"{'rigctld' if spec.rig else 'serial' if spec.serial else 'VOX'})")  # fmt: skip
     how = "TRANSMITTING" if backend.transmits else "dry run (nothing keyed; add --transmit)"
     view.note(
         f"{plan.callsign.text} on {plan.freq_hz / 1e6:.6f} MHz ({plan.freq_source}); "

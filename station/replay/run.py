@@ -192,6 +192,8 @@ def replay(
     overwrite: bool = False,
     progress: Callable[[str, float], None] | None = None,
     fft_engine: Engine = "auto",
+    dial_hz: float | None = None,
+    sideband: str = "usb",
 ) -> ReplayResult:
     """Channelize a recording and decode (and, with ``event``, detect) each channel.
 
@@ -219,14 +221,17 @@ def replay(
         ``progress(stage, fraction)``.
     fft_engine : {"auto", "fftw", "scipy"}, optional
         The channelizer's whole-band FFT (:mod:`dsp.fft`).
+    dial_hz, sideband : float, str, optional
+        A mono audio WAV from an SSB receiver: its dial and sideband.
 
     Returns
     -------
     ReplayResult
     """
     say = progress or (lambda stage, fraction: None)
+    # judged as decode judges it
     with FileSource(path, sample_rate_hz=sample_rate_hz, center_freq_hz=center_freq_hz,
-                    verify_checksum=True) as src:  # judged as decode judges it
+                    verify_checksum=True, dial_hz=dial_hz, sideband=sideband) as src:
         info = src.open()
         rate = nearest_channel_rate_hz(info.sample_rate_hz, channel_rate_hz)
         channels = plan_channels(info, freqs_hz=freqs_hz, event=event, channel_rate_hz=rate)

@@ -10,6 +10,7 @@ import inspect
 import logging
 from typing import Any
 
+from station.sdr.audio import AudioSource
 from station.sdr.base import IQSource
 from station.sdr.filesource import FileSource
 from station.sdr.rtlsdr_dongle import RtlSdrSource
@@ -51,8 +52,9 @@ def open_source(spec: str, **settings: Any) -> IQSource:
     IQSource
         :class:`~station.sdr.rtlsdr_dongle.RtlSdrSource`,
         :class:`~station.sdr.rtltcp.RtlTcpSource`,
-        :class:`~station.sdr.filesource.FileSource` or
-        :class:`~station.sdr.synthetic.SyntheticSource`; call ``open()`` on it.
+        :class:`~station.sdr.filesource.FileSource`,
+        :class:`~station.sdr.synthetic.SyntheticSource` or
+        :class:`~station.sdr.audio.AudioSource`; call ``open()`` on it.
 
     Raises
     ------
@@ -78,4 +80,6 @@ def open_source(spec: str, **settings: Any) -> IQSource:
         return RtlTcpSource(host, port, **_kwargs_for(RtlTcpSource, settings, kind))
     if kind == "file":
         return FileSource(arg, **_kwargs_for(FileSource, settings, kind))
+    if kind == "audio":
+        return AudioSource(arg, **_kwargs_for(AudioSource, settings, kind))
     return SyntheticSource(**_kwargs_for(SyntheticSource, settings, kind))

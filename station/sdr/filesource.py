@@ -45,6 +45,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import soundfile as sf
 
+from dsp.audio_baseband import AudioBasebandState, audio_to_baseband
 from station.clock import Clock, SystemClock
 from station.errors import InputError, RecordingError
 from station.recording import open_sigmf
@@ -52,6 +53,7 @@ from station.recording.model import check_finite
 from station.recording.sigmf_meta import DATATYPES
 from station.recording.wav import riff_data_shortfall
 from station.sdr.base import IQBlock, SourceInfo
+from station.sideband import audio_to_rf_hz, check_sideband
 
 __all__ = ["FileSource"]
 
@@ -91,6 +93,11 @@ class FileSource:
         For pacing; defaults to the system clock.
     verify_checksum : bool, optional
         Check SigMF ``core:sha512`` first (reads the whole file once).
+    dial_hz : float, optional
+        A mono audio WAV from an SSB receiver on this dial: read as complex baseband at
+        half its rate, as the sound-card source does (:mod:`station.sdr.audio`).
+    sideband : {"usb", "lsb"}, optional
+        That receiver's sideband.
 
     Raises
     ------
@@ -108,8 +115,13 @@ class FileSource:
         realtime: bool = False,
         clock: Clock | None = None,
         verify_checksum: bool = False,
+        dial_hz: float | None = None,
+        sideband: str = "usb",
     ) -> None:
         self.path = Path(path)
+        self._dial = None if dial_hz is None else float(dial_hz)
+        self._sideband = check_sideband(sideband)
+        self._audio: AudioBasebandState | None = None  # mono audio: the conversion's state
         self._rate = _positive("sample_rate_hz", sample_rate_hz)
         if center_freq_hz is not None and not math.isfinite(float(center_freq_hz)):
             raise InputError(f"center_freq_hz={center_freq_hz} must be finite")
@@ -181,11 +193,19 @@ class FileSource:
             wav = sf.SoundFile(str(p))
         except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
             raise RecordingError(p, f"cannot read as WAV: {exc}") from None
+        if wav.channels == 1 and self._dial is not None and wav.frames >= 2:
+            self._wav, self.sample_count = wav, wav.frames // 2
+            self._audio = AudioBasebandState()
+            fs = float(wav.samplerate)
+            center = audio_to_rf_hz(fs / 4, self._dial, self._sideband)
+            return p, {"rate": fs / 2, "center": center,
+                       "hw": f"mono audio WAV {p.name} from an SSB receiver on "
+                             f"{self._dial / 1e6:.6f} MHz {self._sideband.upper()}"}  # fmt: skip
         if wav.channels != 2:
             wav.close()
             raise RecordingError(
-                p, f"has {wav.channels} channel(s); replay needs two (I and Q); mono audio "
-                "is read by decode/replay directly",
+                p, f"has {wav.channels} channel(s); replay needs two (I and Q), or mono audio "
+                "with --dial-mhz (the SSB receiver's dial)",
             )  # fmt: skip
         if wav.frames == 0:
             wav.close()
@@ -266,7 +286,12 @@ class FileSource:
         if count <= 0:
             return None
         raw = None
-        if self._wav is not None:
+        if self._wav is not None and self._audio is not None:
+            audio = self._wav.read(2 * count, dtype="float32", always_2d=True)[:, 0]
+            check_finite(audio.astype(np.complex64), self._where, first_index=2 * self._pos)
+            samples, self._audio = audio_to_baseband(audio, self._audio,
+                                                     lsb=self._sideband == "lsb")  # fmt: skip
+        elif self._wav is not None:
             frames = self._wav.read(count, dtype="float32", always_2d=True)
             samples = np.ascontiguousarray(frames).view(np.complex64).reshape(-1)
         else:

@@ -10,6 +10,8 @@
 ``rtl_tcp://host:port``     an ``rtl_tcp`` server (port 1234 when omitted)
 ``file:PATH``               replay of a recording (SigMF, raw ``.cu8``, I/Q WAV)
 ``synthetic``               keyed carriers plus noise, no hardware
+``audio:DEVICE``            a sound card (PortAudio device name or index) fed by an
+                            SSB receiver's audio (needs the dial and sideband)
 ==========================  ===============================================
 
 :class:`RtlSettings` checks tuning before any device or connection is touched: the
@@ -60,7 +62,9 @@ GAIN_RANGE_DB = (-10.0, 60.0)
 #: Largest frequency correction accepted, ppm (a dongle is typically within +-100).
 PPM_LIMIT = 1000
 #: The ``--source`` forms, for help texts and error messages.
-SOURCE_FORMS = "rtlsdr, rtlsdr:N, rtlsdr:SERIAL, rtl_tcp://HOST:PORT, file:PATH, synthetic"
+SOURCE_FORMS = (
+    "rtlsdr, rtlsdr:N, rtlsdr:SERIAL, rtl_tcp://HOST:PORT, file:PATH, synthetic, audio:DEVICE"
+)
 _DEFAULT_RTL_TCP_PORT = 1234
 
 
@@ -169,7 +173,8 @@ def parse_source(spec: str) -> tuple[str, Any]:
     -------
     tuple
         ``("rtlsdr", device)`` with device an index or serial (str),
-        ``("rtl_tcp", (host, port))``, ``("file", path)`` or ``("synthetic", None)``.
+        ``("rtl_tcp", (host, port))``, ``("file", path)``, ``("synthetic", None)`` or
+        ``("audio", device)``.
 
     Raises
     ------
@@ -188,6 +193,11 @@ def parse_source(spec: str) -> tuple[str, Any]:
         if not device:
             raise bad
         return "rtlsdr", device
+    if low.startswith("audio:"):
+        device = text.split(":", 1)[1].strip()
+        if not device:
+            raise bad
+        return "audio", device
     if low.startswith("file:"):
         path = text.split(":", 1)[1]
         if not path:

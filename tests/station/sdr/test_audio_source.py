@@ -1,0 +1,136 @@
+"""The sound card as a receiver, through the real PulseAudio null sink's monitor."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from station.errors import InputError
+from station.keyer.audio import AudioKeyer
+from station.sdr.audio import AudioSource
+from station.sdr.factory import open_source
+from station.sdr.spec import parse_source
+from tests.station.capture.conftest import write_event
+from tests.station.helpers import invoke
+
+DIAL_HZ = 28_398_500.0  # + a 1500 Hz tone on USB = 28.4 MHz
+
+
+def test_audio_source_strings_and_settings():
+    assert parse_source("audio:pulse") == ("audio", "pulse")
+    src = open_source("audio:pulse", dial_hz=DIAL_HZ, sideband="lsb", sample_rate_hz=8000)
+    assert isinstance(src, AudioSource)
+    assert src.center_freq_hz == DIAL_HZ - 2000 and src.rate_hz == 4000
+    with pytest.raises(InputError, match="--dial-mhz"):
+        AudioSource("pulse")
+    with pytest.raises(InputError, match="sound-card rate"):
+        AudioSource("pulse", dial_hz=DIAL_HZ, sample_rate_hz=96000)
+
+
+class _Noise:
+    """A weak noise floor played into the null sink by ``pacat`` (the sink is lossless)."""
+
+    def __init__(self, pulse, folder: Path, level: float = 0.003, seconds: float = 30) -> None:
+        rng = np.random.default_rng(1)
+        raw = folder / "noise.f32"
+        raw.write_bytes((level * rng.standard_normal(int(48000 * seconds))).astype("<f4").tobytes())
+        self._cmd = ["pacat", "--playback", "--raw", "--format=float32le", "--rate=48000",
+                     "--channels=1", "--device=hs", str(raw)]  # fmt: skip
+        self._env = dict(os.environ, PULSE_SERVER=pulse.server)
+        self._proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> _Noise:
+        self._proc = subprocess.Popen(self._cmd, env=self._env, stdin=subprocess.DEVNULL)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._proc is not None
+        self._proc.terminate()
+        self._proc.wait(5)
+
+
+@pytest.mark.parametrize("sideband", ["usb", "lsb"])
+def test_a_tone_lands_on_its_rf_through_the_dial_and_sideband(pulse, sideband):
+    keyer = AudioKeyer(pulse.device, tone_hz=1500.0, sideband=sideband)
+    keyer.open(28.4e6, "CW")
+    src = AudioSource(pulse.device, dial_hz=keyer.dial_hz(28.4e6), sideband=sideband)
+    try:
+        info = src.open()
+        assert info.start_utc is not None
+        assert abs(info.start_utc - datetime.now(UTC)) < timedelta(seconds=1)
+        keyer.set_key(True)
+        got, n = [], 0
+        while n < 48000:
+            block = src.read(4096)
+            assert block is not None and block.start_sample == n
+            got.append(block.samples)
+            n = block.end_sample
+        keyer.set_key(False)
+    finally:
+        src.close()
+        keyer.close()
+    z = np.concatenate(got)[-16384:]
+    f = np.fft.fftfreq(len(z), 1 / info.sample_rate_hz)[np.argmax(np.abs(np.fft.fft(z)))]
+    assert abs(info.center_freq_hz + f - 28.4e6) < 5  # the carrier's RF
+
+
+def test_the_audio_keyer_into_the_sound_card_receiver_decodes_hi(pulse, runner, tmp_path):
+    """``transmit --audio`` (its own process, as on a station) keys HI into the sink;
+    ``capture --source audio:`` records the monitor; ``replay`` decodes it."""
+    ev = write_event(tmp_path / "ev.toml", datetime.now(UTC) + timedelta(seconds=4), dit_s=0.5)
+    root = Path(__file__).resolve().parents[3]
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])
+    )
+    out = tmp_path / "cap"
+    with _Noise(pulse, tmp_path):
+        keying = subprocess.Popen(
+            [sys.executable, "-m", "station.cli", "transmit", str(ev), "--callsign", "N0CALL",
+             "--audio", "pulse", "--transmit", "--quiet", "--log", str(tmp_path / "tx.jsonl")],
+            cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        try:
+            result = invoke(runner, "capture", "--source", "audio:pulse", "--dial-mhz",
+                            str(DIAL_HZ / 1e6), "--sideband", "usb", "--schedule", ev, "--out",
+                            out, "--duration-s", "12", "--json")  # fmt: skip
+        finally:
+            said, _ = keying.communicate(timeout=30)
+    assert keying.returncode == 0, said
+    assert "set the dial to 28.398500 MHz USB (PTT VOX)" in said and "done: 12 edges" in said
+    assert result.exit_code == 0, (result.output, result.stderr)
+    (channel,) = json.loads(result.stdout)["channels"]
+    assert channel["freq_hz"] == 28.4e6
+    replayed = invoke(runner, "replay", channel["path"], "--schedule", ev, "--json")
+    assert replayed.exit_code == 0, (replayed.output, replayed.stderr)
+    (ch,) = json.loads(replayed.stdout)["channels"]
+    assert ch["decoded"]["text"] == "HI"
+
+
+@pytest.mark.parametrize("sideband", ["usb", "lsb"])
+def test_replay_reads_a_mono_audio_wav_through_the_dial(runner, tmp_path, sideband):
+    import soundfile as sf
+
+    from dsp.keying import keyed_audio
+    from dsp.morse import key_intervals
+
+    fs, tone, dial = 8000.0, 1500.0, DIAL_HZ if sideband == "usb" else 28_401_500.0
+    iv = np.asarray(key_intervals("HI", 1.0)) + 2.0
+    x = keyed_audio(iv, fs, duration_s=17.0, tone_hz=tone, amplitude=0.3)
+    x = x + 0.01 * np.random.default_rng(2).standard_normal(len(x))
+    wav = tmp_path / "rx.wav"
+    sf.write(wav, x.astype(np.float32), int(fs))
+    refused = invoke(runner, "replay", wav, "--freq-mhz", "28.4")
+    assert refused.exit_code == 2 and "--dial-mhz" in refused.stderr
+    result = invoke(runner, "replay", wav, "--freq-mhz", "28.4", "--dial-mhz", str(dial / 1e6),
+                    "--sideband", sideband, "--json")  # fmt: skip
+    assert result.exit_code == 0, (result.output, result.stderr)
+    (ch,) = json.loads(result.stdout)["channels"]
+    assert ch["decoded"]["text"] == "HI"
