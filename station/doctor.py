@@ -58,6 +58,8 @@ class StationReport:
         The clock measured against NTP.
     rig : RigReport or None
         The checks of the rigctld asked about.
+    clock_limits : ClockLimits
+        What ``transmit`` refuses and warns at (the config's ``[clock]`` limits).
     """
 
     hi_station: str
@@ -70,10 +72,11 @@ class StationReport:
     clock_warning: str
     clock_offset: ClockOffset
     rig: RigReport | None = None
+    clock_limits: ClockLimits = ClockLimits()
 
     @property
     def clock_offset_note(self) -> str:
-        """What ``transmit`` would do with this offset (default limits); empty when fine.
+        """What ``transmit`` would do with this offset (at :attr:`clock_limits`); empty when fine.
 
         Examples
         --------
@@ -82,7 +85,7 @@ class StationReport:
         >>> StationReport("", "", {}, None, "", None, None, "", off).clock_offset_note
         'transmit --transmit refuses: above the 0.5 s limit'
         """
-        limits = ClockLimits()
+        limits = self.clock_limits
         refusal, warning = judge_offset(self.clock_offset, limits)
         if refusal is not None and self.clock_offset.measured:
             return f"transmit --transmit refuses: above the {limits.max_offset_s:g} s limit"
@@ -92,7 +95,8 @@ class StationReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the offset's fields flattened: ``clock_offset_s`` ...)."""
-        out = {k: v for k, v in asdict(self).items() if k not in ("clock_offset", "rig")}
+        skip = ("clock_offset", "rig", "clock_limits")
+        out = {k: v for k, v in asdict(self).items() if k not in skip}
         offset = self.clock_offset
         out |= {
             "clock_offset": offset.describe(),
@@ -102,6 +106,8 @@ class StationReport:
             "clock_measured_utc": utc_z(offset.measured_utc),
             "clock_offset_error": offset.error,
             "clock_offset_note": self.clock_offset_note,
+            "clock_max_offset_s": self.clock_limits.max_offset_s,
+            "clock_warn_offset_s": self.clock_limits.warn_offset_s,
             "rig": None if self.rig is None else self.rig.to_dict(),
         }
         return out
@@ -141,6 +147,7 @@ def check_station(
     rig: str | None = None,
     ptt_test: bool = False,
     rig_timeout_s: float = 2.0,
+    limits: ClockLimits | None = None,
 ) -> StationReport:
     """Look at the machine, measure the clock against ``servers``, check ``rig``.
 
@@ -172,4 +179,5 @@ def check_station(
         clock_warning=status.warning,
         clock_offset=offset,
         rig=rig_report,
+        clock_limits=limits or ClockLimits(),
     )

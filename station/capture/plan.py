@@ -370,21 +370,16 @@ def plan_capture(
         Sample rate of each channel (the nearest that divides the input rate).
     raw : bool, optional
         Also record the stream as received.
-    duration_s : float, optional
-    until_utc : datetime, optional
+    duration_s, until_utc : float, datetime, optional
         Stop after this much signal, or at this UTC time (not both).
-    fast : bool, optional
-        ``file:`` and ``synthetic`` sources as fast as possible, not in real time.
-    overwrite : bool, optional
-        Accept a non-empty ``out_dir`` and replace recordings of the same names.
-    clock : Clock, optional
-        Time of a live capture's start, pacing; the system clock by default.
-    seed : int, optional
-        Noise seed of the ``synthetic`` source.
-    dial_hz : float, optional
-        ``audio:DEVICE``: the SSB receiver's dial frequency (required).
-    sideband : {"usb", "lsb"}, optional
-        ``audio:DEVICE``: the receiver's sideband.
+    fast, overwrite : bool, optional
+        ``file:`` and ``synthetic`` sources as fast as possible, not in real time;
+        accept a non-empty ``out_dir`` and replace recordings of the same names.
+    clock, seed : Clock, int, optional
+        Time of a live capture's start and its pacing (default: the system clock); the
+        ``synthetic`` source's noise seed.
+    dial_hz, sideband : float, {"usb", "lsb"}, optional
+        ``audio:DEVICE``: the SSB receiver's dial frequency (required) and sideband.
 
     Raises
     ------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import atexit
 import gc
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +17,7 @@ from station.capture import (
 )
 from station.channels import DEFAULT_CHANNEL_RATE_HZ
 from station.cli._common import err_console
+from station.cli.render import print_json_or
 from station.cli.render_capture import CaptureDisplay, opened_line, print_capture
 from station.schedule import load_event
 from station.sdr.base import SourceInfo
@@ -122,7 +122,4 @@ def capture(
         sideband=sideband,
     )  # fmt: skip
     result = _record(plan, quiet=quiet)
-    if json_:
-        print(json.dumps(result.to_dict(), indent=2))
-        return
-    print_capture(result)
+    print_json_or(result, json_, print_capture)

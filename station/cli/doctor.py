@@ -10,7 +10,7 @@ import typer
 from station.cli._common import out_console
 from station.cli.render import print_doctor
 from station.doctor import check_station
-from station.sntp import DEFAULT_SERVERS
+from station.sntp import DEFAULT_SERVERS, ClockLimits
 
 __all__ = ["doctor"]
 
@@ -29,10 +29,18 @@ def doctor(
         bool, typer.Option("--ptt-test", help="With --rig: key for 0.2 s, then release.")
     ] = False,
     rig_timeout_s: Annotated[float, typer.Option(help="Rig reply timeout, s.")] = 2.0,
+    max_clock_offset_s: Annotated[
+        float, typer.Option(help="Judge the clock as transmit does: refused above this, s.")
+    ] = 0.5,
+    warn_clock_offset_s: Annotated[
+        float, typer.Option(help="Judge the clock as transmit does: warned above this, s.")
+    ] = 0.1,
 ) -> None:
     """Check this machine: versions, rigctld, librtlsdr, the clock, and a rig (--rig)."""
     servers = tuple(ntp_server or DEFAULT_SERVERS)
-    report = check_station(servers=servers, rig=rig, ptt_test=ptt_test, rig_timeout_s=rig_timeout_s)
+    limits = ClockLimits(max_clock_offset_s, warn_clock_offset_s)
+    report = check_station(servers=servers, rig=rig, ptt_test=ptt_test,
+                           rig_timeout_s=rig_timeout_s, limits=limits)  # fmt: skip
     if json_:
         print(json.dumps(report.to_dict(), indent=2))
     else:

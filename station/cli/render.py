@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -15,6 +18,7 @@ from station.synth import Encoded
 from station.utc import format_day_time, format_hms, format_utc
 
 __all__ = [
+    "print_json_or",
     "print_decoded",
     "print_detection",
     "print_doctor",
@@ -243,3 +247,11 @@ def print_recovery(console: Console, report: RecoverReport) -> None:
     )
     sha = "fresh core:sha512 written" if report.sha512_written else "no core:sha512"
     console.print(f"checksum: previous {report.previous_sha512}; {sha}", markup=False)
+
+
+def print_json_or(result: Any, json_: bool, render: Callable[[Any], None]) -> None:
+    """Print ``result.to_dict()`` as JSON (``--json``), else draw it with ``render``."""
+    if json_:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        render(result)

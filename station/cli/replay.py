@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 
 from station.channels import DEFAULT_CHANNEL_RATE_HZ
 from station.cli._common import bounded, spinner
+from station.cli.render import print_json_or
 from station.cli.render_replay import print_replay
 from station.recording.sigmf_meta import RATE_LIMITS_HZ
 from station.replay import replay
@@ -64,7 +64,4 @@ def replay_command(
             overwrite=overwrite, progress=lambda stage, frac: say(f"{stage} {100 * frac:.0f} %"),
             dial_hz=None if dial_mhz is None else dial_mhz * 1e6, sideband=sideband,
         )  # fmt: skip
-    if json_:
-        print(json.dumps(result.to_dict(), indent=2))
-        return
-    print_replay(result)
+    print_json_or(result, json_, print_replay)
