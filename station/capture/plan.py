@@ -360,16 +360,14 @@ def plan_capture(
     freqs_hz : sequence of float, optional
         Channel centres, Hz; default: the event's table inside the band.
     event : Event, optional
-        Schedule: channels, key-down annotations, round detection, the stop time,
-        and for ``synthetic`` the keying.
+        Channels, key-down annotations, round detection, stop time, ``synthetic`` keying.
     center_freq_hz, sample_rate_hz : float, optional
         Tuning (see the module notes); for a raw ``.cu8`` file, its ``-f`` and ``-s``.
     gain_db, freq_correction_ppm : float, optional
         Tuner gain (None: automatic) and frequency correction (whole ppm).
-    channel_rate_hz : float, optional
-        Sample rate of each channel (the nearest that divides the input rate).
-    raw : bool, optional
-        Also record the stream as received.
+    channel_rate_hz, raw : float, bool, optional
+        Sample rate of each channel (the nearest that divides the input rate); also
+        record the stream as received.
     duration_s, until_utc : float, datetime, optional
         Stop after this much signal, or at this UTC time (not both).
     fast, overwrite : bool, optional
