@@ -85,6 +85,9 @@ def transmit(
     sideband: Annotated[
         str, typer.Option(help="Rig sideband with --audio: usb (RF = dial + tone) or lsb.")
     ] = "usb",
+    vox: Annotated[
+        bool, typer.Option("--vox", help="With --audio: the rig's VOX keys it (no --rig/--serial).")
+    ] = False,
     quiet: Annotated[bool, typer.Option(help="No countdown; one line per edge.")] = False,
     ntp_server: Annotated[
         list[str] | None,
@@ -104,7 +107,7 @@ def transmit(
     console = err_console()
     request = TransmitRequest(
         schedule, callsign, Backend(rig, serial, serial_line, ptt_data, transmit_, rig_timeout_s,
-                                    audio, tone_hz, sideband),
+                                    audio, tone_hz, sideband, vox),
         grid=grid, freq_hz=None if freq_mhz is None else freq_mhz * 1e6, mode=mode, log=log,
         watchdog_margin_s=watchdog_margin_s, ntp_servers=tuple(ntp_server or DEFAULT_SERVERS),
         clock_limits=ClockLimits(max_clock_offset_s, warn_clock_offset_s, ignore=ignore_clock),

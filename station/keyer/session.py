@@ -9,7 +9,7 @@ after an error.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -75,6 +75,9 @@ class Backend:
         The audio tone.
     sideband : str
         ``"usb"`` (carrier = dial + tone) or ``"lsb"`` (dial - tone).
+    vox : bool
+        With ``audio``: the rig's VOX keys it; ``rig`` and ``serial`` (e.g. from the
+        station config) are not used.
     """
 
     rig: str | None = None
@@ -86,6 +89,21 @@ class Backend:
     audio: str | None = None
     tone_hz: float = 1500.0
     sideband: str = "usb"
+    vox: bool = False
+
+    def ptt_lines(self) -> Backend:
+        """Return the backend with ``rig`` and ``serial`` dropped under ``vox`` (checked).
+
+        Examples
+        --------
+        >>> Backend(rig="localhost:4532", audio="pulse", vox=True).ptt_lines().rig is None
+        True
+        """
+        if not self.vox:
+            return self
+        if self.audio is None:
+            raise InputError("--vox keys the rig by its VOX from an audio tone: give --audio")
+        return replace(self, rig=None, serial=None)
 
 
 #: Allowed watchdog margins, s: more than a rig's PTT-off latency, less than a dit.
@@ -112,6 +130,7 @@ def make_backend(spec: Backend) -> Keyer:
     low, high = TIMEOUT_RANGE_S
     if not low <= spec.timeout_s <= high:
         raise InputError(f"--rig-timeout-s={spec.timeout_s:g} must be {low:g}-{high:g} s")
+    spec = spec.ptt_lines()
     if spec.rig and spec.serial:
         raise InputError("give one of --rig HOST:PORT and --serial PORT, not both")
     if spec.rig:
@@ -349,12 +368,12 @@ def _announce(request: TransmitRequest, plan: OperatorPlan, backend: Keyer, log_
     for text in warnings:
         view.warn(text)
     warning = "; ".join(warnings)
-    rig = check_rig(request.backend)
+    rig = check_rig(request.backend.ptt_lines())
     if rig is not None and rig.ok:
         view.note(rig.summary())
     elif rig is not None:
         view.warn(f"{rig.summary()} (--transmit would stop there)")
-    spec = request.backend
+    spec = request.backend.ptt_lines()
     if spec.audio is not None:
         dial = dial_for_rf_hz(plan.freq_hz, spec.tone_hz, spec.sideband)
         view.note(f"audio tone {spec.tone_hz:g} Hz on {spec.audio}: set the dial to "

@@ -161,6 +161,21 @@ def test_transmit_dry_run_with_callsign_and_rig_from_the_config(runner, cfg_path
         rig.stop()
 
 
+def test_vox_drops_the_configs_rig_for_an_audio_tone(runner, cfg_path, tmp_path, monkeypatch):
+    """--vox: the config's rig is neither checked nor keyed; the dial is shown with VOX PTT;
+    --vox without --audio is one line, exit 2."""
+    monkeypatch.chdir(tmp_path)
+    _write(cfg_path, '[station]\ncallsign = "G4ABC"\n[rig]\naddress = "127.0.0.1:9"\n')
+    sched = practice_toml(tmp_path / "p.toml", lead_s=0.8, dit_s=0.5, message="E")
+    result = runner.invoke(app, ["transmit", str(sched), "--quiet", "--audio", "pulse", "--vox"])
+    assert result.exit_code == 0, result.output
+    assert "(PTT VOX)" in result.stderr and "127.0.0.1:9" not in result.stderr
+    bad = runner.invoke(app, ["transmit", str(sched), "--quiet", "--vox"])
+    assert bad.exit_code == 2
+    assert bad.stderr.strip().splitlines() == [
+        "error: --vox keys the rig by its VOX from an audio tone: give --audio"]
+
+
 def test_a_command_process_reads_the_file_named_by_the_environment(tmp_path):
     cfg = _write(tmp_path / "c.toml", '[station]\ncallsign = "K1A"\n')
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), CONFIG_ENV: str(cfg)}
