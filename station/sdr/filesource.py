@@ -17,6 +17,9 @@ Formats (chosen by the file name):
   file's ``core:frequency``: SigMF defines that as the centre of the recorded signal,
   which for receiver audio writers read as the dial, the audio's centre or nothing,
   so it is not guessed (as a WAV, an audio SigMF without ``dial_hz`` is refused).
+  The conversion delays the audio by :data:`dsp.audio_baseband.DELAY_SAMPLES` audio
+  samples; the first sample's UTC (``core:datetime``, or ``start_utc``) is moved back
+  by as much, so edges keep their UTC.
 - Raw ``rtl_sdr`` output ``NAME.cu8`` (no metadata: ``sample_rate_hz`` and
   ``center_freq_hz`` are required).
 - Two-channel WAV (``NAME.wav``, I left, Q right), through :mod:`soundfile` blocks.
@@ -53,7 +56,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import soundfile as sf
 
-from dsp.audio_baseband import AudioBasebandState, audio_to_baseband
+from dsp.audio_baseband import DELAY_SAMPLES, AudioBasebandState, audio_to_baseband
 from station.clock import Clock, SystemClock
 from station.errors import InputError, RecordingError
 from station.recording import SigmfInput, open_sigmf
@@ -300,6 +303,8 @@ class FileSource:
                 )
             center = self._agree("center_freq_hz", self._center, found.get("center"), where)
             start = self._agree("start_utc", self._start_utc, found.get("start"), where)
+            if start is not None and self._audio is not None:  # the filter's delay
+                start -= timedelta(seconds=DELAY_SAMPLES / (2 * float(rate)))
         except InputError:
             self.close()
             raise

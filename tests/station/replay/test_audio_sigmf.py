@@ -58,7 +58,8 @@ def test_replay_decodes_hi_on_its_rf_through_the_dial(runner, tmp_path, datatype
                     DIAL_HZ[sideband] / 1e6, "--sideband", sideband, "--json")  # fmt: skip
     assert result.exit_code == 0, (result.output, result.stderr)
     out = json.loads(result.stdout)
-    assert out["sample_rate_hz"] == FS / 2 and out["start_utc"].startswith("2013-10-09T18:00:00")
+    # sample 0's UTC is core:datetime less the conversion's delay (63 audio samples)
+    assert out["sample_rate_hz"] == FS / 2 and out["start_utc"] == "2013-10-09T17:59:59.992125Z"
     assert out["center_freq_hz"] == pytest.approx(DIAL_HZ[sideband] + FS / 4 * (
         1 if sideband == "usb" else -1))  # fmt: skip
     (ch,) = out["channels"]
@@ -84,3 +85,17 @@ def test_without_the_dial_it_is_refused_as_a_mono_wav_is(runner, tmp_path):
     wav_line = assert_one_error_line(invoke(runner, "replay", wav, "--freq-mhz", "28.4"),
                                      "has 1 channel(s)", _DIAL_HELP)  # fmt: skip
     assert sigmf_line.endswith(_DIAL_HELP) and wav_line.endswith(_DIAL_HELP)
+
+
+def test_the_first_key_down_keeps_its_utc_through_the_conversion(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from station.sdr.filesource import FileSource
+
+    with FileSource(write_audio_sigmf(tmp_path), dial_hz=DIAL_HZ["usb"]) as src:
+        info = src.open()
+        z = np.concatenate([b.samples for b in iter(lambda: src.read(4096), None)])
+    level = np.abs(z)
+    k = int(np.argmax(level > 0.5 * level.max()))  # half amplitude: the shaped edge's middle
+    edge = info.start_utc + timedelta(seconds=k / info.sample_rate_hz)
+    assert abs((edge - datetime(2013, 10, 9, 18, 0, 2, tzinfo=UTC)).total_seconds()) < 2e-3
