@@ -10,7 +10,7 @@ channel (2,667 S/s for the default +-1 kHz) is then cut to the band itself with 
 search's own brick-wall :func:`dsp.spectrum.to_baseband` (by pieces, so without an
 hour-long FFT's scratch), and only that is kept: 2,000 S/s, 58 MB per hour, whatever
 the recording's rate.  Narrow recordings (the channel would not be at least twice
-narrower) and audio WAV files are read as they are.
+narrower) and audio (WAV, or SigMF ``rf32_le``/``ri16_le``) are read as they are.
 
 The channelizer has no group delay (its output sample ``m`` is input sample
 ``m * D``), so times are unchanged; frequencies found in the channel are moved back
@@ -154,7 +154,7 @@ def read_band(
     fs = opened.sample_rate_hz
     assert fs is not None  # open_sigmf requires core:sample_rate by default
     d = channel_decimation(fs, band.search_hz)
-    if d < 2:
+    if d < 2 or opened.kind == "audio":  # audio SigMF: read whole, as a mono WAV is
         rec = read_sigmf(path)
         return BandInput(rec, rec, band)
     samples = _channelize(opened, band.center_hz, fs / d, progress)

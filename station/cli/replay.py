@@ -21,7 +21,7 @@ __all__ = ["replay_command"]
 def replay_command(
     path: Annotated[
         Path,
-        typer.Argument(help="SigMF (cu8, ci16, cf32), raw .cu8, I/Q WAV, mono audio WAV."),
+        typer.Argument(help="SigMF (cu8, ci16, cf32, audio rf32, ri16), .cu8, I/Q or mono WAV."),
     ],
     schedule: Annotated[
         str | None, typer.Option(help="Event file or id: its frequencies and rounds.")
@@ -47,9 +47,9 @@ def replay_command(
     json_: Annotated[bool, typer.Option("--json", help="Print the result as JSON only.")] = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing grabs.")] = False,
     dial_mhz: Annotated[
-        float | None, typer.Option(help="Mono audio WAV: the SSB receiver's dial, MHz.")
+        float | None, typer.Option(help="Mono audio (WAV or SigMF): the SSB receiver's dial, MHz.")
     ] = None,
-    sideband: Annotated[str, typer.Option(help="Mono audio WAV: usb or lsb.")] = "usb",
+    sideband: Annotated[str, typer.Option(help="Mono audio: usb or lsb.")] = "usb",
 ) -> None:
     """Channelize PATH, decode (and with --schedule detect) every channel, draw QRSS grabs."""
     bounded("--sample-rate-hz", sample_rate_hz, *RATE_LIMITS_HZ, " S/s")

@@ -6,7 +6,7 @@ Formats read, chosen by the file name (:func:`recording_format`):
 
 - SigMF pair ``NAME.sigmf-meta`` + ``NAME.sigmf-data`` (give either file or the bare
   ``NAME``) or archive ``NAME.sigmf``, datatypes ``cf32_le``, ``ci16_le`` and ``cu8``
-  (see :mod:`station.recording.sigmf`).
+  (I/Q), ``rf32_le`` and ``ri16_le`` (audio) (see :mod:`station.recording.sigmf`).
 - WAV (``.wav``): one channel is audio, two channels are I/Q (see :mod:`station.recording.wav`).
 
 Writers (:func:`station.recording.sigmf.write_sigmf`, :func:`station.recording.wav.write_wav`) never

@@ -2,10 +2,12 @@
 
 Reading accepts a pair (``NAME.sigmf-meta`` + ``NAME.sigmf-data``, given as either
 file or the bare ``NAME``) or an archive ``NAME.sigmf`` with datatype ``cf32_le``,
-``ci16_le`` or ``cu8``.  Fixed-point samples are scaled by sigmf's autoscale,
-``(raw - offset) / 2**(bits - 1)``: ``(u8 - 128) / 128`` for ``cu8`` and
-``i16 / 32768`` for ``ci16_le``.  The checksum is verified when present; sigmf's
-warnings about partial samples or annotations past the end become errors.
+``ci16_le`` or ``cu8`` (I/Q), or ``rf32_le`` or ``ri16_le`` (mono audio, read as a
+``kind="audio"`` :class:`Recording` as a mono WAV is).  Fixed-point samples are scaled
+by sigmf's autoscale, ``(raw - offset) / 2**(bits - 1)``: ``(u8 - 128) / 128`` for
+``cu8``, ``i16 / 32768`` for ``ci16_le`` and ``ri16_le``.  The checksum is verified
+when present; sigmf's warnings about partial samples or annotations past the end
+become errors.
 
 Writing produces ``cf32_le`` with ``core:sample_rate``, ``core:frequency``,
 ``core:datetime`` (RFC 3339, ``Z``), author, description, recorder and optional
@@ -39,12 +41,14 @@ from station.recording.model import (
     EXTENSIONS_HELP,
     Annotation,
     Recording,
+    RecordingKind,
     check_finite,
     check_writable,
     recording_format,
     sigmf_files,
 )
 from station.recording.sigmf_meta import (
+    DATATYPES,
     SUPPORTED_SIGMF_DATATYPES,
     annotation_at,
     capture_fields,
@@ -128,19 +132,25 @@ class SigmfInput:
     center_freq_hz: float | None
     start_utc: datetime | None
 
+    @property
+    def kind(self) -> RecordingKind:
+        """``"audio"`` for a real datatype (``rf32_le``, ``ri16_le``), else ``"iq"``."""
+        return "audio" if DATATYPES[self.datatype].real else "iq"
+
     def outline(self) -> Recording:
         """Return a :class:`Recording` of this file's shape whose samples take no memory.
 
         Its ``samples`` are a read-only broadcast of one zero, of the file's length:
-        rate, centre, start, path and ``duration_s`` are the file's.
+        rate, centre, start, kind, path and ``duration_s`` are the file's.
         """
         if self.sample_rate_hz is None:  # only when opened with rate_required=False
             raise RecordingError(
                 self.where, "core:sample_rate is missing; add the sample rate in Hz to the metadata"
             )
-        zeros = np.broadcast_to(np.complex64(0), (self.sample_count,))
+        zero = np.float32(0) if self.kind == "audio" else np.complex64(0)
+        zeros = np.broadcast_to(zero, (self.sample_count,))
         return Recording(zeros, self.sample_rate_hz, self.center_freq_hz, self.start_utc,
-                         "iq", self.where)  # fmt: skip
+                         self.kind, self.where)  # fmt: skip
 
     @property
     def hardware(self) -> str:
@@ -171,7 +181,7 @@ class SigmfInput:
 def open_sigmf(
     path: str | os.PathLike[str], *, verify_checksum: bool = True, rate_required: bool = True
 ) -> SigmfInput:
-    """Open and check a SigMF pair or archive (``cf32_le``, ``ci16_le`` or ``cu8``).
+    """Open and check a SigMF pair or archive (any of :data:`SUPPORTED_SIGMF_DATATYPES`).
 
     The one judge of a SigMF file: ``decode``, ``detect`` and ``replay`` all open
     recordings here.  The metadata's shape is checked first
@@ -269,18 +279,19 @@ def _check_layout(
 
 
 def _read(opened: SigmfInput, start: int, count: int) -> np.ndarray:
-    """Read samples ``start .. start + count`` as complex64, checked finite."""
+    """Read samples ``start .. start + count`` (complex64, or float32 audio), checked finite."""
     try:
         block = opened.handle.read_samples(start_index=start, count=count)
     except (SigMFError, ValueError, OSError) as exc:
         raise _translate(exc, opened.where, []) from None
-    block = np.asarray(block, dtype=np.complex64).reshape(-1)
+    dtype = np.float32 if opened.kind == "audio" else np.complex64
+    block = np.asarray(block, dtype=dtype).reshape(-1)
     check_finite(block, opened.where, first_index=start)
     return block
 
 
 def sigmf_blocks(opened: SigmfInput, block_samples: int) -> Iterator[np.ndarray]:
-    """Yield the samples of ``opened`` in order, ``block_samples`` at a time (complex64).
+    """Yield the samples of ``opened`` in order, ``block_samples`` at a time (as ``_read``).
 
     Examples
     --------

@@ -76,6 +76,14 @@ def _cf32(raw: bytes) -> np.ndarray:
     return np.frombuffer(raw, "<f4").astype(np.float32).view(np.complex64)
 
 
+def _rf32(raw: bytes) -> np.ndarray:
+    return np.frombuffer(raw, "<f4").astype(np.float32)
+
+
+def _ri16(raw: bytes) -> np.ndarray:
+    return np.frombuffer(raw, "<i2").astype(np.float32) * np.float32(1 / 32768)
+
+
 def _to_cu8(x: np.ndarray) -> np.ndarray:
     iq = np.empty(2 * x.size, np.float32)
     iq[0::2], iq[1::2] = x.real, x.imag
@@ -97,21 +105,30 @@ class Datatype:
     Attributes
     ----------
     sample_bytes : int
-        Bytes of one complex sample.
-    to_complex64 : callable
-        Raw little-endian bytes -> complex64, scaled as sigmf's autoscale:
-        ``(u8 - 128) / 128`` for ``cu8``, ``i16 / 32768`` for ``ci16_le``.
+        Bytes of one sample (complex: both parts).
+    to_samples : callable
+        Raw little-endian bytes -> complex64 (complex types) or float32 (real audio,
+        ``real``), scaled as sigmf's autoscale: ``(u8 - 128) / 128`` for ``cu8``,
+        ``i16 / 32768`` for ``ci16_le`` and ``ri16_le``.
     written : bool
         Whether the streaming writer produces it.
     from_complex64 : callable
         Complex samples -> the bytes written (as uint8), the inverse of
-        ``to_complex64`` (``cu8``: ``round(128 x + 128)`` clipped to 0..255).
+        ``to_samples`` (``cu8``: ``round(128 x + 128)`` clipped to 0..255).
+    real : bool
+        Real samples: mono audio (e.g. from an SSB receiver), not I/Q.
+
+    Examples
+    --------
+    >>> DATATYPES["ri16_le"].to_samples(np.array([16384, -32768], "<i2").tobytes())
+    array([ 0.5, -1. ], dtype=float32)
     """
 
     sample_bytes: int
-    to_complex64: Callable[[bytes], np.ndarray]
+    to_samples: Callable[[bytes], np.ndarray]
     written: bool
     from_complex64: Callable[[np.ndarray], np.ndarray] = _not_written
+    real: bool = False
 
 
 #: The one datatype table: the SigMF datatypes hi-station reads, by name.
@@ -119,6 +136,8 @@ DATATYPES: dict[str, Datatype] = {
     "cf32_le": Datatype(8, _cf32, written=True, from_complex64=_to_cf32),
     "ci16_le": Datatype(4, _ci16, written=False),
     "cu8": Datatype(2, _cu8, written=True, from_complex64=_to_cu8),
+    "rf32_le": Datatype(4, _rf32, written=False, real=True),
+    "ri16_le": Datatype(2, _ri16, written=False, real=True),
 }
 #: Names of the datatypes read.
 SUPPORTED_SIGMF_DATATYPES = tuple(DATATYPES)

@@ -222,7 +222,8 @@ def replay(
     fft_engine : {"auto", "fftw", "scipy"}, optional
         The channelizer's whole-band FFT (:mod:`dsp.fft`).
     dial_hz, sideband : float, str, optional
-        A mono audio WAV from an SSB receiver: its dial and sideband.
+        A mono audio WAV or audio SigMF from an SSB receiver: its dial and sideband
+        (required for audio; see :mod:`station.sdr.filesource`).
 
     Returns
     -------

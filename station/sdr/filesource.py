@@ -9,6 +9,17 @@ Formats (chosen by the file name):
   samples (inside the tar for an archive); the samples themselves are read here with
   plain file reads, a block at a time (a memory map would keep every page it touched
   resident, so the process would grow with the file).
+- Audio SigMF (datatype ``rf32_le`` or ``ri16_le``, mono audio from an SSB receiver)
+  and mono audio WAV, with ``dial_hz`` (``--dial-mhz``) and ``sideband``: converted to
+  complex baseband at half the audio rate centred on the RF of audio ``fs/4``, as the
+  sound-card source does (:mod:`station.sdr.audio`), so USB audio ``a`` lands on RF
+  dial + ``a`` and LSB on dial - ``a``.  The dial is always ``dial_hz``, never the
+  file's ``core:frequency``: SigMF defines that as the centre of the recorded signal,
+  which for receiver audio writers read as the dial, the audio's centre or nothing,
+  so it is not guessed (as a WAV, an audio SigMF without ``dial_hz`` is refused).
+  The conversion delays the audio by :data:`dsp.audio_baseband.DELAY_SAMPLES` audio
+  samples; the first sample's UTC (``core:datetime``, or ``start_utc``) is moved back
+  by as much, so edges keep their UTC.
 - Raw ``rtl_sdr`` output ``NAME.cu8`` (no metadata: ``sample_rate_hz`` and
   ``center_freq_hz`` are required).
 - Two-channel WAV (``NAME.wav``, I left, Q right), through :mod:`soundfile` blocks.
@@ -45,10 +56,10 @@ from typing import Any, BinaryIO
 import numpy as np
 import soundfile as sf
 
-from dsp.audio_baseband import AudioBasebandState, audio_to_baseband
+from dsp.audio_baseband import DELAY_SAMPLES, AudioBasebandState, audio_to_baseband
 from station.clock import Clock, SystemClock
 from station.errors import InputError, RecordingError
-from station.recording import open_sigmf
+from station.recording import SigmfInput, open_sigmf
 from station.recording.model import check_finite
 from station.recording.sigmf_meta import DATATYPES
 from station.recording.wav import riff_data_shortfall
@@ -63,6 +74,7 @@ _FORMATS_HELP = (
     "use NAME.sigmf-meta, bare NAME or NAME.sigmf (SigMF), NAME.cu8 (raw rtl_sdr, with "
     "sample_rate_hz and center_freq_hz) or NAME.wav (two-channel I/Q)"
 )
+_DIAL_HELP = "or mono audio with --dial-mhz (the SSB receiver's dial)"
 
 
 def _positive(name: str, value: float | None) -> float | None:
@@ -94,8 +106,10 @@ class FileSource:
     verify_checksum : bool, optional
         Check SigMF ``core:sha512`` first (reads the whole file once).
     dial_hz : float, optional
-        A mono audio WAV from an SSB receiver on this dial: read as complex baseband at
-        half its rate, as the sound-card source does (:mod:`station.sdr.audio`).
+        A mono audio WAV or audio SigMF (``rf32_le``, ``ri16_le``) from an SSB receiver
+        on this dial: read as complex baseband at half its rate, as the sound-card source
+        does (:mod:`station.sdr.audio`).  Required for audio; the file's
+        ``core:frequency`` is not read as the dial.
     sideband : {"usb", "lsb"}, optional
         That receiver's sideband.
 
@@ -204,9 +218,8 @@ class FileSource:
         if wav.channels != 2:
             wav.close()
             raise RecordingError(
-                p, f"has {wav.channels} channel(s); replay needs two (I and Q), or mono audio "
-                "with --dial-mhz (the SSB receiver's dial)",
-            )  # fmt: skip
+                p, f"has {wav.channels} channel(s); replay needs two (I and Q), {_DIAL_HELP}"
+            )
         if wav.frames == 0:
             wav.close()
             raise RecordingError(p, "data is empty (0 samples)")
@@ -220,14 +233,49 @@ class FileSource:
         """
         opened = open_sigmf(self.path, verify_checksum=self.verify_checksum,
                             rate_required=self._rate is None)  # fmt: skip
+        hw, where = opened.hardware, opened.where
+        if opened.kind == "audio":
+            return where, self._audio_sigmf(opened)
         data_file, self._offset = opened.data_location()
         self._fh = open(data_file, "rb")
         self._datatype, self.sample_count = opened.datatype, opened.sample_count
-        hw, where = opened.hardware, opened.where
         return where, {
             "rate": opened.sample_rate_hz, "center": opened.center_freq_hz,
             "start": opened.start_utc, "hw": f"{hw + '; ' if hw else ''}replay of {where.name}",
         }  # fmt: skip
+
+    def _audio_sigmf(self, opened: SigmfInput) -> dict[str, Any]:
+        """Open an audio SigMF through the dial, as a mono WAV (``core:frequency`` unread)."""
+        where = opened.where
+        if self._dial is None:
+            raise RecordingError(
+                where, f"core:datatype={opened.datatype} is mono audio; replay needs I/Q, "
+                f"{_DIAL_HELP}",
+            )  # fmt: skip
+        fs = opened.outline().sample_rate_hz  # decode's error when core:sample_rate is missing
+        if opened.sample_count < 2:
+            raise RecordingError(where, "data is too short (under 2 audio samples)")
+        data_file, self._offset = opened.data_location()
+        self._fh = open(data_file, "rb")
+        self._datatype, self.sample_count = opened.datatype, opened.sample_count // 2
+        self._audio = AudioBasebandState()
+        hw = f"{opened.hardware}; " if opened.hardware else ""
+        return {"rate": fs / 2, "center": audio_to_rf_hz(fs / 4, self._dial, self._sideband),
+                "start": opened.start_utc,
+                "hw": f"{hw}audio SigMF {where.name} from an SSB receiver on "
+                      f"{self._dial / 1e6:.6f} MHz {self._sideband.upper()}"}  # fmt: skip
+
+    def _read_audio(self, n: int) -> np.ndarray:
+        """Read the next ``n`` audio samples (mono WAV or audio SigMF), float32, checked finite."""
+        if self._wav is not None:
+            audio = self._wav.read(n, dtype="float32", always_2d=True)[:, 0]
+        else:
+            assert self._fh is not None
+            datatype = DATATYPES[self._datatype]
+            self._fh.seek(self._offset + 2 * self._pos * datatype.sample_bytes)
+            audio = datatype.to_samples(self._fh.read(n * datatype.sample_bytes))
+        check_finite(audio, self._where, first_index=2 * self._pos)
+        return audio
 
     def open(self) -> SourceInfo:
         """Check the file and get ready to read from its first sample.
@@ -255,6 +303,8 @@ class FileSource:
                 )
             center = self._agree("center_freq_hz", self._center, found.get("center"), where)
             start = self._agree("start_utc", self._start_utc, found.get("start"), where)
+            if start is not None and self._audio is not None:  # the filter's delay
+                start -= timedelta(seconds=DELAY_SAMPLES / (2 * float(rate)))
         except InputError:
             self.close()
             raise
@@ -263,7 +313,7 @@ class FileSource:
             center_freq_hz=0.0 if center is None else float(center),
             start_utc=start,
             hardware=found["hw"],
-            datatype=self._datatype,
+            datatype="" if self._audio is not None else self._datatype,  # audio: no raw
         )
         self._pos = 0
         self._opened_at = self._clock.now()
@@ -286,10 +336,8 @@ class FileSource:
         if count <= 0:
             return None
         raw = None
-        if self._wav is not None and self._audio is not None:
-            audio = self._wav.read(2 * count, dtype="float32", always_2d=True)[:, 0]
-            check_finite(audio.astype(np.complex64), self._where, first_index=2 * self._pos)
-            samples, self._audio = audio_to_baseband(audio, self._audio,
+        if self._audio is not None:
+            samples, self._audio = audio_to_baseband(self._read_audio(2 * count), self._audio,
                                                      lsb=self._sideband == "lsb")  # fmt: skip
         elif self._wav is not None:
             frames = self._wav.read(count, dtype="float32", always_2d=True)
@@ -299,7 +347,7 @@ class FileSource:
             datatype = DATATYPES[self._datatype]
             self._fh.seek(self._offset + self._pos * datatype.sample_bytes)
             raw = self._fh.read(count * datatype.sample_bytes)
-            samples = datatype.to_complex64(raw)
+            samples = datatype.to_samples(raw)
         if samples.size != count:
             raise RecordingError(
                 self.path, f"ended at sample {self._pos + samples.size} while being read; "

@@ -124,3 +124,57 @@ def test_a_good_file_is_accepted_by_both(runner, tmp_path):
     assert invoke(runner, "decode", path).exit_code == 0
     result = invoke(runner, "replay", path, "--freq-mhz", "28.2", "--json")
     assert result.exit_code == 0, result.output
+
+
+def _audio(tmp_path):
+    from tests.station.replay.test_audio_sigmf import write_audio_sigmf
+
+    return write_audio_sigmf(tmp_path)
+
+
+def _audio_nan(tmp_path):
+    meta = _audio(tmp_path)
+    data = tmp_path / "rx.sigmf-data"
+    x = np.fromfile(data, "<f4")
+    x[7] = np.inf
+    x.tofile(data)
+    return _no_checksum(meta)
+
+
+def _audio_truncated(tmp_path):
+    meta = _audio(tmp_path)
+    data = tmp_path / "rx.sigmf-data"
+    data.write_bytes(data.read_bytes()[:-3])
+    return _no_checksum(meta)
+
+
+def _audio_no_rate(tmp_path):
+    meta_path = _audio(tmp_path)
+    meta = json.loads(meta_path.read_text())
+    meta["global"].pop(sigmf.SAMPLE_RATE_KEY)
+    meta_path.write_text(json.dumps(meta))
+    return meta_path
+
+
+AUDIO_CASES = {
+    "audio NaN samples": (_audio_nan, "NaN or infinite (first at sample 7)"),
+    "audio truncated": (_audio_truncated, "truncated"),
+    "audio no sample rate": (_audio_no_rate, "core:sample_rate is missing"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(AUDIO_CASES))
+def test_an_audio_sigmf_is_refused_alike(runner, tmp_path, case):
+    make, fragment = AUDIO_CASES[case]
+    path = make(tmp_path)
+    decoded = assert_one_error_line(invoke(runner, "decode", path), fragment)
+    replayed = assert_one_error_line(invoke(runner, "replay", path, "--dial-mhz", "28.3985"),
+                                     fragment)  # fmt: skip
+    assert replayed == decoded
+
+
+def test_a_good_audio_sigmf_is_accepted_by_both(runner, tmp_path):
+    path = _audio(tmp_path)
+    assert invoke(runner, "decode", path).exit_code == 0
+    result = invoke(runner, "replay", path, "--dial-mhz", "28.3985", "--freq-mhz", "28.4")
+    assert result.exit_code == 0, result.output

@@ -245,7 +245,7 @@ def test_checksum_mismatch(tmp_path):
 @pytest.mark.parametrize(
     ("datatype", "match"),
     [
-        ("ri16_le", "core:datatype='ri16_le' is not supported; hi-station reads cf32_le"),
+        ("ri32_le", "core:datatype='ri32_le' is not supported; hi-station reads cf32_le"),
         ("cf64_le", "core:datatype='cf64_le' is not supported"),
         ("cq99", "Unrecognized datatype.*hi-station reads cf32_le, ci16_le, cu8"),
     ],

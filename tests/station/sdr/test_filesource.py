@@ -208,7 +208,7 @@ def test_metadata_that_disagrees_with_the_data(tmp_path):
     expect_error(meta, "capture starts at sample 1500")
 
 
-@pytest.mark.parametrize("datatype", ["ci32_le", "cu16_le", "rf32_le", "foo"])
+@pytest.mark.parametrize("datatype", ["ci32_le", "cu16_le", "rf64_le", "foo"])
 def test_unknown_datatype(tmp_path, datatype):
     meta = write_with_sigmf(tmp_path / "cap", u8_tone(1000), "cu8")
     edit_meta(meta, lambda m: m["global"].update({"core:datatype": datatype}))
