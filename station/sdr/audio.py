@@ -15,9 +15,19 @@ The stream is read blocking, in the capture's thread: no Python runs in PortAudi
 own thread (a callback stream crashed the interpreter, 3 runs of 3, while the capture
 wrote its SigMF metadata; the keyer's light callback never did).  Sample 0's UTC is
 PortAudio's stream time (on Linux ALSA the real-time clock) at the first read, less the
-input latency and the samples read and buffered (plus the filter's delay); an input
-overflow is logged.  Sample times after that are by count, at the sound card's rate
-(tens of ppm off a true clock, as a dongle's crystal is).
+input latency and the samples read and buffered (plus the filter's delay).  Sample times
+after that are by count, at the sound card's rate (tens of ppm off a true clock, as a
+dongle's crystal is).
+
+Lost input is a gap, as for every live source: when PortAudio flags an input overflow,
+:func:`overflow_lost_samples` estimates how many audio samples were lost from the
+stream clock against the sample count, the block after it starts that much later
+(``IQBlock.start_sample`` and ``dropped_before``) and the capture zero-fills and
+annotates it ``"gap"``.  Only a flagged overflow counts.  Through PulseAudio a stalled
+reader is never flagged: the server buffers ~20 s (a 3 s stall came through whole) and
+drops the rest silently (a 25 s stall lost 3.16 s, no flag), and the clock alone is no
+guide: while a backlog drains it runs ahead of the count with nothing lost, and a
+0.34 s stall of the server moved it 0.36 s and back.
 
 Examples
 --------
@@ -30,6 +40,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import deque
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,13 +51,63 @@ from station.errors import InputError, SourceError
 from station.sdr.base import IQBlock, SourceInfo
 from station.sideband import audio_to_rf_hz, check_sideband
 
-__all__ = ["AUDIO_RATE_RANGE_HZ", "AudioSource"]
+__all__ = ["AUDIO_RATE_RANGE_HZ", "AudioSource", "overflow_lost_samples"]
 
 logger = logging.getLogger(__name__)
 
 #: Sound-card rates accepted, S/s.
 AUDIO_RATE_RANGE_HZ = (8_000.0, 48_000.0)
 _FIRST_BLOCK_S_MIN = 0.05  # the first read, s of audio
+_OFFSET_READS = 64  # reads (~10 s) whose least clock offset is the reference
+
+
+def overflow_lost_samples(
+    overflowed: bool, offset_s: float | None, reference_s: float | None, frames: int,
+    rate_hz: float,
+) -> int:  # fmt: skip
+    """Estimate the audio samples lost before a read, from its overflow flag and clock.
+
+    The clock offset of a read is the stream clock's time of its last sample (stream
+    time less the input latency and what is still buffered) minus the time the sample
+    count gives it (sample 0's time + count / rate, counting earlier losses).  Samples
+    lost since the reference read move the offset on by their duration.
+
+    Parameters
+    ----------
+    overflowed : bool
+        PortAudio's input-overflow flag for this read.
+    offset_s : float or None
+        This read's clock offset, s (None when the stream has no clock).
+    reference_s : float or None
+        The offset before the loss: the least over the recent reads that waited for
+        their samples (a backlog only ever adds to an offset).
+    frames : int
+        Samples this read returned.
+    rate_hz : float
+
+    Returns
+    -------
+    int
+        0 without the flag.  With it: the offset's advance in samples, at least 1
+        (a flag means something was lost); one read's worth (``frames``) when there is
+        no clock to measure.  Accuracy: the stream clock's jitter against the count
+        (0.1 ms seen through ALSA) plus the card's rate error since the reference (tens
+        of ppm over ~10 s, below a millisecond); a flagged read behind a sound server's
+        backlog is over by it.
+
+    Examples
+    --------
+    >>> overflow_lost_samples(True, 2.5004, 0.0004, 8192, 48000.0)  # 2.5 s lost
+    120000
+    >>> overflow_lost_samples(False, 2.5, 0.0, 8192, 48000.0), overflow_lost_samples(
+    ...     True, None, None, 8192, 48000.0)  # a backlog; a flag without a clock
+    (0, 8192)
+    """
+    if not overflowed:
+        return 0
+    if offset_s is None or reference_s is None:
+        return int(frames)
+    return max(1, int(round((offset_s - reference_s) * rate_hz)))
 
 
 class AudioSource:
@@ -94,6 +155,12 @@ class AudioSource:
         self._pending = np.zeros(0, np.complex64)
         self._next_out = 0  # stream index of the first pending sample
         self._held: list[np.ndarray] = []
+        self._t0_unix: float | None = None  # stream-clock time of audio sample 0
+        self._count = 0  # audio samples through the last read, lost ones too
+        self._offsets: deque[float] = deque(maxlen=_OFFSET_READS)
+        self._lost = 0  # audio samples lost before the next unconverted read
+        #: Input overflows seen (each a gap in the recording).
+        self.overflows = 0
 
     def open(self) -> SourceInfo:
         """Start the stream and read its first block, to know sample 0's UTC."""
@@ -106,10 +173,10 @@ class AudioSource:
         except (sd.PortAudioError, ValueError) as exc:
             raise SourceError(f"audio device {self.device!r}: cannot open ({exc})") from None
         self._stream = stream
-        first = self._read_audio(int(self.audio_rate_hz * _FIRST_BLOCK_S_MIN))
+        first, _ = self._read_audio(int(self.audio_rate_hz * _FIRST_BLOCK_S_MIN))
         # the first block's samples were taken up to now, less what is still buffered
-        end_unix = float(stream.time) - float(stream.latency)
-        start_unix = end_unix - (len(first) + stream.read_available) / self.audio_rate_hz
+        start_unix = self._end_unix() - len(first) / self.audio_rate_hz
+        self._t0_unix, self._count = start_unix, len(first)
         self._held = [first]
         start = datetime.fromtimestamp(start_unix + DELAY_SAMPLES / self.audio_rate_hz, UTC)
         hw = (
@@ -118,15 +185,38 @@ class AudioSource:
         )
         return SourceInfo(self.rate_hz, self.center_freq_hz, start, hw)
 
-    def _read_audio(self, frames: int) -> np.ndarray:
+    def _end_unix(self) -> float:
+        """Stream-clock time of the last sample read (less the latency and what is buffered)."""
+        stream, rate = self._stream, self.audio_rate_hz
+        return float(stream.time) - float(stream.latency) - stream.read_available / rate
+
+    def _read_audio(self, frames: int) -> tuple[np.ndarray, bool]:
         """Read ``frames`` audio samples (blocking: no Python runs in PortAudio's thread)."""
         try:
             data, overflowed = self._stream.read(frames)
         except Exception as exc:  # sounddevice raises PortAudioError
             raise SourceError(f"audio device {self.device!r}: {exc}") from None
-        if overflowed:
-            logger.warning("audio device %r: input overflow (samples lost)", self.device)
-        return np.asarray(data[:, 0])
+        return np.asarray(data[:, 0]), bool(overflowed)
+
+    def _next_audio(self, frames: int) -> np.ndarray:
+        """Read the next audio, noting in :attr:`_lost` what an overflow lost before it."""
+        t_before = float(self._stream.time)
+        audio, overflowed = self._read_audio(frames)
+        rate, offset, t_after = self.audio_rate_hz, None, float(self._stream.time)
+        if self._t0_unix is not None and t_after > 0:  # 0: the stream has no clock
+            offset = self._end_unix() - self._t0_unix - (self._count + len(audio)) / rate
+        waited = t_after - t_before >= 0.5 * len(audio) / rate  # no backlog behind it
+        ref = min(self._offsets) if self._offsets else None
+        lost = overflow_lost_samples(overflowed, offset, ref, len(audio), rate)
+        if lost:
+            self.overflows += 1
+            logger.warning("audio device %r: input overflow, about %d samples (%.3f s) lost",
+                           self.device, lost, lost / rate)  # fmt: skip
+        elif offset is not None and waited:
+            self._offsets.append(offset)
+        self._count += lost + len(audio)
+        self._lost += lost
+        return audio
 
     def read(self, n: int) -> IQBlock | None:
         """Return up to ``n`` complex samples (converted from the next audio)."""
@@ -134,12 +224,19 @@ class AudioSource:
             raise RuntimeError("AudioSource.read() before open()")
         if int(n) <= 0:
             raise InputError(f"n={n!r} must be a whole number of samples > 0")
+        dropped = 0
         while len(self._pending) == 0:
-            audio = self._held.pop() if self._held else self._read_audio(2 * int(n))
+            audio = self._held.pop() if self._held else self._next_audio(2 * int(n))
+            if self._lost:  # output k is audio sample 2k: skip the lost ones' outputs
+                a, b = self._state.n_in, self._state.n_in + self._lost
+                dropped += (b + 1) // 2 - (a + 1) // 2
+                self._state = AudioBasebandState(b, self._state.zi)
+                self._lost = 0
             z, self._state = audio_to_baseband(audio, self._state, lsb=self.sideband == "lsb")
             self._pending = z
+        self._next_out += dropped
         out, self._pending = self._pending[: int(n)], self._pending[int(n) :]
-        block = IQBlock(out, start_sample=self._next_out)
+        block = IQBlock(out, start_sample=self._next_out, dropped_before=dropped)
         self._next_out += len(out)
         return block
 
