@@ -15,7 +15,9 @@ The stream is read blocking, in the capture's thread: no Python runs in PortAudi
 own thread (a callback stream crashed the interpreter, 3 runs of 3, while the capture
 wrote its SigMF metadata; the keyer's light callback never did).  Sample 0's UTC is
 PortAudio's stream time (on Linux ALSA the real-time clock) at the first read, less the
-input latency and the samples read and buffered (plus the filter's delay).  Sample times
+input latency, the samples read and buffered, and the filter's delay (output sample 0
+holds the audio of :data:`~dsp.audio_baseband.DELAY_SAMPLES` before the first read, as
+for a replayed file).  Sample times
 after that are by count, at the sound card's rate (tens of ppm off a true clock, as a
 dongle's crystal is).
 
@@ -178,7 +180,7 @@ class AudioSource:
         start_unix = self._end_unix() - len(first) / self.audio_rate_hz
         self._t0_unix, self._count = start_unix, len(first)
         self._held = [first]
-        start = datetime.fromtimestamp(start_unix + DELAY_SAMPLES / self.audio_rate_hz, UTC)
+        start = datetime.fromtimestamp(start_unix - DELAY_SAMPLES / self.audio_rate_hz, UTC)
         hw = (
             f"sound card {self.device} via PortAudio, {self.audio_rate_hz:g} S/s mono from "
             f"an SSB receiver on {self.dial_hz / 1e6:.6f} MHz {self.sideband.upper()}"
