@@ -123,6 +123,35 @@ def test_the_audio_keyer_into_the_sound_card_receiver_decodes_hi(pulse, runner, 
     assert replayed.exit_code == 0, (replayed.output, replayed.stderr)
     (ch,) = json.loads(replayed.stdout)["channels"]
     assert ch["decoded"]["text"] == "HI"
+    err_ms = _captured_edge_errors_ms(channel["path"], tmp_path / "tx.jsonl")
+    print("captured edge errors ms", np.round(err_ms, 1))
+    assert len(err_ms) == 12 and np.all(np.abs(err_ms) < 50), err_ms
+
+
+def _captured_edge_errors_ms(path: str, log: Path) -> np.ndarray:
+    """Each planned edge against the captured channel's edge nearest it, ms, after the
+    output latency the TX log reports (the capture's UTC already allows for the input's)."""
+    import re
+
+    from station.keyer.records import EdgeRecord, record_from_json
+    from station.keyer.txlog import read_tx_log
+    from station.recording import read_recording
+    from tests.station.audio_fixtures import tone_edges
+
+    rec = read_recording(path)
+    assert rec.start_utc is not None
+    rises, falls = tone_edges(rec.samples, rec.sample_rate_hz, 0.0, window_s=0.01)
+    t0 = rec.start_utc.timestamp()
+    edges = [r for r in (record_from_json(x, "tx") for x in read_tx_log(log))
+             if isinstance(r, EdgeRecord)]  # fmt: skip
+    errors = []
+    for e in edges:
+        found = re.search(r"audio output latency ([0-9.]+) ms", e.reply or "")
+        assert found and e.planned_utc is not None, e.reply
+        want = e.planned_utc.timestamp() + float(found.group(1)) / 1e3
+        seen = t0 + (rises if e.key == "down" else falls)
+        errors.append(1e3 * (seen[np.argmin(np.abs(seen - want))] - want))
+    return np.array(errors)
 
 
 @pytest.mark.parametrize("sideband", ["usb", "lsb"])
