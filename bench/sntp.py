@@ -24,11 +24,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,48 +32,14 @@ from pathlib import Path
 
 import numpy as np
 
-from station.sntp import measure_offset
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/station/ntp_server
+
+from station.sntp import measure_offset  # noqa: E402
+from tests.station.ntp_server import start_chronyd, stop_chronyd  # noqa: E402
 
 LIMIT_ERROR_S = 0.020
 LIMIT_TIME_S = 2.0
 SHIFTS = (("none", 0.0), ("+1.2s", 1.2), ("+3s", 3.0), ("-2.5s", -2.5), ("+1h", 3600.0))
-
-
-def _free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _chronyd(folder: Path, shift: str | None) -> tuple[subprocess.Popen, str]:
-    port = _free_udp_port()
-    conf = folder / "chrony.conf"
-    conf.write_text(
-        f"port {port}\nbindaddress 127.0.0.1\nallow 127.0.0.1\nlocal stratum 8\n"
-        f"cmdport 0\nbindcmdaddress /\npidfile {folder}/chronyd.pid\n",
-        encoding="utf-8",
-    )
-    cmd = ["chronyd", "-d", "-x", "-u", "root", "-f", str(conf)]
-    if shift:
-        cmd = ["faketime", "-f", shift, *cmd]
-    proc = subprocess.Popen(
-        cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    address = f"127.0.0.1:{port}"
-    deadline = time.monotonic() + 10
-    while not measure_offset([address], samples=1, budget_s=0.2).measured:
-        if proc.poll() is not None or time.monotonic() > deadline:
-            _stop(proc)
-            sys.exit(f"chronyd did not answer on {address}")
-    return proc, address
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    proc.wait(timeout=5)
 
 
 def main() -> None:
@@ -96,7 +58,7 @@ def main() -> None:
         for n, (shift, shift_s) in enumerate(shifts):
             folder = Path(tmp) / str(n)
             folder.mkdir()
-            proc, address = _chronyd(folder, None if shift == "none" else shift)
+            proc, address = start_chronyd(folder, None if shift == "none" else shift)
             try:
                 offsets, took = [], []
                 for _ in range(args.repeats):
@@ -105,7 +67,7 @@ def main() -> None:
                     took.append(time.monotonic() - t0)
                     offsets.append(np.nan if got.offset_s is None else got.offset_s)
             finally:
-                _stop(proc)
+                stop_chronyd(proc)
             err = np.abs(np.array(offsets) - shift_s)
             ok = bool(np.all(err <= LIMIT_ERROR_S) and max(took) <= LIMIT_TIME_S)
             bar = "ok" if ok else "FAIL"

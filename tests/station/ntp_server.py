@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["ntp_server", "start_chronyd"]
+__all__ = ["ntp_server", "start_chronyd", "stop_chronyd"]
 
 
 def _free_udp_port() -> int:
@@ -39,7 +39,7 @@ def _answers(port: int) -> bool:
             return False
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop_chronyd(proc: subprocess.Popen) -> None:
     """End the process group (faketime forks: chronyd is its child)."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGTERM)
@@ -75,7 +75,7 @@ def start_chronyd(folder: Path, shift: str | None = None) -> tuple[subprocess.Po
     deadline = time.monotonic() + 10
     while not _answers(port):
         if proc.poll() is not None or time.monotonic() > deadline:
-            _stop(proc)
+            stop_chronyd(proc)
             pytest.fail(
                 f"chronyd did not answer on port {port}: {(folder / 'chronyd.log').read_text()}"
             )
@@ -99,4 +99,4 @@ def ntp_server(tmp_path: Path) -> Iterator[Callable[..., str]]:
         yield start
     finally:
         for proc in procs:
-            _stop(proc)
+            stop_chronyd(proc)
