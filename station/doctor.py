@@ -10,7 +10,7 @@ Examples
 >>> report.hi_station == __import__("station").__version__
 True
 >>> sorted(report.to_dict())[:4]
-['clock_delay_s', 'clock_max_error_s', 'clock_measured_utc', 'clock_offset']
+['clock_delay_s', 'clock_max_error_s', 'clock_max_offset_s', 'clock_measured_utc']
 """
 
 from __future__ import annotations
