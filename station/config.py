@@ -171,12 +171,16 @@ KEYS: tuple[ConfigKey, ...] = (
               "an SSB receiver's dial, MHz (capture --dial-mhz)"),
     ConfigKey("receive", "sideband", "sideband", _choice("usb", "lsb"), '"usb"',
               "the receiver's sideband: usb or lsb (capture --sideband)"),
+    ConfigKey("receive", "receiver", "receiver", _text, '"RTL-SDR Blog V3"',
+              "receiver named in the grabs' header (capture, replay --receiver)"),
+    ConfigKey("receive", "antenna", "antenna", _text, '"10 m dipole"',
+              "antenna named in the grabs' header (capture, replay --antenna)"),
     ConfigKey("event", "schedule", "schedule", _text, '"juno-2013-10-09"',
               "default event file or id (transmit, schedule plan, capture --schedule)"),
     ConfigKey("output", "recordings", "recordings", _folder, '"~/hi-station/recordings"',
               "capture writes into a new folder here per run (capture --out)"),
     ConfigKey("output", "grabs", "grabs", _folder, '"~/hi-station/grabs"',
-              "QRSS grabs of replay (replay --png)"),
+              "QRSS grabs of capture and replay (capture --grabs, replay --png)"),
     ConfigKey("clock", "servers", "clock_servers", _servers,
               '["pool.ntp.org"]', "NTP servers the clock is measured against"),
     ConfigKey("clock", "max_offset_s", "max_offset_s", _number(0.001, 60.0, " s"), "0.5",
@@ -211,6 +215,8 @@ class StationConfig:
     ppm: int = 0
     dial_mhz: float | None = None
     sideband: str = "usb"
+    receiver: str | None = None
+    antenna: str | None = None
     schedule: str | None = None
     recordings: Path | None = None
     grabs: Path | None = None

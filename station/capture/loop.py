@@ -27,6 +27,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,7 @@ from station.capture.view import (
 )
 from station.channels import channel_offsets_hz
 from station.errors import SourceError
+from station.qrss.live import LiveGrabber
 from station.recording import GAP_LABEL, SigmfStreamWriter
 from station.sdr.base import IQBlock, SourceInfo
 from station.signals import Interrupted, StopRequest
@@ -99,6 +101,7 @@ class CaptureLoop:
         on_round: Callable[[RoundDetection], None] | None = None,
         detect_rounds: bool = True,
         pfa: float = 1e-3,
+        on_grab: Callable[[Path], None] | None = None,
     ) -> None:
         self.plan, self.info, self.source = plan, info, plan.source
         self._say = on_note or (lambda text: None)
@@ -137,6 +140,19 @@ class CaptureLoop:
                 plan.event, plan.channels, self.rate_ch, info.start_utc, pfa=pfa,
                 on_result=on_round, synchronous=plan.fast, center_freq_hz=info.center_freq_hz,
             )  # fmt: skip
+        #: The live QRSS grabber (``plan.grabs``), None without grabs.
+        self.grabber: LiveGrabber | None = None
+        if plan.grabs is not None:
+            try:
+                make_output_dir(plan.grabs.out_dir)
+                self.grabber = LiveGrabber(
+                    plan.grabs, plan.channels, self.rate_ch, info.start_utc, event=plan.event,
+                    stem=plan.out_dir.name, on_grab=on_grab, on_note=self._say,
+                    synchronous=plan.fast,
+                )  # fmt: skip
+            except BaseException:
+                self._close(wait=False, strict=False)
+                raise
 
     def _open_writers(self) -> None:
         """Create every recording (metadata first): one per channel, and the raw stream."""
@@ -193,6 +209,8 @@ class CaptureLoop:
         self.meter.update(rows)
         if self.watcher is not None:
             self.watcher.feed(rows)
+        if self.grabber is not None:
+            self.grabber.feed(rows)
 
     def _gap(self, a: int, b: int) -> None:
         """Input samples ``a..b`` were lost: zeros through the channelizer, annotated."""
@@ -308,6 +326,7 @@ class CaptureLoop:
             channels=channels, raw=raw, samples=self.pos, samples_dropped=self.dropped,
             gaps=self.gaps, reconnects=int(getattr(self.source, "reconnects", 0) or 0),
             stop_reason=reason, rounds=rounds, warnings=warnings,
+            grabs=() if self.grabber is None else tuple(dict.fromkeys(self.grabber.paths)),
         )  # fmt: skip
 
     def _check_rate(self, wall_s: float) -> tuple[str, ...]:
@@ -351,6 +370,9 @@ class CaptureLoop:
         watcher = getattr(self, "watcher", None)
         if watcher is not None:
             watcher.close(wait=wait)
+        grabber = getattr(self, "grabber", None)
+        if grabber is not None:
+            grabber.close(wait=wait)
         if errors and strict:
             raise errors[0]
         raw = out.pop() if out and out[-1].label == "raw" else None
@@ -367,6 +389,8 @@ def run_capture(
     on_open: Callable[[SourceInfo], None] | None = None,
     detect_rounds: bool = True,
     pfa: float = 1e-3,
+    on_loop: Callable[[CaptureLoop], None] | None = None,
+    on_grab: Callable[[Path], None] | None = None,
 ) -> CaptureResult:
     """Open the plan's source and record until the planned stop, the source's end or ``stop``.
 
@@ -390,6 +414,12 @@ def run_capture(
         With a schedule, detect each round as soon as it has been captured.
     pfa : float, optional
         False-alarm probability of those detections.
+    on_loop : callable, optional
+        ``on_loop(CaptureLoop)`` once the loop exists, before streaming (e.g. to read
+        ``loop.grabber.waterfall()`` from another thread).
+    on_grab : callable, optional
+        ``on_grab(path)`` after each grab PNG is written (``plan.grabs``; from the
+        grabber's thread).
 
     Returns
     -------
@@ -409,10 +439,12 @@ def run_capture(
     info = plan.source.open()
     try:
         loop = CaptureLoop(plan, info, on_note=on_note, on_round=on_round,
-                           detect_rounds=detect_rounds, pfa=pfa)  # fmt: skip
+                           detect_rounds=detect_rounds, pfa=pfa, on_grab=on_grab)  # fmt: skip
     except BaseException:
         plan.source.close()
         raise
     if on_open is not None:
         on_open(info)
+    if on_loop is not None:
+        on_loop(loop)
     return loop.run(stop, on_status)

@@ -71,6 +71,7 @@ from station.channels import (
 )
 from station.clock import Clock, SystemClock
 from station.errors import InputError, RecordingError
+from station.qrss.settings import GrabSettings
 from station.recording import sigmf_files
 from station.schedule.event import Event
 from station.sdr.base import IQSource, SourceInfo
@@ -118,6 +119,8 @@ class CapturePlan:
         The planned stop, for people.
     fast : bool
     overwrite : bool
+    grabs : GrabSettings or None
+        Live QRSS grabs (:class:`station.qrss.LiveGrabber`); None: none.
     """
 
     spec: str
@@ -138,6 +141,7 @@ class CapturePlan:
     stop_text: str
     fast: bool
     overwrite: bool
+    grabs: GrabSettings | None = None
 
     @property
     def targets(self) -> list[Path]:
@@ -327,6 +331,12 @@ def _plan(
     )  # fmt: skip
 
 
+def _check_grabs(grabs: GrabSettings) -> None:
+    """Refuse a grabs folder that is a file."""
+    if grabs.out_dir.exists() and not grabs.out_dir.is_dir():
+        raise InputError(f"--grabs={grabs.out_dir} is not a directory")
+
+
 def plan_capture(
     source: str,
     out_dir: str | Path,
@@ -347,6 +357,7 @@ def plan_capture(
     seed: int | None = None,
     dial_hz: float | None = None,
     sideband: str = "usb",
+    grabs: GrabSettings | None = None,
 ) -> CapturePlan:
     """Check a capture and build its source, touching no device, connection or output.
 
@@ -378,6 +389,8 @@ def plan_capture(
         ``synthetic`` source's noise seed.
     dial_hz, sideband : float, {"usb", "lsb"}, optional
         ``audio:DEVICE``: the SSB receiver's dial frequency (required) and sideband.
+    grabs : GrabSettings, optional
+        Write QRSS grabs while capturing (its folder is created when the capture opens).
 
     Raises
     ------
@@ -402,6 +415,9 @@ def plan_capture(
         plan = _plan(source, kind, src, info, rate_ch, channels, Path(out_dir), raw, event, stop,
                      settings, overwrite)  # fmt: skip
         _check_out(plan.out_dir, plan.targets, overwrite, reads)
+        if grabs is not None:
+            _check_grabs(grabs)
+            plan = dataclasses.replace(plan, grabs=grabs)
     except BaseException:
         if src is not None:
             src.close()

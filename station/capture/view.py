@@ -186,6 +186,8 @@ class CaptureResult:
     warnings : tuple of str
         What the capture found wrong with the source (a live source delivering
         samples faster than its rate); also annotated in every recording.
+    grabs : tuple of pathlib.Path
+        The QRSS grab PNGs written (the stacked frame once), in order.
     """
 
     out_dir: Path
@@ -204,6 +206,7 @@ class CaptureResult:
     stop_reason: str
     rounds: tuple[RoundDetection, ...] = ()
     warnings: tuple[str, ...] = ()
+    grabs: tuple[Path, ...] = ()
 
     @property
     def duration_s(self) -> float:
@@ -229,6 +232,6 @@ class CaptureResult:
             channels=[c.to_dict() for c in self.channels],
             raw=None if self.raw is None else self.raw.to_dict(),
             files=[str(p) for p in self.files], rounds=[r.to_dict() for r in self.rounds],
-            warnings=list(self.warnings),
+            warnings=list(self.warnings), grabs=[str(p) for p in self.grabs],
         )  # fmt: skip
         return out

@@ -19,6 +19,7 @@ from station.channels import DEFAULT_CHANNEL_RATE_HZ
 from station.cli._common import err_console
 from station.cli.render import print_json_or
 from station.cli.render_capture import CaptureDisplay, opened_line, print_capture
+from station.qrss.settings import DEFAULT_PALETTE, grab_settings
 from station.schedule import load_event
 from station.sdr.base import SourceInfo
 from station.sdr.spec import SOURCE_FORMS
@@ -48,6 +49,7 @@ def _record(plan: CapturePlan, *, quiet: bool) -> CaptureResult:
             result = run_capture(
                 plan, stop=stop, on_status=display.status, on_note=display.note,
                 on_round=display.round, on_open=opened,
+                on_grab=lambda path: display.note(f"grab {path.name}"),
             )  # fmt: skip
     finally:
         display.stop()
@@ -102,6 +104,31 @@ def capture(
     sideband: Annotated[
         str, typer.Option(help="audio:DEVICE: the receiver's sideband, usb or lsb.")
     ] = "usb",
+    grabs: Annotated[
+        Path | None, typer.Option(help="Write QRSS grabs here while capturing (created).")
+    ] = None,
+    frame_s: Annotated[
+        float | None, typer.Option(help="Grab frame, s (default: the round period, else 600).")
+    ] = None,
+    db_min: Annotated[
+        float | None, typer.Option(help="Grab colour scale low end, dB over the noise floor.")
+    ] = None,
+    db_max: Annotated[
+        float | None, typer.Option(help="Grab colour scale high end (default: automatic).")
+    ] = None,
+    palette: Annotated[str, typer.Option(help="Grab palette (a matplotlib colormap).")] = (
+        DEFAULT_PALETTE
+    ),
+    on_grab: Annotated[
+        str | None, typer.Option(help="Run 'CMD ... {path}' after each grab (no shell).")
+    ] = None,
+    on_grab_timeout_s: Annotated[
+        float, typer.Option(help="Kill the --on-grab command after this long, s.")
+    ] = 60.0,
+    callsign: Annotated[str, typer.Option(help="Your callsign, on the grabs.")] = "",
+    grid: Annotated[str, typer.Option(help="Your locator, on the grabs.")] = "",
+    receiver: Annotated[str, typer.Option(help="Receiver named on the grabs.")] = "",
+    antenna: Annotated[str, typer.Option(help="Antenna named on the grabs.")] = "",
     quiet: Annotated[bool, typer.Option("--quiet", help="No live view and no notes.")] = False,
     json_: Annotated[bool, typer.Option("--json", help="Print the summary as JSON only.")] = False,
 ) -> None:
@@ -109,17 +136,20 @@ def capture(
 
     Stops at --duration-s, --until-utc, 30 s after a --schedule's last key-up, the end of
     a file: source, or Ctrl-C / SIGTERM, which close every file cleanly (exit 0).
+    With --grabs, writes a QRSS grab per frame of each channel and a stacked frame.
     """
+    look = None if grabs is None else grab_settings(
+        grabs, frame_s=frame_s, db_min=db_min, db_max=db_max, palette=palette, on_grab=on_grab,
+        hook_timeout_s=on_grab_timeout_s, callsign=callsign, grid=grid, receiver=receiver,
+        antenna=antenna)  # fmt: skip
     plan = plan_capture(
-        source, out,
-        freqs_hz=[f * 1e6 for f in freq_mhz] if freq_mhz else None,
+        source, out, freqs_hz=[f * 1e6 for f in freq_mhz] if freq_mhz else None,
         event=None if schedule is None else load_event(schedule),
         center_freq_hz=None if center_mhz is None else center_mhz * 1e6,
-        sample_rate_hz=sample_rate_hz, gain_db=gain_db, freq_correction_ppm=ppm,
-        channel_rate_hz=channel_rate_hz, raw=raw, duration_s=duration_s,
+        sample_rate_hz=sample_rate_hz, gain_db=gain_db, freq_correction_ppm=ppm, sideband=sideband,
+        channel_rate_hz=channel_rate_hz, raw=raw, duration_s=duration_s, grabs=look,
         until_utc=None if until_utc is None else parse_utc(until_utc, name="--until-utc"),
         fast=fast, overwrite=overwrite, dial_hz=None if dial_mhz is None else dial_mhz * 1e6,
-        sideband=sideband,
     )  # fmt: skip
     result = _record(plan, quiet=quiet)
     print_json_or(result, json_, print_capture)

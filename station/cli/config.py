@@ -31,8 +31,12 @@ app = typer.Typer(
 #: Which command options (command path, click parameter name) each config attribute
 #: sets by default (an argument in capitals).  A parameter a command lacks is ignored.
 OPTIONS: dict[str, tuple[tuple[str, str], ...]] = {
-    "callsign": (("transmit", "callsign"), ("schedule plan", "callsign"), ("replay", "callsign")),
-    "grid": (("transmit", "grid"), ("schedule plan", "grid"), ("replay", "grid")),
+    "callsign": (
+        ("transmit", "callsign"), ("schedule plan", "callsign"), ("replay", "callsign"),
+        ("capture", "callsign"),
+    ),
+    "grid": (("transmit", "grid"), ("schedule plan", "grid"), ("replay", "grid"),
+             ("capture", "grid")),
     "rig": (("transmit", "rig"), ("doctor", "rig")),
     "serial": (("transmit", "serial"),),
     "serial_line": (("transmit", "serial_line"),),
@@ -42,6 +46,8 @@ OPTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "ppm": (("capture", "ppm"),),
     "dial_mhz": (("capture", "dial_mhz"),),
     "sideband": (("capture", "sideband"),),
+    "receiver": (("capture", "receiver"), ("replay", "receiver")),
+    "antenna": (("capture", "antenna"), ("replay", "antenna")),
     "schedule": (
         ("transmit", "SCHEDULE"),
         ("schedule plan", "SCHEDULE"),
@@ -50,7 +56,7 @@ OPTIONS: dict[str, tuple[tuple[str, str], ...]] = {
         ("capture", "schedule"),
     ),  # fmt: skip
     "recordings": (("capture", "out"),),
-    "grabs": (("replay", "png"),),
+    "grabs": (("replay", "png"), ("capture", "grabs")),
     "clock_servers": (("transmit", "ntp_server"), ("doctor", "ntp_server")),
     "max_offset_s": (("transmit", "max_clock_offset_s"), ("doctor", "max_clock_offset_s")),
     "warn_offset_s": (("transmit", "warn_clock_offset_s"), ("doctor", "warn_clock_offset_s")),

@@ -110,6 +110,9 @@ def print_capture(result: CaptureResult) -> None:
     )
     for text in result.warnings:
         console.print(f"warning: {text}", markup=False)
+    if result.grabs:
+        console.print(f"wrote {len(result.grabs)} QRSS grab(s) in {result.grabs[0].parent}",
+                      markup=False)  # fmt: skip
     for r in result.rounds:
         console.print(r.summary(), markup=False)
 

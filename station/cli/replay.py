@@ -11,6 +11,7 @@ from station.channels import DEFAULT_CHANNEL_RATE_HZ
 from station.cli._common import bounded, spinner
 from station.cli.render import print_json_or
 from station.cli.render_replay import print_replay
+from station.qrss.settings import DEFAULT_PALETTE, grab_settings
 from station.recording.sigmf_meta import RATE_LIMITS_HZ
 from station.replay import replay
 from station.schedule import load_event
@@ -50,11 +51,25 @@ def replay_command(
         float | None, typer.Option(help="Mono audio (WAV or SigMF): the SSB receiver's dial, MHz.")
     ] = None,
     sideband: Annotated[str, typer.Option(help="Mono audio: usb or lsb.")] = "usb",
+    dit_s: Annotated[
+        float | None, typer.Option(help="Grabs: draw for this dit, s (default: event, decoded).")
+    ] = None,
+    db_min: Annotated[
+        float | None, typer.Option(help="Grabs: colour scale low end, dB over the noise floor.")
+    ] = None,
+    db_max: Annotated[
+        float | None, typer.Option(help="Grabs: colour scale high end (default: automatic).")
+    ] = None,
+    palette: Annotated[str, typer.Option(help="Grabs: a matplotlib colormap.")] = DEFAULT_PALETTE,
+    receiver: Annotated[str, typer.Option(help="Receiver named on the grabs.")] = "",
+    antenna: Annotated[str, typer.Option(help="Antenna named on the grabs.")] = "",
 ) -> None:
     """Channelize PATH, decode (and with --schedule detect) every channel, draw QRSS grabs."""
     bounded("--sample-rate-hz", sample_rate_hz, *RATE_LIMITS_HZ, " S/s")
     bounded("--channel-rate-hz", channel_rate_hz, *RATE_LIMITS_HZ, " S/s")
     bounded("--center-mhz", center_mhz, 0.0, 1e5, " MHz")
+    look = grab_settings(Path(), dit_s=dit_s, db_min=db_min, db_max=db_max, palette=palette,
+                         receiver=receiver, antenna=antenna)  # fmt: skip
     with spinner(f"replaying {path}") as say:
         result = replay(
             path, sample_rate_hz=sample_rate_hz, freqs_hz=[f * 1e6 for f in freq_mhz or []] or None,
@@ -62,6 +77,6 @@ def replay_command(
             event=None if schedule is None else load_event(schedule),
             channel_rate_hz=channel_rate_hz, pfa=pfa, png_dir=png, callsign=callsign, grid=grid,
             overwrite=overwrite, progress=lambda stage, frac: say(f"{stage} {100 * frac:.0f} %"),
-            dial_hz=None if dial_mhz is None else dial_mhz * 1e6, sideband=sideband,
+            dial_hz=None if dial_mhz is None else dial_mhz * 1e6, sideband=sideband, look=look,
         )  # fmt: skip
     print_json_or(result, json_, print_replay)

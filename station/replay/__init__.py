@@ -3,7 +3,7 @@
 :func:`replay` (:mod:`station.replay.run`) streams a recording through the whole-band
 channelizer and analyses each channel; :mod:`station.replay.windows` decodes a long
 channel window by window; :mod:`station.replay.grabs` draws a channel's QRSS grabs
-with the frame conventions of :mod:`station.replay.qrss`.  Which channels, and how
+with the renderer of :mod:`station.qrss.render` (shared with live grabs).  Which channels, and how
 wide, is :mod:`station.channels` (shared with capture).
 """
 

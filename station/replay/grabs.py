@@ -1,8 +1,13 @@
-"""QRSS grabs of one replayed channel: clock-aligned 10-minute frames and a stacked frame.
+"""QRSS grabs of one replayed channel: clock-aligned frames and a stacked frame.
 
 Each frame shows ``SPAN_HZ`` around the decoded carrier (or the channel centre), with
-0.2 Hz bins; with a schedule, every expected key-down in the frame is outlined, and
-one more grab averages the frames of all the event's rounds in the recording.
+bins, columns and width chosen from the dit (:func:`dsp.spectrogram.qrss_resolution`:
+the event's dit, else ``look.dit_s``, else the decoded speed, else 30 s), drawn by
+:func:`station.qrss.render.render_grab` (the renderer of the live grabs too); with a
+schedule, every expected key-down in the frame is outlined, and one more grab averages
+the frames of all the event's rounds in the recording, ticked in time into the round.
+A recording without a start time gets frames counted from its first sample, named
+``<stem>_f<n>_<label>.png``.
 """
 
 from __future__ import annotations
@@ -15,21 +20,26 @@ import numpy as np
 
 from dsp.errors import DspValueError
 from dsp.results import Decoded, Detection
-from dsp.spectrogram import Spectrogram, qrss_spectrogram, stack_frames
+from dsp.spectrogram import (
+    QrssResolution,
+    Spectrogram,
+    qrss_resolution,
+    qrss_spectrogram,
+    stack_frames,
+)
 from station.analysis import event_rounds
 from station.errors import InputError
+from station.qrss.render import GrabFrame, Outline, frame_starts_utc, grab_name, render_grab
+from station.qrss.settings import GrabSettings
 from station.recording import Recording
-from station.replay.qrss import EPOCH_UTC, Outline, frame_starts_utc, grab_name, render_grab
 from station.schedule.event import Event
 
-__all__ = ["BIN_HZ", "FRAME_S", "SPAN_HZ", "channel_grabs"]
+__all__ = ["DEFAULT_DIT_S", "SPAN_HZ", "channel_grabs", "grab_dit_s"]
 
-#: Frame length (QRSS grabber convention), s.
-FRAME_S = 600.0
-#: Frequency resolution, Hz.
-BIN_HZ = 0.2
 #: Height of a grab, Hz.
 SPAN_HZ = 100.0
+#: Dit the grabs are drawn for when nothing tells it (QRSS30), s.
+DEFAULT_DIT_S = 30.0
 
 
 def _crop(spec: Spectrogram, t0_s: float, t1_s: float) -> Spectrogram:
@@ -37,49 +47,64 @@ def _crop(spec: Spectrogram, t0_s: float, t1_s: float) -> Spectrogram:
     return Spectrogram(spec.times_s[keep] - t0_s, spec.freqs_hz, spec.power[:, keep], spec.bin_hz)
 
 
+def grab_dit_s(event: Event | None, look: GrabSettings, decoded: Decoded | None) -> float:
+    """Return the dit a grab is drawn for: the event's, the typed one, the decoded one, or 30 s."""
+    if event is not None:
+        return float(event.dit_s)
+    if look.dit_s is not None:
+        return float(look.dit_s)
+    if decoded is not None and decoded.detected and decoded.dit_s:
+        return float(decoded.dit_s)
+    return DEFAULT_DIT_S
+
+
 def channel_grabs(
     rec: Recording,
-    out_dir: Path,
+    look: GrabSettings,
     *,
     label: str,
+    stem: str = "recording",
     decoded: Decoded | None = None,
     detection: Detection | None = None,
     event: Event | None = None,
-    callsign: str = "",
-    grid: str = "",
     overwrite: bool = False,
 ) -> tuple[Path, ...]:
-    """Write the grabs of one channel; returns their paths.
+    """Write the grabs of one channel into ``look.out_dir``; returns their paths.
 
     Files are named ``CALL_10m_YYYYMMDD_HHMMZ_<label>.png`` (``..._stack_<label>.png``
-    for the stacked frame); a recording without a start time gets frames counted from
-    its first sample.  When ``detection``'s stack found a carrier drifting across the
-    rounds, the stacked frame follows it (each round moved back by its drift) and the
-    track is drawn.
+    for the stacked frame); a recording without a start time ``<stem>_f<n>_<label>.png``
+    (frames counted from its first sample, stamped "no start time").  When
+    ``detection``'s stack found a carrier drifting across the rounds, the stacked frame
+    follows it (each round moved back by its drift) and the track is drawn.
     """
-    spec = _spectrogram(rec, decoded, label)
+    frame_s = look.frame_for(None if event is None else event.round_period_s)
+    res = qrss_resolution(grab_dit_s(event, look, decoded), frame_s)
+    spec = _spectrogram(rec, decoded, label, res)
     key_downs, round_starts = _scheduled(rec, event)
-    stamp = _Stamp(out_dir, label, callsign, grid, rec.center_freq_hz, overwrite)
-    paths = _frames(spec, rec, key_downs, stamp)
+    job = _Job(look, label, stem, rec.center_freq_hz, overwrite, res, frame_s)
+    paths = _frames(spec, rec, key_downs, job, event)
     if len(round_starts) > 1 and event is not None and rec.start_utc is not None:
-        paths.append(_stacked(spec, rec.start_utc, round_starts, event, detection, stamp))
+        paths.append(_stacked(spec, rec.start_utc, round_starts, event, detection, job))
     return tuple(paths)
 
 
 @dataclass(frozen=True)
-class _Stamp:
-    """Where a channel's grabs go and what they say about the station."""
+class _Job:
+    """Where a channel's grabs go, how they look and how they are cut."""
 
-    out_dir: Path
+    look: GrabSettings
     label: str
-    callsign: str
-    grid: str
+    stem: str
     dial_freq_hz: float | None
     overwrite: bool
+    res: QrssResolution
+    frame_s: float
 
 
-def _spectrogram(rec: Recording, decoded: Decoded | None, label: str) -> Spectrogram:
-    """``SPAN_HZ`` around the decoded carrier (or the channel centre), in ``BIN_HZ`` bins."""
+def _spectrogram(
+    rec: Recording, decoded: Decoded | None, label: str, res: QrssResolution
+) -> Spectrogram:
+    """``SPAN_HZ`` around the decoded carrier (or the channel centre)."""
     center = 0.0
     if decoded is not None and decoded.detected and decoded.freq_hz is not None:
         center = float(decoded.freq_hz)
@@ -89,7 +114,7 @@ def _spectrogram(rec: Recording, decoded: Decoded | None, label: str) -> Spectro
     )
     try:
         return qrss_spectrogram(
-            rec.samples, rec.sample_rate_hz, bin_hz=BIN_HZ, span_hz=2 * half, center_hz=center
+            rec.samples, rec.sample_rate_hz, bin_hz=res.bin_hz, span_hz=2 * half, center_hz=center
         )
     except DspValueError as exc:
         raise InputError(f"channel {label}: no grab possible ({exc})") from None
@@ -110,45 +135,45 @@ def _scheduled(
 
 
 def _frames(
-    spec: Spectrogram, rec: Recording, key_downs: list[tuple[float, float]], stamp: _Stamp
-) -> list[Path]:
-    """One grab per clock-aligned frame, the key-downs in it outlined."""
-    start = rec.start_utc
+    spec: Spectrogram, rec: Recording, key_downs: list[tuple[float, float]], job: _Job,
+    event: Event | None,
+) -> list[Path]:  # fmt: skip
+    """One grab per clock-aligned frame (no start time: from sample 0), key-downs outlined."""
+    start, frame_s = rec.start_utc, job.frame_s
     paths: list[Path] = []
-    frames = frame_starts_utc(start, rec.duration_s, FRAME_S) if start is not None else [None]
-    for f0 in frames:
-        offset_s = 0.0 if f0 is None or start is None else (f0 - start).total_seconds()
-        part = _crop(spec, offset_s, offset_s + FRAME_S)
+    if start is not None:
+        origin = event.start_utc if event is not None else None
+        kw = {} if origin is None else {"origin": origin}
+        offsets = [(f - start).total_seconds() for f in frame_starts_utc(start, rec.duration_s,
+                                                                         frame_s, **kw)]
+    else:
+        offsets = [k * frame_s for k in range(max(1, int(np.ceil(rec.duration_s / frame_s))))]
+    for n, offset_s in enumerate(offsets, 1):
+        part = _crop(spec, offset_s, offset_s + frame_s)
         if part.times_s.size < 2:
             continue
         outlines = [
             Outline(a - offset_s, b - offset_s, "white")
             for a, b in key_downs
-            if b > offset_s and a < offset_s + FRAME_S
+            if b > offset_s and a < offset_s + frame_s
         ]
-        stamp_utc = f0 if f0 is not None else start
-        label = stamp.label
-        name = grab_name(stamp.callsign or "NOCALL", stamp_utc) if stamp_utc else f"{label}.png"
-        paths.append(
-            render_grab(
-                part,
-                stamp.out_dir / name.replace(".png", f"_{label}.png"),
-                frame_start_utc=stamp_utc or EPOCH_UTC,
-                frame_s=FRAME_S,
-                dial_freq_hz=stamp.dial_freq_hz,
-                callsign=stamp.callsign,
-                grid=stamp.grid,
-                title=f"channel {label}: {BIN_HZ:g} Hz bins",
-                outlines=outlines,
-                overwrite=stamp.overwrite,
-            )  # fmt: skip
-        )
+        f0 = None if start is None else start + timedelta(seconds=offset_s)
+        if f0 is None:
+            name = f"{job.stem}_f{n}_{job.label}.png"
+        else:
+            name = grab_name(job.look.callsign or "NOCALL", f0).replace(".png", f"_{job.label}.png")
+        paths.append(render_grab(
+            part, job.look.out_dir / name, frame=GrabFrame(f0, frame_s, offset_s), look=job.look,
+            dial_freq_hz=job.dial_freq_hz, width_px=job.res.width_px,
+            title=f"channel {job.label}: {spec.bin_hz:.3g} Hz bins, {spec.column_s:.3g} s columns",
+            outlines=outlines, overwrite=job.overwrite,
+        ))  # fmt: skip
     return paths
 
 
 def _stacked(
     spec: Spectrogram, start: datetime, round_starts: list[float], event: Event,
-    detection: Detection | None, stamp: _Stamp,
+    detection: Detection | None, job: _Job,
 ) -> Path:  # fmt: skip
     """Draw every round's frame averaged, along the stack's drift track when it found one."""
     best = detection.stacked if detection is not None else None
@@ -160,18 +185,13 @@ def _stacked(
     if shifts is not None and best is not None:  # shifts come from best's track
         along = f" along the track ({best.drift_hz_per_s * 60:+.3f} Hz/min)"
     first = start + timedelta(seconds=round_starts[0])
-    label = stamp.label
-    name = grab_name(stamp.callsign or "NOCALL", first).replace(".png", f"_stack_{label}.png")
+    name = grab_name(job.look.callsign, first).replace(".png", f"_stack_{job.label}.png")
+    period = event.round_period_s
     return render_grab(
-        stacked,
-        stamp.out_dir / name,
-        frame_start_utc=first,
-        frame_s=min(FRAME_S, event.round_period_s),
-        dial_freq_hz=stamp.dial_freq_hz,
-        callsign=stamp.callsign,
-        grid=stamp.grid,
-        title=f"channel {label}: {len(round_starts)} rounds stacked{along}",
-        outlines=outlines,
-        line_hz=None if shifts is None else float(track[0]),
-        overwrite=stamp.overwrite,
+        stacked, job.look.out_dir / name, frame=GrabFrame(first, period, into_round=True),
+        look=job.look, dial_freq_hz=job.dial_freq_hz,
+        width_px=qrss_resolution(event.dit_s, period).width_px,
+        title=f"channel {job.label}: {len(round_starts)} rounds stacked{along}",
+        outlines=outlines, line_hz=None if shifts is None else float(track[0]),
+        overwrite=job.overwrite,
     )  # fmt: skip

@@ -41,6 +41,7 @@ from station.channels import (
     search_hz,
 )
 from station.errors import InputError
+from station.qrss.settings import GrabSettings
 from station.recording import Recording
 from station.replay.grabs import channel_grabs
 from station.replay.windows import best_window, decode_windows
@@ -189,6 +190,7 @@ def replay(
     png_dir: str | os.PathLike[str] | None = None,
     callsign: str = "",
     grid: str = "",
+    look: GrabSettings | None = None,
     overwrite: bool = False,
     progress: Callable[[str, float], None] | None = None,
     fft_engine: Engine = "auto",
@@ -215,6 +217,9 @@ def replay(
         Write QRSS grabs here (see :mod:`station.replay.grabs`).
     callsign, grid : str, optional
         Stamped on the grabs.
+    look : GrabSettings, optional
+        The rest of the grabs' settings (colour scale, palette, dit, receiver, antenna);
+        its folder, callsign and grid are replaced by ``png_dir``, ``callsign``, ``grid``.
     overwrite : bool, optional
         Replace existing grabs.
     progress : callable, optional
@@ -236,7 +241,10 @@ def replay(
         info = src.open()
         rate = nearest_channel_rate_hz(info.sample_rate_hz, channel_rate_hz)
         channels = plan_channels(info, freqs_hz=freqs_hz, event=event, channel_rate_hz=rate)
+        grabs = None
         if png_dir is not None:  # created if missing (never a file replaced)
+            grabs = dataclasses.replace(look or GrabSettings(Path(png_dir)), out_dir=Path(png_dir),
+                                        callsign=callsign, grid=grid)  # fmt: skip
             if Path(png_dir).exists() and not Path(png_dir).is_dir():
                 raise InputError(f"--png={png_dir} is not a directory")
             make_output_dir(Path(png_dir))
@@ -249,8 +257,8 @@ def replay(
             results = []
             for i, (ch, f) in enumerate(zip(channels, files, strict=True)):
                 say(f"analysing {ch.label}", i / len(channels))
-                results.append(_analyse(ch, _mapped(f), rate, info, event, pfa, png_dir,
-                                        callsign, grid, overwrite))  # fmt: skip
+                results.append(_analyse(ch, _mapped(f), rate, info, event, pfa, grabs,
+                                        overwrite, Path(path).name.split(".")[0]))  # fmt: skip
             results = drop_images(results, info.center_freq_hz)
             t2 = time.perf_counter()
     duration_s = (src.sample_count or 0) / info.sample_rate_hz
@@ -275,10 +283,9 @@ def _analyse(
     info: SourceInfo,
     event: Event | None,
     pfa: float,
-    png_dir: str | os.PathLike[str] | None,
-    callsign: str,
-    grid: str,
+    grabs: GrabSettings | None,
     overwrite: bool,
+    stem: str,
 ) -> ChannelResult:
     rec = Recording(samples, rate, ch.freq_hz, info.start_utc, "iq")
     search = search_hz(rate)
@@ -295,10 +302,10 @@ def _analyse(
             detection = detect_recording(rec, rounds_s, search_hz=search, pfa=pfa)
             numbers = tuple(nums)
     pngs: tuple[Path, ...] = ()
-    if png_dir is not None:
+    if grabs is not None:
         pngs = channel_grabs(
-            rec, Path(png_dir), label=ch.label, decoded=decoded, detection=detection, event=event,
-            callsign=callsign, grid=grid, overwrite=overwrite,
+            rec, grabs, label=ch.label, stem=stem, decoded=decoded, detection=detection,
+            event=event, overwrite=overwrite,
         )  # fmt: skip
     return ChannelResult(ch, decoded, detection, numbers, pngs, tuple(windows))
 

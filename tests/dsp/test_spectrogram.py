@@ -1,11 +1,19 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dsp.channel import Channel, apply_channel
 from dsp.errors import DspValueError
 from dsp.keying import keyed_baseband
 from dsp.morse import key_intervals
-from dsp.spectrogram import qrss_spectrogram, stack_frames
+from dsp.spectrogram import (
+    StreamingSpectrogram,
+    noise_relative_db,
+    qrss_resolution,
+    qrss_spectrogram,
+    stack_frames,
+)
 
 
 def test_tone_lands_in_its_bin_and_columns_follow_the_keying():
@@ -75,3 +83,45 @@ def test_stacking_along_a_drifting_carrier_keeps_it_in_one_line():
     assert along.power[10].tolist() == [9.0] * 10  # every round on the first's bin
     assert flat.power.max() == pytest.approx(3.0)  # smeared: one round per bin
     assert np.all(along.power[48:] == 1.0)  # bins moved in from outside: the median
+
+
+# -- grabs: resolution from the dit, noise-relative scale, streaming columns --------------
+
+
+
+@settings(max_examples=200, deadline=None)
+@given(dit_s=st.floats(3.0, 120.0), frame_s=st.floats(10.0, 3600.0))
+def test_a_dit_spans_several_columns_and_at_least_4_pixels_from_qrss3_to_qrss120(dit_s, frame_s):
+    r = qrss_resolution(dit_s, frame_s)
+    assert r.columns_per_dit(dit_s) >= 4.0 - 1e-9
+    assert r.pixels_per_dit(dit_s, frame_s) >= 4.0 - 1e-9
+    assert 0.1 <= r.bin_hz <= 4.0 and r.width_px >= 800
+    # at a 2 kS/s channel the window really is that long (whole samples)
+    n_win = round(2000.0 / r.bin_hz)
+    assert dit_s / (n_win // 2 / 2000.0) >= 3.99
+
+
+def test_streaming_columns_are_the_whole_signal_s_columns():
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal((2, 24_000)) + 1j * rng.standard_normal((2, 24_000))).astype(
+        np.complex64
+    )
+    s = StreamingSpectrogram(2, 2000.0, bin_hz=1.0, span_hz=100.0)
+    parts = []
+    for i in range(0, x.shape[1], 777):
+        first, p = s.feed(x[:, i : i + 777])
+        assert first == sum(q.shape[2] for q in parts)
+        parts.append(p)
+    cols = np.concatenate(parts, axis=2)
+    whole = qrss_spectrogram(x[1], 2000.0, bin_hz=1.0, span_hz=100.0)
+    assert cols.shape[2] == whole.times_s.size
+    np.testing.assert_allclose(s.column_time_s(np.arange(cols.shape[2])), whole.times_s)
+    ratio = cols[1] / whole.power
+    np.testing.assert_allclose(ratio, ratio.flat[0], rtol=1e-3)  # same up to the scaling
+
+
+def test_noise_relative_scale_puts_the_floor_at_0_db():
+    p = np.random.default_rng(2).exponential(size=(200, 300))
+    db = noise_relative_db(p)
+    assert abs(float(np.median(db))) < 0.01
+    assert float(np.std(db)) < float(np.std(noise_relative_db(p, smooth_bins=1)))

@@ -40,6 +40,8 @@ source = "rtl_tcp://127.0.0.1:1234"
 ppm = -3
 dial_mhz = 28.0
 sideband = "lsb"
+receiver = "RTL-SDR Blog V3"
+antenna = "10 m dipole"
 [event]
 schedule = "juno-2013-10-09"
 [output]
@@ -59,6 +61,7 @@ def test_a_full_file_is_read_in_normal_forms():
     assert (cfg.audio_output, cfg.audio_input, cfg.tone_hz) == ("pulse", "hw:1,0", 1200.0)
     assert (cfg.source, cfg.ppm, cfg.dial_mhz, cfg.sideband) == (
         "rtl_tcp://127.0.0.1:1234", -3, 28.0, "lsb")  # fmt: skip
+    assert (cfg.receiver, cfg.antenna) == ("RTL-SDR Blog V3", "10 m dipole")
     assert cfg.schedule == "juno-2013-10-09"
     assert cfg.recordings == Path("~/rec").expanduser() and cfg.grabs == Path("/srv/grabs")
     assert cfg.clock_servers == ("127.0.0.1:1123", "pool.ntp.org")

@@ -219,7 +219,8 @@ def test_show_json(runner, cfg_path):
     assert out["path"] == str(cfg_path) and out["found"] is True
     assert out["settings"]["audio.tone_hz"]["value"] == 1000.0
     assert out["settings"]["output.grabs"] == {
-        "value": "/srv/g", "origin": str(cfg_path), "sets": ["replay --png"]}  # fmt: skip
+        "value": "/srv/g", "origin": str(cfg_path),
+        "sets": ["replay --png", "capture --grabs"]}  # fmt: skip
     assert out["settings"]["clock.max_offset_s"] == {"value": 0.5, "origin": "default", "sets": []}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from station.qrss.settings import GrabSettings
 from station.recording import Recording
 from station.replay.grabs import channel_grabs
 from station.sdr.synthetic import Carrier, SyntheticSource
@@ -21,18 +22,24 @@ def _channel(duration_s: float, start=START) -> Recording:
 
 
 def test_frames_and_a_stack_of_the_rounds(tmp_path, fast_event):
-    paths = channel_grabs(_channel(100.0), tmp_path, label="G", event=fast_event,
-                          callsign="N0CALL")  # fmt: skip
-    # 17:59:58 + 100 s: the 17:50 frame holds 2 s (too little to draw), the 18:00 frame
-    # the rest; two whole rounds (18:00:00, 18:00:40) are stacked.
+    paths = channel_grabs(_channel(100.0), GrabSettings(tmp_path, callsign="N0CALL"), label="G",
+                          event=fast_event)  # fmt: skip
+    # 17:59:58 + 100 s in frames of the round period (40 s) from the event's start: the
+    # 17:59:20 frame holds 2 s, then 18:00:00, 18:00:40 and 18:01:20 (18 s); the two
+    # whole rounds (18:00:00, 18:00:40) are stacked.
     assert [p.name for p in paths] == [
-        "N0CALL_10m_20131009_1800Z_G.png", "N0CALL_10m_20131009_1800Z_stack_G.png",
+        "N0CALL_10m_20131009_175920Z_G.png", "N0CALL_10m_20131009_1800Z_G.png",
+        "N0CALL_10m_20131009_180040Z_G.png", "N0CALL_10m_20131009_180120Z_G.png",
+        "N0CALL_10m_20131009_1800Z_stack_G.png",
     ]  # fmt: skip
     assert all(p.parent == tmp_path and p.read_bytes()[:4] == b"\x89PNG" for p in paths)
 
 
 def test_without_a_schedule_or_a_start_time_no_stack(tmp_path):
-    paths = channel_grabs(_channel(100.0), tmp_path, label="G")
+    paths = channel_grabs(_channel(100.0), GrabSettings(tmp_path), label="G")
     assert [p.name for p in paths] == ["NOCALL_10m_20131009_1800Z_G.png"]
-    (unstamped,) = channel_grabs(_channel(30.0, start=None), tmp_path, label="X")
-    assert unstamped.read_bytes()[:4] == b"\x89PNG"
+    # no start time: named from the recording's stem and the frame's number, never 1970
+    look = GrabSettings(tmp_path, frame_s=20.0, dit_s=2.0)
+    unstamped = channel_grabs(_channel(30.0, start=None), look, label="X", stem="rx")
+    assert [p.name for p in unstamped] == ["rx_f1_X.png", "rx_f2_X.png"]
+    assert unstamped[0].read_bytes()[:4] == b"\x89PNG"
