@@ -26,6 +26,7 @@ end-to-end ``replay``.
 Usage::
 
     python bench/throughput.py [--seconds 60] [--repeat 2] [--long-min 60 60]
+    python bench/throughput.py --keep-up-only [--capture-s 20] [--grab-frame-s 10]
 """
 
 from __future__ import annotations
@@ -185,13 +186,16 @@ STAGES: list[Callable[[Workload], Row]] = [
 ]
 
 
-def capture_keep_up(seconds: float, folder: Path) -> list[str]:
+def capture_keep_up(seconds: float, folder: Path, grab_frame_s: float | None = None) -> list[str]:
     """Capture from the in-process rtl_tcp server paced at 2.4 MS/s (26 channels + raw).
 
     The server streams in real time and counts what a slow client made it skip; the
-    capture counts gaps.  Keeping up means both are zero.
+    capture counts gaps.  Keeping up means both are zero.  With ``grab_frame_s``, live
+    QRSS grabs of every channel are drawn too, a frame every ``grab_frame_s`` (short,
+    so that several frames of 26 PNGs are drawn while the capture runs).
     """
     from station.capture import plan_capture, run_capture
+    from station.qrss import GrabSettings
     from station.sdr.rtltcp_server import RtlTcpServer
     from station.sdr.synthetic import SyntheticSource
 
@@ -206,6 +210,8 @@ def capture_keep_up(seconds: float, folder: Path) -> list[str]:
             f"rtl_tcp://{host}:{port}", folder / "keepup", freqs_hz=list(w.freqs_hz),
             center_freq_hz=w.center_freq_hz, sample_rate_hz=w.sample_rate_hz, raw=True,
             duration_s=seconds, overwrite=True,
+            grabs=None if grab_frame_s is None else GrabSettings(
+                folder / f"grabs-{grab_frame_s:g}", frame_s=grab_frame_s, dit_s=3.0),
         )  # fmt: skip
         t0 = time.perf_counter()
         cpu0 = time.process_time()
@@ -214,9 +220,14 @@ def capture_keep_up(seconds: float, folder: Path) -> list[str]:
         cpu = time.process_time() - cpu0
     finally:
         server.close()
+    grabs = (
+        "" if grab_frame_s is None else
+        f", writing QRSS grabs ({len(result.grabs)} PNGs, a {grab_frame_s:g} s frame of every "
+        "channel, QRSS3 resolution)"
+    )  # fmt: skip
     return [
         f"capture from the rtl_tcp test server paced at 2.4 MS/s: {result.duration_s:.1f} s "
-        f"of signal in {wall:.1f} s wall, {len(result.channels)} channels + raw cu8",
+        f"of signal in {wall:.1f} s wall, {len(result.channels)} channels + raw cu8{grabs}",
         f"  samples the server had to skip (client too slow): {server.samples_skipped}; "
         f"gaps in the capture: {result.gaps}; dropped samples: {result.samples_dropped}",
         f"  CPU used {cpu:.1f} s for {result.duration_s:.1f} s of signal "
@@ -292,6 +303,9 @@ def main() -> None:
     parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--replay-memory-child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--capture-s", type=float, default=20.0, help="keep-up capture, s")
+    parser.add_argument("--grab-frame-s", type=float, default=10.0,
+                        help="grab frame of the keep-up capture with grabs, s")  # fmt: skip
+    parser.add_argument("--keep-up-only", action="store_true", help="only the keep-up rows")
     parser.add_argument(
         "--replay-min", type=float, nargs=2, default=(20.0, 60.0), metavar=("SHORT", "LONG"),
         help="lengths of the 240 kS/s recordings replayed end to end for memory, minutes",
@@ -303,6 +317,12 @@ def main() -> None:
     if args.memory_child:
         name, path, passes = args.memory_child
         memory_child(name, path, int(passes))
+        return
+    if args.keep_up_only:
+        with tempfile.TemporaryDirectory(prefix="hi-station-bench-") as tmp:
+            lines = capture_keep_up(args.capture_s, Path(tmp))
+            lines += capture_keep_up(args.capture_s, Path(tmp), grab_frame_s=args.grab_frame_s)
+        print("\n".join(lines))
         return
     print(f"one core: numpy {np.__version__}, OMP_NUM_THREADS=1, scipy.fft workers=1; "
           f"{args.seconds:g} s of cu8 per recording, blocks of {BLOCK_S:g} s")  # fmt: skip
@@ -316,6 +336,7 @@ def main() -> None:
             for passes in (1, max(1, round(long_min * 60 / w.seconds))):
                 memory.append((w.name, *peak_rss_mb(w, passes)))
         keep_up = capture_keep_up(args.capture_s, Path(tmp))
+        keep_up += capture_keep_up(args.capture_s, Path(tmp), grab_frame_s=args.grab_frame_s)
         replay_memory = [
             (workloads()[0].name, *replay_peak_rss_mb(workloads()[0], Path(tmp), minutes))
             for minutes in args.replay_min
