@@ -37,6 +37,7 @@ __all__ = [
     "parse_oob",
     "parse_packet_header",
     "parse_stream_header",
+    "stream_freq_scale",
 ]
 
 _BINARY = {
@@ -193,8 +194,17 @@ def _properties(elem: ET.Element) -> dict[str, str]:
     return props
 
 
-def parse_stream_header(text: str, path: str, line: int) -> None:
-    """Check the ``[00]`` stream header: well-formed ``<stream>``, not compressed."""
+def parse_stream_header(text: str, path: str, line: int) -> dict[str, str]:
+    """Check the ``[00]`` stream header (well-formed ``<stream>``, not compressed).
+
+    Returns its ``<properties>`` by name without the type prefix, e.g.
+    ``{"yScaleType": "log", ...}`` for the Waves team's survey streams.
+
+    Examples
+    --------
+    >>> parse_stream_header('<stream><properties String:yScaleType="log"/></stream>', "x", 1)
+    {'yScaleType': 'log'}
+    """
     root = _parse_xml(text, path, line, "stream header [00]")
     if root.tag != "stream":
         raise WavesFormatError(
@@ -208,6 +218,22 @@ def parse_stream_header(text: str, path: str, line: int) -> None:
             'request or save it uncompressed (compression="none")',
             line=line,
         )
+    return _properties(root)
+
+
+def stream_freq_scale(properties: dict[str, str]) -> str:
+    """Return the frequency-axis scale a stream asks: ``"log"``, ``"linear"`` or ``""``.
+
+    das2 streams give it as the ``yScaleType`` property (the y axis of a spectrogram
+    is frequency); the Juno Waves survey streams say ``log``.
+
+    Examples
+    --------
+    >>> stream_freq_scale({"yScaleType": "Log"}), stream_freq_scale({})
+    ('log', '')
+    """
+    scale = properties.get("yScaleType", "").strip().lower()
+    return scale if scale in ("log", "linear") else ""
 
 
 def parse_oob(text: str, path: str, line: int) -> None:

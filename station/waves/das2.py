@@ -40,7 +40,12 @@ from pathlib import Path
 import numpy as np
 
 from station.errors import InputError, WavesFormatError
-from station.waves._das2_header import parse_oob, parse_packet_header, parse_stream_header
+from station.waves._das2_header import (
+    parse_oob,
+    parse_packet_header,
+    parse_stream_header,
+    stream_freq_scale,
+)
 from station.waves._das2_packets import Rows, read_packet, skip_space
 from station.waves.series import MAX_POWER, WavesSeries, check_times
 
@@ -108,13 +113,13 @@ def _header(data: bytes, pos: int, name: str, line: int) -> tuple[str, str, int]
 
 
 def _use_header(ident: str, xml: str, first: bool, rows: dict[int, Rows], name: str,
-                line: int) -> None:  # fmt: skip
+                line: int, stream: dict[str, str]) -> None:  # fmt: skip
     if ident == "xx":
         parse_oob(xml, name, line)
     elif ident == "00":
         if not first:
             raise WavesFormatError(name, "a second stream header [00]", line=line)
-        parse_stream_header(xml, name, line)
+        stream.update(parse_stream_header(xml, name, line))
     else:
         layout = parse_packet_header(xml, int(ident), name, line)
         old = rows.get(layout.packet_id)
@@ -128,8 +133,8 @@ def _use_header(ident: str, xml: str, first: bool, rows: dict[int, Rows], name: 
             rows[layout.packet_id] = Rows(layout)
 
 
-def _scan(path: Path) -> dict[int, Rows]:
-    """Read every packet of the stream; rows grouped by packet id."""
+def _scan(path: Path) -> tuple[dict[int, Rows], dict[str, str]]:
+    """Read every packet of the stream: rows grouped by packet id, stream properties."""
     data, name = _load(path), str(path)
     if not data.startswith(b"[00]"):
         hint = " (das2.3 streams are not supported)" if data[:1] == b"|" else ""
@@ -139,12 +144,13 @@ def _scan(path: Path) -> dict[int, Rows]:
         )  # fmt: skip
     lines = _LineCounter(data)
     rows: dict[int, Rows] = {}
+    stream: dict[str, str] = {}
     pos, after = 0, "the start of the stream"
     while (pos := skip_space(data, pos)) < len(data):
         line = lines.at(pos)
         if data[pos : pos + 1] == b"[":
             ident, xml, end = _header(data, pos, name, line)
-            _use_header(ident, xml, pos == 0, rows, name, line)
+            _use_header(ident, xml, pos == 0, rows, name, line, stream)
             pos, after = end, f"header [{ident}] at line {line}"
         elif data[pos : pos + 1] == b":":
             tag = _DATA_TAG.fullmatch(data[pos : pos + 4])
@@ -166,10 +172,10 @@ def _scan(path: Path) -> dict[int, Rows]:
                 name, f"expected a packet tag ('[NN]' header or ':NN:' data) after {after}, "
                 f"found {data[pos : pos + 16]!r}", line=line,
             )  # fmt: skip
-    return rows
+    return rows, stream
 
 
-def _series(rows: Rows, path: str) -> WavesSeries:
+def _series(rows: Rows, path: str, freq_scale: str) -> WavesSeries:
     layout = rows.layout
     times = np.array(rows.times)
     check_times(times, path, rows.lines)
@@ -190,16 +196,18 @@ def _series(rows: Rows, path: str) -> WavesSeries:
         file_format="das2",
         units=layout.units,
         band=layout.band,
+        freq_scale=freq_scale,
     )
 
 
 def _bands(path: str | os.PathLike[str]) -> list[tuple[Rows, WavesSeries]]:
-    rows = _scan(Path(path))
+    rows, stream = _scan(Path(path))
     with_data = [rows[k] for k in sorted(rows) if rows[k].times]
     if not with_data:
         ids = ", ".join(f"[{k:02d}]" for k in sorted(rows)) or "none"
         raise WavesFormatError(path, f"no data packets in the stream (packet headers: {ids})")
-    return [(r, _series(r, str(path))) for r in with_data]
+    scale = stream_freq_scale(stream)
+    return [(r, _series(r, str(path), scale)) for r in with_data]
 
 
 def read_das2(path: str | os.PathLike[str]) -> list[WavesSeries]:
@@ -323,6 +331,7 @@ def read_das2_channels(path: str | os.PathLike[str], freqs_hz: Sequence[float]) 
         file_format="das2",
         units=ref.units,
         band=tuple(b.band[k] for b, k in picks),
+        freq_scale=ref.freq_scale,
     )
 
 
