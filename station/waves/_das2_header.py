@@ -37,7 +37,6 @@ __all__ = [
     "parse_oob",
     "parse_packet_header",
     "parse_stream_header",
-    "stream_freq_scale",
 ]
 
 _BINARY = {
@@ -219,21 +218,6 @@ def parse_stream_header(text: str, path: str, line: int) -> dict[str, str]:
             line=line,
         )
     return _properties(root)
-
-
-def stream_freq_scale(properties: dict[str, str]) -> str:
-    """Return the frequency-axis scale a stream asks: ``"log"``, ``"linear"`` or ``""``.
-
-    das2 streams give it as the ``yScaleType`` property (the y axis of a spectrogram
-    is frequency); the Juno Waves survey streams say ``log``.
-
-    Examples
-    --------
-    >>> stream_freq_scale({"yScaleType": "Log"}), stream_freq_scale({})
-    ('log', '')
-    """
-    scale = properties.get("yScaleType", "").strip().lower()
-    return scale if scale in ("log", "linear") else ""
 
 
 def parse_oob(text: str, path: str, line: int) -> None:

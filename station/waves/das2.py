@@ -40,12 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from station.errors import InputError, WavesFormatError
-from station.waves._das2_header import (
-    parse_oob,
-    parse_packet_header,
-    parse_stream_header,
-    stream_freq_scale,
-)
+from station.waves._das2_header import parse_oob, parse_packet_header, parse_stream_header
 from station.waves._das2_packets import Rows, read_packet, skip_space
 from station.waves.series import MAX_POWER, WavesSeries, check_times
 
@@ -175,6 +170,21 @@ def _scan(path: Path) -> tuple[dict[int, Rows], dict[str, str]]:
     return rows, stream
 
 
+def _freq_scale(properties: dict[str, str]) -> str:
+    """Return the frequency-axis scale a stream asks: ``"log"``, ``"linear"`` or ``""``.
+
+    das2 streams give it as the ``yScaleType`` property (the y axis of a spectrogram
+    is frequency); the Juno Waves survey streams say ``log``.
+
+    Examples
+    --------
+    >>> _freq_scale({"yScaleType": "Log"}), _freq_scale({})
+    ('log', '')
+    """
+    scale = properties.get("yScaleType", "").strip().lower()
+    return scale if scale in ("log", "linear") else ""
+
+
 def _series(rows: Rows, path: str, freq_scale: str) -> WavesSeries:
     layout = rows.layout
     times = np.array(rows.times)
@@ -206,7 +216,7 @@ def _bands(path: str | os.PathLike[str]) -> list[tuple[Rows, WavesSeries]]:
     if not with_data:
         ids = ", ".join(f"[{k:02d}]" for k in sorted(rows)) or "none"
         raise WavesFormatError(path, f"no data packets in the stream (packet headers: {ids})")
-    scale = stream_freq_scale(stream)
+    scale = _freq_scale(stream)
     return [(r, _series(r, str(path), scale)) for r in with_data]
 
 
