@@ -34,8 +34,8 @@ Examples
 >>> out.read_bytes()[1:4]
 b'PNG'
 >>> fig = waves_figure(s, a)
->>> fig.axes[0].get_yscale(), display_source("/usr/lib/python3/site-packages/x/WAV.CSV")
-('log', 'WAV.CSV')
+>>> fig.axes[0].get_yscale(), fig.axes[2].get_xlabel()
+('log', 'UTC, 2013-10-09  (doc)')
 """
 
 from __future__ import annotations
@@ -51,10 +51,11 @@ import numpy as np
 from dsp.bursts import running_level
 from station._atomic import write_bytes_atomic
 from station.utc import utc_from_unix_s
+from station.waves._plot_data import covered_unix_s, display_source, freq_axis_scale, with_gaps
 from station.waves.analyze import WavesAnalysis, WavesRound
-from station.waves.series import PSD_UNITS, WavesSeries, parse_unix_s
+from station.waves.series import WavesSeries, parse_unix_s
 
-__all__ = ["display_source", "freq_axis_scale", "render_waves_png", "waves_figure"]
+__all__ = ["render_waves_png", "waves_figure"]
 
 DETECTED = "#2ca02c"
 MISSED = "#9a9a9a"
@@ -94,51 +95,6 @@ class _Frame:
             if b > a:
                 out.append((self.to_num(a), self.to_num(b)))
         return out
-
-
-def display_source(source: str) -> str:
-    """Return the file name(s) of `source` for a label: never a folder (an install path).
-
-    Examples
-    --------
-    >>> display_source("/a/b/WAV_1.CSV + /a/b/WAV_2.CSV"), display_source("simulated x")
-    ('WAV_1.CSV + WAV_2.CSV', 'simulated x')
-    """
-    return " + ".join(part if not ("/" in part or os.sep in part) else Path(part).name
-                      for part in source.split(" + "))
-
-
-def freq_axis_scale(series: WavesSeries) -> str:
-    """Return ``"log"`` or ``"linear"``: what the file asks, else log for Waves survey data.
-
-    Examples
-    --------
-    >>> s = WavesSeries(np.zeros(1), np.array([28.5e6]), np.ones(1), np.ones((1, 1)), "x",
-    ...                 "generic-csv", units="counts")
-    >>> freq_axis_scale(s)
-    'linear'
-    """
-    if not (series.freq_hz > 0).all():
-        return "linear"
-    if series.freq_scale:
-        return series.freq_scale
-    waves = series.file_format in ("pds-csv", "das2") or series.units == PSD_UNITS
-    return "log" if waves else "linear"
-
-
-def _covered(t: np.ndarray, x: np.ndarray) -> list[tuple[float, float]]:
-    """Intervals (unix s) with data in `x`: runs of finite samples, split at time gaps.
-
-    A run reaches half a cadence past its samples, never past the first or last row.
-    """
-    ok = np.flatnonzero(np.isfinite(x))
-    if ok.size == 0:
-        return []
-    step = float(np.median(np.diff(t))) if t.size > 1 else 0.0
-    breaks = np.flatnonzero((np.diff(ok) > 1) | (np.diff(t[ok]) > 1.5 * step))
-    starts, stops = np.r_[ok[0], ok[breaks + 1]], np.r_[ok[breaks], ok[-1]]
-    return [(max(t[0], t[i] - step / 2), min(t[-1], t[j] + step / 2))
-            for i, j in zip(starts, stops, strict=True)]
 
 
 def _means(t: np.ndarray, x: np.ndarray, block_s: float = 30.0):
@@ -213,8 +169,9 @@ def _spectrogram_panel(fig, axes, frame: _Frame, db: np.ndarray, scale: str) -> 
     from matplotlib.patches import Patch
 
     ax, a, freqs = axes[0], frame.analysis, frame.freqs
-    mesh = ax.pcolormesh(frame.to_num(frame.t), freqs, np.nan_to_num(db.T, nan=0.0),
-                         shading="nearest", cmap="viridis", vmin=-3, vmax=6, rasterized=True)
+    t, values = with_gaps(frame.t, np.nan_to_num(db, nan=0.0))
+    mesh = ax.pcolormesh(frame.to_num(t), freqs, values.T, shading="nearest", cmap="viridis",
+                         vmin=-3, vmax=6, rasterized=True)
     fig.colorbar(mesh, ax=axes, shrink=0.35, anchor=(0, 1), label="dB above running background")
     unseen = _dit_boxes(ax, frame)
     handles = []
@@ -327,7 +284,7 @@ def waves_figure(series: WavesSeries, analysis: WavesAnalysis, *, margin_s: floa
     half = (analysis.channel_bandwidth_hz / 2e6) if np.isfinite(analysis.channel_bandwidth_hz) \
         else 0.5
     main = int(np.argmin(np.abs(freqs - analysis.channel_hz / 1e6)))
-    frame = _Frame(analysis, t, to_num, freqs, main, half, _covered(t, power[:, main]))
+    frame = _Frame(analysis, t, to_num, freqs, main, half, covered_unix_s(t, power[:, main]))
 
     fig = Figure(figsize=(12, 8.5), dpi=120)
     FigureCanvasAgg(fig)

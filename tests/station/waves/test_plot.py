@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 
 from station.schedule import load_event
+from station.waves._plot_data import display_source
 from station.waves.analyze import analyze_series
 from station.waves.das2 import read_das2
-from station.waves.plot import DETECTED, MISSED, VETOED, display_source, waves_figure
+from station.waves.plot import DETECTED, MISSED, VETOED, waves_figure
 from station.waves.series import WavesSeries, parse_unix_s
 
 EVENT = load_event("juno-2013-10-09")
@@ -36,6 +37,7 @@ def _survey() -> WavesSeries:
     k = int(np.argmin(np.abs(freq - 28.5e6)))
     into = (t - EVENT.start_utc.timestamp()) % EVENT.round_period_s
     on = np.zeros(t.size, bool)
+    into[t < EVENT.start_utc.timestamp()] = -1.0  # no keying before round 1
     for a, b in EVENT.key_down_s:
         on |= (into >= a) & (into < b)
     # strong, varying keying: the pixels under a box must follow it
@@ -136,3 +138,15 @@ def test_pixels_inside_a_box_still_show_the_data(drawn):
     colours = np.unique((inside * 255).round().reshape(-1, 3), axis=0)
     assert len(colours) >= 10  # a filled box would be one colour
     assert inside.std(axis=1).mean() > 0.02  # it varies along time, with the data
+
+
+def test_a_gap_shows_blank_not_bridged(drawn):
+    import matplotlib.image as mpimg
+
+    _series, _analysis, fig, png = drawn
+    rgb = mpimg.imread(io.BytesIO(png))[..., :3]
+    ax = fig.axes[0]
+    (x, y0), (_x, y1) = ax.transData.transform(
+        [(_num(sum(GAP_UNIX_S) / 2), 4.0), (_num(sum(GAP_UNIX_S) / 2), 35.0)])
+    column = rgb[int(rgb.shape[0] - y1):int(rgb.shape[0] - y0), int(x)]
+    assert (column > 0.98).all()  # the axes' white background: nothing drawn in the gap
