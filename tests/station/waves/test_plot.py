@@ -15,11 +15,13 @@ import numpy as np
 import pytest
 
 from station.schedule import load_event
-from station.waves._plot_data import display_source
+from station.waves._plot_data import display_source, freq_axis_scale
 from station.waves.analyze import analyze_series
 from station.waves.das2 import read_das2
+from station.waves.load import load_waves
 from station.waves.plot import DETECTED, MISSED, VETOED, waves_figure
 from station.waves.series import WavesSeries, parse_unix_s
+from station.waves.workflow import BAND_HZ
 
 EVENT = load_event("juno-2013-10-09")
 INSTALLED = os.path.join(os.sep, "usr", "lib", "python3", "site-packages", "station", "samples")
@@ -89,9 +91,13 @@ def test_frequency_axis_is_log_unless_the_file_says_linear(drawn):
     assert linear.axes[0].get_yscale() == "linear"
 
 
-def test_the_waves_das2_header_asks_for_log():
+def test_the_waves_das2_header_asks_for_log_and_the_loader_keeps_it():
     excerpt = Path(__file__).parent / "data" / "juno_waves_excerpt_2017-01-01.d2t"
-    assert {s.freq_scale for s in read_das2(excerpt)} == {"log"}
+    assert {s.freq_scale for s in read_das2(excerpt)} == {"log"}  # yScaleType="log"
+    band = load_waves(excerpt, channels_hz=[28.5e6], keep_hz=BAND_HZ)
+    assert band.freq_scale == "log" and freq_axis_scale(band) == "log"
+    assert freq_axis_scale(replace(band, freq_scale="linear")) == "linear"
+    assert freq_axis_scale(replace(band, freq_scale="", file_format="pds-csv")) == "log"
 
 
 def test_boxes_stop_at_the_data_end_and_at_gaps(drawn):
