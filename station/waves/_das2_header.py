@@ -193,8 +193,17 @@ def _properties(elem: ET.Element) -> dict[str, str]:
     return props
 
 
-def parse_stream_header(text: str, path: str, line: int) -> None:
-    """Check the ``[00]`` stream header: well-formed ``<stream>``, not compressed."""
+def parse_stream_header(text: str, path: str, line: int) -> dict[str, str]:
+    """Check the ``[00]`` stream header (well-formed ``<stream>``, not compressed).
+
+    Returns its ``<properties>`` by name without the type prefix, e.g.
+    ``{"yScaleType": "log", ...}`` for the Waves team's survey streams.
+
+    Examples
+    --------
+    >>> parse_stream_header('<stream><properties String:yScaleType="log"/></stream>', "x", 1)
+    {'yScaleType': 'log'}
+    """
     root = _parse_xml(text, path, line, "stream header [00]")
     if root.tag != "stream":
         raise WavesFormatError(
@@ -208,6 +217,7 @@ def parse_stream_header(text: str, path: str, line: int) -> None:
             'request or save it uncompressed (compression="none")',
             line=line,
         )
+    return _properties(root)
 
 
 def parse_oob(text: str, path: str, line: int) -> None:

@@ -108,13 +108,13 @@ def _header(data: bytes, pos: int, name: str, line: int) -> tuple[str, str, int]
 
 
 def _use_header(ident: str, xml: str, first: bool, rows: dict[int, Rows], name: str,
-                line: int) -> None:  # fmt: skip
+                line: int, stream: dict[str, str]) -> None:  # fmt: skip
     if ident == "xx":
         parse_oob(xml, name, line)
     elif ident == "00":
         if not first:
             raise WavesFormatError(name, "a second stream header [00]", line=line)
-        parse_stream_header(xml, name, line)
+        stream.update(parse_stream_header(xml, name, line))
     else:
         layout = parse_packet_header(xml, int(ident), name, line)
         old = rows.get(layout.packet_id)
@@ -128,8 +128,8 @@ def _use_header(ident: str, xml: str, first: bool, rows: dict[int, Rows], name: 
             rows[layout.packet_id] = Rows(layout)
 
 
-def _scan(path: Path) -> dict[int, Rows]:
-    """Read every packet of the stream; rows grouped by packet id."""
+def _scan(path: Path) -> tuple[dict[int, Rows], dict[str, str]]:
+    """Read every packet of the stream: rows grouped by packet id, stream properties."""
     data, name = _load(path), str(path)
     if not data.startswith(b"[00]"):
         hint = " (das2.3 streams are not supported)" if data[:1] == b"|" else ""
@@ -139,12 +139,13 @@ def _scan(path: Path) -> dict[int, Rows]:
         )  # fmt: skip
     lines = _LineCounter(data)
     rows: dict[int, Rows] = {}
+    stream: dict[str, str] = {}
     pos, after = 0, "the start of the stream"
     while (pos := skip_space(data, pos)) < len(data):
         line = lines.at(pos)
         if data[pos : pos + 1] == b"[":
             ident, xml, end = _header(data, pos, name, line)
-            _use_header(ident, xml, pos == 0, rows, name, line)
+            _use_header(ident, xml, pos == 0, rows, name, line, stream)
             pos, after = end, f"header [{ident}] at line {line}"
         elif data[pos : pos + 1] == b":":
             tag = _DATA_TAG.fullmatch(data[pos : pos + 4])
@@ -166,10 +167,25 @@ def _scan(path: Path) -> dict[int, Rows]:
                 name, f"expected a packet tag ('[NN]' header or ':NN:' data) after {after}, "
                 f"found {data[pos : pos + 16]!r}", line=line,
             )  # fmt: skip
-    return rows
+    return rows, stream
 
 
-def _series(rows: Rows, path: str) -> WavesSeries:
+def _freq_scale(properties: dict[str, str]) -> str:
+    """Return the frequency-axis scale a stream asks: ``"log"``, ``"linear"`` or ``""``.
+
+    das2 streams give it as the ``yScaleType`` property (the y axis of a spectrogram
+    is frequency); the Juno Waves survey streams say ``log``.
+
+    Examples
+    --------
+    >>> _freq_scale({"yScaleType": "Log"}), _freq_scale({})
+    ('log', '')
+    """
+    scale = properties.get("yScaleType", "").strip().lower()
+    return scale if scale in ("log", "linear") else ""
+
+
+def _series(rows: Rows, path: str, freq_scale: str) -> WavesSeries:
     layout = rows.layout
     times = np.array(rows.times)
     check_times(times, path, rows.lines)
@@ -190,16 +206,18 @@ def _series(rows: Rows, path: str) -> WavesSeries:
         file_format="das2",
         units=layout.units,
         band=layout.band,
+        freq_scale=freq_scale,
     )
 
 
 def _bands(path: str | os.PathLike[str]) -> list[tuple[Rows, WavesSeries]]:
-    rows = _scan(Path(path))
+    rows, stream = _scan(Path(path))
     with_data = [rows[k] for k in sorted(rows) if rows[k].times]
     if not with_data:
         ids = ", ".join(f"[{k:02d}]" for k in sorted(rows)) or "none"
         raise WavesFormatError(path, f"no data packets in the stream (packet headers: {ids})")
-    return [(r, _series(r, str(path))) for r in with_data]
+    scale = _freq_scale(stream)
+    return [(r, _series(r, str(path), scale)) for r in with_data]
 
 
 def read_das2(path: str | os.PathLike[str]) -> list[WavesSeries]:
@@ -323,6 +341,7 @@ def read_das2_channels(path: str | os.PathLike[str], freqs_hz: Sequence[float]) 
         file_format="das2",
         units=ref.units,
         band=tuple(b.band[k] for b, k in picks),
+        freq_scale=ref.freq_scale,
     )
 
 

@@ -212,4 +212,4 @@ def _concat(parts: list[WavesSeries]) -> WavesSeries:
     return WavesSeries(t, base.freq_hz, base.bandwidth_hz,
                        np.concatenate([p.power for p in parts]),
                        " + ".join(p.source for p in parts), base.file_format, base.units,
-                       base.band)
+                       base.band, base.freq_scale)

@@ -2,16 +2,21 @@
 
 Top: time-frequency spectrogram of the receiver band (dB above each channel's running
 level, :func:`dsp.bursts.running_level`, so a 1 MHz channel lighting up stands out
-whatever the band's shape), every expected key-down outlined on the event channel,
-green if detected on its own, grey if not, dashed where there was no data, red where
-it was vetoed (the off-band references rise too, or it lies in a masked burst).
+whatever the band's shape), every expected key-down outlined (thin unfilled box, so
+the data inside stays visible) on the event channel, green if detected on its own,
+grey if not, dashed where there was too little data, red where it was vetoed (the
+off-band references rise too, or it lies in a masked burst).  Boxes are clipped to
+the data: none past the last sample, none across a gap.  The frequency axis is
+logarithmic, as the Waves team's das2 streams ask (``yScaleType="log"``), unless the
+file asks for linear.
 Middle: the event channel (1-s samples and 30-s means) against its off-band
 references, each key-down shaded in its colour.  In both panels every interval left
 out as a broadband burst the references showed (``masked_utc``) is hatched light
-red, and a legend says what red means.  Bottom: each round's statistic against the
-round-level threshold, with the range of the spacecraft where known; a vetoed
-round's bar is red with its event channel's own ``z`` outlined and "veto" and its
-short reason ("burst": mostly masked, "refs": the references rise too) above it.
+red (hatch only in the spectrogram), and a legend says what red means.  Bottom: each
+round's statistic against the round-level threshold, with the range of the
+spacecraft where known; a vetoed round's bar is red with its event channel's own
+``z`` outlined and "veto" and its short reason ("burst": mostly masked, "refs": the
+references rise too) above it.
 
 Examples
 --------
@@ -28,13 +33,16 @@ Examples
 >>> out = render_waves_png(s, a, Path(tempfile.mkdtemp()) / "hi.png")
 >>> out.read_bytes()[1:4]
 b'PNG'
+>>> fig = waves_figure(s, a)
+>>> fig.axes[0].get_yscale(), fig.axes[2].get_xlabel()
+('log', 'UTC, 2013-10-09  (doc)')
 """
 
 from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +51,11 @@ import numpy as np
 from dsp.bursts import running_level
 from station._atomic import write_bytes_atomic
 from station.utc import utc_from_unix_s
+from station.waves._plot_data import covered_unix_s, display_source, freq_axis_scale, with_gaps
 from station.waves.analyze import WavesAnalysis, WavesRound
 from station.waves.series import WavesSeries, parse_unix_s
 
-__all__ = ["render_waves_png"]
+__all__ = ["render_waves_png", "waves_figure"]
 
 DETECTED = "#2ca02c"
 MISSED = "#9a9a9a"
@@ -67,9 +76,16 @@ class _Frame:
     freqs: np.ndarray
     main: int
     half: float
+    covered: list[tuple[float, float]] = field(default_factory=list)
 
     def span(self, start_utc: str, stop_utc: str) -> tuple[float, float]:
         return self.to_num(parse_unix_s(start_utc)), self.to_num(parse_unix_s(stop_utc))
+
+    def pieces(self, start_utc: str, stop_utc: str) -> list[tuple[float, float]]:
+        """Return the parts of ``[start, stop)`` with data on the event channel (axis units)."""
+        a, b = parse_unix_s(start_utc), parse_unix_s(stop_utc)
+        return [(self.to_num(max(a, c0)), self.to_num(min(b, c1)))
+                for c0, c1 in self.covered if min(b, c1) > max(a, c0)]
 
     def masked(self) -> list[tuple[float, float]]:
         """Return the masked intervals overlapping the shown span (clipped: x limits stay)."""
@@ -95,12 +111,15 @@ def _dit_colour(detected: bool | None, vetoed: bool) -> str:
     return VETOED if vetoed else (DETECTED if detected else MISSED)
 
 
-def _shade_masked(ax, frame: _Frame) -> bool:
+def _shade_masked(ax, frame: _Frame, *, hatch_only: bool = False) -> bool:
     """Hatch every masked interval on `ax`; True if any was drawn."""
     spans = frame.masked()
     for a, b in spans:
-        ax.axvspan(a, b, facecolor=MASKED, alpha=0.35, hatch="////", edgecolor=VETOED,
-                   linewidth=0)
+        if hatch_only:  # over the spectrogram: hatch lines, no face, the data shows through
+            ax.axvspan(a, b, facecolor="none", hatch="////", edgecolor=MASKED, linewidth=0)
+        else:
+            ax.axvspan(a, b, facecolor=MASKED, alpha=0.35, hatch="////", edgecolor=VETOED,
+                       linewidth=0)
     return bool(spans)
 
 
@@ -110,35 +129,65 @@ def _mask_handle():
     return Patch(facecolor=MASKED, alpha=0.6, hatch="////", edgecolor=VETOED, label=MASK_LABEL)
 
 
-def _spectrogram_panel(fig, axes, frame: _Frame, db: np.ndarray) -> None:
-    from matplotlib.patches import Patch, Rectangle
+def _freq_axis(ax, freqs: np.ndarray, half: float, scale: str) -> None:
+    """Frequency axis in MHz: limits at the outer channel edges, plain-number log ticks."""
+    from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
 
-    ax, a, freqs, half = axes[0], frame.analysis, frame.freqs, frame.half
-    mesh = ax.pcolormesh(frame.to_num(frame.t), freqs, np.nan_to_num(db.T, nan=0.0),
-                         shading="nearest", cmap="viridis", vmin=-3, vmax=6, rasterized=True)
+    if freqs.size > 1:
+        low = freqs[0] - half if freqs[0] - half > 0 else freqs[0] / 1.2
+        ax.set_ylim(low, freqs[-1] + half)
+    ax.set_yscale(scale)
+    if scale == "log":
+        lo, hi = ax.get_ylim()
+        ticks = [v for v in (0.05, 0.1, 0.2, 0.5, 1, 2, 3, 5, 7, 10, 15, 20, 30, 40)
+                 if lo <= v <= hi]
+        if len(ticks) >= 3:
+            ax.yaxis.set_major_locator(FixedLocator(ticks))
+            ax.yaxis.set_major_formatter(ScalarFormatter())
+            ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.set_ylabel(f"frequency (MHz, {scale})")
+
+
+def _dit_boxes(ax, frame: _Frame) -> int:
+    """Outline each dit on the event channel, clipped to the data; dits with none, counted."""
+    from matplotlib.patches import Rectangle
+
+    f_c, half, unseen = frame.freqs[frame.main], frame.half, 0
+    for d in frame.analysis.dits:
+        pieces = frame.pieces(d.start_utc, d.stop_utc)
+        unseen += not pieces
+        for x0, x1 in pieces:
+            # Spans the channel and its neighbours, so the keyed channel shows inside.
+            ax.add_patch(Rectangle((x0, f_c - 3 * half), x1 - x0, 6 * half, fill=False,
+                                   edgecolor=_dit_colour(d.detected, d.vetoed),
+                                   linewidth=1.0 if d.vetoed else 0.7,
+                                   linestyle="--" if d.detected is None else "-"))
+    return unseen
+
+
+def _spectrogram_panel(fig, axes, frame: _Frame, db: np.ndarray, scale: str) -> None:
+    from matplotlib.patches import Patch
+
+    ax, a, freqs = axes[0], frame.analysis, frame.freqs
+    t, values = with_gaps(frame.t, np.nan_to_num(db, nan=0.0))
+    mesh = ax.pcolormesh(frame.to_num(t), freqs, values.T, shading="nearest", cmap="viridis",
+                         vmin=-3, vmax=6, rasterized=True)
     fig.colorbar(mesh, ax=axes, shrink=0.35, anchor=(0, 1), label="dB above running background")
-    f_c = freqs[frame.main]
-    for d in a.dits:
-        x0, x1 = frame.span(d.start_utc, d.stop_utc)
-        # Boxes span the channel and its neighbours, so the keyed channel shows inside.
-        ax.add_patch(Rectangle((x0, f_c - 3 * half), x1 - x0, 6 * half, fill=False,
-                               edgecolor=_dit_colour(d.detected, d.vetoed),
-                               linewidth=1.5 if d.vetoed else 1.1,
-                               linestyle="--" if d.detected is None else "-"))
+    unseen = _dit_boxes(ax, frame)
     handles = []
     if any(d.vetoed for d in a.dits):
-        handles.append(Patch(fill=False, edgecolor=VETOED, linewidth=1.5, label=VETO_LABEL))
-    if _shade_masked(ax, frame):
-        handles.append(_mask_handle())
+        handles.append(Patch(fill=False, edgecolor=VETOED, linewidth=1.0, label=VETO_LABEL))
+    if _shade_masked(ax, frame, hatch_only=True):
+        handles.append(Patch(facecolor="none", hatch="////", edgecolor=MASKED, label=MASK_LABEL))
     if handles:
         ax.legend(handles=handles, fontsize=7, loc="lower right", framealpha=0.85)
-    ax.set_ylabel("frequency (MHz)")
-    if freqs.size > 1:
-        ax.set_ylim(freqs[0] - half, freqs[-1] + half)
+    _freq_axis(ax, freqs, frame.half, scale)
     red = ", red vetoed" if any(d.vetoed for d in a.dits) else ""
     ax.set_title(
-        f"{a.event_id}: expected dits on {f_c:g} MHz - green detected, grey not{red} "
-        f"(Pfa {a.pfa:g} over all dits)", fontsize=9)
+        f"{a.event_id}: expected dits outlined on {freqs[frame.main]:g} MHz - green detected, "
+        f"grey not{red} (Pfa {a.pfa:g} over all dits)"
+        + (f"\n{unseen} of {len(a.dits)} dits have no data (after the data ends or in a gap): "
+           "not drawn" if unseen else ""), fontsize=9, loc="left")
 
 
 def _channels_panel(ax, frame: _Frame, power: np.ndarray, units: str) -> None:
@@ -152,9 +201,10 @@ def _channels_panel(ax, frame: _Frame, power: np.ndarray, units: str) -> None:
         mid, mean = _means(frame.t, x)
         ax.step(to_num(mid), mean, where="mid", color=colour, linewidth=1,
                 label=f"{freqs[k]:g} MHz, 30-s means")
-    for d in a.dits:
-        ax.axvspan(*frame.span(d.start_utc, d.stop_utc), color=_dit_colour(d.detected, d.vetoed),
-                   alpha=0.25 if d.vetoed else 0.15, linewidth=0)
+    for d in a.dits:  # behind the lines (zorder), clipped to the data as the boxes above
+        for x0, x1 in frame.pieces(d.start_utc, d.stop_utc):
+            ax.axvspan(x0, x1, color=_dit_colour(d.detected, d.vetoed),
+                       alpha=0.25 if d.vetoed else 0.15, linewidth=0, zorder=0)
     ax.set_yscale("log")
     ax.set_ylabel(units.replace("**", "^"), fontsize=8)
     handles, _labels = ax.get_legend_handles_labels()
@@ -207,6 +257,51 @@ def _rounds_panel(ax, frame: _Frame) -> None:
     ax.legend(handles=handles, fontsize=7, loc="upper left", ncol=2)
 
 
+def waves_figure(series: WavesSeries, analysis: WavesAnalysis, *, margin_s: float = 600.0):
+    """Return the figure of `analysis` over `series` (a :class:`matplotlib.figure.Figure`).
+
+    No pyplot state is touched: the figure has its own Agg canvas and is freed with its
+    last reference.  Parameters as :func:`render_waves_png`.
+    """
+    import matplotlib.dates as mdates
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    t0 = parse_unix_s(analysis.dits[0].start_utc) - margin_s
+    t1 = parse_unix_s(analysis.dits[-1].stop_utc) + margin_s
+    view = series.between(t0, t1)
+    if view.time_unix_s.size < 2:
+        view = series
+    t = view.time_unix_s
+    days = mdates.date2num([utc_from_unix_s(x) for x in (t[0], t[-1])])
+    to_num = np.poly1d(np.polyfit([t[0], t[-1]], days, 1)) if t[-1] > t[0] else (lambda x: x)
+    order = np.argsort(view.freq_hz)
+    freqs = view.freq_hz[order] / 1e6
+    power = view.power[:, order]
+    block = max(1, round(60.0 / view.cadence_s)) if view.cadence_s > 0 else 60
+    with np.errstate(invalid="ignore", divide="ignore"):
+        db = 10 * np.log10(power / running_level(power, block=block))
+    half = (analysis.channel_bandwidth_hz / 2e6) if np.isfinite(analysis.channel_bandwidth_hz) \
+        else 0.5
+    main = int(np.argmin(np.abs(freqs - analysis.channel_hz / 1e6)))
+    frame = _Frame(analysis, t, to_num, freqs, main, half, covered_unix_s(t, power[:, main]))
+
+    fig = Figure(figsize=(12, 8.5), dpi=120)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.6, 1.2]})
+    _spectrogram_panel(fig, axes, frame, db, freq_axis_scale(view))
+    _channels_panel(axes[1], frame, power, view.units)
+    _rounds_panel(axes[2], frame)
+    ax = axes[2]
+    ax.set_xlim(to_num(t[0]), to_num(t[-1]))  # the data's span: nothing drawn past it
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=12)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(
+        mdates.DateFormatter("%H:%M:%S" if t[-1] - t[0] < 1200 else "%H:%M"))
+    ax.set_xlabel(f"UTC, {utc_from_unix_s(t[0]):%Y-%m-%d}  ({display_source(view.source)})")
+    return fig
+
+
 def render_waves_png(
     series: WavesSeries,
     analysis: WavesAnalysis,
@@ -229,45 +324,9 @@ def render_waves_png(
     overwrite : bool
         Replace an existing file.
     margin_s : float
-        Time shown before the first and after the last key-down.
+        Time shown before the first and after the last key-down (within the data).
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
-
-    t0 = parse_unix_s(analysis.dits[0].start_utc) - margin_s
-    t1 = parse_unix_s(analysis.dits[-1].stop_utc) + margin_s
-    view = series.between(t0, t1)
-    if view.time_unix_s.size < 2:
-        view = series
-    t = view.time_unix_s
-    days = mdates.date2num([utc_from_unix_s(x) for x in (t[0], t[-1])])
-    to_num = np.poly1d(np.polyfit([t[0], t[-1]], days, 1)) if t[-1] > t[0] else (lambda x: x)
-    order = np.argsort(view.freq_hz)
-    freqs = view.freq_hz[order] / 1e6
-    power = view.power[:, order]
-    block = max(1, round(60.0 / view.cadence_s)) if view.cadence_s > 0 else 60
-    with np.errstate(invalid="ignore", divide="ignore"):
-        db = 10 * np.log10(power / running_level(power, block=block))
-    half = (analysis.channel_bandwidth_hz / 2e6) if np.isfinite(analysis.channel_bandwidth_hz) \
-        else 0.5
-    frame = _Frame(analysis, t, to_num, freqs,
-                   int(np.argmin(np.abs(freqs - analysis.channel_hz / 1e6))), half)
-
-    fig, axes = plt.subplots(3, 1, figsize=(11, 8.5), dpi=100, sharex=True,
-                             gridspec_kw={"height_ratios": [3, 1.6, 1.2]})
-    try:
-        _spectrogram_panel(fig, axes, frame, db)
-        _channels_panel(axes[1], frame, power, view.units)
-        _rounds_panel(axes[2], frame)
-        ax = axes[2]
-        ax.xaxis.set_major_locator(mdates.MinuteLocator(byminute=[0, 20, 40]))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
-        ax.set_xlabel(f"UTC, {utc_from_unix_s(t[0]):%Y-%m-%d}  ({analysis.source})")
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", bbox_inches="tight")
-    finally:
-        plt.close(fig)
+    fig = waves_figure(series, analysis, margin_s=margin_s)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
     return write_bytes_atomic(path, buf.getvalue(), overwrite=overwrite)

@@ -69,6 +69,9 @@ class WavesSeries:
         Units of :attr:`power`; :data:`PSD_UNITS` for calibrated Waves data.
     band : tuple of str
         Receiver band name per channel (e.g. ``"HFRH"``); empty strings if unknown.
+    freq_scale : str
+        The frequency-axis scale the file asks for: ``"log"`` or ``"linear"`` (a das2
+        stream's ``yScaleType``), ``""`` where it does not say.
     """
 
     time_unix_s: np.ndarray
@@ -79,6 +82,7 @@ class WavesSeries:
     file_format: str
     units: str = PSD_UNITS
     band: tuple[str, ...] = field(default=())
+    freq_scale: str = ""
 
     def __post_init__(self) -> None:
         n, m = len(self.time_unix_s), len(self.freq_hz)
