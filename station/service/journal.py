@@ -20,7 +20,7 @@ Examples
 >>> state.resumed, state.next_segment
 (False, 1)
 >>> with Journal(folder) as journal:
-...     journal.write("start", t, event_id="practice", event_start_utc=format_utc(t))
+...     _ = journal.write("start", t, event_id="practice", event_start_utc=format_utc(t))
 >>> [line["kind"] for line in read_jsonl(folder / JOURNAL_NAME)]
 ['start']
 """

@@ -14,7 +14,7 @@ Examples
 >>> from station.clock import SimulatedClock
 >>> from station.schedule.practice import practice_event
 >>> from station.schedule import make_plan
->>> ev = practice_event(start_utc=datetime(2026, 12, 5, tzinfo=UTC), dit_s=1, round_period_s=20)
+>>> ev = practice_event(start_utc=datetime(2026, 12, 5, tzinfo=UTC), dit_s=1, round_period_s=30)
 >>> board = StatusBoard(Path(tempfile.mkdtemp()), make_plan(ev, "N0CALL"),
 ...                     SimulatedClock(datetime(2026, 12, 4, 23, 59, tzinfo=UTC)))
 >>> board.set_state("waiting")
@@ -62,8 +62,8 @@ def current_round(plan: OperatorPlan, now: Any) -> int:
     >>> from station.schedule.practice import practice_event
     >>> from station.schedule import make_plan
     >>> t0 = datetime(2026, 12, 5, tzinfo=UTC)
-    >>> plan = make_plan(practice_event(start_utc=t0, dit_s=1, round_period_s=20), "N0CALL")
-    >>> [current_round(plan, t0 + timedelta(seconds=s)) for s in (-1, 0, 25, 999)]
+    >>> plan = make_plan(practice_event(start_utc=t0, dit_s=1, round_period_s=30), "N0CALL")
+    >>> [current_round(plan, t0 + timedelta(seconds=s)) for s in (-1, 0, 35, 999)]
     [0, 1, 2, 3]
     """
     started = [r.round_number for r in plan.rounds if r.start_utc <= now]
