@@ -32,18 +32,20 @@ app = typer.Typer(
 #: sets by default (an argument in capitals).  A parameter a command lacks is ignored.
 OPTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "callsign": (
-        ("transmit", "callsign"), ("schedule plan", "callsign"), ("replay", "callsign"),
-        ("capture", "callsign"),
-    ),
-    "grid": (("transmit", "grid"), ("schedule plan", "grid"), ("replay", "grid"),
-             ("capture", "grid")),
-    "rig": (("transmit", "rig"), ("doctor", "rig")),
-    "serial": (("transmit", "serial"),),
-    "serial_line": (("transmit", "serial_line"),),
+        ("transmit", "callsign"), ("run", "callsign"), ("schedule plan", "callsign"),
+        ("replay", "callsign"), ("capture", "callsign"),
+    ),  # fmt: skip
+    "grid": (
+        ("transmit", "grid"), ("run", "grid"), ("schedule plan", "grid"), ("replay", "grid"),
+        ("capture", "grid"),
+    ),  # fmt: skip
+    "rig": (("transmit", "rig"), ("run", "rig"), ("doctor", "rig")),
+    "serial": (("transmit", "serial"), ("run", "serial")),
+    "serial_line": (("transmit", "serial_line"), ("run", "serial_line")),
     "audio_output": (("transmit", "audio"),),
     "tone_hz": (("transmit", "tone_hz"),),
-    "source": (("capture", "source"),),
-    "ppm": (("capture", "ppm"),),
+    "source": (("capture", "source"), ("run", "source")),
+    "ppm": (("capture", "ppm"), ("run", "ppm")),
     "dial_mhz": (("capture", "dial_mhz"),),
     "sideband": (("capture", "sideband"),),
     "receiver": (("capture", "receiver"), ("replay", "receiver")),
@@ -54,11 +56,13 @@ OPTIONS: dict[str, tuple[tuple[str, str], ...]] = {
         ("schedule show", "SCHEDULE"),
         ("schedule validate", "SCHEDULE"),
         ("capture", "schedule"),
+        ("run", "SCHEDULE"),
     ),  # fmt: skip
     "recordings": (("capture", "out"),),
     "grabs": (("replay", "png"), ("capture", "grabs")),
-    "clock_servers": (("transmit", "ntp_server"), ("doctor", "ntp_server")),
-    "max_offset_s": (("transmit", "max_clock_offset_s"), ("doctor", "max_clock_offset_s")),
+    "clock_servers": (("transmit", "ntp_server"), ("run", "ntp_server"), ("doctor", "ntp_server")),
+    "max_offset_s": (("transmit", "max_clock_offset_s"), ("run", "max_clock_offset_s"),
+                     ("doctor", "max_clock_offset_s")),  # fmt: skip
     "warn_offset_s": (("transmit", "warn_clock_offset_s"), ("doctor", "warn_clock_offset_s")),
 }
 
@@ -66,6 +70,7 @@ OPTIONS: dict[str, tuple[tuple[str, str], ...]] = {
 #: ``--serial`` replaces the config's rig, a typed ``--freq-mhz`` its event).
 RIVALS: dict[str, dict[str, tuple[str, ...]]] = {
     "transmit": {"--serial": ("rig",), "--rig": ("serial",)},
+    "run": {"--serial": ("rig",), "--rig": ("serial",)},
     "capture": {"--freq-mhz": ("schedule",)},
 }
 
