@@ -28,6 +28,7 @@ from station.cli import (
     recording,
     replay,
     schedule,
+    serve,
     transmit,
     waves,
 )
@@ -92,6 +93,7 @@ app.command("transmit")(transmit.transmit)
 app.command("doctor")(doctor.doctor)
 app.command("replay")(replay.replay_command)
 app.command("capture")(capture.capture)
+app.command("serve")(serve.serve_command)
 app.add_typer(waves.app, name="waves")
 app.add_typer(config.app, name="config")
 
