@@ -17,8 +17,7 @@ Examples
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     app, hub = make_app(Path(tmp))
 >>> hub.clients, sorted(ASSETS)
-(0, 
-['app.js', 'index.html', 'style.css'])
+(0, ['app.js', 'index.html', 'style.css'])
 """
 
 from __future__ import annotations
@@ -55,8 +54,10 @@ def _load_assets() -> dict[str, tuple[bytes, str]]:
     return {n: ((folder / n).read_bytes(), _TYPES[Path(n).suffix]) for n in ASSETS}
 
 
-def make_app(run_dir: Path, *, token: str | None = None,
-             now_s: Callable[[], float] = time.time, poll_s: float = 0.1) -> tuple[Any, Hub]:  # fmt: skip
+def make_app(
+    run_dir: Path, *, token: str | None = None, now_s: Callable[[], float] = time.time,
+    poll_s: float = 0.1,
+) -> tuple[Any, Hub]:
     """Build the ASGI app for ``run_dir`` (behind a token gate if given) and its hub.
 
     Parameters

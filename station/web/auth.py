@@ -39,7 +39,7 @@ def is_loopback(host: str) -> bool:
 
 
 def new_token() -> str:
-    """A fresh random token (URL-safe text)."""
+    """Return a fresh random token (URL-safe text)."""
     return secrets.token_urlsafe(24)
 
 
@@ -60,12 +60,12 @@ class TokenGate:
     def _ok(self, given: str | None) -> bool:
         return bool(given) and secrets.compare_digest(str(given).encode(), self.token.encode())
 
-    async def __call__(self, scope: _Scope, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: _Scope, receive: Any, send: Any) -> None:  # noqa: D102
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         query = parse_qs(bytes(scope.get("query_string", b"")).decode("latin-1"))
-        if self._ok((query.get("token") or [None])[0]):
+        if self._ok(query.get("token", [""])[0]):
             cookie = f"{COOKIE}={self.token}; HttpOnly; SameSite=Strict; Path=/"
 
             async def send_with_cookie(message: dict[str, Any]) -> None:

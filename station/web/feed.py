@@ -1,4 +1,4 @@
-"""Read a run folder (``/work/i17/CONTRACT.md``'s layout) and turn its changes into events.
+r"""Read a run folder (``/work/i17/CONTRACT.md``'s layout) and turn its changes into events.
 
 :class:`RunFeed` is polled (about 10 times a second, by :mod:`station.web.hub`): every
 poll stats each file once and reads only what changed: ``status.json`` and
@@ -19,7 +19,7 @@ Examples
 ...     feed = RunFeed(Path(tmp))
 ...     _ = (Path(tmp) / "status.json").write_text(json.dumps({"state": "waiting"}))
 ...     with open(Path(tmp) / "tx.jsonl", "w") as f:
-...         _ = f.write('{"type": "start"}\\n{"type": "ed')  # a half-written line
+...         _ = f.write('{"type": "start"}\n{"type": "ed')  # a half-written line
 ...     [name for name, _ in feed.poll()]
 ['status', 'tx']
 """

@@ -1,4 +1,4 @@
-"""One feed task for every page: poll the run folder, encode each event once, fan out.
+r"""One feed task for every page: poll the run folder, encode each event once, fan out.
 
 The task polls :class:`~station.web.feed.RunFeed` every ``poll_s`` (0.1 s) and sends a
 ``clock`` event every second, so each page can keep its clock and countdown on the
@@ -10,7 +10,7 @@ behind is dropped (its page reconnects and gets a fresh snapshot).
 Examples
 --------
 >>> sse_message("clock", None, now_s=lambda: 1.5)
-b'event: clock\\ndata: {"t":1500.0,"d":null}\\n\\n'
+b'event: clock\ndata: {"t":1500.0,"d":null}\n\n'
 """
 
 from __future__ import annotations

@@ -149,8 +149,10 @@ def start_server(run_dir: Path, *, host: str = "127.0.0.1", port: int = 0,
     return RunningServer(url, host, bound, token, sockets, server, thread, hub, loops[0])
 
 
-def serve(run_dir: Path, *, host: str = "127.0.0.1", port: int = 8017,
-          control: bool = False, announce: Callable[[RunningServer], None] = print) -> str:  # fmt: skip
+def serve(
+    run_dir: Path, *, host: str = "127.0.0.1", port: int = 8017, control: bool = False,
+    announce: Callable[[RunningServer], None] = print,
+) -> str:
     """Serve the dashboard until SIGINT, SIGTERM or SIGHUP; return what stopped it.
 
     ``announce`` is called with the :class:`RunningServer` once it listens (the

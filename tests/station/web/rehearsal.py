@@ -12,9 +12,11 @@ from __future__ import annotations
 import base64
 import json
 import os
+import struct
 import subprocess
 import sys
 import threading
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,6 +30,18 @@ from station.utc import utc_z
 
 ROOT = Path(__file__).resolve().parents[3]
 CALL = "N0CALL"
+
+
+def tiny_png(level: int = 0) -> bytes:
+    """A valid 1 x 1 grey PNG (a stand-in for a grab)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(bytes([0, level]))) + chunk(b"IEND", b""))  # fmt: skip
 
 
 def _write_json(path: Path, value: object) -> None:
@@ -45,7 +59,8 @@ class Rehearsal:
         start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=lead_s + 1)
         self.event_path = write_practice_event(
             run_dir / "event.toml", start_utc=start, message=message, dit_s=dit_s,
-            round_period_s=period_s, rounds=rounds, ident_rule="none", freq_hz=28_350_000.0)  # fmt: skip
+            round_period_s=period_s, rounds=rounds, ident_rule="none",
+            freq_hz=28_350_000.0)  # fmt: skip
         self.plan: OperatorPlan = make_plan(load_event(self.event_path), CALL)
         self.end_utc = self.plan.rounds[-1].end_utc
         self._stop = threading.Event()
@@ -120,6 +135,11 @@ class Rehearsal:
             ChannelRound(self.plan.letter, self.plan.freq_hz, True, 1e-9, -12.0 + number, 0.5),))
         with open(self.run_dir / "rounds.jsonl", "a") as f:
             f.write(json.dumps(det.to_dict()) + "\n")
+        grabs = self.run_dir / "grabs"
+        grabs.mkdir(exist_ok=True)
+        stamp = rnd.start_utc.strftime("%Y%m%d_%H%M")
+        (grabs / f"{CALL}_10m_{stamp}Z_{self.plan.letter}_r{number}.png").write_bytes(
+            tiny_png(40 * number))
 
     def _run(self) -> None:
         done = 0

@@ -63,6 +63,8 @@ def test_dashboard_follows_a_rehearsal_in_chromium(browser, rehearsal, tmp_path)
             lambda d: d.find_elements(By.CSS_SELECTOR, '#rounds tr[data-round="1"]'))
         row = browser.find_element(By.CSS_SELECTOR, '#rounds tr[data-round="1"]').text
         assert "yes" in row and "-11.0 dB" in row, row
+        WebDriverWait(browser, 3, poll_frequency=0.1).until(lambda d: d.execute_script(
+            "const i = document.querySelector('#grabs img'); return i && i.naturalWidth === 1;"))
         assert browser.find_element(By.ID, "round").text in ("1", "2")
         assert browser.find_element(By.ID, "round-of").text == "3"
         last = rehearsal.plan.edges()[-1].at_utc
