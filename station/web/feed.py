@@ -1,4 +1,17 @@
-r"""Read a run folder (``/work/i17/CONTRACT.md``'s layout) and turn its changes into events.
+r"""Read a run folder and turn its changes into events.
+
+The run folder is the only interface between the service (``hi-station run --out
+DIR``) and the dashboard; what the dashboard reads of it:
+
+- ``status.json`` (rewritten atomically): state, event, station (callsign, letter,
+  freq_hz), ``key_downs_utc`` (every key-down ``[start, end]`` of the plan), round
+  ``{"number", "of"}``, clock ``{"offset_s", "server"}``, warnings;
+- ``waterfall.json`` (rewritten atomically, once a second): the last frame of one
+  channel, ``n_time`` rows x ``n_freq`` uint8 pixels (base64, time-major) from
+  ``start_utc`` every ``column_s``, ``freq_lo_hz`` + ``freq_step_hz`` offsets;
+- ``rounds.jsonl``: one ``RoundDetection.to_dict()`` per line, as rounds end;
+- ``tx.jsonl``: the keyer's TX log (:mod:`station.keyer.records`);
+- ``grabs/*.png``: the QRSS grabs.
 
 :class:`RunFeed` is polled (about 10 times a second, by :mod:`station.web.hub`): every
 poll stats each file once and reads only what changed: ``status.json`` and

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
+import subprocess
+import sys
 
 import httpx
 import pytest
@@ -12,7 +15,7 @@ import pytest
 from station.errors import InputError
 from station.web import start_server
 from tests.station.helpers import assert_one_error_line, invoke
-from tests.station.web.rehearsal import tiny_png
+from tests.station.web.rehearsal import ROOT, tiny_png
 
 
 def _listeners(port: int) -> list[str]:
@@ -125,3 +128,21 @@ def test_control_is_refused_and_bad_options_are_one_line_errors(tmp_path, runner
     assert_one_error_line(invoke(runner, "serve", tmp_path, "--control"), "--control", "read-only")
     assert_one_error_line(invoke(runner, "serve", tmp_path / "nope"), "not a directory")
     assert_one_error_line(invoke(runner, "serve", tmp_path, "--port", "70000"), "--port 70000")
+
+
+def test_serve_command_serves_until_sigterm(tmp_path):
+    (tmp_path / "status.json").write_text('{"state": "finished"}')
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "station.cli", "serve", str(tmp_path), "--port", "0"],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("dashboard: http://127.0.0.1:") and "loopback only" in line, line
+        assert httpx.get(line.split()[1] + "api/status").json() == {"state": "finished"}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert out.strip() == "dashboard stopped (SIGTERM)"
