@@ -112,11 +112,11 @@ class Hub:
             await asyncio.sleep(self.poll_s)
 
     async def stream(self) -> AsyncIterator[bytes]:
-        """One client's stream: the snapshot, then every message until the hub closes."""
+        """One client's stream: ``hello``, the snapshot, then every message until the hub closes."""
         q: asyncio.Queue[bytes | None] = asyncio.Queue(self.queue_size)
         # The snapshot and the registration happen with no await between them: nothing
         # is missed or sent twice.
-        first = [f"retry: {RETRY_MS}\n\n".encode()]
+        first = [f"retry: {RETRY_MS}\n\n".encode(), sse_message("hello", None, now_s=self.now_s)]
         first += [sse_message(n, p, now_s=self.now_s) for n, p in self.feed.snapshot()]
         first.append(sse_message("clock", None, now_s=self.now_s))
         self._clients.add(q)

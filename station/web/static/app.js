@@ -166,6 +166,10 @@
   const es = new EventSource("/events");
   es.onopen = () => { $("conn").textContent = "live"; };
   es.onerror = () => { $("conn").textContent = "reconnecting"; };
+  handle("hello", () => {     // a (re)connection: the snapshot follows, start afresh
+    txSeen = false; txLines.length = 0;
+    $("rounds").tBodies[0].replaceChildren();
+  });
   handle("status", onStatus);
   handle("tx", onTx);
   handle("round", onRound);
