@@ -29,6 +29,7 @@ from station.cli import (
     replay,
     run,
     schedule,
+    serve,
     transmit,
     waves,
 )
@@ -94,6 +95,7 @@ app.command("doctor")(doctor.doctor)
 app.command("replay")(replay.replay_command)
 app.command("capture")(capture.capture)
 app.command("run")(run.run)
+app.command("serve")(serve.serve_command)
 app.add_typer(waves.app, name="waves")
 app.add_typer(config.app, name="config")
 

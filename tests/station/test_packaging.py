@@ -35,6 +35,7 @@ def test_wheel_ships_the_events_and_an_installed_copy_reads_them(tmp_path):
         zf.extractall(tmp_path / "site")
     assert "station/events/juno-2013-10-09.toml" in names
     assert "station/samples/juno-2013-round1-qrss30-l.sigmf-data" in names
+    assert {f"station/web/static/{n}" for n in ("index.html", "app.js", "style.css")} <= names
     shipped = sorted(p.name for p in (ROOT / "schedules").glob("*.toml"))
     assert all(f"station/events/{n}" in names for n in shipped)
     code = (
