@@ -10,9 +10,9 @@ line holds the same figures.  An older segment is never written to (a SIGKILLed
 one is left as the crash left it: its metadata lacks ``core:sha512``; ``hi-station
 recording recover`` makes it valid again).
 
-The live grabs (:mod:`station.qrss`, ``GrabSettings``) and the loop hook
-(``run_capture(on_loop=...)``) are used when that API exists (issue 17, helper A);
-without it the segment is captured without grabs (see :func:`capture_plan_kwargs`).
+Every segment writes live QRSS grabs (:mod:`station.qrss`) into the run folder's
+``grabs/``; the loop hook (``run_capture(on_loop=...)``) hands the service the capture
+loop, whose grabber gives the page its waterfall.
 
 Examples
 --------
@@ -22,8 +22,6 @@ Examples
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +38,7 @@ from station.capture import (
     run_capture,
 )
 from station.clock import Clock
+from station.qrss import GrabSettings
 from station.schedule import OperatorPlan
 from station.signals import StopRequest
 from station.utc import format_utc
@@ -86,20 +85,9 @@ class SegmentSpec:
 
 
 def capture_plan_kwargs(spec: SegmentSpec, plan: OperatorPlan) -> dict[str, Any]:
-    """Extra ``plan_capture`` arguments: the live grabs, when the build has them.
-
-    MERGE (issue 17): helper A's ``station.qrss.GrabSettings`` and
-    ``plan_capture(grabs=...)``; until they exist this returns ``{}``.
-    """
-    try:  # imported by name: this module does not depend on A's API at type-check time
-        grab_settings = getattr(importlib.import_module("station.qrss"), "GrabSettings", None)
-    except ImportError:
-        return {}
-    if grab_settings is None or "grabs" not in inspect.signature(plan_capture).parameters:
-        return {}
-    grid = None if plan.grid is None else str(plan.grid)
-    return {"grabs": grab_settings(out_dir=spec.grabs_dir, callsign=plan.callsign.text,
-                                  grid=grid)}  # fmt: skip
+    """Extra ``plan_capture`` arguments: the live grabs into the run folder's ``grabs/``."""
+    grid = "" if plan.grid is None else str(plan.grid)
+    return {"grabs": GrabSettings(out_dir=spec.grabs_dir, callsign=plan.callsign.text, grid=grid)}
 
 
 def _annotate_resume(loop: Any, text: str) -> None:
@@ -110,29 +98,8 @@ def _annotate_resume(loop: Any, text: str) -> None:
 
 
 def _run(plan: CapturePlan, stop: StopRequest, hooks: dict[str, Any]) -> CaptureResult:
-    """``run_capture`` with ``on_loop`` (and ``on_grab``) where it takes them.
-
-    MERGE (issue 17): with A's ``run_capture(on_loop=, on_grab=)`` the first branch
-    is taken; the fallback below (the body of ``run_capture`` without the hook) can
-    then be deleted.
-    """
-    params = inspect.signature(run_capture).parameters
-    on_loop, on_grab = hooks.pop("on_loop"), hooks.pop("on_grab")
-    if "on_loop" in params:
-        extra = {"on_loop": on_loop, **({"on_grab": on_grab} if "on_grab" in params else {})}
-        return run_capture(plan, stop=stop, **hooks, **extra)
-    from station.capture.loop import CaptureLoop
-
-    if hasattr(plan.source, "should_stop"):
-        plan.source.should_stop = lambda: stop.reason is not None
-    info = plan.source.open()
-    try:
-        loop = CaptureLoop(plan, info, on_round=hooks["on_round"], on_note=hooks["on_note"])
-    except BaseException:
-        plan.source.close()
-        raise
-    on_loop(loop)
-    return loop.run(stop, hooks["on_status"])
+    """``run_capture`` with the service's hooks."""
+    return run_capture(plan, stop=stop, **hooks)
 
 
 def capture_segment(

@@ -22,7 +22,6 @@ Examples
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,7 +31,6 @@ from typing import Any
 
 from station.capture import RoundDetection
 from station.clock import Clock, SystemClock
-from station.errors import InputError
 from station.schedule import OperatorPlan, load_event, make_plan
 from station.sdr.spec import parse_source
 from station.service.journal import (
@@ -133,7 +131,7 @@ class _Run:
     # -- callbacks (capture, detection and status threads) ---------------------------
 
     def waterfall(self) -> dict[str, Any] | None:
-        """Return the live waterfall (MERGE: A's ``loop.grabber.waterfall(label).to_json()``)."""
+        """Return the live waterfall of the operator's channel (or the first), or None."""
         grabber = getattr(self.loop, "grabber", None)
         if grabber is None:
             return None
@@ -297,14 +295,9 @@ def _rel(path: Path, root: Path) -> str:
 
 
 def _start_web(run_dir: Path, host: str, port: int) -> Any:
-    """Start the dashboard on the run folder (MERGE: helper C's ``station.web.start_server``)."""
-    try:  # imported by name: this module does not depend on C's API at type-check time
-        start_server = getattr(importlib.import_module("station.web"), "start_server", None)
-    except ImportError:
-        start_server = None
-    if start_server is None:
-        raise InputError("--web needs the dashboard (station.web), which this build lacks; "
-                         "run without --web")  # fmt: skip
+    """Start the dashboard (:func:`station.web.start_server`) on the run folder."""
+    from station.web import start_server  # Starlette and uvicorn load only with --web
+
     return start_server(run_dir, host=host, port=port, token=None)
 
 

@@ -7,6 +7,7 @@ started again (it resumes in segments/002), and a run stopped by SIGTERM mid-eve
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -45,7 +46,8 @@ def _service(event: Path, out: Path, *extra: str) -> subprocess.Popen:
 
 
 def _kinds(run: Path) -> list[str]:
-    return [line["kind"] for line in read_jsonl(run / "journal.jsonl")]
+    """The journal's kinds of line, without the grabs (one per frame, checked apart)."""
+    return [line["kind"] for line in read_jsonl(run / "journal.jsonl") if line["kind"] != "grab"]
 
 
 def _hashes(folder: Path) -> dict[str, str]:
@@ -98,6 +100,14 @@ def test_a_full_run_finishes_with_rounds_report_status_and_keying(runs: dict) ->
     run = runs["tmp"] / "full"
     assert code == 0, err
     assert _kinds(run) == ["start", "segment", "round", "round", "report", "stop"], err
+    grabs = [r["path"] for r in read_jsonl(run / "journal.jsonl") if r["kind"] == "grab"]
+    frames = sorted(p for p in grabs if "_stack_" not in p)
+    assert len(frames) >= 2 and len(set(frames)) == len(frames), grabs  # one per frame, once
+    assert sum("_stack_" in p for p in grabs) == 2, grabs  # the stack redrawn after each round
+    assert all((run / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in grabs)
+    fall = json.loads((run / "waterfall.json").read_text())
+    pixels = base64.b64decode(fall["pixels_b64"])
+    assert fall["version"] == 1 and len(pixels) == fall["n_time"] * fall["n_freq"] > 0
     rounds = read_jsonl(run / "rounds.jsonl")
     assert [r["round_number"] for r in rounds] == [1, 2]
     assert all(r["channels"][0]["detected"] for r in rounds), rounds
@@ -139,7 +149,7 @@ def test_a_restart_after_sigkill_resumes_in_a_new_segment(runs: dict) -> None:
     assert runs["seg1_after"] == runs["seg1_before"]  # segment 1 untouched (left as killed)
     kinds = _kinds(run)
     assert kinds[:3] == ["start", "segment", "round"] and "resume" in kinds
-    resume = read_jsonl(run / "journal.jsonl")[kinds.index("resume")]
+    resume = next(r for r in read_jsonl(run / "journal.jsonl") if r["kind"] == "resume")
     assert resume["segment"] == 2 and resume["previous_segment"] == "segments/001"
     assert 0 < resume["downtime_s"] < 5 and resume["rounds_done"] == [1]
     numbers = [r["round_number"] for r in read_jsonl(run / "rounds.jsonl")]

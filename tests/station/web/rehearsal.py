@@ -139,7 +139,7 @@ class Rehearsal:
         grabs.mkdir(exist_ok=True)
         stamp = rnd.start_utc.strftime("%Y%m%d_%H%M")
         (grabs / f"{CALL}_10m_{stamp}Z_{self.plan.letter}_r{number}.png").write_bytes(
-            tiny_png(40 * number))
+            tiny_png((40 * number) % 256))
 
     def _run(self) -> None:
         done = 0
