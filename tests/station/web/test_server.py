@@ -6,8 +6,11 @@ import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
+import zlib
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,7 +18,21 @@ import pytest
 from station.errors import InputError
 from station.web import start_server
 from tests.station.helpers import assert_one_error_line, invoke
-from tests.station.web.rehearsal import ROOT, tiny_png
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def tiny_png(level: int = 0) -> bytes:
+    """A valid 1 x 1 grey PNG (a stand-in for a grab)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(bytes([0, level]))) + chunk(b"IEND", b""))  # fmt: skip
+
 
 
 def _listeners(port: int) -> list[str]:
