@@ -112,7 +112,7 @@ def main() -> None:
     seconds = args.minutes * 60.0
     sample_s = args.sample_s or max(5.0, seconds / 10.0)
     with tempfile.TemporaryDirectory(prefix="hi-dashboard-") as tmp:
-        rounds = max(1, math.ceil(seconds / args.period_s))
+        rounds = math.ceil(seconds / args.period_s) + 1  # the service outlives the sampling
         service, plan, run_dir = _service(Path(tmp), args.dit_s, args.period_s, rounds)
         proc, url = _serve(run_dir)
         drivers = []
