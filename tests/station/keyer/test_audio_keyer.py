@@ -105,7 +105,8 @@ def test_a_stop_signal_silences_the_tone_and_releases_ptt(pulse, rigctld, tmp_pa
         t_stop = time.time()
         time.sleep(0.3)
     timer.join()
-    assert _peak(rec, start + 0.1, start + 0.2) > 0.4  # keyed when the signal came
+    # keyed before the signal came (the whole 0.25 s: a loaded PulseAudio may start late)
+    assert _peak(rec, start, start + 0.25) > 0.4
     assert _peak(rec, t_stop + 0.1) < 1e-3
     assert rigctld.ptt() is False
 
