@@ -44,7 +44,7 @@ Examples
 ...                     fast=True, raw=True, seed=1)
 >>> plan.center_freq_hz, plan.sample_rate_hz, [p.name for p in plan.channel_paths]
 (28280000.0, 240000.0, ['f1_28.250000MHz.sigmf-meta', 'f2_28.310000MHz.sigmf-meta'])
->>> from station.capture.loop import run_capture
+>>> from station.capture.run import run_capture
 >>> result = run_capture(plan)
 >>> result.stop_reason, result.samples, [c.samples for c in result.channels]
 ('duration', 480000, [4000, 4000])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-from station.capture.loop import run_capture
 from station.capture.plan import plan_capture
+from station.capture.run import run_capture
 from station.capture.view import CaptureStatus
 from station.clock import SimulatedClock
 from station.schedule.practice import practice_event

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from station.capture.loop import run_capture
 from station.capture.plan import plan_capture
+from station.capture.run import run_capture
 from station.errors import InputError
 from station.keyer.audio import AudioKeyer
 from station.recording import GAP_LABEL
