@@ -1,6 +1,6 @@
 """The streaming half of a capture: source -> channelizer -> SigMF writers.
 
-:func:`~station.capture.run.run_capture` opens a :class:`~station.capture.plan.CapturePlan`'s source and runs a
+:func:`~station.capture.run.run_capture` opens a plan's source and runs a
 :class:`CaptureLoop`: each block is clipped to the planned end, a gap before it
 (``IQBlock.dropped_before``) is fed to the channelizer as zeros and annotated
 ``"gap"`` in every channel file (the raw writer zero-fills and annotates it itself),
