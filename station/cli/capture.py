@@ -17,6 +17,16 @@ from station.capture import (
 )
 from station.channels import DEFAULT_CHANNEL_RATE_HZ
 from station.cli._common import err_console
+from station.cli._grabs import (
+    Antenna,
+    DbMax,
+    DbMin,
+    FrameS,
+    OnGrab,
+    OnGrabTimeoutS,
+    Palette,
+    Receiver,
+)
 from station.cli.render import print_json_or
 from station.cli.render_capture import CaptureDisplay, opened_line, print_capture
 from station.qrss.settings import DEFAULT_PALETTE, grab_settings
@@ -107,28 +117,16 @@ def capture(
     grabs: Annotated[
         Path | None, typer.Option(help="Write QRSS grabs here while capturing (created).")
     ] = None,
-    frame_s: Annotated[
-        float | None, typer.Option(help="Grab frame, s (default: the round period, else 600).")
-    ] = None,
-    db_min: Annotated[
-        float | None, typer.Option(help="Grab colour scale low end, dB over the noise floor.")
-    ] = None,
-    db_max: Annotated[
-        float | None, typer.Option(help="Grab colour scale high end (default: automatic).")
-    ] = None,
-    palette: Annotated[str, typer.Option(help="Grab palette (a matplotlib colormap).")] = (
-        DEFAULT_PALETTE
-    ),
-    on_grab: Annotated[
-        str | None, typer.Option(help="Run 'CMD ... {path}' after each grab (no shell).")
-    ] = None,
-    on_grab_timeout_s: Annotated[
-        float, typer.Option(help="Kill the --on-grab command after this long, s.")
-    ] = 60.0,
+    frame_s: FrameS = None,
+    db_min: DbMin = None,
+    db_max: DbMax = None,
+    palette: Palette = DEFAULT_PALETTE,
+    on_grab: OnGrab = None,
+    on_grab_timeout_s: OnGrabTimeoutS = 60.0,
     callsign: Annotated[str, typer.Option(help="Your callsign, on the grabs.")] = "",
     grid: Annotated[str, typer.Option(help="Your locator, on the grabs.")] = "",
-    receiver: Annotated[str, typer.Option(help="Receiver named on the grabs.")] = "",
-    antenna: Annotated[str, typer.Option(help="Antenna named on the grabs.")] = "",
+    receiver: Receiver = "",
+    antenna: Antenna = "",
     quiet: Annotated[bool, typer.Option("--quiet", help="No live view and no notes.")] = False,
     json_: Annotated[bool, typer.Option("--json", help="Print the summary as JSON only.")] = False,
 ) -> None:

@@ -48,8 +48,8 @@ OPTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "ppm": (("capture", "ppm"), ("run", "ppm")),
     "dial_mhz": (("capture", "dial_mhz"),),
     "sideband": (("capture", "sideband"),),
-    "receiver": (("capture", "receiver"), ("replay", "receiver")),
-    "antenna": (("capture", "antenna"), ("replay", "antenna")),
+    "receiver": (("capture", "receiver"), ("replay", "receiver"), ("run", "receiver")),
+    "antenna": (("capture", "antenna"), ("replay", "antenna"), ("run", "antenna")),
     "schedule": (
         ("transmit", "SCHEDULE"),
         ("schedule plan", "SCHEDULE"),

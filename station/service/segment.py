@@ -43,7 +43,7 @@ from station.schedule import OperatorPlan
 from station.signals import StopRequest
 from station.utc import format_utc
 
-__all__ = ["RESUME_LABEL", "SegmentSpec", "capture_plan_kwargs", "capture_segment", "resume_text"]
+__all__ = ["RESUME_LABEL", "SegmentSpec", "capture_segment", "resume_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +64,8 @@ class SegmentSpec:
     number : int
     until_utc : datetime
         Planned end (the event's last key-up plus the tail).
-    grabs_dir : pathlib.Path
-        ``DIR/grabs`` (A's live grabber).
+    grabs : GrabSettings
+        The live QRSS grabs (into ``DIR/grabs``).
     resume_text : str
         The comment of the resume annotation ("" on a first start: none).
     gain_db, ppm : float or None, float
@@ -77,17 +77,11 @@ class SegmentSpec:
     out_dir: Path
     number: int
     until_utc: datetime
-    grabs_dir: Path
+    grabs: GrabSettings
     resume_text: str = ""
     gain_db: float | None = None
     ppm: float = 0.0
     seed: int | None = None
-
-
-def capture_plan_kwargs(spec: SegmentSpec, plan: OperatorPlan) -> dict[str, Any]:
-    """Extra ``plan_capture`` arguments: the live grabs into the run folder's ``grabs/``."""
-    grid = "" if plan.grid is None else str(plan.grid)
-    return {"grabs": GrabSettings(out_dir=spec.grabs_dir, callsign=plan.callsign.text, grid=grid)}
 
 
 def _annotate_resume(loop: Any, text: str) -> None:
@@ -112,7 +106,7 @@ def capture_segment(
     cap = plan_capture(
         spec.source, spec.out_dir, event=plan.event, until_utc=spec.until_utc, clock=clock,
         gain_db=spec.gain_db, freq_correction_ppm=spec.ppm, seed=spec.seed,
-        **capture_plan_kwargs(spec, plan),
+        grabs=spec.grabs,
     )  # fmt: skip
 
     def loop_ready(loop: Any) -> None:

@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from station.capture import RoundDetection
 from station.clock import Clock, SystemClock
+from station.qrss import GrabSettings
 from station.schedule import OperatorPlan, load_event, make_plan
 from station.sdr.spec import parse_source
 from station.service.journal import (
@@ -73,6 +74,9 @@ class ServiceRequest:
     lead_s, tail_s : float
         Capture from this long before the first key-down until this long after the last key-up.
     gain_db, ppm, seed : float or None, float, int or None
+    grabs : GrabSettings or None
+        Live grab options (frame, colour scale, palette, ``--on-grab`` hook, receiver,
+        antenna); always into ``DIR/grabs`` (None: the defaults).
     web : tuple of (host, port) or None
         Start the dashboard (``station.web.start_server``) on the run folder.
     countdown_s : float
@@ -93,6 +97,7 @@ class ServiceRequest:
     gain_db: float | None = None
     ppm: float = 0.0
     seed: int | None = None
+    grabs: GrabSettings | None = None
     web: tuple[str, int] | None = None
     countdown_s: float = 10.0
     clock: Clock = field(default_factory=SystemClock)
@@ -137,6 +142,13 @@ class _Run:
             return None
         frame = grabber.waterfall(self.plan.letter) or grabber.waterfall()
         return None if frame is None else dict(frame.to_json())
+
+    def _grabs(self) -> GrabSettings:
+        """Return the live grabs' settings: the request's, into ``DIR/grabs``, station named."""
+        grid = "" if self.plan.grid is None else str(self.plan.grid)
+        base = self.req.grabs or GrabSettings(self.dir / "grabs")
+        return replace(base, out_dir=self.dir / "grabs", callsign=self.plan.callsign.text,
+                       grid=grid)  # fmt: skip
 
     def on_loop(self, loop: Any) -> None:
         self.loop = loop
@@ -234,7 +246,7 @@ class _Run:
             named = None if prev is None else _rel(prev, self.dir)
             text = resume_text(down, f.last_utc, now, named)
         until = self.plan.event.end_utc + timedelta(seconds=self.req.tail_s)
-        spec = SegmentSpec(self.req.source, out, number, until, self.dir / "grabs", text,
+        spec = SegmentSpec(self.req.source, out, number, until, self._grabs(), text,
                            self.req.gain_db, self.req.ppm, self.req.seed)  # fmt: skip
         self.board.segment = number
         self.journal.write("segment", now, segment=number, dir=_rel(out, self.dir),

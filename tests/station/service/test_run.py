@@ -65,8 +65,13 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Run the three services at once; return their folders, outputs and exit codes."""
     tmp = tmp_path_factory.mktemp("service")
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=10)
+    hooked = tmp / "hooked"
+    hooked.mkdir()
+    hook = (f"{sys.executable} -c \"import pathlib, sys; p = pathlib.Path(sys.argv[1]); "
+            "pathlib.Path(sys.argv[2], p.name).write_bytes(p.read_bytes()[:8])\" "
+            f"{{path}} {hooked}")
     full = _service(_event(tmp / "full.toml", start, 10.0), tmp / "full", "--key",
-                    "--ignore-clock")  # fmt: skip
+                    "--ignore-clock", "--on-grab", hook, "--palette", "magma")  # fmt: skip
     first = _service(_event(tmp / "restart.toml", start, 14.0), tmp / "restart")
     term = _service(_event(tmp / "term.toml", start, 10.0), tmp / "term", "--key",
                     "--ignore-clock")  # fmt: skip
@@ -105,6 +110,10 @@ def test_a_full_run_finishes_with_rounds_report_status_and_keying(runs: dict) ->
     assert len(frames) >= 2 and len(set(frames)) == len(frames), grabs  # one per frame, once
     assert sum("_stack_" in p for p in grabs) == 2, grabs  # the stack redrawn after each round
     assert all((run / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in grabs)
+    # the --on-grab hook ran on each grab, with its path (it copied the PNG signature)
+    hooked = runs["tmp"] / "hooked"
+    assert {p.name for p in hooked.iterdir()} == {Path(p).name for p in grabs}
+    assert all(p.read_bytes() == b"\x89PNG\r\n\x1a\n" for p in hooked.iterdir())
     fall = json.loads((run / "waterfall.json").read_text())
     pixels = base64.b64decode(fall["pixels_b64"])
     assert fall["version"] == 1 and len(pixels) == fall["n_time"] * fall["n_freq"] > 0
