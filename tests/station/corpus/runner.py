@@ -156,6 +156,28 @@ def run_case(case: dict[str, Any], saved_filters: list, saved_np: dict) -> dict[
     }
 
 
+def _build_the_command_tree_once() -> None:
+    """Typer turns the app into its click command tree once per case; keep the first.
+
+    The tree is built from the same functions every time (a real process builds it
+    once too), and two thirds of a case's time went into rebuilding it.  Click
+    commands keep no state between invocations; ``test_in_process_runs_are_the_real_command``
+    checks the runs still match real processes.
+    """
+    import typer.main
+
+    build = typer.main.get_command
+    built: dict[int, Any] = {}
+
+    def once(typer_instance: Any) -> Any:
+        key = id(typer_instance)
+        if key not in built:
+            built[key] = build(typer_instance)
+        return built[key]
+
+    typer.main.get_command = once  # type: ignore[assignment]
+
+
 def main(results_path: str) -> None:
     """Read the cases on stdin and run them, writing JSON lines to ``results_path``."""
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -165,6 +187,8 @@ def main(results_path: str) -> None:
     signal.signal(signal.SIGALRM, _on_alarm)
     cases = json.load(sys.stdin)
     import station.cli  # noqa: F401  # imported before the first case, as at start-up
+
+    _build_the_command_tree_once()
 
     saved_filters, saved_np = list(warnings.filters), np.geterr()
     with open(results_path, "a", encoding="utf-8") as log:
