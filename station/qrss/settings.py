@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from station.errors import InputError
+from station.schedule.callsign import parse_callsign, parse_grid
 
 __all__ = ["DEFAULT_FRAME_S", "DEFAULT_PALETTE", "GrabSettings", "check_palette", "grab_settings"]
 
@@ -104,6 +105,37 @@ def _positive(name: str, value: float | None, high: float) -> None:
         raise InputError(f"{name}={value} must be > 0 and <= {high:g} s")
 
 
+def header_labels(
+    callsign: str = "", grid: str = "", receiver: str = "", antenna: str = ""
+) -> tuple[str, str, str, str]:
+    r"""Check the words a grab's header prints (each may be empty: not printed).
+
+    The callsign and the locator are judged as ``schedule plan`` judges them; receiver
+    and antenna are free text of printable characters, at most 60 of them.
+
+    Raises
+    ------
+    InputError
+        A callsign or locator that is not one, or a receiver or antenna name that holds
+        a control character or is too long for the header.
+
+    Examples
+    --------
+    >>> header_labels("g4abc", "io91wm", "RTL-SDR v3", "dipole")
+    ('G4ABC', 'IO91wm', 'RTL-SDR v3', 'dipole')
+    >>> header_labels(receiver="RX\x1b[2J")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    station.errors.InputError: --receiver='RX\x1b[2J' must be printable text of at most ...
+    """
+    call = parse_callsign(callsign).text if callsign.strip() else ""
+    loc = parse_grid(grid).text if grid.strip() else ""
+    for name, text in (("--receiver", receiver), ("--antenna", antenna)):
+        if len(text) > 60 or not text.isprintable():
+            raise InputError(f"{name}={text!r} must be printable text of at most 60 characters")
+    return call, loc, receiver.strip(), antenna.strip()
+
+
 def grab_settings(
     out_dir: str | Path,
     *,
@@ -136,6 +168,7 @@ def grab_settings(
             raise InputError(f"{name}={v} must be from -100 to 200 dB (over the noise floor)")
     if db_min is not None and db_max is not None and db_max <= db_min:
         raise InputError(f"--db-max={db_max} must be above --db-min={db_min}")
+    callsign, grid, receiver, antenna = header_labels(callsign, grid, receiver, antenna)
     argv = None
     if on_grab is not None:
         try:

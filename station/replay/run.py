@@ -41,7 +41,7 @@ from station.channels import (
     search_hz,
 )
 from station.errors import InputError
-from station.qrss.settings import GrabSettings
+from station.qrss.settings import GrabSettings, header_labels
 from station.recording import Recording
 from station.replay.grabs import channel_grabs
 from station.replay.windows import best_window, decode_windows
@@ -235,6 +235,7 @@ def replay(
     ReplayResult
     """
     say = progress or (lambda stage, fraction: None)
+    callsign, grid, _, _ = header_labels(callsign, grid)
     # judged as decode judges it
     with FileSource(path, sample_rate_hz=sample_rate_hz, center_freq_hz=center_freq_hz,
                     verify_checksum=True, dial_hz=dial_hz, sideband=sideband) as src:

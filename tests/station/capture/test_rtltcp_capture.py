@@ -137,7 +137,9 @@ def test_a_dropped_connection_is_a_zero_filled_gap_and_time_stays_right(
     assert 0.25 * RATE_HZ < lost < 1.0 * RATE_HZ
     raw = out / "raw_28.280000MHz.sigmf-meta"
     ((g0, count),) = read_gaps(raw)
-    assert count == lost and 1.0 * RATE_HZ < g0 < 1.5 * RATE_HZ
+    # The drop comes 1.2 s after the timer starts, less the capture's start-up (which a
+    # loaded machine stretches); where it lands in the stream is checked below, exactly.
+    assert count == lost and 0.5 * RATE_HZ < g0 < 1.5 * RATE_HZ
     data = np.fromfile(out / "raw_28.280000MHz.sigmf-data", np.uint8)
     assert data.size == 2 * n and np.all(data[2 * g0 : 2 * (g0 + count)] == 128)
     # Before the gap the file is the stream; after it, the stream where the server was

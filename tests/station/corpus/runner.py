@@ -186,6 +186,11 @@ def main(results_path: str) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_LIMIT, hard))
     signal.signal(signal.SIGALRM, _on_alarm)
     cases = json.load(sys.stdin)
+    # matplotlib's first import in a new HOME writes its per-user config folder and font
+    # cache (~/.config/matplotlib, ~/.cache/matplotlib): the library's own, once per user,
+    # not a write by the command.  Made here, before any case watches the home.
+    import matplotlib.font_manager  # noqa: F401
+
     import station.cli  # noqa: F401  # imported before the first case, as at start-up
 
     _build_the_command_tree_once()
