@@ -1,0 +1,5 @@
+"""Many listeners' recordings analysed as ``replay`` does, on Dask, and the event report.
+
+:mod:`station.batch.results` is the batch folder's one format (result files keyed by
+content, the combined Parquet table).
+"""
