@@ -101,15 +101,16 @@ def _annotate(ax: Any, report: EventReport, top: float) -> bool:
 
 
 def heatmap_figure(report: EventReport) -> Any:
-    """The heat map as a matplotlib Figure (its own Agg canvas)."""
+    """Draw the heat map as a matplotlib Figure (its own Agg canvas, no pyplot state)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
 
     width, height = heatmap_size_px(report.rounds, len(report.channels))
     fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI)
     FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.09, 0.2, 0.74, 0.68))
+    ax = fig.add_axes((0.11, 0.2, 0.72, 0.68))
     heard, covered = _grid(report)
     top = float(max(1, len(report.stations)))
     shown = np.ma.masked_array(heard, mask=~covered)
@@ -118,16 +119,25 @@ def heatmap_figure(report: EventReport) -> Any:
     ax.set_facecolor("white")
     keyed = _annotate(ax, report, top)
     ax.axhline(len(report.round_numbers) - 1.5, color="black", linewidth=1.5)
-    ax.set_xticks(range(len(report.channels)),
-                  [f"{c.label}\n{c.freq_hz / 1e6:.3f}" for c in report.channels], fontsize=8)
-    ax.set_yticks(range(len(report.round_numbers)),
-                  [str(n) if n else "stack" for n in report.round_numbers], fontsize=8)
+    ax.set_xticks(
+        range(len(report.channels)),
+        [f"{c.label}\n{c.freq_hz / 1e6:.3f}" for c in report.channels],
+        fontsize=8,
+    )
+    ax.set_yticks(
+        range(len(report.round_numbers)),
+        [str(n) if n else "stack" for n in report.round_numbers],
+        fontsize=8,
+    )
     ax.set_xlabel("channel (letter, MHz)")
     ax.set_ylabel("round")
     ax.set_title(f"{report.event_name} ({report.event_id}): stations that heard each round, "
                  f"of {len(report.stations)}; best SNR2500", fontsize=9)  # fmt: skip
     cax = fig.add_axes((0.86, 0.2, 0.025, 0.68))
-    fig.colorbar(image, cax=cax).set_label("stations", fontsize=8)
+    bar = fig.colorbar(image, cax=cax)
+    bar.set_label("stations", fontsize=8)
+    bar.locator = MaxNLocator(integer=True)
+    bar.update_ticks()
     handles = [Line2D([], [], linestyle="none", marker="s", markerfacecolor="white",
                       markeredgecolor="0.65", label="hatched: not covered")]  # fmt: skip
     if keyed:

@@ -36,8 +36,15 @@ from pathlib import Path
 from typing import Any
 
 from station.batch.results import read_results, result_rows
-from station.batch.txmatch import Keying, OperatorSummary, TxLogs, channel_of, operator_summaries
-from station.batch.txmatch import read_keyings, txlog_paths
+from station.batch.txmatch import (
+    Keying,
+    OperatorSummary,
+    TxLogs,
+    channel_of,
+    operator_summaries,
+    read_keyings,
+    txlog_paths,
+)
 from station.channels import DEFAULT_CHANNEL_RATE_HZ, Channel
 from station.errors import InputError
 from station.schedule import load_event
@@ -243,7 +250,7 @@ class EventReport:
         return (*range(1, self.rounds + 1), 0)
 
     def cell(self, round_number: int, label: str) -> Cell:
-        """The cell of a round (0: the stack) and a channel label."""
+        """Return the cell of a round (0: the stack) and a channel label."""
         for c in self.cells:
             if c.round_number == round_number and c.label == label:
                 return c

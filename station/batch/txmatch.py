@@ -175,7 +175,9 @@ def _read_one(path: Path, event_id: str, include_dry_run: bool,
             continue
         callsign = start.callsign if start is not None else edge.callsign
         transmit = edge.transmit if edge.transmit is not None else bool(start and start.transmit)
-        freq = edge.freq_hz if edge.freq_hz is not None else (start and start.freq_hz)
+        freq = edge.freq_hz
+        if freq is None and start is not None:
+            freq = start.freq_hz
         if not transmit and not include_dry_run:
             dry.add(callsign)
             continue
@@ -211,7 +213,7 @@ def read_keyings(paths: Sequence[Path], event_id: str, *, include_dry_run: bool 
 
 def channel_of(freq_hz: float, channels: Sequence[Channel], channel_rate_hz: float
                ) -> Channel | None:  # fmt: skip
-    """The channel whose centre is within half the channel rate of ``freq_hz`` (the nearest)."""
+    """Return the channel within half the channel rate of ``freq_hz`` (the nearest), or None."""
     near = [c for c in channels if abs(freq_hz - c.freq_hz) <= channel_rate_hz / 2]
     return min(near, key=lambda c: abs(freq_hz - c.freq_hz)) if near else None
 
@@ -245,6 +247,14 @@ def operator_summaries(
                 heard.add(k.round_number)
             elif verdict == "not covered":
                 uncovered.add(k.round_number)
-        out.append(OperatorSummary(call, tuple(labels), tuple(sorted(keyed)), tuple(sorted(heard)),
-                                   tuple(sorted(uncovered - heard)), tuple(sorted(outside))))
+        out.append(
+            OperatorSummary(
+                call,
+                tuple(labels),
+                tuple(sorted(keyed)),
+                tuple(sorted(heard)),
+                tuple(sorted(uncovered - heard)),
+                tuple(sorted(outside)),
+            )
+        )
     return tuple(out)

@@ -32,15 +32,21 @@ def _names(names: tuple[str, ...]) -> str:
     return ", ".join(names[:_NAMES]) + (f" +{more} more" if more > 0 else "")
 
 
+def _significance(p: float | None, z: float | None) -> str:
+    if p is None or z is None:
+        return "false alarm -"
+    if p == 0:  # underflowed: z is a lower bound
+        return f"false alarm < 1e-323, z > {z:.1f}"
+    return f"false alarm {p:.2g}, z {z:.1f}"
+
+
 def _heard_lines(report: EventReport) -> list[str]:
     lines = []
     for cell in report.cells:
         if cell.heard_by:
             when = "stack" if cell.round_number == 0 else f"round {cell.round_number}"
-            z = "" if cell.best_z is None else f", z {cell.best_z:.1f}"
-            p = cell.best_false_alarm_probability
-            lines.append(f"  {when} {cell.label}: {_names(cell.heard_by)} "
-                         f"(false alarm {p:.2g}{z})")  # fmt: skip
+            sig = _significance(cell.best_false_alarm_probability, cell.best_z)
+            lines.append(f"  {when} {cell.label}: {_names(cell.heard_by)} ({sig})")
     return lines
 
 
@@ -50,8 +56,10 @@ def _table(report: EventReport) -> Table:
     for ch in report.channels:
         table.add_column(f"{ch.label}\n{ch.freq_hz / 1e6:.6f}", justify="center")
     for n in report.round_numbers:
-        table.add_row("stack" if n == 0 else str(n),
-                      *(_cell_text(report.cell(n, ch.label)) for ch in report.channels))
+        table.add_row(
+            "stack" if n == 0 else str(n),
+            *(_cell_text(report.cell(n, ch.label)) for ch in report.channels),
+        )
     return table
 
 

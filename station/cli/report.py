@@ -16,10 +16,14 @@ __all__ = ["report_command"]
 
 
 def report_command(
-    batch_dir: Annotated[Path, typer.Argument(help="Batch folder (from `hi-station batch --out`).")],
+    batch_dir: Annotated[
+        Path, typer.Argument(help="Batch folder (from `hi-station batch --out`).")
+    ],
     txlog: Annotated[
         list[str] | None,
-        typer.Option(help="Operators' TX log (JSON Lines), folder of *.jsonl or glob (repeatable)."),
+        typer.Option(
+            help="Operators' TX log (JSON Lines), a folder of *.jsonl or a glob; repeatable."
+        ),
     ] = None,
     include_dry_run: Annotated[
         bool, typer.Option("--include-dry-run", help="Count dry-run TX logs as keyed.")

@@ -93,8 +93,13 @@ rule = "none"
 """
 
 
-def keyed(letter: str, rounds: Sequence[int], rec_start_utc: datetime, snr2500_db: float,
-          offset_hz: float = 37.0) -> list[Carrier]:
+def keyed(
+    letter: str,
+    rounds: Sequence[int],
+    rec_start_utc: datetime,
+    snr2500_db: float,
+    offset_hz: float = 37.0,
+) -> list[Carrier]:
     """Carriers keying HI on ``letter``'s frequency in the event rounds ``rounds``."""
     out = []
     for n in rounds:
@@ -103,11 +108,25 @@ def keyed(letter: str, rounds: Sequence[int], rec_start_utc: datetime, snr2500_d
     return out
 
 
-def make_recording(path: Path, *, author: str, start_utc: datetime, duration_s: float,
-                   carriers: Sequence[Carrier], seed: int = 1) -> Path:
+def make_recording(
+    path: Path,
+    *,
+    author: str,
+    start_utc: datetime,
+    duration_s: float,
+    carriers: Sequence[Carrier],
+    seed: int = 1,
+) -> Path:
     """Write a cu8 SigMF recording of the synthetic band; return its ``.sigmf-meta``."""
-    src = SyntheticSource(center_freq_hz=CENTER_HZ, sample_rate_hz=RATE_HZ, carriers=carriers,
-                          seed=seed, start_utc=start_utc, duration_s=duration_s, cu8=True)
+    src = SyntheticSource(
+        center_freq_hz=CENTER_HZ,
+        sample_rate_hz=RATE_HZ,
+        carriers=carriers,
+        seed=seed,
+        start_utc=start_utc,
+        duration_s=duration_s,
+        cu8=True,
+    )
     info = src.open()
     with SigmfStreamWriter.from_source(path, info, author=author) as w:
         while (b := src.read(1 << 16)) is not None:
@@ -130,8 +149,13 @@ def recording_id(path: Path) -> RecordingId:
     except (OSError, ValueError, KeyError, IndexError, AttributeError):
         pass
     stem = path.name.split(".")[0]
-    return RecordingId(str(path.resolve()), h.hexdigest(), sum(p.stat().st_size for p in parts),
-                       author or stem, start)
+    return RecordingId(
+        str(path.resolve()),
+        h.hexdigest(),
+        sum(p.stat().st_size for p in parts),
+        author or stem,
+        start,
+    )
 
 
 @dataclass(frozen=True)
@@ -157,8 +181,9 @@ def options(event_text: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def make_batch(out: Path, recordings: Sequence[Recorded], *, work: Path,
-               event_text: str | None = None) -> tuple[Path, Event]:
+def make_batch(
+    out: Path, recordings: Sequence[Recorded], *, work: Path, event_text: str | None = None
+) -> tuple[Path, Event]:
     """Record, replay and write a batch folder ``out``; return it and the event."""
     text = event_text or event_toml()
     work.mkdir(parents=True, exist_ok=True)
@@ -176,8 +201,14 @@ def make_batch(out: Path, recordings: Sequence[Recorded], *, work: Path,
             path = path.with_suffix(".sigmf-meta")
             path.write_text("{not json", encoding="utf-8")
         else:
-            path = make_recording(path, author=r.author, start_utc=r.start_utc,
-                                  duration_s=r.duration_s, carriers=r.carriers, seed=r.seed)
+            path = make_recording(
+                path,
+                author=r.author,
+                start_utc=r.start_utc,
+                duration_s=r.duration_s,
+                carriers=r.carriers,
+                seed=r.seed,
+            )
         rec = recording_id(path)
         try:
             result = replay(path, event=event, channel_rate_hz=CHANNEL_RATE_HZ, pfa=opts["pfa"])
@@ -188,8 +219,9 @@ def make_batch(out: Path, recordings: Sequence[Recorded], *, work: Path,
     return out, event
 
 
-def write_tx_log(path: Path, event: Event, callsign: str, *, backend: Keyer | None = None,
-                 from_round: int = 1) -> Path:
+def write_tx_log(
+    path: Path, event: Event, callsign: str, *, backend: Keyer | None = None, from_round: int = 1
+) -> Path:
     """Key ``event`` as ``hi-station transmit`` does (the real runner, a simulated clock).
 
     ``backend`` keys (default the dry run: ``transmit`` false in the log); keying starts
@@ -197,8 +229,9 @@ def write_tx_log(path: Path, event: Event, callsign: str, *, backend: Keyer | No
     """
     plan = make_plan(event, callsign)
     clock = SimulatedClock(event.round_start_utc(from_round - 1) - timedelta(seconds=1))
-    keyer = SafeKeyer(backend or DryRunKeyer(), allowed_hz=event.band_hz, max_key_down_s=30.0,
-                      clock=clock)
+    keyer = SafeKeyer(
+        backend or DryRunKeyer(), allowed_hz=event.band_hz, max_key_down_s=30.0, clock=clock
+    )
     try:
         with TxLog(path) as log:
             summary = run_plan(plan, keyer, clock, log)

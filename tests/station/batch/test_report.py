@@ -27,8 +27,14 @@ from station.batch.heatmap import heatmap_size_px
 from station.batch.report import build_report, significance_z
 from station.cli import app
 from station.keyer.rigctld import RigctldKeyer
-from tests.station.batch.batchdir import START, Recorded, event_toml, keyed, make_batch
-from tests.station.batch.batchdir import write_tx_log
+from tests.station.batch.batchdir import (
+    START,
+    Recorded,
+    event_toml,
+    keyed,
+    make_batch,
+    write_tx_log,
+)
 from tests.station.keyer.conftest import start_rigctld
 
 
@@ -49,8 +55,13 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> dict:
     rig = start_rigctld()
     try:
         for call, first in (("W1ABA", 1), ("W1ABC", 3), ("W1ABD", 1)):
-            write_tx_log(logs / f"{call}.jsonl", event, call,
-                         backend=RigctldKeyer(rig.host, rig.port, timeout_s=5.0), from_round=first)
+            write_tx_log(
+                logs / f"{call}.jsonl",
+                event,
+                call,
+                backend=RigctldKeyer(rig.host, rig.port, timeout_s=5.0),
+                from_round=first,
+            )
     finally:
         rig.stop()
     write_tx_log(logs / "N0DRB.jsonl", event, "N0DRB")  # a dry run on B
@@ -94,9 +105,17 @@ def test_tx_logs_matched_per_round_and_channel(batch):
     assert set(ops) == {"W1ABA", "W1ABC", "W1ABD"}  # the dry run and the other event skipped
     a, c, d = ops["W1ABA"], ops["W1ABC"], ops["W1ABD"]
     assert (a.labels, a.rounds_keyed, a.rounds_heard, a.rounds_not_covered) == (
-        ("A",), (1, 2, 3, 4), (1, 2), (4,))
+        ("A",),
+        (1, 2, 3, 4),
+        (1, 2),
+        (4,),
+    )
     assert (c.labels, c.rounds_keyed, c.rounds_heard, c.rounds_not_covered) == (
-        ("C",), (3, 4), (3,), (4,))
+        ("C",),
+        (3, 4),
+        (3,),
+        (4,),
+    )
     assert d.labels == () and d.rounds_heard == () and d.outside_hz == (28_400_000.0,)
     assert report.cell(1, "A").keyed_by == ("W1ABA",) and report.cell(3, "C").keyed_by == ("W1ABC",)
     assert report.cell(1, "C").keyed_by == () and report.cell(0, "A").keyed_by == ()
@@ -106,8 +125,12 @@ def test_tx_logs_matched_per_round_and_channel(batch):
     dry = build_report(batch["out"], txlogs=[str(batch["logs"] / "N0*.jsonl")],
                        include_dry_run=True)  # fmt: skip
     [b] = dry.operators
-    assert (b.callsign, b.labels, b.rounds_keyed, b.rounds_heard) == ("N0DRB", ("B",),
-                                                                      (1, 2, 3, 4), ())
+    assert (b.callsign, b.labels, b.rounds_keyed, b.rounds_heard) == (
+        "N0DRB",
+        ("B",),
+        (1, 2, 3, 4),
+        (),
+    )
     assert dry.cell(2, "B").keyed_by == ("N0DRB",) and dry.cell(2, "B").state == "not heard"
 
 
@@ -175,7 +198,7 @@ def test_bad_input_is_one_line_exit_2(batch, runner, tmp_path, case, needle):
         extra = ["--png", str(tmp_path / "no" / "map.png")]
     elif case == "txlog-garbage":
         bad = tmp_path / "bad.jsonl"
-        bad.write_text("garbage\n{\"type\": \"stop\"}\n", encoding="utf-8")
+        bad.write_text('garbage\n{"type": "stop"}\n', encoding="utf-8")
         extra = ["--txlog", str(bad)]
     elif case == "txlog-missing":
         extra = ["--txlog", str(tmp_path / "none.jsonl")]
