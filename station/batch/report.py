@@ -154,7 +154,8 @@ class Cell:
     best_false_alarm_probability : float or None
         Smallest false-alarm probability among them.
     best_z : float or None
-        That probability as a one-sided Gaussian z (:func:`significance_z`).
+        That probability as a one-sided Gaussian z (:func:`significance_z`); a lower
+        bound (about 38.5) when the probability underflowed to 0.
     keyed_by : tuple of str
         Operators whose TX log keyed the round on this channel.
     """

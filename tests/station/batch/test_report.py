@@ -179,6 +179,8 @@ def _corrupt_result(d: Path) -> str:
         ("png-folder", "does not exist; create it first"),
         ("txlog-garbage", "not a hi-station log record"),
         ("txlog-missing", "no such file or folder"),
+        ("txlog-glob", "matches no file"),
+        ("other-event", "is not the batch's event_id"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(batch, runner, tmp_path, case, needle):
@@ -202,9 +204,22 @@ def test_bad_input_is_one_line_exit_2(batch, runner, tmp_path, case, needle):
         extra = ["--txlog", str(bad)]
     elif case == "txlog-missing":
         extra = ["--txlog", str(tmp_path / "none.jsonl")]
+    elif case == "txlog-glob":
+        extra = ["--txlog", str(tmp_path / "*.jsonl")]
+    elif case == "other-event":
+        (d / "event.toml").write_text(event_toml(event_id="other-event"), encoding="utf-8")
     result = runner.invoke(app, ["report", str(d), *extra])
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and needle in lines[0], lines
     assert name in lines[0]
     assert not (tmp_path / "no").exists()
+
+
+def test_a_torn_last_line_of_a_tx_log_is_skipped_and_said(batch, tmp_path):
+    log = tmp_path / "W1ABA.jsonl"
+    log.write_bytes((batch["logs"] / "W1ABA.jsonl").read_bytes() + b'{"type": "edge", "ro')
+    report = build_report(batch["out"], txlogs=[log])
+    [op] = report.operators
+    assert op.rounds_keyed == (1, 2, 3, 4)
+    assert any("torn" in n for n in report.notes)
