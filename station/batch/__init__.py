@@ -1,9 +1,23 @@
 """Many listeners' recordings analysed as ``replay`` does, on Dask, and the event report.
 
 :mod:`station.batch.results` is the batch folder's one format (result files keyed by
-content, the combined Parquet table).
+content, the combined Parquet table); :mod:`station.batch.report` turns a batch folder
+into the event report (per round x channel: how many stations heard it), with the
+operators' TX logs matched by :mod:`station.batch.txmatch` and the heat map of
+:mod:`station.batch.heatmap`.  Names load on first use (:mod:`station._lazy`).
 """
 
-from station.batch.results import RecordingId, read_results, write_result, write_table
+from station._lazy import lazy_exports
 
-__all__ = ["RecordingId", "read_results", "write_result", "write_table"]
+_NAMES = {
+    "Cell": "station.batch.report",
+    "EventReport": "station.batch.report",
+    "RecordingId": "station.batch.results",
+    "build_report": "station.batch.report",
+    "read_results": "station.batch.results",
+    "write_heatmap": "station.batch.heatmap",
+    "write_result": "station.batch.results",
+    "write_table": "station.batch.results",
+}
+__all__ = sorted(_NAMES)
+__getattr__, __dir__ = lazy_exports(__name__, _NAMES)

@@ -27,6 +27,7 @@ from station.cli import (
     log,
     recording,
     replay,
+    report,
     run,
     schedule,
     serve,
@@ -96,6 +97,7 @@ app.command("replay")(replay.replay_command)
 app.command("capture")(capture.capture)
 app.command("run")(run.run)
 app.command("serve")(serve.serve_command)
+app.command("report")(report.report_command)
 app.add_typer(waves.app, name="waves")
 app.add_typer(config.app, name="config")
 
