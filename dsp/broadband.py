@@ -55,7 +55,7 @@ import numpy as np
 from dsp.bursts import burst_mask, burst_share, common_spikes, near_mask
 from dsp.errors import DspValueError
 from dsp.radiometer import amplitude_skews, assemble, check_inputs, near_edges
-from dsp.radiometer_fit import SPIKE_RATIO, TemplateFit, fit_template
+from dsp.radiometer_fit import SPIKE_RATIO, TemplateFit, fit_template, raised_cov
 from dsp.radiometer_results import (
     RadiometerResult,
     dit_results,
@@ -171,8 +171,9 @@ def _combine(t, kd, labels, masked, common, main, ref_res, fits, pfa) -> Broadba
     # it: read against them, interference would look like HI.  Vetoed outright.
     near = near_mask(t, kd, masked)
     near_r = (near.astype(float) @ d.member) > 0
-    r = _round_tests(f_main, f_refs, d.order)
-    dt = _dit_tests(f_main, f_refs, len(kd), r["gate"][round_index])
+    gate_r = _round_tests(f_main, f_refs, d.order)["gate"]
+    dt = _dit_tests(f_main, f_refs, len(kd), gate_r[round_index])
+    r = _round_tests(f_main, f_refs, d.order, dt["excess"])
     out_r = r["gate"] & near_r
     out_d = dt["gate"] & (near | near_r[round_index])  # a burst on the round: on its dits
     level_d = sidak_level(pfa, int(sel.sum()))
@@ -203,59 +204,82 @@ def _combine(t, kd, labels, masked, common, main, ref_res, fits, pfa) -> Broadba
     return BroadbandResult(out, ref_res, dit_checks, round_checks, masked)
 
 
-def _round_tests(f_main: TemplateFit, f_refs: list[TemplateFit], order: list[int]) -> dict:
+def _round_tests(f_main: TemplateFit, f_refs: list[TemplateFit], order: list[int],
+                 excess=None) -> dict:  # fmt: skip
     """Per round: event and references' relative amplitudes, the gate and the test.
 
     ``y``/``cov``: the tested statistic (event minus references where gated) and its
-    null covariance, over all rounds (NaN where unused).
+    null covariance, over all rounds (NaN where unused).  ``excess``: per key-down, the
+    interference's relative level the references show where gated (None: none); it
+    raises every channel's noise there (:func:`dsp.radiometer_fit.raised_cov`), and
+    the gate is decided before it.
     """
-    m, c_m = _relative_rounds(f_main, order)
-    ref = [_relative_rounds(f, order) for f in f_refs]
-    c, cov_c, z_ref = _reference_mean([a for a, _ in ref], [v for _, v in ref])
+    m, c_m = _relative_rounds(f_main, order, excess)
+    own = _relative_rounds(f_main, order)[1]  # the event channel's own z: no references
+    ref = [_relative_rounds(f, order, excess) for f in f_refs]
+    c, cov_c, _ = _reference_mean([a for a, _ in ref], [v for _, v in ref])
+    z_ref = _reference_mean([a for a, _ in ref],
+                            [_relative_rounds(f, order)[1] for f in f_refs])[2]  # fmt: skip
     gate = np.nan_to_num(z_ref, nan=-np.inf) > GATE_Z
     g = np.diag(gate.astype(float))
     y = m - np.where(gate, np.nan_to_num(c), 0.0)
     cov = c_m + g @ np.nan_to_num(cov_c) @ g
     with np.errstate(invalid="ignore"):
         z = y / np.sqrt(np.diag(cov))
-        z_event = m / np.sqrt(np.diag(c_m))
+        z_event = m / np.sqrt(np.diag(own))
         share = np.sqrt(np.diag(c_m) / np.diag(cov))
     return dict(y=y, cov=cov, z=z, z_ref=z_ref, z_event=z_event, gate=gate, share=share)
 
 
 def _dit_tests(f_main: TemplateFit, f_refs: list[TemplateFit], k: int, round_gate) -> dict:
-    """Per key-down, as :func:`_round_tests`; a dit is also gated when its round is."""
-    m, v = _relative_dits(f_main, k)
+    """Per key-down, as :func:`_round_tests`; a dit is also gated when its round is.
+
+    ``excess``: the references' mean relative amplitude of each gated key-down
+    (0 elsewhere, and where negative), the level interference adds there.
+    """
     ref = [_relative_dits(f, k) for f in f_refs]
     c, vc, z_ref = _reference_mean([a for a, _ in ref], [np.diag(w) for _, w in ref])
     gate = (np.nan_to_num(z_ref, nan=-np.inf) > GATE_Z_DIT) | round_gate
+    excess = np.where(gate, np.maximum(np.nan_to_num(c), 0.0), 0.0)
+    m, v = _relative_dits(f_main, k, excess)
+    own = _relative_dits(f_main, k)[1]
+    ref = [_relative_dits(f, k, excess) for f in f_refs]
+    c, vc, _ = _reference_mean([a for a, _ in ref], [np.diag(w) for _, w in ref])
     y = m - np.where(gate, np.nan_to_num(c), 0.0)
     total = v + np.where(gate, np.nan_to_num(np.diag(vc)), 0.0)
     with np.errstate(invalid="ignore"):
         z = y / np.sqrt(total)
-        z_event = m / np.sqrt(v)
+        z_event = m / np.sqrt(own)
         share = np.sqrt(v / total)
-    return dict(z=z, z_ref=z_ref, z_event=z_event, gate=gate, share=share)
+    return dict(z=z, z_ref=z_ref, z_event=z_event, gate=gate, share=share, excess=excess)
 
 
-def _relative_rounds(f: TemplateFit, order: list[int]):
-    """Round amplitudes over background (NaN where unused) and their null covariance."""
+def _relative_rounds(f: TemplateFit, order: list[int], excess=None):
+    """Round amplitudes over background (NaN where unused) and their null covariance.
+
+    ``excess`` (per key-down): the covariance with those key-downs' noise raised.
+    """
     n = len(order)
     amp, cov = np.full(n, np.nan), np.full((n, n), np.nan)
     mine = [order.index(r) for r, u in zip(f.design.order, f.design.rounds_used, strict=True)
             if u and r in order]  # fmt: skip
     amp[mine] = f.round_amp / f.round_bg
     scale = 1.0 / f.round_bg
-    cov[np.ix_(mine, mine)] = f.round_cov0 * np.outer(scale, scale)
+    raised = f.round_cov0 if excess is None else f.round_cov0 + raised_cov(f.round_parts, excess)
+    cov[np.ix_(mine, mine)] = raised * np.outer(scale, scale)
     return amp, cov
 
 
-def _relative_dits(f: TemplateFit, k: int):
-    """Dit amplitudes over background (NaN without data) and their null variances."""
+def _relative_dits(f: TemplateFit, k: int, excess=None):
+    """Dit amplitudes over background (NaN without data) and their null variances.
+
+    ``excess`` (per key-down): the variances with those key-downs' noise raised.
+    """
     amp, var = np.full(k, np.nan), np.full(k, np.nan)
     sel = f.design.has_data
     amp[sel] = f.dit_amp / f.dit_bg
-    var[sel] = (f.dit_se0 / f.dit_bg) ** 2
+    raised = f.dit_se0**2 if excess is None else f.dit_se0**2 + raised_cov(f.dit_parts, excess)
+    var[sel] = raised / f.dit_bg**2
     return amp, var
 
 

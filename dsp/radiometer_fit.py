@@ -39,7 +39,8 @@ True
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -48,7 +49,7 @@ from scipy.linalg import pinvh
 from scipy.ndimage import maximum_filter1d, median_filter, uniform_filter1d
 
 __all__ = ["BURST_Z", "MIN_SAMPLES", "OUTLIER_Z", "SPIKE_RATIO", "TemplateFit", "Design",
-           "find_spikes", "fit_template", "wls"]  # fmt: skip
+           "find_spikes", "fit_template", "raised_cov", "wls"]  # fmt: skip
 
 MIN_SAMPLES = 3
 #: A sample this many standard deviations from the model is an outlier (Gamma(17)
@@ -72,7 +73,10 @@ class TemplateFit:
     fitted background over the key-down (or the round's key-downs).  ``skew``: the
     standardised residuals' skewness (a square-law detector's samples are skewed,
     ``2 / sqrt(k)`` for Gamma(k), more with quantization); an amplitude over ``n``
-    samples has about ``skew / sqrt(n)``.
+    samples has about ``skew / sqrt(n)``.  ``dit_parts`` (dits with data x all
+    key-downs + 1) and ``round_parts`` (all key-downs + 1 x rounds x rounds) split
+    the amplitudes' null (co)variances into the shares of each key-down's samples and,
+    last, of the other samples (:func:`raised_cov`).
     """
 
     design: Design
@@ -90,6 +94,19 @@ class TemplateFit:
     n_used: int
     n_spikes: int
     n_outliers: int
+    parts_from: tuple = field(default=(), repr=False, compare=False)
+
+    @cached_property
+    def dit_parts(self) -> np.ndarray:
+        """Each dit's null variance split by key-down (:func:`raised_cov`)."""
+        x_dit, cov, _, _, weight, v0, owner, nb = self.parts_from
+        return _variance_parts(x_dit, cov, weight, v0, owner, nb, full=False)
+
+    @cached_property
+    def round_parts(self) -> np.ndarray:
+        """The rounds' null covariance split by key-down (:func:`raised_cov`)."""
+        _, _, x_round, cov_r, weight, v0, owner, nb = self.parts_from
+        return _variance_parts(x_round, cov_r, weight, v0, owner, nb, full=True)
 
 
 class Design:
@@ -117,6 +134,11 @@ class Design:
         """Background basis and one indicator column per key-down with data."""
         dits = sparse.csr_matrix(self.inside[:, self.has_data].astype(np.float64))
         return sparse.hstack([self.basis, dits], format="csr")
+
+    def owner(self) -> tuple[np.ndarray, int]:
+        """Return each sample's key-down (-1: none; they do not overlap) and their count."""
+        inside = self.inside
+        return np.where(inside.any(axis=1), np.argmax(inside, axis=1), -1), inside.shape[1]
 
     def round_columns(self) -> np.ndarray:
         """One indicator column per round with data (its key-downs)."""
@@ -220,9 +242,54 @@ def _fit(t, x, kd, labels, knot_s, block):
         dit_se0=np.sqrt(np.diag(cov0)[nb:] * noise), dit_bg=dit_bg,
         round_amp=coef_r[nb:], round_se=np.sqrt(np.diag(cov_r)[nb:] * noise),
         round_cov0=cov_r0[nb:, nb:] * noise, round_bg=round_bg,
+        parts_from=(x_dit, cov, x_round, cov_r, weight, noise / weight0, d.owner(), nb),
         scale2=scale2, vif=vif, skew=skew,
     )  # fmt: skip
     return d, out, parts
+
+
+def _variance_parts(design, cov, weight, v0, owner, nb, full):
+    """Split the amplitudes' null (co)variance into each key-down's samples' share.
+
+    The amplitudes are ``H x`` with ``H = cov X' W`` (their rows); under the null the
+    samples have variances ``v0``, so the covariance is ``sum_i H_i H_i' v0_i``, here
+    summed over each key-down's samples (``owner``: the key-down of each sample, -1
+    for none, and the number of key-downs) and, last, over the others.  ``full``:
+    the (key-downs + 1, a, a) covariances; else the (a, key-downs + 1) variances.
+    """
+    g = np.asarray((sparse.diags(weight) @ design) @ cov[:, nb:]).T * np.sqrt(v0)
+    owner, k = owner  # and the number of key-downs
+    slot = np.where(owner >= 0, owner, k)
+    if not full:
+        onehot = sparse.csr_matrix((np.ones(owner.size), (np.arange(owner.size), slot)),
+                                   shape=(owner.size, k + 1))  # fmt: skip
+        return np.asarray((onehot.T @ (g**2).T).T)
+    parts = np.zeros((k + 1, g.shape[0], g.shape[0]))
+    edges = np.flatnonzero(np.diff(np.r_[-2, owner, -2]))  # runs of one owner
+    for a, b in zip(edges[:-1], edges[1:], strict=True):
+        parts[slot[a]] += g[:, a:b] @ g[:, a:b].T
+    return parts
+
+
+def raised_cov(parts: np.ndarray, excess: np.ndarray) -> np.ndarray:
+    """Return the null (co)variance's increase when key-down ``k``'s level is ``1 + excess[k]``.
+
+    Broadband interference on a key-down raises its samples' noise with their level
+    (a square-law detector's fluctuation is proportional to it), so a test of what
+    it leaves must read the amplitude against that noise.  ``parts`` is a
+    :class:`TemplateFit`'s ``dit_parts`` (variances out) or ``round_parts``
+    (covariances out); ``excess`` is relative, per key-down, negative read as 0.
+
+    Examples
+    --------
+    >>> parts = np.array([[2.0, 0.0, 1.0], [0.5, 3.0, 1.0]])   # 2 dits, 2 key-downs + rest
+    >>> raised_cov(parts, np.array([1.0, 0.0])).tolist()
+    [6.0, 1.5]
+    """
+    grow = (1.0 + np.maximum(np.nan_to_num(np.asarray(excess, float)), 0.0)) ** 2 - 1.0
+    if parts.ndim == 2:
+        return parts[:, :-1] @ grow
+    return np.tensordot(grow, parts[:-1], axes=1)
 
 
 def _quantization_gamma(resid: np.ndarray, level: np.ndarray) -> float:

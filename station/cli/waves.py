@@ -16,6 +16,7 @@ from station.cli._common import ReportingGroup, out_console, spinner
 from station.cli.render_waves import print_analysis, print_inspection, print_prediction
 from station.errors import InputError
 from station.schedule import load_event
+from station.waves.analyze import DEFAULT_PFA
 from station.waves.simulate import SimulationConfig
 from station.waves.workflow import INSPECT_CHANNELS_HZ, analyze_path, inspect_path, simulate_to
 
@@ -45,7 +46,7 @@ def analyze(
     ] = None,
     pfa: Annotated[
         float, typer.Option(help="Family-wise false-alarm probability per level.")
-    ] = 1e-3,
+    ] = DEFAULT_PFA,
     background_knot_s: Annotated[
         float, typer.Option(help="Knot spacing of the background spline, s.")
     ] = 600.0,
@@ -134,7 +135,9 @@ def simulate_command(
     band: Annotated[
         list[str] | None, typer.Option(help="Write only this band, e.g. HFRH (repeatable).")
     ] = None,
-    pfa: Annotated[float, typer.Option(help="False-alarm probability for the prediction.")] = 1e-3,
+    pfa: Annotated[
+        float, typer.Option(help="False-alarm probability for the prediction.")
+    ] = DEFAULT_PFA,
     json_: Annotated[
         bool, typer.Option("--json", help="Print the prediction as JSON only.")
     ] = False,

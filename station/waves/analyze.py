@@ -43,10 +43,21 @@ from station.schedule import Event
 from station.utc import format_unix_s
 from station.waves.series import WavesSeries
 
-__all__ = ["WavesAnalysis", "WavesDit", "WavesRound", "analyze_series", "expected_key_downs"]
+__all__ = ["DEFAULT_PFA", "WavesAnalysis", "WavesDit", "WavesRound", "analyze_series",
+           "expected_key_downs"]
 
 DEFAULT_CHANNEL_HZ = 28.5e6
 """The Waves HFRH channel covering 28-29 MHz, used when the event names no receiver."""
+
+DEFAULT_PFA = 1e-4
+"""Family-wise false-alarm probability per level (dits, rounds, stack) unless asked.
+
+A file is three families (the stack's strongest-round half adds no file the rounds
+do not), so a calibrated test falsely detects something in about ``2.5 pfa`` of the
+files without HI: at 1e-3 one survey in 400, about one in four sets of 100 files
+with one or more; at 1e-4 one in 4,000.  The cost: the round threshold rises from
+z 3.9 to 4.4 (16 rounds), per-round Pd at an expected z of 6 from about 0.95 to
+0.88 (``bench/waves_interference.py``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +223,7 @@ def analyze_series(
     *,
     channel_hz: float | None = None,
     reference_hz: tuple[float, ...] | None = None,
-    pfa: float = 1e-3,
+    pfa: float = DEFAULT_PFA,
     background_knot_s: float = 600.0,
     edge_guard_s: float = 0.0,
     trajectory: str | None = None,
@@ -231,7 +242,8 @@ def analyze_series(
         Off-band reference channels (default: the neighbours one bandwidth either side,
         where the series has them).
     pfa : float
-        Family-wise false-alarm probability per level (dits, rounds, stack).
+        Family-wise false-alarm probability per level (dits, rounds, stack);
+        :data:`DEFAULT_PFA` unless given.
     background_knot_s, edge_guard_s : float
         See :func:`dsp.radiometer.radiometer_test`.
     trajectory : str, optional

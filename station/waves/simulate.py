@@ -34,7 +34,7 @@ from dsp.results import AsDict
 from station.errors import InputError
 from station.schedule import Event
 from station.utc import format_unix_s
-from station.waves.analyze import DEFAULT_CHANNEL_HZ, expected_key_downs
+from station.waves.analyze import DEFAULT_CHANNEL_HZ, DEFAULT_PFA, expected_key_downs
 from station.waves.channels import SURVEY_CHANNELS, noise_bandwidths_hz
 from station.waves.flyby import trajectory_by_name
 from station.waves.physics import (
@@ -187,7 +187,7 @@ def simulate(
     config: SimulationConfig = SimulationConfig(),  # noqa: B008 - frozen, safe
     *,
     rounds: tuple[int, ...] | None = None,
-    pfa: float = 1e-3,
+    pfa: float = DEFAULT_PFA,
 ) -> Simulation:
     """Draw one survey of `event` (all 126 channels) and its truth.
 
@@ -262,7 +262,7 @@ def predict(
     kd: np.ndarray | None = None,
     labels: list[int] | None = None,
     n_active: dict[int, int] | None = None,
-    pfa: float = 1e-3,
+    pfa: float = DEFAULT_PFA,
 ) -> Prediction:
     """Predict z, the detection probability and the operators needed, per round.
 

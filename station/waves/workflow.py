@@ -20,7 +20,7 @@ from station._atomic import check_free, make_output_dir, write_bytes_atomic
 from station.errors import InputError
 from station.schedule import Event
 from station.utc import utc_from_unix_s
-from station.waves.analyze import DEFAULT_CHANNEL_HZ, WavesAnalysis, analyze_series
+from station.waves.analyze import DEFAULT_CHANNEL_HZ, DEFAULT_PFA, WavesAnalysis, analyze_series
 from station.waves.inspect import WavesInspection, inspect_series
 from station.waves.load import load_waves, sniff_format
 from station.waves.pds_csv import write_pds_csv
@@ -65,7 +65,7 @@ def analyze_path(
     event: Event,
     *,
     channel_hz: float | None = None,
-    pfa: float = 1e-3,
+    pfa: float = DEFAULT_PFA,
     background_knot_s: float = 600.0,
     edge_guard_s: float = 0.0,
     png: str | os.PathLike[str] | None = None,
@@ -158,7 +158,7 @@ def simulate_to(
     event: Event,
     config: SimulationConfig,
     *,
-    pfa: float = 1e-3,
+    pfa: float = DEFAULT_PFA,
     out_dir: str | os.PathLike[str] | None = None,
     gz: bool = False,
     bands: tuple[str, ...] = (),

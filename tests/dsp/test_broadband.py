@@ -112,3 +112,39 @@ def test_references_of_the_wrong_shape_are_refused():
     t, kd, labels = schedule(rounds=1)
     with pytest.raises(DspValueError, match="references"):
         broadband_test(t, np.ones(t.size), np.ones((2, 5)), kd, labels)
+
+
+def test_interference_raises_the_noise_of_the_key_downs_it_lies_on():
+    # x2 on every key-down of round 1, no HI: those samples' noise is twice the
+    # background's, and an amplitude tested beyond the references must be read
+    # against it (against the background's alone the spread was about 1.7x).
+    from dsp.radiometer_fit import fit_template, raised_cov
+
+    t, kd, labels = schedule(rounds=3, lead_s=900.0)
+    excess = np.where(np.asarray(labels) == 1, 1.0, 0.0)
+    on = keyed(t, kd[excess > 0])
+    amp, null, raised = [], [], []
+    for seed in range(40):
+        x = measure(FLOOR * (1 + on), np.random.default_rng(600 + seed))
+        f = fit_template(t, x, kd, labels, background_knot_s=600.0)
+        amp.append(f.round_amp[0] - FLOOR)
+        null.append(f.round_cov0[0, 0])
+        raised.append(f.round_cov0[0, 0] + raised_cov(f.round_parts, excess)[0, 0])
+    spread = np.std(amp)
+    assert spread / np.sqrt(np.mean(null)) > 1.4
+    assert 0.8 < spread / np.sqrt(np.mean(raised)) < 1.2
+
+
+def test_raised_covariance_splits_the_null_covariance_by_key_down():
+    from dsp.radiometer_fit import fit_template, raised_cov
+
+    t, kd, labels = schedule(rounds=3, lead_s=900.0)
+    x = measure(np.full(t.size, FLOOR), np.random.default_rng(3))
+    f = fit_template(t, x, kd, labels, background_knot_s=600.0)
+    assert np.allclose(f.round_parts.sum(axis=0), f.round_cov0, rtol=1e-9)
+    assert np.allclose(f.dit_parts.sum(axis=1), f.dit_se0**2, rtol=1e-9)
+    # Doubling every key-down's noise (x2 in level) of round 1 grows its variance most.
+    excess = np.where(np.asarray(labels) == 1, 1.0, 0.0)
+    grow = np.diag(raised_cov(f.round_parts, excess)) / np.diag(f.round_cov0)
+    assert grow[0] > 1.0 and grow[0] > 5 * grow[1]
+    assert np.all(raised_cov(f.dit_parts, excess)[:6] > 2 * f.dit_se0[:6] ** 2)
