@@ -142,3 +142,14 @@ def test_cli_outputs_are_never_overwritten(runner, tmp_path):
                               str(tmp_path), "--band", "XYZ"])
     assert res.exit_code == 2 and "band XYZ: not a receiver band" in res.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hi.png"]
+
+
+def test_the_default_false_alarm_probability_is_the_documented_one(default_sim, runner):
+    from station.waves.analyze import DEFAULT_PFA
+
+    assert DEFAULT_PFA == 1e-4
+    a = analyze_series(default_sim.series, EVENT)
+    assert a.pfa == DEFAULT_PFA
+    assert predict(EVENT, SimulationConfig(seed=7)).pfa == DEFAULT_PFA
+    help_text = runner.invoke(app, ["waves", "analyze", "--help"]).output
+    assert "0.0001" in help_text
