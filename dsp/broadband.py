@@ -20,7 +20,12 @@ fit on the event channel and on each reference, and:
    ``(m - c) / sqrt(se_m**2 + se_c**2)``: HI must
    be in the event channel *beyond* what the references show, and interference common
    to all channels cannot be reported as HI (the test is then *vetoed*, with its
-   reason).  Elsewhere the event channel's own ``z``, so a quiet band loses nothing.
+   reason).  Under that test's null the interference is in every channel and raises
+   its key-downs' noise with their level, so ``se_m`` and ``se_c`` are read with the
+   gated key-downs' noise raised by ``(1 + c)**2`` (``c`` the references' relative
+   excess there; :func:`dsp.radiometer_fit.raised_cov`): against the background's
+   noise alone such tests had a null spread of 1.1-1.4.  Elsewhere the event
+   channel's own ``z``, so a quiet band loses nothing.
 3. **Stacks** the rounds' chosen statistics with their full null covariance (event
    channel's plus, for vetoed rounds, the references'), as
    :func:`dsp.radiometer_results.stack_power`.
