@@ -43,7 +43,7 @@ def open_client(
     scheduler: str | None = None,
     scheduler_file: Path | None = None,
 ) -> Iterator[Any]:
-    """A :class:`distributed.Client` on the cluster asked for (closed, and cleaned, after).
+    """Yield a :class:`distributed.Client` on the cluster asked for (closed and cleaned after).
 
     Raises
     ------
@@ -58,8 +58,8 @@ def open_client(
     if scheduler or scheduler_file:
         name = f"--scheduler={scheduler}" if scheduler else f"--scheduler-file={scheduler_file}"
         try:
-            client = Client(address=scheduler, timeout="20s",
-                            scheduler_file=None if scheduler_file is None else str(scheduler_file))  # fmt: skip
+            sf = None if scheduler_file is None else str(scheduler_file)
+            client = Client(address=scheduler, timeout="20s", scheduler_file=sf)
         except (OSError, TimeoutError, ValueError) as exc:
             raise InputError(f"{name}: cannot connect to a Dask scheduler ({exc})") from None
         try:
@@ -110,7 +110,7 @@ class StartCounter:
         self._starts: Counter[str] = Counter()
 
     def handle(self, event: Any) -> None:
-        """A ``(timestamp, message)`` event of :data:`EVENT_TOPIC`."""
+        """Count one ``(timestamp, message)`` event of :data:`EVENT_TOPIC`."""
         msg = event[1] if isinstance(event, tuple | list) and len(event) == 2 else event
         if isinstance(msg, dict) and msg.get("run") == self.run_id:
             with self._lock:
@@ -184,5 +184,5 @@ def run_tasks(
 
 
 def new_run_id() -> str:
-    """A fresh id for one batch run."""
+    """Return a fresh id for one batch run."""
     return uuid.uuid4().hex[:12]

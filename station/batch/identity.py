@@ -1,4 +1,4 @@
-"""Who a recording is: its content hash (the key of its result), with a stat cache.
+r"""Who a recording is: its content hash (the key of its result), with a stat cache.
 
 :func:`content_sha256` streams the recording's bytes through SHA-256 (a SigMF
 recording: its metadata then its data file), so a recording renamed or copied keeps
@@ -14,7 +14,7 @@ Examples
 --------
 >>> import tempfile
 >>> d = Path(tempfile.mkdtemp())
->>> _ = (d / "g4abc.cu8").write_bytes(b"\\x80" * 10)
+>>> _ = (d / "g4abc.cu8").write_bytes(b"\x80" * 10)
 >>> cache = StatCache(d / "index.json")
 >>> [(p.name, n) for p, (sha, n) in identify([d / "g4abc.cu8"], cache).items()]
 [('g4abc.cu8', 10)]
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -44,7 +43,7 @@ _SUFFIXES = (".sigmf-meta", ".sigmf-data", ".cu8", ".wav")
 
 
 def content_files(path: Path) -> list[Path]:
-    """The files whose bytes are the recording ``path``'s content (SigMF: meta, data)."""
+    """Return the files whose bytes are the recording ``path``'s content (SigMF: meta, data)."""
     if path.name.endswith(".sigmf-meta"):
         return [path, path.with_name(path.name[: -len(".sigmf-meta")] + ".sigmf-data")]
     return [path]
@@ -99,7 +98,7 @@ class StatCache:
         self._entries: dict[str, dict[str, Any]] = doc if isinstance(doc, dict) else {}
 
     def lookup(self, path: Path) -> tuple[str, int] | None:
-        """The cached (sha256, bytes) of ``path`` if its stat is unchanged, else None."""
+        """Return the cached (sha256, bytes) of ``path`` if its stat is unchanged, else None."""
         entry = self._entries.get(str(path))
         if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
             return None

@@ -49,7 +49,7 @@ _MAGIC = frozenset("*?[")
 
 
 def _canonical(path: Path) -> Path:
-    """The recording ``path`` stands for (a SigMF data file: its metadata), absolute."""
+    """Return the recording ``path`` stands for (a SigMF data file: its metadata), absolute."""
     path = Path(os.path.abspath(path))
     if path.name.endswith(".sigmf-data"):
         return path.with_name(path.name[: -len(".sigmf-data")] + ".sigmf-meta")
@@ -61,8 +61,8 @@ def _search(folder: Path) -> list[Path]:
              for root, _dirs, files in os.walk(folder, followlinks=False)
              for name in files if name.lower().endswith(RECORDING_SUFFIXES)]  # fmt: skip
     if not found:
-        raise InputError(f"folder {folder} holds no recordings "
-                         f"({', '.join('*' + s for s in RECORDING_SUFFIXES)}, searched recursively)")
+        kinds = ", ".join("*" + s for s in RECORDING_SUFFIXES)
+        raise InputError(f"folder {folder} holds no recordings ({kinds}, searched recursively)")
     return found
 
 

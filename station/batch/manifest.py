@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ OPTION_NAMES: dict[str, tuple[str, float]] = {
 
 
 def event_text(event: Event | None) -> str:
-    """The text of ``event``'s file ("" without an event)."""
+    """Return the text of ``event``'s file ("" without an event)."""
     if event is None:
         return ""
     try:
@@ -71,7 +71,7 @@ def batch_options(
     dial_hz: float | None = None,
     sideband: str = "usb",
 ) -> dict[str, Any]:
-    """The ``options`` of ``batch.json`` (and of every result file)."""
+    """Return the ``options`` of ``batch.json`` (and of every result file)."""
     return {
         "event_id": None if event is None else event.id,
         "event_sha256": hashlib.sha256(text.encode()).hexdigest() if event is not None else None,

@@ -97,14 +97,14 @@ class BatchSummary:
         return {**self.__dict__, "errors": list(self.errors)}
 
     def line(self) -> str:
-        """The one summary line."""
+        """Return the one summary line."""
         return (f"batch: {self.recordings} recordings: {self.done} done, {self.skipped} skipped "
                 f"(cached), {self.refused} refused, {self.failed} failed, {self.rerun} rerun, "
                 f"{self.seconds:.1f} s -> {self.out_dir}")  # fmt: skip
 
 
 def _reusable(path: Path) -> bool:
-    """A result file that a rerun keeps (not a failure, which is redone)."""
+    """Tell whether a rerun keeps this result file (not a failure, which is redone)."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -44,7 +44,7 @@ def reset_peak_rss() -> None:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set since start or :func:`reset_peak_rss`, MB (1e6 B)."""
+    """Return the process's peak resident set since start or :func:`reset_peak_rss`, MB."""
     try:
         with open("/proc/self/status", encoding="ascii") as fh:
             for line in fh:

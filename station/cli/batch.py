@@ -24,7 +24,7 @@ __all__ = ["batch"]
 def batch(
     inputs: Annotated[
         list[str],
-        typer.Argument(help="Recordings, folders (searched for *.sigmf-meta, *.cu8, *.wav), globs."),
+        typer.Argument(help="Recordings, folders (searched: *.sigmf-meta, *.cu8, *.wav), globs."),
     ],
     out: Annotated[Path, typer.Option(help="The batch folder (results, table; resumable).")],
     schedule: Annotated[
@@ -74,13 +74,15 @@ def batch(
         raise InputError("give --scheduler or --scheduler-file, not both")
     event = None if schedule is None else load_event(schedule)
     text = event_text(event)
-    mhz = {"freqs_hz": [f * 1e6 for f in freq_mhz or []] or None,
-           "center_freq_hz": None if center_mhz is None else center_mhz * 1e6,
-           "dial_hz": None if dial_mhz is None else dial_mhz * 1e6}  # fmt: skip
+    freqs_hz = [f * 1e6 for f in freq_mhz or []] or None
+    center_hz = None if center_mhz is None else center_mhz * 1e6
+    dial_hz = None if dial_mhz is None else dial_mhz * 1e6
     options = batch_options(event, text, pfa=pfa, channel_rate_hz=channel_rate_hz,
-                            sample_rate_hz=sample_rate_hz, sideband=side, **mhz)  # fmt: skip
+                            sample_rate_hz=sample_rate_hz, sideband=side, freqs_hz=freqs_hz,
+                            center_freq_hz=center_hz, dial_hz=dial_hz)  # fmt: skip
     replay_options = {"event": event, "pfa": pfa, "channel_rate_hz": channel_rate_hz,
-                      "sample_rate_hz": sample_rate_hz, "sideband": side, **mhz}  # fmt: skip
+                      "sample_rate_hz": sample_rate_hz, "sideband": side, "freqs_hz": freqs_hz,
+                      "center_freq_hz": center_hz, "dial_hz": dial_hz}  # fmt: skip
     request = BatchRequest(tuple(inputs), out.absolute(), options, text, replay_options,
                            n_workers, scheduler, scheduler_file)  # fmt: skip
     with batch_progress() as progress:

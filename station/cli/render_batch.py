@@ -61,7 +61,7 @@ class _BarProgress(LineProgress):
 
 @contextlib.contextmanager
 def batch_progress() -> Iterator[LineProgress]:
-    """The batch's progress on stderr: a bar on a terminal, else lines."""
+    """Yield the batch's progress on stderr: a bar on a terminal, else lines."""
     console = err_console()
     if not console.is_terminal:
         yield LineProgress(console)

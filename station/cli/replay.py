@@ -10,8 +10,8 @@ import typer
 from station.channels import DEFAULT_CHANNEL_RATE_HZ
 from station.cli._common import bounded, spinner
 from station.cli.render import print_json_or
-from station.errors import InputError
 from station.cli.render_replay import print_replay
+from station.errors import InputError
 from station.qrss.settings import DEFAULT_PALETTE, grab_settings
 from station.recording.sigmf_meta import RATE_LIMITS_HZ
 from station.replay import replay
