@@ -2,7 +2,9 @@
 
 :func:`replay_task` is what the client submits (one per recording).  On a worker it
 logs its start as a ``hi-station-batch`` event (so the client can count a task run
-again after its worker died), resets the process's peak-RSS mark, runs replay with its
+again after its worker died), pins glibc's mmap threshold as the CLI does
+(:mod:`station._memory`; under the nanny's ``MALLOC_TRIM_THRESHOLD_`` a 10-minute
+replay took twice as long without it), resets the process's peak-RSS mark, runs replay with its
 scratch files in the worker's own folder (inside ``DIR/.dask`` for the default local
 cluster), and returns replay's ``--json`` document with the task's wall time, the
 worker's address and the peak RSS.  A recording replay refuses (an expected error:
@@ -74,8 +76,10 @@ def replay_task(path: str, sha256: str, options: dict[str, Any], *, run_id: str)
         refusal's one line, or None), ``task_s``, ``worker`` (address), ``pid`` and
         ``peak_rss_mb``.
     """
+    from station._memory import pin_mmap_threshold
     from station.replay import replay
 
+    pin_mmap_threshold()  # as the CLI does: else 2x slower under the nanny's malloc settings
     worker = _worker()
     scratch = None
     if worker is not None:
