@@ -12,6 +12,15 @@ the caller's write of the result file is the only one (a worker that dies mid-ta
 leaves nothing behind; the scheduler reruns the task on another worker).
 :class:`StartCounter` counts each task's starts from the events the tasks log: a task
 started more than once was rerun because its worker died.
+
+Examples
+--------
+>>> counter = StartCounter("run1")
+>>> for pid in (11, 12):  # started on a worker that died, then on another
+...     counter.handle((0.0, {"run": "run1", "sha256": "ab", "pid": pid}))
+>>> counter.handle((0.0, {"run": "other", "sha256": "ab", "pid": 13}))
+>>> counter.starts("ab"), counter.starts("cd")
+(2, 1)
 """
 
 from __future__ import annotations

@@ -10,6 +10,11 @@ when there is nothing to do), writes each result as its task ends
 (``DIR/results.parquet``).  A recording replay refuses becomes a result with an
 ``error`` and the batch goes on; a task whose workers kept dying becomes one whose
 error starts ``failed:`` (redone by the next run).
+
+Examples
+--------
+>>> BatchSummary("out", 8, 7, 0, 1, 0, 1, 8, 93.25, True).line()
+'batch: 8 recordings: 7 done, 0 skipped (cached), 1 refused, 0 failed, 1 rerun, 93.2 s -> out'
 """
 
 from __future__ import annotations

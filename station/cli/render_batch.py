@@ -51,7 +51,7 @@ class _BarProgress(LineProgress):
 
     def advance(self, line: str) -> None:  # noqa: D102
         self.count += 1
-        self.bar.update(self.task, advance=1, description=line[:60])
+        self.bar.update(self.task, advance=1)
         if not line.startswith("done: "):
             self.bar.console.print(line, markup=False, highlight=False)
 
