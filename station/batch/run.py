@@ -150,7 +150,7 @@ class _Writer:
             self.progress.advance(f"done: {path} ({doc['task_s']:.1f} s on {doc['worker'] or '-'}"
                                   f", peak {doc['peak_rss_mb']:.0f} MB)")  # fmt: skip
             return
-        self.progress.advance(f"{'failed' if failure else 'refused'}: {error}")
+        self.progress.advance(str(error) if failure else f"refused: {error}")
 
 
 def _identified(request: BatchRequest) -> tuple[dict[str, str], dict[str, int], int]:
