@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from collections.abc import Sequence
@@ -35,6 +36,8 @@ from station.batch.results import RecordingId, read_results, result_path, write_
 __all__ = ["BatchRequest", "BatchSummary", "Progress", "run_batch"]
 
 FAILED = "failed: "
+
+logger = logging.getLogger(__name__)
 
 
 class Progress(Protocol):
@@ -179,6 +182,8 @@ def run_batch(request: BatchRequest, progress: Progress) -> BatchSummary:
     """
     t0 = time.perf_counter()
     by_sha, sizes, hashed = _identified(request)
+    logger.info("%d recordings keyed (%d hashed) in %.2f s", len(by_sha), hashed,
+                time.perf_counter() - t0)
     todo = sorted(((p, s) for s, p in by_sha.items()
                    if not _reusable(result_path(request.out_dir, s))),
                   key=lambda job: (-sizes[job[1]], job[0]))  # fmt: skip
@@ -186,8 +191,10 @@ def run_batch(request: BatchRequest, progress: Progress) -> BatchSummary:
     if todo:
         progress.start(len(todo))
         _run_on_cluster(request, todo, writer)
+    t1 = time.perf_counter()
     docs = read_results(request.out_dir)
     write_table(request.out_dir, docs)
+    logger.info("results.parquet written in %.2f s", time.perf_counter() - t1)
     errors = {d["recording"]["sha256"]: d.get("error") for d in docs}
     mine = [str(errors[s]) for s in sorted(by_sha, key=by_sha.__getitem__) if errors.get(s)]
     failed = sum(1 for e in mine if e.startswith(FAILED))
@@ -206,9 +213,15 @@ def _run_on_cluster(request: BatchRequest, todo: Sequence[tuple[str, str]],
     def on_outcome(o: Outcome) -> None:
         writer.finished(o.path, o.sha256, o.result, o.failure, counter.starts(o.sha256))
 
+    t0 = time.perf_counter()
     with open_client(workers=request.workers, dask_dir=request.out_dir / ".dask",
                      scheduler=request.scheduler, scheduler_file=request.scheduler_file) as client:
+        t1 = time.perf_counter()
+        logger.info("cluster up in %.2f s", t1 - t0)
         run_tasks(client, todo, request.replay_options, on_outcome, counter)
+        t0 = time.perf_counter()
+        logger.info("tasks done in %.2f s", t0 - t1)
+    logger.info("cluster closed in %.2f s", time.perf_counter() - t0)
     for sha, (path, doc, failure) in writer.last.items():  # starts seen only at the end
         if counter.starts(sha) > writer.attempts[sha]:
             writer.write(path, sha, doc, failure, counter.starts(sha))
