@@ -19,9 +19,11 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -188,13 +190,18 @@ def run_batch(request: BatchRequest, progress: Progress) -> BatchSummary:
                    if not _reusable(result_path(request.out_dir, s))),
                   key=lambda job: (-sizes[job[1]], job[0]))  # fmt: skip
     writer = _Writer(request, sizes, progress)
+    closer = None
     if todo:
         progress.start(len(todo))
-        _run_on_cluster(request, todo, writer)
-    t1 = time.perf_counter()
-    docs = read_results(request.out_dir)
-    write_table(request.out_dir, docs)
-    logger.info("results.parquet written in %.2f s", time.perf_counter() - t1)
+        closer = _run_on_cluster(request, todo, writer)
+    try:
+        t1 = time.perf_counter()
+        docs = read_results(request.out_dir)
+        write_table(request.out_dir, docs)
+        logger.info("results.parquet written in %.2f s", time.perf_counter() - t1)
+    finally:
+        if closer is not None:
+            closer.join()
     errors = {d["recording"]["sha256"]: d.get("error") for d in docs}
     mine = [str(errors[s]) for s in sorted(by_sha, key=by_sha.__getitem__) if errors.get(s)]
     failed = sum(1 for e in mine if e.startswith(FAILED))
@@ -205,7 +212,8 @@ def run_batch(request: BatchRequest, progress: Progress) -> BatchSummary:
 
 
 def _run_on_cluster(request: BatchRequest, todo: Sequence[tuple[str, str]],
-                    writer: _Writer) -> None:  # fmt: skip
+                    writer: _Writer) -> threading.Thread:  # fmt: skip
+    """Run the tasks; return the thread closing the cluster (joined after the table)."""
     from station.batch.cluster import Outcome, StartCounter, new_run_id, open_client, run_tasks
 
     counter = StartCounter(new_run_id())
@@ -214,15 +222,26 @@ def _run_on_cluster(request: BatchRequest, todo: Sequence[tuple[str, str]],
         writer.finished(o.path, o.sha256, o.result, o.failure, counter.starts(o.sha256))
 
     t0 = time.perf_counter()
-    with open_client(workers=request.workers, dask_dir=request.out_dir / ".dask",
-                     scheduler=request.scheduler, scheduler_file=request.scheduler_file) as client:
+    stack = contextlib.ExitStack()
+    with stack:
+        client = stack.enter_context(open_client(
+            workers=request.workers, dask_dir=request.out_dir / ".dask",
+            scheduler=request.scheduler, scheduler_file=request.scheduler_file))  # fmt: skip
         t1 = time.perf_counter()
         logger.info("cluster up in %.2f s", t1 - t0)
         run_tasks(client, todo, request.replay_options, on_outcome, counter)
-        t0 = time.perf_counter()
-        logger.info("tasks done in %.2f s", t0 - t1)
-    logger.info("cluster closed in %.2f s", time.perf_counter() - t0)
+        logger.info("tasks done in %.2f s", time.perf_counter() - t1)
+        closing = stack.pop_all()  # closed on a thread while the table is written
+    closer = threading.Thread(target=_timed_close, args=(closing,), name="dask-close")
+    closer.start()
     for sha, (path, doc, failure) in writer.last.items():  # starts seen only at the end
         if counter.starts(sha) > writer.attempts[sha]:
             writer.write(path, sha, doc, failure, counter.starts(sha))
             writer.progress.note(f"rerun: {path} (its worker died)")
+    return closer
+
+
+def _timed_close(stack: contextlib.ExitStack) -> None:
+    t0 = time.perf_counter()
+    stack.close()
+    logger.info("cluster closed in %.2f s", time.perf_counter() - t0)
