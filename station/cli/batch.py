@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -17,8 +21,31 @@ from station.cli.render_batch import batch_progress
 from station.cli.replay import check_replay_options
 from station.errors import InputError
 from station.schedule import load_event
+from station.signals import Interrupted
 
 __all__ = ["batch"]
+
+
+@contextlib.contextmanager
+def _stops() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise :class:`~station.signals.Interrupted` (as Ctrl-C raises).
+
+    So a stopped batch still closes its cluster and removes ``DIR/.dask``; every result
+    written so far stays.  A signal the process was started ignoring stays ignored.
+    """
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise Interrupted(signum)
+
+    old = {}
+    for num in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(num) is not signal.SIG_IGN:
+            old[num] = signal.signal(num, handler)
+    try:
+        yield
+    finally:
+        for num, was in old.items():
+            signal.signal(num, was)
 
 
 def batch(
@@ -85,8 +112,14 @@ def batch(
                       "center_freq_hz": center_hz, "dial_hz": dial_hz}  # fmt: skip
     request = BatchRequest(tuple(inputs), out.absolute(), options, text, replay_options,
                            n_workers, scheduler, scheduler_file)  # fmt: skip
-    with batch_progress() as progress:
-        summary = run_batch(request, progress)
+    try:
+        with _stops(), batch_progress() as progress:
+            summary = run_batch(request, progress)
+    except (Interrupted, KeyboardInterrupt) as exc:
+        name = exc.name if isinstance(exc, Interrupted) else "SIGINT"
+        print(f"batch: stopped ({name}); the results written so far are kept in {out}: "
+              "the same command again does the rest", file=sys.stderr)
+        raise typer.Exit(exc.exit_code if isinstance(exc, Interrupted) else 130) from None
     for error in summary.errors:
         print(f"error: {error}", file=sys.stderr)
     print(summary.line(), file=sys.stderr)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -142,3 +144,30 @@ def test_bad_inputs_exit_2_with_one_line(case, first, recordings, practice, runn
     }[case]  # fmt: skip
     assert_one_error_line(invoke(runner, "batch", *args), fragment)
     assert not Path(out).exists()
+
+
+def test_a_stopped_batch_keeps_its_results_and_the_next_run_does_the_rest(recordings, practice,
+                                                                          tmp_path):  # fmt: skip
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "station.cli", "batch", str(recordings), "--out", str(out),
+            "--schedule", str(practice), *RAW, "--workers", "1", "--json"]  # fmt: skip
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(args, env=env, text=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not (out / "results").is_dir() or not any((out / "results").glob("*.json")):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 128 + signal.SIGTERM, stderr
+    assert "stopped (SIGTERM)" in stderr.strip().splitlines()[-1]
+    kept = len(list((out / "results").glob("*.json")))
+    assert 1 <= kept < 4 and not (out / ".dask").exists()
+    rest = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
+    summary = json.loads(rest.stdout)
+    assert (summary["done"], summary["skipped"]) == (4 - kept, kept), rest.stderr
