@@ -150,10 +150,14 @@ class Outcome:
     failure: str | None
 
 
-def _failure(path: str, exc: BaseException) -> str:
+def _killed(exc: BaseException) -> bool:
     from distributed import KilledWorker
 
-    if isinstance(exc, KilledWorker):
+    return isinstance(exc, KilledWorker)
+
+
+def _failure(path: str, exc: BaseException) -> str:
+    if _killed(exc):
         return (f"failed: {path}: its worker died each time it ran (KilledWorker: the scheduler "
                 "gives up after distributed.scheduler.allowed-failures, default 3); is it "
                 "running out of memory?")  # fmt: skip
@@ -184,6 +188,8 @@ def run_tasks(
                 on_outcome(Outcome(path, sha, fut.result(), None))
             else:
                 exc = fut.exception()
+                if not _killed(exc):  # a bug: its traceback, and the batch goes on
+                    logger.error("%s: the task raised", path, exc_info=exc)
                 on_outcome(Outcome(path, sha, None, _failure(path, exc)))
             fut.release()
         counter.recount(client.get_events(EVENT_TOPIC))
