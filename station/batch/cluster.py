@@ -30,6 +30,7 @@ import logging
 import shutil
 import threading
 import uuid
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -79,7 +80,9 @@ def open_client(
         return
     dask_dir.mkdir(parents=True, exist_ok=True)
     try:
-        with dask.config.set({"temporary-directory": str(dask_dir)}):
+        with dask.config.set({"temporary-directory": str(dask_dir)}), warnings.catch_warnings():
+            # the scheduler's HTTP routes (no dashboard) take another port when 8787 is busy
+            warnings.filterwarnings("ignore", message="Port .* is already in use")
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    host="127.0.0.1", dashboard_address=None,
                                    env={"TMPDIR": str(dask_dir)},
