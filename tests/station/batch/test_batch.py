@@ -168,6 +168,7 @@ def test_a_stopped_batch_keeps_its_results_and_the_next_run_does_the_rest(record
     assert "stopped (SIGTERM)" in stderr.strip().splitlines()[-1]
     kept = len(list((out / "results").glob("*.json")))
     assert 1 <= kept < 4 and not (out / ".dask").exists()
-    rest = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
+    rest = subprocess.run([*args, "--workers", "2"], env=env, capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
     summary = json.loads(rest.stdout)
     assert (summary["done"], summary["skipped"]) == (4 - kept, kept), rest.stderr
