@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from station.batch.inputs import MANIFEST_SCHEMA
 from station.batch.results import read_results, result_rows
 from station.batch.txmatch import (
     Keying,
@@ -64,8 +65,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: The ``schema`` of ``DIR/batch.json``.
-BATCH_SCHEMA = "hi-station-batch/1"
+#: The ``schema`` of ``DIR/batch.json`` (written by :mod:`station.batch.manifest`).
+BATCH_SCHEMA = MANIFEST_SCHEMA
 _SMALLEST = 5e-324
 
 

@@ -17,6 +17,7 @@ import typer
 from station import __version__
 from station._memory import pin_mmap_threshold
 from station.cli import (
+    batch,
     capture,
     config,
     decode,
@@ -97,6 +98,7 @@ app.command("replay")(replay.replay_command)
 app.command("capture")(capture.capture)
 app.command("run")(run.run)
 app.command("serve")(serve.serve_command)
+app.command("batch")(batch.batch)
 app.command("report")(report.report_command)
 app.add_typer(waves.app, name="waves")
 app.add_typer(config.app, name="config")

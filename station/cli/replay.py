@@ -11,12 +11,56 @@ from station.channels import DEFAULT_CHANNEL_RATE_HZ
 from station.cli._common import bounded, spinner
 from station.cli.render import print_json_or
 from station.cli.render_replay import print_replay
+from station.errors import InputError
 from station.qrss.settings import DEFAULT_PALETTE, grab_settings
 from station.recording.sigmf_meta import RATE_LIMITS_HZ
 from station.replay import replay
 from station.schedule import load_event
+from station.sideband import check_sideband
 
-__all__ = ["replay_command"]
+__all__ = ["check_replay_options", "replay_command"]
+
+
+def check_replay_options(
+    *,
+    sample_rate_hz: float | None,
+    channel_rate_hz: float,
+    center_mhz: float | None,
+    pfa: float,
+    sideband: str,
+    dial_mhz: float | None = None,
+    freq_mhz: list[float] | None = None,
+) -> str:
+    """Refuse the options replay refuses before it reads a file; return the sideband.
+
+    ``batch`` checks its options with this too, so that a bad one is one error line
+    before any task, not one refusal per recording.
+
+    Raises
+    ------
+    InputError
+        Naming the option, its value and the rule.
+
+    Examples
+    --------
+    >>> check_replay_options(sample_rate_hz=None, channel_rate_hz=2000.0, center_mhz=None,
+    ...                      pfa=1e-3, sideband="USB")
+    'usb'
+    >>> check_replay_options(sample_rate_hz=None, channel_rate_hz=2000.0, center_mhz=None,
+    ...                      pfa=2.0, sideband="usb")
+    Traceback (most recent call last):
+    ...
+    station.errors.InputError: --pfa=2 must be a false-alarm probability between 0 and 1
+    """
+    bounded("--sample-rate-hz", sample_rate_hz, *RATE_LIMITS_HZ, " S/s")
+    bounded("--channel-rate-hz", channel_rate_hz, *RATE_LIMITS_HZ, " S/s")
+    bounded("--center-mhz", center_mhz, 0.0, 1e5, " MHz")
+    bounded("--dial-mhz", dial_mhz, 0.0, 1e5, " MHz")
+    for f in freq_mhz or []:
+        bounded("--freq-mhz", f, 0.0, 1e5, " MHz")
+    if not 0 < pfa < 1:
+        raise InputError(f"--pfa={pfa:g} must be a false-alarm probability between 0 and 1")
+    return check_sideband(sideband)
 
 
 def replay_command(
@@ -65,9 +109,9 @@ def replay_command(
     antenna: Annotated[str, typer.Option(help="Antenna named on the grabs.")] = "",
 ) -> None:
     """Channelize PATH, decode (and with --schedule detect) every channel, draw QRSS grabs."""
-    bounded("--sample-rate-hz", sample_rate_hz, *RATE_LIMITS_HZ, " S/s")
-    bounded("--channel-rate-hz", channel_rate_hz, *RATE_LIMITS_HZ, " S/s")
-    bounded("--center-mhz", center_mhz, 0.0, 1e5, " MHz")
+    check_replay_options(sample_rate_hz=sample_rate_hz, channel_rate_hz=channel_rate_hz,
+                         center_mhz=center_mhz, pfa=pfa, sideband=sideband, dial_mhz=dial_mhz,
+                         freq_mhz=freq_mhz)  # fmt: skip
     look = grab_settings(Path(), dit_s=dit_s, db_min=db_min, db_max=db_max, palette=palette,
                          receiver=receiver, antenna=antenna)  # fmt: skip
     with spinner(f"replaying {path}") as say:

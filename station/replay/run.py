@@ -196,6 +196,7 @@ def replay(
     fft_engine: Engine = "auto",
     dial_hz: float | None = None,
     sideband: str = "usb",
+    scratch_dir: str | os.PathLike[str] | None = None,
 ) -> ReplayResult:
     """Channelize a recording and decode (and, with ``event``, detect) each channel.
 
@@ -229,6 +230,9 @@ def replay(
     dial_hz, sideband : float, str, optional
         A mono audio WAV or audio SigMF from an SSB receiver: its dial and sideband
         (required for audio; see :mod:`station.sdr.filesource`).
+    scratch_dir : str or os.PathLike, optional
+        Where the channels' scratch files go (default: the system's temporary folder);
+        a batch worker gives its own folder.
 
     Returns
     -------
@@ -249,7 +253,7 @@ def replay(
             if Path(png_dir).exists() and not Path(png_dir).is_dir():
                 raise InputError(f"--png={png_dir} is not a directory")
             make_output_dir(Path(png_dir))
-        with tempfile.TemporaryDirectory(prefix="hi-station-replay-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="hi-station-replay-", dir=scratch_dir) as tmp:
             t0 = time.perf_counter()
             files, rate = _channelize(
                 src, info, channels, rate, Path(tmp), lambda f: say("channelizing", f), fft_engine
