@@ -148,7 +148,19 @@ def identify(
 
 
 def station_name(path: Path) -> str:
-    """Who recorded ``path``: SigMF ``core:author`` if non-empty, else the file's stem."""
+    """Who recorded ``path``: SigMF ``core:author`` if non-empty, else the file's stem.
+
+    Capture names its files by frequency (``raw_28.280000MHz``), so such a stem alone
+    would make every listener one station: the folder holding the recording is put in
+    front (a service run's ``segments/NNN`` skipped, so its segments stay one station).
+
+    Examples
+    --------
+    >>> station_name(Path("/data/g4abc/run/segments/002/raw_28.280000MHz.sigmf-meta"))
+    'run/raw_28.280000MHz'
+    >>> station_name(Path("k1abc.cu8"))
+    'k1abc'
+    """
     name = path.name
     for suffix in _SUFFIXES:
         if name.lower().endswith(suffix):
@@ -163,4 +175,9 @@ def station_name(path: Path) -> str:
             author = None
         if isinstance(author, str) and author.strip():
             return author.strip()
-    return name
+    if "MHz" not in name:
+        return name
+    folders = [f for f in path.parent.parts if f not in ("/", ".", "..")]
+    while folders and (folders[-1].isdigit() or folders[-1] == "segments"):
+        folders.pop()
+    return f"{folders[-1]}/{name}" if folders else name
