@@ -17,8 +17,18 @@ import typer
 from station.batch.manifest import batch_options, event_text
 from station.batch.run import BatchRequest, run_batch
 from station.channels import DEFAULT_CHANNEL_RATE_HZ
+from station.cli._replay_options import (
+    CenterMhz,
+    ChannelRateHz,
+    DialMhz,
+    FreqMhz,
+    Pfa,
+    SampleRateHz,
+    Schedule,
+    Sideband,
+    check_replay_options,
+)
 from station.cli.render_batch import batch_progress
-from station.cli.replay import check_replay_options
 from station.errors import InputError
 from station.schedule import load_event
 from station.signals import Interrupted
@@ -54,26 +64,14 @@ def batch(
         typer.Argument(help="Recordings, folders (searched: *.sigmf-meta, *.cu8, *.wav), globs."),
     ],
     out: Annotated[Path, typer.Option(help="The batch folder (results, table; resumable).")],
-    schedule: Annotated[
-        str | None, typer.Option(help="Event file or id: its frequencies and rounds.")
-    ] = None,
-    freq_mhz: Annotated[
-        list[float] | None, typer.Option(help="Channel centre, MHz (repeatable).")
-    ] = None,
-    pfa: Annotated[float, typer.Option(help="False-alarm probability.")] = 1e-3,
-    channel_rate_hz: Annotated[
-        float, typer.Option(help="Sample rate of each channel.")
-    ] = DEFAULT_CHANNEL_RATE_HZ,
-    sample_rate_hz: Annotated[
-        float | None, typer.Option(help="Sample rate of raw .cu8 files (rtl_sdr -s), S/s.")
-    ] = None,
-    center_mhz: Annotated[
-        float | None, typer.Option(help="Tuned frequency of raw .cu8 files (rtl_sdr -f), MHz.")
-    ] = None,
-    dial_mhz: Annotated[
-        float | None, typer.Option(help="Mono audio: the SSB receiver's dial, MHz.")
-    ] = None,
-    sideband: Annotated[str, typer.Option(help="Mono audio: usb or lsb.")] = "usb",
+    schedule: Schedule = None,
+    freq_mhz: FreqMhz = None,
+    pfa: Pfa = 1e-3,
+    channel_rate_hz: ChannelRateHz = DEFAULT_CHANNEL_RATE_HZ,
+    sample_rate_hz: SampleRateHz = None,
+    center_mhz: CenterMhz = None,
+    dial_mhz: DialMhz = None,
+    sideband: Sideband = "usb",
     workers: Annotated[
         int | None, typer.Option(help="Worker processes of the local cluster (default: CPUs).")
     ] = None,
