@@ -25,21 +25,18 @@ station.errors.InputError: input ...nothing*.wav matches no file or folder
 from __future__ import annotations
 
 import glob
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from station.batch.manifest import read_manifest
 from station.errors import InputError
 
-__all__ = ["BATCH_ENTRIES", "MANIFEST_SCHEMA", "RECORDING_SUFFIXES", "check_out_dir",
-           "find_recordings"]  # fmt: skip
+__all__ = ["BATCH_ENTRIES", "RECORDING_SUFFIXES", "check_out_dir", "find_recordings"]
 
 #: What a folder is searched for: the files ``replay`` reads (SigMF by its metadata).
 RECORDING_SUFFIXES = (".sigmf-meta", ".cu8", ".wav")
 
-#: ``batch.json``'s schema (written by :mod:`station.batch.manifest`).
-MANIFEST_SCHEMA = "hi-station-batch/1"
 
 #: What a batch folder may hold besides ``batch.json`` (hidden staging files aside).
 BATCH_ENTRIES = frozenset({"batch.json", "event.toml", "index.json", "results",
@@ -106,7 +103,8 @@ def check_out_dir(out_dir: Path) -> None:
     """Refuse a ``--out`` that cannot be a batch folder.
 
     Missing or empty is fine (made at the first result); else it must hold a
-    ``batch.json`` of schema :data:`MANIFEST_SCHEMA` and nothing but a batch's files.
+    ``batch.json`` (:func:`~station.batch.manifest.read_manifest`) and nothing but a
+    batch's files.
 
     Raises
     ------
@@ -120,13 +118,8 @@ def check_out_dir(out_dir: Path) -> None:
     names = {p.name for p in out_dir.iterdir() if not p.name.startswith(".") or p.name == ".dask"}
     if not names:
         return
-    manifest = out_dir / "batch.json"
-    try:
-        schema = json.loads(manifest.read_text(encoding="utf-8")).get("schema")
-    except (OSError, ValueError, AttributeError):
-        schema = None
     stray = sorted(names - BATCH_ENTRIES)
-    if schema != MANIFEST_SCHEMA or stray:
+    if read_manifest(out_dir) is None or stray:
         what = f"{stray[0]!r}" if stray else "no batch.json"
         raise InputError(f"--out={out_dir} is not a batch folder (it holds {what}): "
                          "give an empty or new folder, or one hi-station batch wrote")  # fmt: skip

@@ -28,12 +28,15 @@ from pathlib import Path
 from typing import Any
 
 from station._atomic import make_output_dir, write_bytes_atomic
-from station.batch.inputs import MANIFEST_SCHEMA
 from station.errors import InputError
 from station.schedule.event import Event
 from station.utc import format_utc
 
-__all__ = ["OPTION_NAMES", "batch_options", "event_text", "open_manifest"]
+__all__ = ["MANIFEST_SCHEMA", "OPTION_NAMES", "batch_options", "event_text", "open_manifest",
+           "read_manifest"]  # fmt: skip
+
+#: ``batch.json``'s schema.
+MANIFEST_SCHEMA = "hi-station-batch/1"
 
 #: Each option of ``batch.json`` -> the command-line option that sets it (and its scale).
 OPTION_NAMES: dict[str, tuple[str, float]] = {
@@ -98,6 +101,27 @@ def _shown(key: str, value: Any) -> str:
     return f"{name}={value}"
 
 
+def read_manifest(out_dir: Path) -> dict[str, Any] | None:
+    """Return ``out_dir``'s ``batch.json`` if it is a manifest of this schema, else None.
+
+    None for a missing, unreadable or foreign file: the caller says what that means.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> print(read_manifest(Path(tempfile.mkdtemp())))
+    None
+    """
+    try:
+        doc = json.loads((out_dir / "batch.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not (isinstance(doc, dict) and doc.get("schema") == MANIFEST_SCHEMA
+            and isinstance(doc.get("options"), dict)):  # fmt: skip
+        return None
+    return doc
+
+
 def open_manifest(out_dir: Path, options: dict[str, Any], text: str) -> None:
     """Check ``out_dir``'s ``batch.json`` against ``options``, or write it (and ``event.toml``).
 
@@ -108,11 +132,10 @@ def open_manifest(out_dir: Path, options: dict[str, Any], text: str) -> None:
     """
     manifest = out_dir / "batch.json"
     if manifest.exists():
-        try:
-            old = json.loads(manifest.read_text(encoding="utf-8"))["options"]
-        except (OSError, ValueError, KeyError, TypeError):
-            raise InputError(f"--out={out_dir}: batch.json is unreadable; give another --out") \
-                from None
+        doc = read_manifest(out_dir)
+        if doc is None:
+            raise InputError(f"--out={out_dir}: batch.json is unreadable; give another --out")
+        old = doc["options"]
         for key in OPTION_NAMES:
             if old.get(key) != options.get(key):
                 raise InputError(f"--out={out_dir} holds a batch made with "

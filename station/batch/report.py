@@ -27,7 +27,6 @@ True
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -35,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from station.batch.inputs import MANIFEST_SCHEMA
+from station.batch.manifest import MANIFEST_SCHEMA, read_manifest
 from station.batch.results import read_results, result_rows
 from station.batch.txmatch import (
     Keying,
@@ -52,7 +51,6 @@ from station.schedule import load_event
 from station.schedule.event import Event
 
 __all__ = [
-    "BATCH_SCHEMA",
     "BatchFolder",
     "Cell",
     "EventReport",
@@ -65,8 +63,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: The ``schema`` of ``DIR/batch.json`` (written by :mod:`station.batch.manifest`).
-BATCH_SCHEMA = MANIFEST_SCHEMA
 _SMALLEST = 5e-324
 
 
@@ -94,13 +90,9 @@ def _manifest(folder: Path) -> dict[str, Any]:
     if not path.is_file():
         raise InputError(f"{folder}: not a batch folder (no batch.json); "
                          "give the --out folder of hi-station batch")  # fmt: skip
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a batch manifest ({exc})") from None
-    if not (isinstance(doc, dict) and doc.get("schema") == BATCH_SCHEMA
-            and isinstance(doc.get("options"), dict)):  # fmt: skip
-        raise InputError(f"{path}: not a batch manifest (schema {BATCH_SCHEMA} with options)")
+    doc = read_manifest(folder)
+    if doc is None:
+        raise InputError(f"{path}: not a batch manifest (schema {MANIFEST_SCHEMA} with options)")
     return doc
 
 

@@ -46,7 +46,7 @@ def test_out_dir_must_be_new_empty_or_a_batch(tmp_path):
     (tmp_path / "empty").mkdir()
     check_out_dir(tmp_path / "empty")
     batch = tmp_path / "batch"
-    _touch(batch / "batch.json", b'{"schema": "hi-station-batch/1"}')
+    _touch(batch / "batch.json", b'{"schema": "hi-station-batch/1", "options": {}}')
     _touch(batch / "results" / "x.json")
     check_out_dir(batch)
     _touch(batch / "mine.txt")
