@@ -1,4 +1,4 @@
-"""The QRSS grab options shared by ``capture`` and ``run`` (one declaration each).
+"""The QRSS grab options shared by ``capture``, ``run`` and ``replay`` (one declaration each).
 
 Examples
 --------

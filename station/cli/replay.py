@@ -9,6 +9,7 @@ import typer
 
 from station.channels import DEFAULT_CHANNEL_RATE_HZ
 from station.cli._common import spinner
+from station.cli._grabs import Antenna, DbMax, DbMin, Palette, Receiver
 from station.cli._replay_options import (
     CenterMhz,
     ChannelRateHz,
@@ -52,15 +53,11 @@ def replay_command(
     dit_s: Annotated[
         float | None, typer.Option(help="Grabs: draw for this dit, s (default: event, decoded).")
     ] = None,
-    db_min: Annotated[
-        float | None, typer.Option(help="Grabs: colour scale low end, dB over the noise floor.")
-    ] = None,
-    db_max: Annotated[
-        float | None, typer.Option(help="Grabs: colour scale high end (default: automatic).")
-    ] = None,
-    palette: Annotated[str, typer.Option(help="Grabs: a matplotlib colormap.")] = DEFAULT_PALETTE,
-    receiver: Annotated[str, typer.Option(help="Receiver named on the grabs.")] = "",
-    antenna: Annotated[str, typer.Option(help="Antenna named on the grabs.")] = "",
+    db_min: DbMin = None,
+    db_max: DbMax = None,
+    palette: Palette = DEFAULT_PALETTE,
+    receiver: Receiver = "",
+    antenna: Antenna = "",
 ) -> None:
     """Channelize PATH, decode (and with --schedule detect) every channel, draw QRSS grabs."""
     check_replay_options(sample_rate_hz=sample_rate_hz, channel_rate_hz=channel_rate_hz,
