@@ -174,6 +174,7 @@ def _corrupt_result(d: Path) -> str:
     [
         ("missing", "no such folder"),
         ("no-manifest", "not a batch folder (no batch.json)"),
+        ("foreign-manifest", "not a batch manifest (schema hi-station-batch/1 with options)"),
         ("empty", "holds no results yet"),
         ("corrupt", "not a batch result file"),
         ("png-folder", "does not exist; create it first"),
@@ -191,6 +192,8 @@ def test_bad_input_is_one_line_exit_2(batch, runner, tmp_path, case, needle):
         d = tmp_path / "nowhere"
     elif case == "no-manifest":
         (d / "batch.json").unlink()
+    elif case == "foreign-manifest":
+        (d / "batch.json").write_text('{"schema": "other/1"}', encoding="utf-8")
     elif case == "empty":
         for p in (d / "results").glob("*.json"):
             p.unlink()
