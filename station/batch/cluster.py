@@ -6,12 +6,14 @@
 workers' ``TMPDIR``) is ``DIR/.dask``, removed when the batch ends.  Nothing here is
 imported before there is work: a rerun that finds every result never imports Dask.
 
-:func:`run_tasks` submits one :func:`station.batch.task.replay_task` per recording
-and hands each outcome to the caller as its future completes, on the client, so
-the caller's write of the result file is the only one (a worker that dies mid-task
+:class:`Tasks` submits one :func:`station.batch.task.replay_task` per recording and
+hands each outcome to the caller as its future completes, on the client, so the
+caller's write of the result file is the only one (a worker that dies mid-task
 leaves nothing behind; the scheduler reruns the task on another worker).
 :class:`StartCounter` counts each task's starts from the events the tasks log: a task
-started more than once was rerun because its worker died.
+started more than once was rerun because its worker died.  :class:`LazyCluster`
+starts the cluster on a thread at the first task and submits each task as soon as the
+cluster is up, so keying the other recordings overlaps the start and the first tasks.
 
 Examples
 --------
@@ -29,10 +31,12 @@ import contextlib
 import logging
 import shutil
 import threading
+import time
 import uuid
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +44,7 @@ from typing import Any
 from station.batch.task import EVENT_TOPIC, replay_task
 from station.errors import InputError
 
-__all__ = ["Outcome", "StartCounter", "new_run_id", "open_client", "run_tasks"]
+__all__ = ["LazyCluster", "Outcome", "StartCounter", "Tasks", "new_run_id", "open_client"]
 
 logger = logging.getLogger(__name__)
 
@@ -167,26 +171,38 @@ def _failure(path: str, exc: BaseException) -> str:
     return f"failed: {path}: {type(exc).__name__}: {' '.join(str(exc).split())}"
 
 
-def run_tasks(
-    client: Any,
-    jobs: Sequence[tuple[str, str]],
-    options: dict[str, Any],
-    on_outcome: Callable[[Outcome], None],
-    counter: StartCounter,
-) -> None:
-    """Run ``jobs`` (path, sha256) with replay ``options``; ``on_outcome`` as each ends."""
-    from distributed import as_completed
+class Tasks:
+    """The batch's tasks on ``client``: submitted one by one, their outcomes as they end.
 
-    client.subscribe_topic(EVENT_TOPIC, counter.handle)
-    try:
-        futures = {}
-        for path, sha in jobs:
-            key = f"hi-station-replay-{sha[:16]}-{counter.run_id}"
-            fut = client.submit(replay_task, path, sha, options, run_id=counter.run_id,
-                                key=key, pure=False)  # fmt: skip
-            futures[fut.key] = (path, sha, fut)
-        for fut in as_completed([f for _, _, f in futures.values()]):
-            path, sha, _ = futures.pop(fut.key)
+    Parameters
+    ----------
+    client : distributed.Client
+    options : dict
+        Replay's keyword arguments.
+    counter : StartCounter
+        Fed by the tasks' start events from construction to :meth:`close`.
+    """
+
+    def __init__(self, client: Any, options: dict[str, Any], counter: StartCounter) -> None:
+        from distributed import as_completed
+
+        self.client, self.options, self.counter = client, options, counter
+        self._jobs: dict[str, tuple[str, str]] = {}
+        self._done = as_completed()
+        client.subscribe_topic(EVENT_TOPIC, counter.handle)
+
+    def submit(self, path: str, sha: str) -> None:
+        """Start the task of recording ``path`` (content ``sha``) at once."""
+        key = f"hi-station-replay-{sha[:16]}-{self.counter.run_id}"
+        fut = self.client.submit(replay_task, path, sha, self.options,
+                                 run_id=self.counter.run_id, key=key, pure=False)  # fmt: skip
+        self._jobs[fut.key] = (path, sha)
+        self._done.add(fut)
+
+    def wait(self, on_outcome: Callable[[Outcome], None]) -> None:
+        """Hand each task's :class:`Outcome` to ``on_outcome`` as it ends, until all have."""
+        for fut in self._done:
+            path, sha = self._jobs.pop(fut.key)
             if fut.status == "finished":
                 on_outcome(Outcome(path, sha, fut.result(), None))
             else:
@@ -195,10 +211,102 @@ def run_tasks(
                     logger.error("%s: the task raised", path, exc_info=exc)
                 on_outcome(Outcome(path, sha, None, _failure(path, exc)))
             fut.release()
-        counter.recount(client.get_events(EVENT_TOPIC))
-    finally:
+        self.counter.recount(self.client.get_events(EVENT_TOPIC))
+
+    def close(self) -> None:
+        """Stop listening to the tasks' events."""
         with contextlib.suppress(Exception):
-            client.unsubscribe_topic(EVENT_TOPIC)
+            self.client.unsubscribe_topic(EVENT_TOPIC)
+
+
+class LazyCluster:
+    """The batch's cluster, started on a thread at the first task (none without a task).
+
+    Each :meth:`submit` hands one recording's task to the cluster as soon as it is up,
+    so the client keeps keying recordings while the cluster starts and the first tasks
+    run.  Parameters as :func:`open_client`'s, and replay's keyword arguments.
+    """
+
+    def __init__(
+        self,
+        options: dict[str, Any],
+        *,
+        workers: int,
+        dask_dir: Path,
+        scheduler: str | None = None,
+        scheduler_file: Path | None = None,
+    ) -> None:
+        self.options = options
+        self._where: dict[str, Any] = {"workers": workers, "dask_dir": dask_dir,
+                                       "scheduler": scheduler, "scheduler_file": scheduler_file}
+        self.counter = StartCounter(new_run_id())
+        self._pending: list[tuple[str, str]] = []
+        self._opening: Future[tuple[Tasks, contextlib.ExitStack]] | None = None
+
+    def submit(self, path: str, sha: str) -> None:
+        """Run the task of ``path`` as soon as the cluster is up (starting it if need be).
+
+        Raises
+        ------
+        InputError
+            The cluster could not be had (:func:`open_client`), once it is known.
+        """
+        self._pending.append((path, sha))
+        if self._opening is None:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dask-open")
+            self._opening = pool.submit(self._open, time.perf_counter())
+            pool.shutdown(wait=False)
+        if self._opening.done():
+            self._flush()
+
+    def _open(self, t0: float) -> tuple[Tasks, contextlib.ExitStack]:
+        with contextlib.ExitStack() as stack:
+            client = stack.enter_context(open_client(**self._where))
+            tasks = Tasks(client, self.options, self.counter)
+            stack.callback(tasks.close)
+            logger.info("cluster up in %.2f s", time.perf_counter() - t0)
+            return tasks, stack.pop_all()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _flush(self) -> tuple[Tasks, contextlib.ExitStack]:
+        assert self._opening is not None
+        up = self._opening.result()  # open_client's InputError is raised here
+        for job in self._pending:
+            up[0].submit(*job)
+        self._pending.clear()
+        return up
+
+    def abort(self) -> None:
+        """Cancel what was started and close the cluster (keying failed or was stopped)."""
+        if self._opening is not None:
+            with contextlib.suppress(Exception):
+                self._opening.result()[1].close()
+
+    def finish(self, on_outcome: Callable[[Outcome], None]) -> threading.Thread:
+        """Wait for every task (``on_outcome`` as each ends); return the closing thread.
+
+        The cluster is closed on that thread (the caller joins it when its own work
+        is done); on an error it is closed before this returns.
+        """
+        t0 = time.perf_counter()
+        try:
+            tasks, closing = self._flush()
+        except BaseException:
+            self.abort()
+            raise
+        with closing:
+            tasks.wait(on_outcome)
+            logger.info("tasks done in %.2f s after the last was keyed", time.perf_counter() - t0)
+            closing = closing.pop_all()
+        closer = threading.Thread(target=_timed_close, args=(closing,), name="dask-close")
+        closer.start()
+        return closer
+
+
+def _timed_close(stack: contextlib.ExitStack) -> None:
+    t0 = time.perf_counter()
+    stack.close()
+    logger.info("cluster closed in %.2f s", time.perf_counter() - t0)
 
 
 def new_run_id() -> str:

@@ -3,13 +3,15 @@
 :func:`run_batch` finds the recordings (:mod:`station.batch.inputs`), checks or writes
 the folder's options (:mod:`station.batch.manifest`), keys each recording by its
 content (:mod:`station.batch.identity`, hashing only what ``DIR/index.json`` does not
-know), skips every recording whose result file is already there, runs the rest as
-Dask tasks (:mod:`station.batch.cluster`; no cluster is started, nor Dask imported,
-when there is nothing to do), writes each result as its task ends
-(:func:`station.batch.results.write_result`) and at the end the table of all results
-(``DIR/results.parquet``).  A recording replay refuses becomes a result with an
-``error`` and the batch goes on; a task whose workers kept dying becomes one whose
-error starts ``failed:`` (redone by the next run).
+know), largest first, and skips every recording whose result file is already there.
+Each of the others becomes a Dask task as soon as it is keyed
+(:class:`station.batch.cluster.LazyCluster`: the cluster starts on a thread at the first
+such recording, so hashing the rest overlaps its start and the first tasks; no cluster
+is started, nor Dask imported, when there is nothing to do).  Each result is written as
+its task ends (:func:`station.batch.results.write_result`) and at the end the table of
+all results (``DIR/results.parquet``).  A recording replay refuses becomes a result
+with an ``error`` and the batch goes on; a task whose workers kept dying becomes one
+whose error starts ``failed:`` (redone by the next run).
 
 Examples
 --------
@@ -19,18 +21,17 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
 import threading
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from station.batch.identity import StatCache, identify, station_name
+from station.batch.cluster import LazyCluster, Outcome
+from station.batch.identity import StatCache, iter_identify, recording_bytes, station_name
 from station.batch.inputs import check_out_dir, find_recordings
 from station.batch.manifest import open_manifest
 from station.batch.results import RecordingId, read_results, result_path, write_result, write_table
@@ -158,20 +159,32 @@ class _Writer:
         self.progress.advance(str(error) if failure else f"refused: {error}")
 
 
-def _identified(request: BatchRequest) -> tuple[dict[str, str], dict[str, int], int]:
-    """Find and key the recordings: {sha256: first path}, {sha256: bytes}, files hashed."""
+def _key_and_submit(
+    request: BatchRequest, cluster: LazyCluster
+) -> tuple[dict[str, str], dict[str, int], list[tuple[str, str]], int]:
+    """Find and key the recordings, largest first, handing each that needs work to ``cluster``.
+
+    Returns {sha256: first path}, {sha256: bytes}, the (path, sha256) to analyse and
+    the files hashed.  Largest first: the longest tasks start first, so the workers'
+    last tasks end together.
+    """
     paths = find_recordings(request.inputs)
     check_out_dir(request.out_dir)
     open_manifest(request.out_dir, request.options, request.event_text)
     cache = StatCache(request.out_dir / "index.json")
-    keyed = identify(paths, cache, threads=min(4, os.cpu_count() or 1))
-    cache.save()
+    ordered = sorted(paths, key=lambda p: -recording_bytes(p))  # stable: ties keep their order
     by_sha: dict[str, str] = {}
     sizes: dict[str, int] = {}
-    for p, (sha, n) in keyed.items():
-        by_sha.setdefault(sha, str(p))
-        sizes[sha] = n
-    return by_sha, sizes, cache.hashed
+    todo: list[tuple[str, str]] = []
+    for p, (sha, n) in iter_identify(ordered, cache, threads=min(4, os.cpu_count() or 1)):
+        if sha in by_sha:
+            continue
+        by_sha[sha], sizes[sha] = str(p), n
+        if not _reusable(result_path(request.out_dir, sha)):
+            todo.append((str(p), sha))
+            cluster.submit(str(p), sha)
+    cache.save()
+    return by_sha, sizes, todo, cache.hashed
 
 
 def run_batch(request: BatchRequest, progress: Progress) -> BatchSummary:
@@ -180,20 +193,25 @@ def run_batch(request: BatchRequest, progress: Progress) -> BatchSummary:
     Raises
     ------
     InputError
-        Bad inputs, ``--out`` or options (before any task runs).
+        Bad inputs, ``--out`` or options (before any task runs), or an unreadable
+        recording (the tasks already started are cancelled).
     """
     t0 = time.perf_counter()
-    by_sha, sizes, hashed = _identified(request)
+    cluster = LazyCluster(request.replay_options, workers=request.workers,
+                          dask_dir=request.out_dir / ".dask", scheduler=request.scheduler,
+                          scheduler_file=request.scheduler_file)  # fmt: skip
+    try:
+        by_sha, sizes, todo, hashed = _key_and_submit(request, cluster)
+    except BaseException:
+        cluster.abort()
+        raise
     logger.info("%d recordings keyed (%d hashed) in %.2f s", len(by_sha), hashed,
                 time.perf_counter() - t0)
-    todo = sorted(((p, s) for s, p in by_sha.items()
-                   if not _reusable(result_path(request.out_dir, s))),
-                  key=lambda job: (-sizes[job[1]], job[0]))  # fmt: skip
     writer = _Writer(request, sizes, progress)
     closer = None
     if todo:
         progress.start(len(todo))
-        closer = _run_on_cluster(request, todo, writer)
+        closer = _finish(cluster, writer)
     try:
         t1 = time.perf_counter()
         docs = read_results(request.out_dir)
@@ -211,37 +229,16 @@ def run_batch(request: BatchRequest, progress: Progress) -> BatchSummary:
                         bool(todo), tuple(mine))  # fmt: skip
 
 
-def _run_on_cluster(request: BatchRequest, todo: Sequence[tuple[str, str]],
-                    writer: _Writer) -> threading.Thread:  # fmt: skip
-    """Run the tasks; return the thread closing the cluster (joined after the table)."""
-    from station.batch.cluster import Outcome, StartCounter, new_run_id, open_client, run_tasks
-
-    counter = StartCounter(new_run_id())
+def _finish(cluster: LazyCluster, writer: _Writer) -> threading.Thread:
+    """Write each result as its task ends; return the thread closing the cluster."""
+    counter = cluster.counter
 
     def on_outcome(o: Outcome) -> None:
         writer.finished(o.path, o.sha256, o.result, o.failure, counter.starts(o.sha256))
 
-    t0 = time.perf_counter()
-    stack = contextlib.ExitStack()
-    with stack:
-        client = stack.enter_context(open_client(
-            workers=request.workers, dask_dir=request.out_dir / ".dask",
-            scheduler=request.scheduler, scheduler_file=request.scheduler_file))  # fmt: skip
-        t1 = time.perf_counter()
-        logger.info("cluster up in %.2f s", t1 - t0)
-        run_tasks(client, todo, request.replay_options, on_outcome, counter)
-        logger.info("tasks done in %.2f s", time.perf_counter() - t1)
-        closing = stack.pop_all()  # closed on a thread while the table is written
-    closer = threading.Thread(target=_timed_close, args=(closing,), name="dask-close")
-    closer.start()
+    closer = cluster.finish(on_outcome)
     for sha, (path, doc, failure) in writer.last.items():  # starts seen only at the end
         if counter.starts(sha) > writer.attempts[sha]:
             writer.write(path, sha, doc, failure, counter.starts(sha))
             writer.progress.note(f"rerun: {path} (its worker died)")
     return closer
-
-
-def _timed_close(stack: contextlib.ExitStack) -> None:
-    t0 = time.perf_counter()
-    stack.close()
-    logger.info("cluster closed in %.2f s", time.perf_counter() - t0)
