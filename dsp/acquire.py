@@ -52,6 +52,10 @@ def acquire(
     ).best()  # fmt: skip
 
 
+#: Samples mixed at a time by :func:`narrowband` (bounds its float64 temporaries).
+_MIX_CHUNK = 1 << 16
+
+
 def narrowband(
     baseband: np.ndarray,
     sample_rate_hz: float,
@@ -62,9 +66,12 @@ def narrowband(
 ) -> tuple[np.ndarray, float]:
     """Mix the track ``freq_hz + drift_hz_per_s * t`` to 0 Hz and keep ``+-half_band_hz``."""
     def mix(block: np.ndarray, index: np.ndarray) -> np.ndarray:
-        t = index / sample_rate_hz
-        phase = 2 * np.pi * (freq_hz * t + 0.5 * drift_hz_per_s * t**2)
-        return (block * np.exp(-1j * phase)).astype(np.complex64)
+        out = np.empty(block.shape, np.complex64)
+        for a in range(0, block.size, _MIX_CHUNK):  # float64 phase, complex128 temporaries
+            t = index[a : a + _MIX_CHUNK] / sample_rate_hz
+            phase = 2 * np.pi * (freq_hz * t + 0.5 * drift_hz_per_s * t**2)
+            out[a : a + _MIX_CHUNK] = block[a : a + _MIX_CHUNK] * np.exp(-1j * phase)
+        return out
 
     half = min(half_band_hz, sample_rate_hz / 2)
     return band_of(baseband, sample_rate_hz, center_hz=0.0, half_band_hz=half, premix=mix)

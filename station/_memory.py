@@ -12,12 +12,17 @@ run time (a 128 KB pin gives the same peak and costs 70 %).
 
 Setting the threshold by ``mallopt`` (as the ``MALLOC_MMAP_THRESHOLD_`` environment
 variable would, but from inside the process) also switches the dynamic adjustment
-off.  Elsewhere than glibc this does nothing.  No library offers this; it is four
+off.  :func:`trim_heap` (glibc's ``malloc_trim``) gives back the free heap a long
+task left, so the next task on the same process (a batch worker) starts from the
+memory it needs, not from the last task's high-water mark.  Elsewhere than glibc
+these do nothing.  No library offers this; it is four
 lines of :mod:`ctypes`.
 
 Examples
 --------
 >>> pin_mmap_threshold() in (True, False)
+True
+>>> trim_heap() in (True, False)
 True
 """
 
@@ -26,7 +31,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 
-__all__ = ["MMAP_THRESHOLD_BYTES", "pin_mmap_threshold"]
+__all__ = ["MMAP_THRESHOLD_BYTES", "pin_mmap_threshold", "trim_heap"]
 
 #: Allocations this large are mmap'd and given back when freed.
 MMAP_THRESHOLD_BYTES = 4 << 20
@@ -38,5 +43,15 @@ def pin_mmap_threshold(nbytes: int = MMAP_THRESHOLD_BYTES) -> bool:
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         return bool(libc.mallopt(_M_MMAP_THRESHOLD, int(nbytes)))
+    except (OSError, AttributeError):
+        return False
+
+
+def trim_heap() -> bool:
+    """Give the heap's free memory back to the system; False where there is no glibc."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)  # its return says whether anything was given back
+        return True
     except (OSError, AttributeError):
         return False

@@ -4,7 +4,8 @@
 logs its start as a ``hi-station-batch`` event (so the client can count a task run
 again after its worker died), pins glibc's mmap threshold as the CLI does
 (:mod:`station._memory`; under the nanny's ``MALLOC_TRIM_THRESHOLD_`` a 10-minute
-replay took twice as long without it), resets the process's peak-RSS mark, runs replay with its
+replay took twice as long without it), gives back the free heap the worker's last task
+left, resets the process's peak-RSS mark, runs replay with its
 scratch files in the worker's own folder (inside ``DIR/.dask`` for the default local
 cluster), and returns replay's ``--json`` document with the task's wall time, the
 worker's address and the peak RSS.  A recording replay refuses (an expected error:
@@ -76,7 +77,7 @@ def replay_task(path: str, sha256: str, options: dict[str, Any], *, run_id: str)
         refusal's one line, or None), ``task_s``, ``worker`` (address), ``pid`` and
         ``peak_rss_mb``.
     """
-    from station._memory import pin_mmap_threshold
+    from station._memory import pin_mmap_threshold, trim_heap
     from station.replay import replay
 
     pin_mmap_threshold()  # as the CLI does: else 2x slower under the nanny's malloc settings
@@ -85,6 +86,7 @@ def replay_task(path: str, sha256: str, options: dict[str, Any], *, run_id: str)
     if worker is not None:
         worker.log_event(EVENT_TOPIC, {"run": run_id, "sha256": sha256, "pid": os.getpid()})
         scratch = Path(worker.local_directory)
+    trim_heap()  # the last task's free heap back to the system: this one's peak is its own
     reset_peak_rss()
     t0 = time.perf_counter()
     doc: dict[str, Any] | None = None
