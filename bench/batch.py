@@ -124,8 +124,38 @@ def _bare(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k not in WALL}
 
 
-def figures(run: dict[str, Any], workers: int) -> dict[str, float]:
-    """Task time, overhead and peak RSS per worker of one batch run."""
+def _utc_s(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def split_overhead(run: dict[str, Any], workers: int) -> dict[str, float]:
+    """Where the workers' idle time went, worker-seconds (they add up to the overhead).
+
+    ``start``: from the batch's start to each worker's first task (the cluster
+    starting, the first recording hashed, the worker importing the analysis);
+    ``between``: between a worker's tasks (Dask's dispatch); ``tail``: a worker done
+    while another still runs its last task; ``end``: from the last task's end to the
+    batch's (the last result and the table written, the cluster closing).
+    """
+    t0 = _utc_s(run["summary"]["started_utc"])
+    spans: dict[str, list[tuple[float, float]]] = {}
+    for d in run["docs"]:
+        a = _utc_s(d["task_start_utc"])
+        spans.setdefault(d["worker"], []).append((a, a + d["task_s"]))
+    last = max(b for v in spans.values() for _, b in v)
+    out = {"start": 0.0, "between": 0.0, "tail": 0.0,
+           "end": workers * (t0 + run["summary"]["seconds"] - last)}  # fmt: skip
+    for v in spans.values():
+        v.sort()
+        out["start"] += v[0][0] - t0
+        out["between"] += sum(v[i + 1][0] - v[i][1] for i in range(len(v) - 1))
+        out["tail"] += last - v[-1][1]
+    out["start"] += (workers - len(spans)) * run["summary"]["seconds"]  # a worker never used
+    return out
+
+
+def figures(run: dict[str, Any], workers: int) -> dict[str, Any]:
+    """Task time, overhead (and where it went) and peak RSS per worker of one batch run."""
     docs = run["docs"]
     task_s = sum(d["task_s"] for d in docs)
     peaks: dict[str, float] = {}
@@ -136,7 +166,8 @@ def figures(run: dict[str, Any], workers: int) -> dict[str, float]:
     return {"wall_s": run["wall_s"], "inner_s": inner, "task_s": task_s,
             "overhead": over / task_s, "per_task_s": over / len(docs),
             "outer_overhead": (run["wall_s"] * workers - task_s) / task_s,
-            "peak_mb": max(peaks.values()), "workers_seen": len(peaks)}  # fmt: skip
+            "peak_mb": max(peaks.values()), "workers_seen": len(peaks),
+            "split": split_overhead(run, workers)}  # fmt: skip
 
 
 def main() -> None:
@@ -164,6 +195,10 @@ def main() -> None:
     _table(a, refs, one, two, again, long_run)
 
 
+def _split(f: dict[str, Any]) -> str:
+    return ", ".join(f"{v:.1f}" for v in f["split"].values())
+
+
 def _table(a: argparse.Namespace, refs: dict[str, dict[str, Any]], one: dict[str, Any],
            two: dict[str, Any], again: dict[str, Any], long_run: dict[str, Any]) -> None:
     f1, f2, fl = figures(one, 1), figures(two, 2), figures(long_run, 1)
@@ -186,6 +221,7 @@ def _table(a: argparse.Namespace, refs: dict[str, dict[str, Any]], one: dict[str
          f"{100 * f2['overhead']:.1f} %", "< 5 %"),
         ("  the same with the process wall (+ CLI start)", f"{100 * f1['outer_overhead']:.1f} %",
          f"{100 * f2['outer_overhead']:.1f} %", ""),
+        ("  of it, worker-s: start, between tasks, tail, end", _split(f1), _split(f2), ""),
         ("overhead per task, s (% of a task)", f"{f1['per_task_s']:.2f}",
          f"{f2['per_task_s']:.2f} ({100 * f2['per_task_s'] / mean_task:.1f} %)", "< 5 %"),
         ("peak RSS per worker (max), MB", f"{f1['peak_mb']:.0f}", f"{f2['peak_mb']:.0f}",

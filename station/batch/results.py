@@ -7,9 +7,10 @@ A batch folder ``DIR`` holds::
     DIR/results.parquet          every result as one table (rebuilt after each batch)
 
 A result file is ``{"schema", "recording", "options", "replay", "error", "attempts",
-"worker", "task_s", "peak_rss_mb"}``: ``replay`` is exactly what ``hi-station replay
---json`` prints for the recording (:meth:`station.replay.ReplayResult.to_dict`), or
-None when the recording was refused, and then ``error`` holds the refusal's one line.
+"worker", "task_s", "peak_rss_mb", "task_start_utc"}``: ``replay`` is exactly what
+``hi-station replay --json`` prints for the recording
+(:meth:`station.replay.ReplayResult.to_dict`), or None when the recording was refused,
+and then ``error`` holds the refusal's one line.
 ``recording`` names the file (``path``), its content (``sha256`` of the SigMF metadata
 and data, or of the one file, ``bytes``), the ``station`` that recorded it and its
 ``start_utc``.
@@ -115,6 +116,7 @@ def write_result(
     worker: str = "",
     task_s: float = 0.0,
     peak_rss_mb: float = 0.0,
+    task_start_utc: str | None = None,
 ) -> Path:
     """Write one recording's result atomically (replacing an older one of the same key).
 
@@ -135,6 +137,7 @@ def write_result(
         "worker": worker,
         "task_s": float(task_s),
         "peak_rss_mb": float(peak_rss_mb),
+        "task_start_utc": task_start_utc,
     }
     data = (json.dumps(doc, indent=1, allow_nan=False) + "\n").encode()
     return write_bytes_atomic(path, data, overwrite=True)

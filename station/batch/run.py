@@ -27,6 +27,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -39,6 +40,7 @@ from station.batch.results import RecordingId, read_results, result_path, write_
 __all__ = ["BatchRequest", "BatchSummary", "Progress", "run_batch"]
 
 FAILED = "failed: "
+_TASK_FIELDS = ("worker", "task_s", "peak_rss_mb", "task_start_utc")
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +104,7 @@ class BatchSummary:
     seconds: float
     cluster_started: bool
     errors: tuple[str, ...] = field(default=())
+    started_utc: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -139,7 +142,7 @@ class _Writer:
         error = failure if doc is None else doc.get("error")
         start = None if replay is None else replay.get("start_utc")
         rec = RecordingId(path, sha, self.sizes[sha], station_name(Path(path)), start)
-        extra = {} if doc is None else {k: doc[k] for k in ("worker", "task_s", "peak_rss_mb")}
+        extra = {} if doc is None else {k: doc[k] for k in _TASK_FIELDS}
         write_result(self.request.out_dir, rec, self.request.options, replay, error=error,
                      attempts=attempts, **extra)  # fmt: skip
         self.attempts[sha] = attempts
@@ -197,6 +200,7 @@ def run_batch(request: BatchRequest, progress: Progress) -> BatchSummary:
         recording (the tasks already started are cancelled).
     """
     t0 = time.perf_counter()
+    started = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     cluster = LazyCluster(request.replay_options, workers=request.workers,
                           dask_dir=request.out_dir / ".dask", scheduler=request.scheduler,
                           scheduler_file=request.scheduler_file)  # fmt: skip
@@ -226,7 +230,7 @@ def run_batch(request: BatchRequest, progress: Progress) -> BatchSummary:
     rerun = sum(1 for n in writer.attempts.values() if n > 1)
     return BatchSummary(str(request.out_dir), len(by_sha), writer.done, len(by_sha) - len(todo),
                         len(mine) - failed, failed, rerun, hashed, time.perf_counter() - t0,
-                        bool(todo), tuple(mine))  # fmt: skip
+                        bool(todo), tuple(mine), started)  # fmt: skip
 
 
 def _finish(cluster: LazyCluster, writer: _Writer) -> threading.Thread:

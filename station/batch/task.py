@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +75,8 @@ def replay_task(path: str, sha256: str, options: dict[str, Any], *, run_id: str)
     -------
     dict
         ``replay`` (``ReplayResult.to_dict()``, or None when refused), ``error`` (the
-        refusal's one line, or None), ``task_s``, ``worker`` (address), ``pid`` and
-        ``peak_rss_mb``.
+        refusal's one line, or None), ``task_s``, ``task_start_utc`` (ISO 8601, the
+        worker's clock), ``worker`` (address), ``pid`` and ``peak_rss_mb``.
     """
     from station._memory import pin_mmap_threshold, trim_heap
     from station.replay import replay
@@ -88,6 +89,7 @@ def replay_task(path: str, sha256: str, options: dict[str, Any], *, run_id: str)
         scratch = Path(worker.local_directory)
     trim_heap()  # the last task's free heap back to the system: this one's peak is its own
     reset_peak_rss()
+    started = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     t0 = time.perf_counter()
     doc: dict[str, Any] | None = None
     error = None
@@ -99,4 +101,4 @@ def replay_task(path: str, sha256: str, options: dict[str, Any], *, run_id: str)
             error = f"{path}: {error}"
     return {"replay": doc, "error": error, "task_s": time.perf_counter() - t0,
             "worker": "" if worker is None else str(worker.address), "pid": os.getpid(),
-            "peak_rss_mb": peak_rss_mb()}  # fmt: skip
+            "peak_rss_mb": peak_rss_mb(), "task_start_utc": started}  # fmt: skip
