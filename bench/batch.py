@@ -5,7 +5,8 @@ with ``hi-station capture --source synthetic --fast --raw`` on a bench event (th
 frequency table, 5 s dits, a round every 2 minutes), HI keyed on three frequencies of
 each (two sets of three), and one of ``--long-minutes`` (default 20); they, the event
 and each recording's ``hi-station replay --json`` are cached in ``--data`` (default
-/tmp/hi-station-bench-batch).  Then, each batch a ``hi-station batch`` process timed
+/tmp/hi-station-bench-batch).  Then, each batch a ``hi-station batch`` process (run as
+the installed command runs: a main script) timed
 from outside: the recordings on 1 worker, on 2 workers, the 2-worker batch again (all
 cached), and the long recording alone on 1 worker.  Prints a table beside the bars of
 issue 18: speed-up >= 1.7x, scheduler overhead (wall x workers - sum of task_s) / sum
@@ -20,11 +21,13 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -38,8 +41,20 @@ ENV = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT),
                                                                 os.environ.get("PYTHONPATH")])))
 
 
+#: What pip's ``hi-station`` console script does, run as users run the command: a main
+#: script (spawned Dask workers re-import a main script, never ``python -m``'s).
+CONSOLE_SCRIPT = ("import sys\nfrom station.cli import main\n"
+                  "if __name__ == '__main__':\n    sys.exit(main())\n")
+_SCRIPT: list[Path] = []
+
+
 def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "station.cli", *args]
+    if not _SCRIPT:
+        folder = Path(tempfile.mkdtemp(prefix="hi-station-bench-"))
+        atexit.register(shutil.rmtree, folder, True)
+        (folder / "hi-station").write_text(CONSOLE_SCRIPT, encoding="utf-8")
+        _SCRIPT.append(folder / "hi-station")
+    return [sys.executable, str(_SCRIPT[0]), *args]
 
 
 def make_event(data: Path) -> Path:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
+import sys
 import threading
 import time
 import uuid
@@ -84,7 +85,8 @@ def open_client(
         return
     dask_dir.mkdir(parents=True, exist_ok=True)
     try:
-        with dask.config.set({"temporary-directory": str(dask_dir)}), warnings.catch_warnings():
+        with dask.config.set({"temporary-directory": str(dask_dir)}), warnings.catch_warnings(), \
+                _main_not_rerun():
             # the scheduler's HTTP routes (no dashboard) take another port when 8787 is busy
             warnings.filterwarnings("ignore", message="Port .* is already in use")
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
@@ -102,6 +104,30 @@ def open_client(
                 cluster.close()
     finally:
         shutil.rmtree(dask_dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _main_not_rerun() -> Iterator[None]:
+    """While the local cluster lives, its spawned workers do not run the main script again.
+
+    ``multiprocessing``'s spawn start method re-imports the parent's main script in
+    each child; ``hi-station``'s is the console script, which imports the whole CLI
+    (1.5 s of a worker's start, on the way to the first task, and again for each
+    worker a nanny restarts).  The workers need only :mod:`station.batch.task`, so the
+    main module's ``__file__`` is hidden meanwhile (a ``python -m`` main has a
+    ``__spec__`` instead; ``python -m station.cli``'s, ``station.cli.__main__``, spawn
+    never re-imports).  Nothing else here reads it.
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or path is None or getattr(main, "__spec__", None) is not None:
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
 
 
 def _wait(client: Any, n: int, name: str) -> None:

@@ -179,14 +179,16 @@ def _key_and_submit(
     by_sha: dict[str, str] = {}
     sizes: dict[str, int] = {}
     todo: list[tuple[str, str]] = []
-    for p, (sha, n) in iter_identify(ordered, cache, threads=min(4, os.cpu_count() or 1)):
-        if sha in by_sha:
-            continue
-        by_sha[sha], sizes[sha] = str(p), n
-        if not _reusable(result_path(request.out_dir, sha)):
-            todo.append((str(p), sha))
-            cluster.submit(str(p), sha)
-    cache.save()
+    try:
+        for p, (sha, n) in iter_identify(ordered, cache, threads=min(4, os.cpu_count() or 1)):
+            if sha in by_sha:
+                continue
+            by_sha[sha], sizes[sha] = str(p), n
+            if not _reusable(result_path(request.out_dir, sha)):
+                todo.append((str(p), sha))
+                cluster.submit(str(p), sha)
+    finally:
+        cache.save()  # what was hashed is kept, even when a recording could not be read
     return by_sha, sizes, todo, cache.hashed
 
 

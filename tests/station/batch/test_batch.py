@@ -172,3 +172,30 @@ def test_a_stopped_batch_keeps_its_results_and_the_next_run_does_the_rest(record
                           timeout=60)  # fmt: skip
     summary = json.loads(rest.stdout)
     assert (summary["done"], summary["skipped"]) == (4 - kept, kept), rest.stderr
+
+
+def test_a_recording_gone_while_keying_stops_the_batch_and_closes_its_cluster(
+    recordings, practice, runner, tmp_path, monkeypatch
+):
+    """The largest recording's task starts while the rest are keyed; one vanishes: exit 2."""
+    import station.batch.identity as identity
+
+    recs, out = tmp_path / "recs", tmp_path / "out"
+    shutil.copytree(recordings, recs)
+    victim = recs / "sub" / "d.cu8"  # the smallest (no metadata): keyed last
+    real = identity.content_sha256
+
+    def vanishing(path):
+        if path == victim:  # deleted once the cluster is starting for the others
+            deadline = time.monotonic() + 60
+            while not (out / ".dask").exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            victim.unlink()
+        return real(path)
+
+    monkeypatch.setattr(identity, "content_sha256", vanishing)
+    result = invoke(runner, "batch", str(recs), "--out", out, "--schedule", practice, *RAW)
+    assert_one_error_line(result, f"{victim}: cannot read")
+    assert not (out / ".dask").exists() and not list(out.glob("results/*.json"))
+    index = json.loads((out / "index.json").read_text())  # the hashes made are kept
+    assert len(index) == 3 and str(victim) not in index

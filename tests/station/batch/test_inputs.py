@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from station.batch.identity import StatCache, content_sha256, identify, station_name
+from station.batch.identity import StatCache, content_sha256, identify, iter_identify, station_name
 from station.batch.inputs import check_out_dir, find_recordings
 from station.errors import InputError
 
@@ -70,3 +73,51 @@ def test_sigmf_content_is_meta_then_data_and_the_stat_cache_spares_rehashing(tmp
     assert identify([meta], again)[meta] == (sha, n) and again.hashed == 1
     data.write_bytes(b"\x7f" * 1000)  # new content, same size
     assert identify([meta], again)[meta][0] != sha and again.hashed == 2
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(contents=st.lists(st.binary(max_size=3000), min_size=1, max_size=6),
+       cached=st.sets(st.integers(0, 5)), threads=st.integers(1, 3))  # fmt: skip
+def test_iter_identify_keys_every_path_in_order_hashing_only_the_unknown(tmp_path_factory,
+                                                                          contents, cached,
+                                                                          threads):  # fmt: skip
+    folder = tmp_path_factory.mktemp("keys")
+    paths = [_touch(folder / f"r{i}.cu8", data) for i, data in enumerate(contents)]
+    cache = StatCache(folder / "index.json")
+    known = [p for i, p in enumerate(paths) if i in cached]
+    identify(known, cache)
+    cache.hashed = 0
+    order = [*reversed(paths), paths[0]]  # any order, a path given twice
+    got = list(iter_identify(order, cache, threads=threads))
+    assert [p for p, _ in got] == order
+    for p, (sha, n) in got:
+        assert (sha, n) == (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_size)
+    assert cache.hashed == len(paths) - len(known)
+
+
+def test_iter_identify_yields_a_recording_before_the_next_is_hashed(tmp_path):
+    first = _touch(tmp_path / "a.cu8", b"\x80" * 100)
+    slow = tmp_path / "b.cu8"
+    os.mkfifo(slow)  # its hash cannot end before we write it: only after the first is out
+    keyed = iter_identify([first, slow], StatCache(tmp_path / "index.json"), threads=2)
+
+    def feed() -> None:
+        with open(slow, "wb") as fh:
+            fh.write(b"late")
+
+    got: list = []
+    reader = threading.Thread(target=lambda: got.append(next(keyed)))
+    reader.start()
+    reader.join(timeout=20)
+    streamed = not reader.is_alive()
+    writer = threading.Thread(target=feed)
+    writer.start()  # unblocks the FIFO's hash either way: the suite never hangs
+    reader.join()
+    assert streamed, "the first recording waited for the second's hash"
+    path, (sha, _) = got[0]
+    assert path == first and sha == hashlib.sha256(b"\x80" * 100).hexdigest()
+    path, (sha, n) = next(keyed)
+    writer.join()
+    assert (path, sha, n) == (slow, hashlib.sha256(b"late").hexdigest(), 4)
+    assert next(keyed, None) is None
