@@ -34,3 +34,18 @@ def test_spawned_workers_do_not_rerun_the_main_script(tmp_path):
     assert run.returncode == 0 and run.stdout.strip() == "3", run.stderr[-2000:]
     assert mark.read_text().splitlines() == ["ran"]
     assert not (tmp_path / ".dask").exists()
+
+
+def _profiling() -> bool:
+    import dask
+
+    return bool(dask.config.get("distributed.worker.profile.enabled"))
+
+
+def test_local_workers_run_without_the_statistical_profiler(tmp_path):
+    """Its 10 ms stack samples cost a worker memory and time; nothing reads them here."""
+    from station.batch.cluster import open_client
+
+    with open_client(workers=1, dask_dir=tmp_path / ".dask") as client:
+        assert list(client.run(_profiling).values()) == [False]
+    assert _profiling()  # the client's own configuration is left as it was
