@@ -143,10 +143,6 @@ def _bare(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k not in WALL}
 
 
-def _utc_s(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-
-
 def split_overhead(run: dict[str, Any], workers: int) -> dict[str, float]:
     """Where the workers' idle time went, worker-seconds (they add up to the overhead).
 
@@ -156,10 +152,12 @@ def split_overhead(run: dict[str, Any], workers: int) -> dict[str, float]:
     while another still runs its last task; ``end``: from the last task's end to the
     batch's (the last result and the table written, the cluster closing).
     """
-    t0 = _utc_s(run["summary"]["started_utc"])
+    from station.utc import parse_iso
+
+    t0 = parse_iso(run["summary"]["started_utc"]).timestamp()
     spans: dict[str, list[tuple[float, float]]] = {}
     for d in run["docs"]:
-        a = _utc_s(d["task_start_utc"])
+        a = parse_iso(d["task_start_utc"]).timestamp()
         spans.setdefault(d["worker"], []).append((a, a + d["task_s"]))
     last = max(b for v in spans.values() for _, b in v)
     out = {"start": 0.0, "between": 0.0, "tail": 0.0,

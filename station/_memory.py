@@ -38,11 +38,14 @@ MMAP_THRESHOLD_BYTES = 4 << 20
 _M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number
 
 
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+
+
 def pin_mmap_threshold(nbytes: int = MMAP_THRESHOLD_BYTES) -> bool:
     """Pin glibc's mmap threshold at ``nbytes``; False where there is no glibc ``mallopt``."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return bool(libc.mallopt(_M_MMAP_THRESHOLD, int(nbytes)))
+        return bool(_libc().mallopt(_M_MMAP_THRESHOLD, int(nbytes)))
     except (OSError, AttributeError):
         return False
 
@@ -50,8 +53,7 @@ def pin_mmap_threshold(nbytes: int = MMAP_THRESHOLD_BYTES) -> bool:
 def trim_heap() -> bool:
     """Give the heap's free memory back to the system; False where there is no glibc."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)  # its return says whether anything was given back
+        _libc().malloc_trim(0)  # its return says whether anything was given back
         return True
     except (OSError, AttributeError):
         return False

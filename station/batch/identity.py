@@ -153,10 +153,6 @@ def iter_identify(
     """
     known = {p: cache.lookup(p) for p in paths}
     todo = [p for p in dict.fromkeys(paths) if known[p] is None]
-    if not todo:
-        for p in paths:
-            yield p, known[p]  # type: ignore[misc]  # all known
-        return
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         futures = {p: pool.submit(content_sha256, p) for p in todo}
         try:

@@ -36,6 +36,7 @@ from station.batch.identity import StatCache, iter_identify, recording_bytes, st
 from station.batch.inputs import check_out_dir, find_recordings
 from station.batch.manifest import open_manifest
 from station.batch.results import RecordingId, read_results, result_path, write_result, write_table
+from station.utc import format_utc
 
 __all__ = ["BatchRequest", "BatchSummary", "Progress", "run_batch"]
 
@@ -202,7 +203,7 @@ def run_batch(request: BatchRequest, progress: Progress) -> BatchSummary:
         recording (the tasks already started are cancelled).
     """
     t0 = time.perf_counter()
-    started = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    started = format_utc(datetime.now(UTC), "milliseconds")
     cluster = LazyCluster(request.replay_options, workers=request.workers,
                           dask_dir=request.out_dir / ".dask", scheduler=request.scheduler,
                           scheduler_file=request.scheduler_file)  # fmt: skip

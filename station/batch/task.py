@@ -31,6 +31,7 @@ from typing import Any
 
 from dsp.errors import DspValueError
 from station.errors import StationError
+from station.utc import format_utc
 
 __all__ = ["EVENT_TOPIC", "peak_rss_mb", "replay_task", "reset_peak_rss"]
 
@@ -89,7 +90,7 @@ def replay_task(path: str, sha256: str, options: dict[str, Any], *, run_id: str)
         scratch = Path(worker.local_directory)
     trim_heap()  # the last task's free heap back to the system: this one's peak is its own
     reset_peak_rss()
-    started = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    started = format_utc(datetime.now(UTC), "milliseconds")
     t0 = time.perf_counter()
     doc: dict[str, Any] | None = None
     error = None
